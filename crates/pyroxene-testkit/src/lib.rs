@@ -1,0 +1,116 @@
+//! Test fixtures shared by pyroxene's test suites: locating the pinned Python peers (installed by
+//! `scripts/test.sh` into `.venv/`) and running Python helper scripts from `interop/` as child
+//! processes that are killed when dropped.
+
+#![deny(missing_docs)]
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+/// The workspace root (two levels above this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}
+
+/// Whether we run under CI, where a missing Python peer fails the test instead of skipping it.
+pub fn under_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The Python interpreter with the pinned peers: `$PYROXENE_PYTHON`, else `.venv/bin/python`.
+///
+/// Returns `None` (after saying why on stderr) when it is missing or lacks the peers, so a
+/// local `cargo test` without the venv skips interop tests; under CI it panics instead, because
+/// there a missing peer must fail the run.
+pub fn python() -> Option<PathBuf> {
+    let candidate = std::env::var_os("PYROXENE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
+    let ok = candidate.exists()
+        && Command::new(&candidate)
+            .args(["-c", "import Pyro5, Pyro4, serpent, msgpack"])
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    if ok {
+        return Some(candidate);
+    }
+    let msg = format!(
+        "Python peers not available at {} (run scripts/test.sh, or set PYROXENE_PYTHON)",
+        candidate.display()
+    );
+    if under_ci() {
+        panic!("{msg}");
+    }
+    eprintln!("SKIPPING interop test: {msg}");
+    None
+}
+
+/// A Python helper script from `interop/` running as a child process, talking over stdin/stdout
+/// in length-prefixed frames. Killed (by pid) when dropped.
+pub struct PythonScript {
+    child: Child,
+    stdin: BufWriter<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl PythonScript {
+    /// Starts `interop/<script>` with `args` under `python`. The environment gets
+    /// `PYRO_BROADCAST_ADDRS=127.0.0.1` so no Python peer ever broadcasts off the machine.
+    pub fn spawn(python: &Path, script: &str, args: &[&str]) -> std::io::Result<PythonScript> {
+        let mut child = Command::new(python)
+            .arg(workspace_root().join("interop").join(script))
+            .args(args)
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+            .env("PYTHONHASHSEED", "0")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?;
+        Ok(PythonScript {
+            child,
+            stdin: BufWriter::new(stdin),
+            stdout: BufReader::new(stdout),
+        })
+    }
+
+    /// Sends one frame: a tag byte, a u32 big-endian length, the bytes.
+    pub fn send(&mut self, tag: u8, payload: &[u8]) -> std::io::Result<()> {
+        let len = u32::try_from(payload.len()).map_err(std::io::Error::other)?;
+        self.stdin.write_all(&[tag])?;
+        self.stdin.write_all(&len.to_be_bytes())?;
+        self.stdin.write_all(payload)?;
+        self.stdin.flush()
+    }
+
+    /// Receives one frame sent the same way by the script.
+    pub fn recv(&mut self) -> std::io::Result<(u8, Vec<u8>)> {
+        let mut head = [0u8; 5];
+        self.stdout.read_exact(&mut head)?;
+        let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+        let mut payload = vec![0u8; len];
+        self.stdout.read_exact(&mut payload)?;
+        Ok((head[0], payload))
+    }
+}
+
+impl Drop for PythonScript {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

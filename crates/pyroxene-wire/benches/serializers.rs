@@ -1,0 +1,2 @@
+//! Serializer benchmarks (filled in with the serializers).
+fn main() {}

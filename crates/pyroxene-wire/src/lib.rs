@@ -1,0 +1,62 @@
+//! The sans-IO core of pyroxene: the Python data model ([`Value`]) and Pyro's four serializers,
+//! byte-compatible with Python's Pyro4 and Pyro5.
+//!
+//! Nothing here touches a socket, so everything can be tested and fuzzed on plain bytes.
+//!
+//! # Quick start
+//!
+//! ```
+//! use pyroxene_wire::{Serializer, Value, tuple};
+//!
+//! // What Python's `serpent.dumps(('add', 1, 2.5))` writes:
+//! let bytes = Serializer::Serpent.encode(&tuple!["add", 1, 2.5]).unwrap();
+//! assert_eq!(bytes, b"# serpent utf-8 python3.2\n('add',1,2.5)");
+//!
+//! // And back, from any of the four formats:
+//! let value = Serializer::Serpent.decode(&bytes).unwrap();
+//! assert_eq!(value.to_string(), "('add', 1, 2.5)");
+//! ```
+//!
+//! Rust types travel through serde:
+//!
+//! ```
+//! use pyroxene_wire::{from_value, to_value};
+//! #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+//! struct Point { x: i64, y: f64 }
+//! let v = to_value(&Point { x: 1, y: 2.5 }).unwrap();
+//! assert_eq!(v.to_string(), "{'x': 1, 'y': 2.5}");
+//! assert_eq!(from_value::<Point>(v).unwrap(), Point { x: 1, y: 2.5 });
+//! ```
+//!
+//! # Layout
+//!
+//! - [`value`]: [`Value`], its equality/hash rules, `From` impls, literal macros, Display as
+//!   Python's `repr()`, and the serde bridge ([`to_value`], [`from_value`]).
+//! - [`serializer`]: [`Serializer`] (ids per [`ProtocolVersion`], dispatch, call payloads) and
+//!   one module per format: [`serializer::serpent`], [`serializer::json`],
+//!   [`serializer::marshal`], [`serializer::msgpack`].
+//! - [`repr`]: Python's `repr()` rules for floats, strings and bytes.
+//! - [`Error`]: the one error type, with an [`ErrorKind`].
+//!
+//! # Hostile input
+//!
+//! Every decoder checks lengths against the remaining input before allocating, limits nesting
+//! to [`MAX_DEPTH`], and returns an [`Error`] for anything malformed; none of them panics.
+
+#![deny(missing_docs)]
+
+mod error;
+pub mod repr;
+pub mod serializer;
+pub mod value;
+
+pub use error::{Error, ErrorKind, Result};
+pub use serializer::{Call, ProtocolVersion, Serializer};
+pub use value::{Dict, Set, Value, from_value, to_value};
+
+/// How deeply containers may nest, in every decoder and encoder.
+///
+/// Python's own limits are lower (serpent refuses more than 200 levels, its parser ~200 nested
+/// brackets), so nothing a Python peer sends is refused; the limit keeps hostile input from
+/// exhausting the stack.
+pub const MAX_DEPTH: usize = 1000;

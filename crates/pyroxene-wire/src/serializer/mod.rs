@@ -1,0 +1,160 @@
+//! Pyro's serializers: [`Value`] <-> bytes exactly as the Python peers write them.
+//!
+//! Each format is a module with free functions (`serpent::to_vec`, `serpent::from_slice`, ...);
+//! [`Serializer`] dispatches to them by the id a message header carries. The ids differ between
+//! protocol versions (json and marshal swap), and they live only here: [`Serializer::id`] and
+//! [`Serializer::from_id`].
+//!
+//! | Python value | serpent | json | marshal | msgpack |
+//! |---|---|---|---|---|
+//! | tuple | tuple | list | tuple | list |
+//! | set | set (empty → tuple) | list | set | list |
+//! | bytes | dict `{data, encoding}` | *error* | bytes | bytes |
+//! | int > 64 bit | int | int | int | int (ext 0x31) |
+//! | nan / ±inf | nan dict / `1e30000` | `NaN` / `Infinity` | float | float |
+//! | complex | complex | *error* | complex | complex (ext 0x30) |
+//! | dict with int keys | dict | dict with str keys | dict | decode error in Python |
+//!
+//! [`Serializer::normalize`] computes that right-hand side: the value a peer gets back.
+
+mod call;
+pub mod json;
+pub mod marshal;
+pub mod msgpack;
+mod normalize;
+pub mod serpent;
+
+pub use call::Call;
+
+use crate::{Result, Value};
+
+/// The Pyro protocol generation a message belongs to; serializer ids depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProtocolVersion {
+    /// Pyro4, protocol 48.
+    V4,
+    /// Pyro5, protocol 502.
+    V5,
+}
+
+impl ProtocolVersion {
+    /// The protocol number in the message header (48 or 502).
+    pub fn number(self) -> u16 {
+        match self {
+            ProtocolVersion::V4 => 48,
+            ProtocolVersion::V5 => 502,
+        }
+    }
+}
+
+/// One of the four serializers both Pyro versions share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Serializer {
+    /// serpent: Python literal text (the default of both versions).
+    Serpent,
+    /// json, with Python's `NaN`/`Infinity` extensions.
+    Json,
+    /// CPython's marshal format, version 4.
+    Marshal,
+    /// msgpack with Pyro's ext types.
+    Msgpack,
+}
+
+impl Serializer {
+    /// All four, in Pyro5 id order.
+    pub const ALL: [Serializer; 4] = [
+        Serializer::Serpent,
+        Serializer::Marshal,
+        Serializer::Json,
+        Serializer::Msgpack,
+    ];
+
+    /// The id in a message header of protocol `version`.
+    ///
+    /// ```text
+    /// serializer  v4  v5
+    /// serpent      1   1
+    /// json         2   3
+    /// marshal      3   2
+    /// msgpack      6   4     (v4 also has pickle 4, dill 5, cloudpickle 7)
+    /// ```
+    pub fn id(self, version: ProtocolVersion) -> u8 {
+        match (self, version) {
+            (Serializer::Serpent, _) => 1,
+            (Serializer::Json, ProtocolVersion::V4) => 2,
+            (Serializer::Json, ProtocolVersion::V5) => 3,
+            (Serializer::Marshal, ProtocolVersion::V4) => 3,
+            (Serializer::Marshal, ProtocolVersion::V5) => 2,
+            (Serializer::Msgpack, ProtocolVersion::V4) => 6,
+            (Serializer::Msgpack, ProtocolVersion::V5) => 4,
+        }
+    }
+
+    /// The serializer a header id of protocol `version` names, if it is one of ours.
+    pub fn from_id(id: u16, version: ProtocolVersion) -> Option<Serializer> {
+        Serializer::ALL
+            .into_iter()
+            .find(|s| u16::from(s.id(version)) == id)
+    }
+
+    /// The name Pyro's config uses (`SERIALIZER`, `SERIALIZERS_ACCEPTED`): `"serpent"`, ...
+    pub fn name(self) -> &'static str {
+        match self {
+            Serializer::Serpent => "serpent",
+            Serializer::Json => "json",
+            Serializer::Marshal => "marshal",
+            Serializer::Msgpack => "msgpack",
+        }
+    }
+
+    /// The serializer with config name `name` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Serializer> {
+        Serializer::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The Python class name of Pyro's wrapper, as it appears in Python's error messages.
+    pub fn python_class(self) -> &'static str {
+        match self {
+            Serializer::Serpent => "SerpentSerializer",
+            Serializer::Json => "JsonSerializer",
+            Serializer::Marshal => "MarshalSerializer",
+            Serializer::Msgpack => "MsgpackSerializer",
+        }
+    }
+
+    /// Encodes a value as this serializer's bytes.
+    ///
+    /// # Errors
+    /// When the value holds something the format can't carry (bytes or complex in json, ...),
+    /// with Python's error text, or nests deeper than [`crate::MAX_DEPTH`].
+    pub fn encode(self, value: &Value) -> Result<Vec<u8>> {
+        match self {
+            Serializer::Serpent => serpent::to_vec(value),
+            Serializer::Json => json::to_vec(value),
+            Serializer::Marshal => marshal::to_vec(value),
+            Serializer::Msgpack => msgpack::to_vec(value),
+        }
+    }
+
+    /// Decodes this serializer's bytes.
+    ///
+    /// # Errors
+    /// On malformed, truncated, oversized or too deeply nested input; never panics.
+    pub fn decode(self, bytes: &[u8]) -> Result<Value> {
+        match self {
+            Serializer::Serpent => serpent::from_slice(bytes),
+            Serializer::Json => json::from_slice(bytes),
+            Serializer::Marshal => marshal::from_slice(bytes),
+            Serializer::Msgpack => msgpack::from_slice(bytes),
+        }
+    }
+
+    /// The value a receiver gets when `value` travels through this serializer: tuples and sets
+    /// become lists in json/msgpack, json dict keys become strings, serpent bytes become the
+    /// base64 dict and an empty serpent set an empty tuple, and so on (see the module table).
+    pub fn normalize(self, value: &Value) -> Value {
+        normalize::normalize(self, value)
+    }
+}

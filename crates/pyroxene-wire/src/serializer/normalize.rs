@@ -1,0 +1,63 @@
+//! What a value looks like after a trip through a serializer (see `Serializer::normalize`).
+
+use base64::Engine;
+
+use super::Serializer;
+use crate::Value;
+use crate::repr::write_float_repr;
+
+pub(super) fn normalize(ser: Serializer, v: &Value) -> Value {
+    match (ser, v) {
+        (Serializer::Serpent, Value::Bytes(b)) => crate::dict! {
+            "data" => base64::engine::general_purpose::STANDARD.encode(b),
+            "encoding" => "base64",
+        },
+        (Serializer::Serpent, Value::Set(s)) if s.is_empty() => Value::Tuple(Vec::new()),
+        (Serializer::Json | Serializer::Msgpack, Value::Tuple(items)) => {
+            Value::List(items.iter().map(|i| normalize(ser, i)).collect())
+        }
+        (Serializer::Json | Serializer::Msgpack, Value::Set(items)) => {
+            Value::List(items.iter().map(|i| normalize(ser, i)).collect())
+        }
+        (_, Value::List(items)) => Value::List(items.iter().map(|i| normalize(ser, i)).collect()),
+        (_, Value::Tuple(items)) => Value::Tuple(items.iter().map(|i| normalize(ser, i)).collect()),
+        (_, Value::Set(items)) => {
+            Value::Set(Box::new(items.iter().map(|i| normalize(ser, i)).collect()))
+        }
+        (_, Value::Dict(d)) => Value::Dict(Box::new(
+            d.iter()
+                .map(|(k, v)| {
+                    let key = if ser == Serializer::Json {
+                        json_key(k)
+                    } else {
+                        normalize(ser, k)
+                    };
+                    (key, normalize(ser, v))
+                })
+                .collect(),
+        )),
+        _ => v.clone(),
+    }
+}
+
+/// Python's json turns int/float/bool/None keys into strings.
+fn json_key(k: &Value) -> Value {
+    let text = match k {
+        Value::Int(i) => i.to_string(),
+        Value::BigInt(b) => b.to_string(),
+        Value::Bool(true) => "true".into(),
+        Value::Bool(false) => "false".into(),
+        Value::None => "null".into(),
+        Value::Float(f) if f.is_nan() => "NaN".into(),
+        Value::Float(f) if f.is_infinite() => {
+            if *f > 0.0 { "Infinity" } else { "-Infinity" }.into()
+        }
+        Value::Float(f) => {
+            let mut s = String::new();
+            write_float_repr(&mut s, *f);
+            s
+        }
+        other => return other.clone(),
+    };
+    Value::Str(text)
+}

@@ -1,0 +1,438 @@
+//! [`Value`]: the Python data model every serializer reads and writes.
+//!
+//! # Equality and hashing
+//!
+//! `Value` implements `Eq` and `Hash` so it can be a dict key or a set element, with rules close
+//! to Python's and documented here because they differ from Python in three deliberate places:
+//!
+//! | rule | same as Python? |
+//! |---|---|
+//! | ints compare by numeric value, whatever their representation (`Int` or `BigInt`) | yes |
+//! | `-0.0 == 0.0`, and both hash alike | yes |
+//! | `nan == nan` (so a decoded NaN equals the NaN it came from, and `Eq` stays reflexive) | **no**: Python's `nan != nan` |
+//! | values of different Python types are never equal: `True != 1`, `1 != 1.0`, `(1,) != [1]` | **no**: Python merges `True`, `1` and `1.0` as dict keys |
+//! | sets compare as sets, dicts as mappings (order ignored), lists/tuples element-wise | yes |
+//! | `set` and `frozenset` are one type here | **no**: both decode to [`Value::Set`] (they compare equal in Python too) |
+//!
+//! Dicts keep insertion order; inserting an existing key replaces its value in place, as in Python.
+
+mod de;
+mod display;
+mod from;
+mod macros;
+mod ser;
+
+pub use de::from_value;
+pub use ser::to_value;
+
+use std::borrow::Cow;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use indexmap::{IndexMap, IndexSet};
+use num_bigint::BigInt;
+use num_traits::ToPrimitive;
+
+/// The hasher of [`Dict`] and [`Set`]: fast and randomly seeded per map, so hostile keys cannot
+/// be crafted to collide.
+pub type RandomState = foldhash::fast::RandomState;
+
+/// A Python dict: insertion-ordered, any hashable [`Value`] as key.
+pub type Dict = IndexMap<Value, Value, RandomState>;
+
+/// A Python set (or frozenset): insertion-ordered (Python's own order when decoded).
+pub type Set = IndexSet<Value, RandomState>;
+
+/// A Python value as it travels in a Pyro message.
+///
+/// Build one with `From` (`Value::from(42)`, `Value::from(("add", 1, 2))` for a tuple), the
+/// [`list!`](crate::list), [`tuple!`](crate::tuple), [`set!`](crate::set) and
+/// [`dict!`](crate::dict) macros, or from any serde type with [`crate::to_value`].
+/// `Display` prints Python's `repr()`.
+///
+/// ```
+/// use pyroxene_wire::{dict, Value};
+/// let v = dict! { "name" => "pyro", "ports" => (9090, 9091), "ok" => true };
+/// assert_eq!(v.to_string(), "{'name': 'pyro', 'ports': (9090, 9091), 'ok': True}");
+/// assert_eq!(v.get("ok"), Some(&Value::Bool(true)));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub enum Value {
+    /// `None`.
+    #[default]
+    None,
+    /// `bool`.
+    Bool(bool),
+    /// `int` that fits in 64 bits (the fast path).
+    Int(i64),
+    /// `int` outside the i64 range. Constructors normalize: a value that fits is an [`Value::Int`].
+    BigInt(Box<BigInt>),
+    /// `float`; NaN, infinities and `-0.0` are kept as they are.
+    Float(f64),
+    /// `complex`.
+    Complex {
+        /// Real part.
+        re: f64,
+        /// Imaginary part.
+        im: f64,
+    },
+    /// `str`.
+    Str(String),
+    /// `bytes` (and `bytearray`, `memoryview`).
+    Bytes(Vec<u8>),
+    /// `list`.
+    List(Vec<Value>),
+    /// `tuple`.
+    Tuple(Vec<Value>),
+    /// `set` and `frozenset`.
+    Set(Box<Set>),
+    /// `dict`.
+    Dict(Box<Dict>),
+}
+
+impl Value {
+    /// An empty dict.
+    pub fn new_dict() -> Value {
+        Value::Dict(Box::default())
+    }
+
+    /// An empty set.
+    pub fn new_set() -> Value {
+        Value::Set(Box::default())
+    }
+
+    /// An int from a big integer, stored as [`Value::Int`] when it fits.
+    pub fn from_bigint(b: BigInt) -> Value {
+        match b.to_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::BigInt(Box::new(b)),
+        }
+    }
+
+    /// The name of the Python type this value has (`'NoneType'`, `'int'`, `'dict'`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::Complex { .. } => "complex",
+            Value::Str(_) => "str",
+            Value::Bytes(_) => "bytes",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Set(_) => "set",
+            Value::Dict(_) => "dict",
+        }
+    }
+
+    /// True for `None`.
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+
+    /// The bool, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The int, if this is an int that fits in i64.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::BigInt(b) => b.to_i64(),
+            _ => None,
+        }
+    }
+
+    /// The int as a big integer, if this is an int of any size.
+    pub fn as_bigint(&self) -> Option<BigInt> {
+        match self {
+            Value::Int(i) => Some(BigInt::from(*i)),
+            Value::BigInt(b) => Some((**b).clone()),
+            _ => None,
+        }
+    }
+
+    /// The number as f64, if this is a float or an int (as Python's `float(x)` would give it).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(f) => Some(*f),
+            Value::Int(i) => Some(*i as f64),
+            Value::BigInt(b) => b.to_f64(),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is a str.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if this is a bytes value.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The items of a list or a tuple (Python peers send either where a sequence is expected).
+    pub fn as_seq(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(v) | Value::Tuple(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The dict, if this is one.
+    pub fn as_dict(&self) -> Option<&Dict> {
+        match self {
+            Value::Dict(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The dict mutably, if this is one.
+    pub fn as_dict_mut(&mut self) -> Option<&mut Dict> {
+        match self {
+            Value::Dict(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The set, if this is one.
+    pub fn as_set(&self) -> Option<&Set> {
+        match self {
+            Value::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Looks up a str key in a dict; `None` when this is not a dict or the key is absent.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_dict()?.get(&StrKey(key))
+    }
+
+    /// The bytes of a bytes value, or of serpent's `{'data': <base64>, 'encoding': 'base64'}`
+    /// dict (what Python's serpent turns bytes into), like `serpent.tobytes()`.
+    pub fn to_bytes(&self) -> Option<Cow<'_, [u8]>> {
+        match self {
+            Value::Bytes(b) => Some(Cow::Borrowed(b)),
+            Value::Dict(d) => decode_serpent_bytes_dict(d).map(Cow::Owned),
+            _ => None,
+        }
+    }
+
+    /// Python truthiness (`bool(x)`).
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::BigInt(_) => true,
+            Value::Float(f) => *f != 0.0,
+            Value::Complex { re, im } => *re != 0.0 || *im != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
+            Value::List(v) | Value::Tuple(v) => !v.is_empty(),
+            Value::Set(s) => !s.is_empty(),
+            Value::Dict(d) => !d.is_empty(),
+        }
+    }
+}
+
+/// Recognises serpent's bytes dict and decodes its base64 data.
+pub(crate) fn decode_serpent_bytes_dict(d: &Dict) -> Option<Vec<u8>> {
+    use base64::Engine;
+    if d.get(&StrKey("encoding"))?.as_str()? != "base64" {
+        return None;
+    }
+    let data = d.get(&StrKey("data"))?.as_str()?;
+    base64::engine::general_purpose::STANDARD.decode(data).ok()
+}
+
+const TAG_NONE: u8 = 0;
+const TAG_BOOL: u8 = 1;
+const TAG_INT: u8 = 2;
+const TAG_FLOAT: u8 = 3;
+const TAG_COMPLEX: u8 = 4;
+const TAG_STR: u8 = 5;
+const TAG_BYTES: u8 = 6;
+const TAG_LIST: u8 = 7;
+const TAG_TUPLE: u8 = 8;
+const TAG_SET: u8 = 9;
+const TAG_DICT: u8 = 10;
+
+/// Looks up a dict by `&str` without building a `Value::Str` (hashes exactly like one).
+#[derive(Debug, Clone, Copy)]
+pub struct StrKey<'a>(pub &'a str);
+
+impl Hash for StrKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u8(TAG_STR);
+        self.0.hash(state);
+    }
+}
+
+impl indexmap::Equivalent<Value> for StrKey<'_> {
+    fn equivalent(&self, key: &Value) -> bool {
+        matches!(key, Value::Str(s) if s == self.0)
+    }
+}
+
+fn float_eq(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+fn float_hash<H: Hasher>(f: f64, state: &mut H) {
+    let bits = if f == 0.0 {
+        0u64 // -0.0 and 0.0 are equal, so they must hash alike
+    } else if f.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        f.to_bits()
+    };
+    state.write_u64(bits);
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self, other) {
+            (None, None) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (BigInt(a), BigInt(b)) => a == b,
+            (Int(a), BigInt(b)) | (BigInt(b), Int(a)) => b.to_i64() == Some(*a),
+            (Float(a), Float(b)) => float_eq(*a, *b),
+            (Complex { re: a, im: b }, Complex { re: c, im: d }) => {
+                float_eq(*a, *c) && float_eq(*b, *d)
+            }
+            (Str(a), Str(b)) => a == b,
+            (Bytes(a), Bytes(b)) => a == b,
+            (List(a), List(b)) | (Tuple(a), Tuple(b)) => a == b,
+            (Set(a), Set(b)) => a == b,
+            (Dict(a), Dict(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Value {}
+
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Value::None => state.write_u8(TAG_NONE),
+            Value::Bool(b) => {
+                state.write_u8(TAG_BOOL);
+                state.write_u8(*b as u8);
+            }
+            Value::Int(i) => {
+                state.write_u8(TAG_INT);
+                state.write_i64(*i);
+            }
+            Value::BigInt(b) => {
+                state.write_u8(TAG_INT);
+                match b.to_i64() {
+                    Some(i) => state.write_i64(i),
+                    None => b.hash(state),
+                }
+            }
+            Value::Float(f) => {
+                state.write_u8(TAG_FLOAT);
+                float_hash(*f, state);
+            }
+            Value::Complex { re, im } => {
+                state.write_u8(TAG_COMPLEX);
+                float_hash(*re, state);
+                float_hash(*im, state);
+            }
+            Value::Str(s) => {
+                state.write_u8(TAG_STR);
+                s.hash(state);
+            }
+            Value::Bytes(b) => {
+                state.write_u8(TAG_BYTES);
+                b.hash(state);
+            }
+            Value::List(v) => {
+                state.write_u8(TAG_LIST);
+                v.hash(state);
+            }
+            Value::Tuple(v) => {
+                state.write_u8(TAG_TUPLE);
+                v.hash(state);
+            }
+            Value::Set(s) => {
+                state.write_u8(TAG_SET);
+                state.write_u64(unordered_hash(s.iter()));
+            }
+            Value::Dict(d) => {
+                state.write_u8(TAG_DICT);
+                state.write_u64(unordered_hash(d.iter()));
+            }
+        }
+    }
+}
+
+/// Order-independent hash of a collection, so equal sets/dicts hash alike whatever their order.
+fn unordered_hash<T: Hash>(items: impl Iterator<Item = T>) -> u64 {
+    let fixed = foldhash::fast::FixedState::with_seed(0x5059_524f);
+    items.fold(0u64, |acc, item| acc.wrapping_add(fixed.hash_one(item)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equality_rules() {
+        assert_eq!(Value::Float(f64::NAN), Value::Float(f64::NAN));
+        assert_eq!(Value::Float(-0.0), Value::Float(0.0));
+        assert_ne!(Value::Bool(true), Value::Int(1));
+        assert_ne!(Value::Int(1), Value::Float(1.0));
+        assert_ne!(Value::List(vec![]), Value::Tuple(vec![]));
+        assert_eq!(Value::BigInt(Box::new(BigInt::from(5))), Value::Int(5));
+        let a: Value = crate::set![1, 2, 3];
+        let b: Value = crate::set![3, 2, 1];
+        assert_eq!(a, b);
+        let fixed = foldhash::fast::FixedState::with_seed(1);
+        assert_eq!(fixed.hash_one(&a), fixed.hash_one(&b));
+        assert_eq!(
+            fixed.hash_one(Value::Float(-0.0)),
+            fixed.hash_one(Value::Float(0.0))
+        );
+    }
+
+    #[test]
+    fn dict_keys_replace_in_place() {
+        let mut d = Dict::default();
+        d.insert("a".into(), 1.into());
+        d.insert("b".into(), 2.into());
+        d.insert("a".into(), 3.into());
+        let v = Value::Dict(Box::new(d));
+        assert_eq!(v.to_string(), "{'a': 3, 'b': 2}");
+        assert_eq!(v.get("a"), Some(&Value::Int(3)));
+    }
+
+    #[test]
+    fn serpent_bytes_dict_to_bytes() {
+        let v: Value = crate::dict! { "data" => "AAECYmluYXJ5/w==", "encoding" => "base64" };
+        assert_eq!(
+            v.to_bytes().as_deref(),
+            Some(&b"\x00\x01\x02binary\xff"[..])
+        );
+    }
+
+    #[test]
+    fn value_is_small() {
+        assert!(std::mem::size_of::<Value>() <= 32);
+    }
+}
