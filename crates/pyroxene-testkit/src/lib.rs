@@ -4,6 +4,8 @@
 
 #![deny(missing_docs)]
 
+pub mod strategies;
+
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -113,4 +115,21 @@ impl Drop for PythonScript {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The byte vectors captured from the real Python libraries: `$PYROXENE_VECTORS`, else
+/// `../shared/reference/vectors` beside the workspace (where CI and developers have them).
+///
+/// # Panics
+/// When the folder is missing: vector tests must never pass silently without their data.
+pub fn vectors_dir() -> PathBuf {
+    let dir = std::env::var_os("PYROXENE_VECTORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/reference/vectors"));
+    assert!(
+        dir.join("serializers/index.json").exists(),
+        "reference vectors not found at {} (set PYROXENE_VECTORS)",
+        dir.display()
+    );
+    dir
 }

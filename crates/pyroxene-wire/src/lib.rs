@@ -51,6 +51,8 @@ pub mod serializer;
 pub mod value;
 
 pub use error::{Error, ErrorKind, Result};
+/// The big-integer crate behind [`Value::BigInt`], re-exported so users need no version match.
+pub use num_bigint;
 pub use serializer::{Call, ProtocolVersion, Serializer};
 pub use value::{Dict, Set, Value, from_value, to_value};
 

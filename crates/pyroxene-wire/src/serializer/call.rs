@@ -21,39 +21,53 @@ impl Serializer {
     /// Encodes a call as Pyro's `dumpsCall` does: a 4-tuple in serpent, a list-args tuple in
     /// marshal, a 4-array in msgpack, an `{"object","method","params","kwargs"}` object in json.
     ///
+    /// `vargs` is normally a [`Value::Tuple`] (what Python proxies send for user calls); Pyro
+    /// itself sends a [`Value::List`] for some internal calls (`get_metadata`), and serpent keeps
+    /// the difference on the wire. `kwargs` `None` is sent as None/null (attribute access, batch).
+    ///
+    /// ```
+    /// use pyroxene_wire::{Serializer, tuple};
+    /// let bytes = Serializer::Json.encode_call("test.echoserver", "echo", &tuple!["hello"], None).unwrap();
+    /// assert_eq!(bytes, br#"{"object": "test.echoserver", "method": "echo", "params": ["hello"], "kwargs": null}"#);
+    /// ```
+    ///
     /// # Errors
     /// When an argument can't be carried by this serializer.
     pub fn encode_call(
         self,
         object: &str,
         method: &str,
-        vargs: &[Value],
+        vargs: &Value,
         kwargs: Option<&Dict>,
     ) -> Result<Vec<u8>> {
         let kwargs = kwargs.map_or(Value::None, |k| Value::Dict(Box::new(k.clone())));
+        let as_list = || match vargs {
+            Value::Tuple(items) | Value::List(items) => Value::List(items.clone()),
+            other => other.clone(),
+        };
         let payload = match self {
             Serializer::Serpent => Value::Tuple(vec![
                 object.into(),
                 method.into(),
-                Value::Tuple(vargs.to_vec()),
+                vargs.clone(),
                 kwargs,
             ]),
             Serializer::Marshal => Value::Tuple(vec![
                 object.into(),
                 method.into(),
-                Value::List(vargs.to_vec()),
+                as_list(),
                 kwargs,
             ]),
             Serializer::Msgpack => Value::List(vec![
                 object.into(),
                 method.into(),
-                Value::List(vargs.to_vec()),
+                as_list(),
                 kwargs,
             ]),
             Serializer::Json => crate::dict! {
                 "object" => object,
                 "method" => method,
-                "params" => Value::List(vargs.to_vec()),
+                "params" => as_list(),
                 "kwargs" => kwargs,
             },
         };
