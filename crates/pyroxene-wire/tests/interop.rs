@@ -23,7 +23,9 @@ fn contains_bytes(v: &Value) -> bool {
         Value::Bytes(_) => true,
         Value::List(items) | Value::Tuple(items) => items.iter().any(contains_bytes),
         Value::Set(s) => s.iter().any(contains_bytes),
-        Value::Dict(d) => d.iter().any(|(k, v)| contains_bytes(k) || contains_bytes(v)),
+        Value::Dict(d) => d
+            .iter()
+            .any(|(k, v)| contains_bytes(k) || contains_bytes(v)),
         _ => false,
     }
 }
@@ -40,8 +42,10 @@ fn round_trip(lib: &str, ser: Serializer, count: usize) {
         }
         s
     };
-    let mut runner =
-        TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &seed));
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
+    );
     let strategy = strategies::value(ser);
     let mut failures = Vec::new();
     let (mut byte_checks, mut repr_checks) = (0, 0);
@@ -79,7 +83,9 @@ fn round_trip(lib: &str, ser: Serializer, count: usize) {
             repr_checks += 1;
             let python_repr = String::from_utf8_lossy(&python_repr);
             if expected.to_string() != python_repr {
-                failures.push(format!("#{i} repr: python {python_repr} vs ours {expected}"));
+                failures.push(format!(
+                    "#{i} repr: python {python_repr} vs ours {expected}"
+                ));
             }
             let lossy_bytes = ser == Serializer::Serpent && contains_bytes(&value);
             if ser != Serializer::Marshal && !lossy_bytes {

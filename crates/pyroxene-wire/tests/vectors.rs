@@ -70,7 +70,10 @@ impl Vectors {
     fn load() -> Vectors {
         let dir = vectors_dir().join("serializers");
         let text = std::fs::read_to_string(dir.join("index.json")).expect("read index.json");
-        Vectors { index: serde_json::from_str(&text).expect("parse index.json"), dir }
+        Vectors {
+            index: serde_json::from_str(&text).expect("parse index.json"),
+            dir,
+        }
     }
 
     fn bytes(&self, result: &Json) -> Option<Vec<u8>> {
@@ -96,7 +99,11 @@ fn values_decode_and_encode_like_python() {
         for lib in LIBS {
             let marshal_base = v
                 .bytes(&entry["results"][format!("{lib}-marshal")])
-                .map(|b| Serializer::Marshal.decode(&b).expect("marshal vector decodes"));
+                .map(|b| {
+                    Serializer::Marshal
+                        .decode(&b)
+                        .expect("marshal vector decodes")
+                });
             for ser_name in ["serpent", "json", "marshal", "msgpack"] {
                 let ser = ser_of(ser_name);
                 let result = &entry["results"][format!("{lib}-{ser_name}")];
@@ -165,12 +172,20 @@ fn values_decode_and_encode_like_python() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     eprintln!(
         "{} decodes, {} byte-exact encodes, {} encode errors checked",
         checked.0, checked.1, checked.2
     );
-    assert!(checked.0 >= 480 && checked.1 >= 330, "too few checks ran: {checked:?}");
+    assert!(
+        checked.0 >= 480 && checked.1 >= 330,
+        "too few checks ran: {checked:?}"
+    );
 }
 
 #[test]
@@ -183,7 +198,9 @@ fn object_dicts_have_pyros_shape() {
             .iter()
             .find(|e| e["name"] == name)
             .expect("entry");
-        let bytes = v.bytes(&entry["results"][format!("{lib}-marshal")]).expect("bytes");
+        let bytes = v
+            .bytes(&entry["results"][format!("{lib}-marshal")])
+            .expect("bytes");
         Serializer::Marshal.decode(&bytes).expect("decode")
     };
     assert_eq!(
@@ -219,14 +236,19 @@ fn calls_decode_and_encode_like_python() {
     for entry in v.index["calls"].as_array().expect("calls") {
         let name = entry["name"].as_str().expect("name");
         // The python_repr of a call is itself a Python literal: our reference Call.
-        let reference = serpent::from_slice(entry["python_repr"].as_str().expect("repr").as_bytes())
-            .expect("python_repr parses as serpent");
-        let Value::Tuple(parts) = reference else { panic!("{name}: not a tuple") };
+        let reference =
+            serpent::from_slice(entry["python_repr"].as_str().expect("repr").as_bytes())
+                .expect("python_repr parses as serpent");
+        let Value::Tuple(parts) = reference else {
+            panic!("{name}: not a tuple")
+        };
         for lib in LIBS {
             for ser in Serializer::ALL {
                 let label = format!("{lib}-{} {name}", ser.name());
                 let result = &entry["results"][format!("{lib}-{}", ser.name())];
-                let Some(bytes) = v.bytes(result) else { continue };
+                let Some(bytes) = v.bytes(result) else {
+                    continue;
+                };
                 checked += 1;
                 let call = match ser.decode_call(&bytes) {
                     Ok(c) => c,
@@ -239,7 +261,10 @@ fn calls_decode_and_encode_like_python() {
                 let got_vargs = ser.normalize(&Value::Tuple(call.vargs.clone()));
                 let same_args = want_vargs.as_seq() == got_vargs.as_seq();
                 let want_kwargs = ser.normalize(&parts[3]);
-                let got_kwargs = call.kwargs.clone().map_or(Value::None, |d| ser.normalize(&d.into()));
+                let got_kwargs = call
+                    .kwargs
+                    .clone()
+                    .map_or(Value::None, |d| ser.normalize(&d.into()));
                 if Value::from(call.object.as_str()) != parts[0]
                     || Value::from(call.method.as_str()) != parts[1]
                     || !same_args
@@ -270,7 +295,12 @@ fn calls_decode_and_encode_like_python() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(checked >= 76, "only {checked} call vectors checked");
 }
 
@@ -280,9 +310,15 @@ fn serpent_bytes_repr_vectors() {
     for entry in v.index["serpent_bytes_repr"].as_array().expect("entries") {
         let bytes = v.bytes(entry).expect("bytes");
         let decoded = serpent::from_slice(&bytes).expect("decode");
-        assert_eq!(decoded.to_string(), entry["loads_repr"].as_str().expect("repr"));
-        let ours = serpent::to_vec_with(&decoded, &serpent::Options { bytes_repr: true })
-            .expect("encode");
-        assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&bytes));
+        assert_eq!(
+            decoded.to_string(),
+            entry["loads_repr"].as_str().expect("repr")
+        );
+        let ours =
+            serpent::to_vec_with(&decoded, &serpent::Options { bytes_repr: true }).expect("encode");
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&bytes)
+        );
     }
 }

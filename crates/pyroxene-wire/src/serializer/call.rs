@@ -46,24 +46,15 @@ impl Serializer {
             other => other.clone(),
         };
         let payload = match self {
-            Serializer::Serpent => Value::Tuple(vec![
-                object.into(),
-                method.into(),
-                vargs.clone(),
-                kwargs,
-            ]),
-            Serializer::Marshal => Value::Tuple(vec![
-                object.into(),
-                method.into(),
-                as_list(),
-                kwargs,
-            ]),
-            Serializer::Msgpack => Value::List(vec![
-                object.into(),
-                method.into(),
-                as_list(),
-                kwargs,
-            ]),
+            Serializer::Serpent => {
+                Value::Tuple(vec![object.into(), method.into(), vargs.clone(), kwargs])
+            }
+            Serializer::Marshal => {
+                Value::Tuple(vec![object.into(), method.into(), as_list(), kwargs])
+            }
+            Serializer::Msgpack => {
+                Value::List(vec![object.into(), method.into(), as_list(), kwargs])
+            }
             Serializer::Json => crate::dict! {
                 "object" => object,
                 "method" => method,
