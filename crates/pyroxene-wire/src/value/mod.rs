@@ -15,15 +15,42 @@
 //! | `set` and `frozenset` are one type here | **no**: both decode to [`Value::Set`] (they compare equal in Python too) |
 //!
 //! Dicts keep insertion order; inserting an existing key replaces its value in place, as in Python.
+//!
+//! # The serde bridge
+//!
+//! [`to_value`] turns any `Serialize` type into a `Value`, [`from_value`] any `Value` into a
+//! `Deserialize` type (leniently: see its docs for what Python peers may send instead):
+//!
+//! | Rust (serde) | Value |
+//! |---|---|
+//! | `bool` | `Bool` |
+//! | `i8`..`i64`, `u8`..`u32` | `Int` |
+//! | `u64`, `i128`, `u128` | `Int` when it fits i64, else `BigInt` |
+//! | `f32`, `f64` | `Float` |
+//! | `char`, `&str`, `String` | `Str` |
+//! | bytes (`serde_bytes`, `#[serde(with = "serde_bytes")]`) | `Bytes` |
+//! | `Option::None`, `()`, unit struct | `None` |
+//! | `Option::Some(x)` | `x` |
+//! | `Vec`, slices, sequences | `List` |
+//! | tuples, tuple structs | `Tuple` |
+//! | newtype struct | its inner value |
+//! | maps (`HashMap`, `BTreeMap`, `IndexMap`) | `Dict` (any key type that maps to a Value) |
+//! | structs | `Dict` with str keys in field order |
+//! | unit enum variant | `Str` of the variant name |
+//! | newtype / tuple / struct variants | `Dict` `{variant: value}` (externally tagged, like `serde_json`) |
+//! | [`num_bigint::BigInt`] with [`bigint`] | `Int` / `BigInt` |
+//! | `Value` itself | itself, unchanged (it implements `Serialize` and `Deserialize`) |
 
 mod de;
 mod display;
 mod from;
 mod macros;
 mod ser;
+mod serde_impls;
 
 pub use de::from_value;
 pub use ser::to_value;
+pub use serde_impls::bigint;
 
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
