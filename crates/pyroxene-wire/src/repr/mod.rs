@@ -254,7 +254,8 @@ pub fn write_complex_repr(out: &mut String, re: f64, im: f64) {
     }
     out.push('(');
     write_float_repr_no_dot0(out, re);
-    if !(im.is_sign_negative() && !im.is_nan()) {
+    // Python formats the imaginary part with a forced sign; nan has none of its own.
+    if im.is_nan() || im.is_sign_positive() {
         out.push('+');
     }
     write_float_repr_no_dot0(out, im);
