@@ -1,0 +1,211 @@
+//! json encoder: `json.dumps(value, ensure_ascii=False)` byte for byte. Iterative: the
+//! containers being written live on a heap stack, so deep values cost no native stack.
+
+use num_bigint::BigInt;
+
+use crate::repr::write_float_repr;
+use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
+
+/// Python 3.11's `sys.get_int_max_str_digits()` default: ints with more decimal digits can't be
+/// converted to or from text.
+pub(super) const MAX_INT_DIGITS: usize = 4300;
+
+const SERIALIZER: &str = "JsonSerializer";
+
+pub(super) fn to_vec(value: &Value) -> Result<Vec<u8>> {
+    let mut out = String::with_capacity(64);
+    let mut stack: Vec<Items<'_>> = Vec::new();
+    let mut next = Some(value);
+    while let Some(v) = next {
+        if let Some(items) = write_value(&mut out, v)? {
+            if stack.len() >= MAX_DEPTH {
+                return Err(Error::new(
+                    ErrorKind::TooDeep,
+                    format!("nesting deeper than {MAX_DEPTH} levels"),
+                ));
+            }
+            stack.push(items);
+        }
+        next = next_item(&mut out, &mut stack)?;
+    }
+    Ok(out.into_bytes())
+}
+
+/// The items of a container still to be written, and whether one was written already.
+enum Items<'a> {
+    Seq(std::slice::Iter<'a, Value>, bool),
+    Set(indexmap::set::Iter<'a, Value>, bool),
+    Dict(indexmap::map::Iter<'a, Value, Value>, bool),
+}
+
+/// The next value to write, with the separator (and for a dict the key) before it; closes the
+/// containers that are done.
+fn next_item<'a>(out: &mut String, stack: &mut Vec<Items<'a>>) -> Result<Option<&'a Value>> {
+    loop {
+        let Some(top) = stack.last_mut() else {
+            return Ok(None);
+        };
+        let (next, started, close) = match top {
+            Items::Seq(it, started) => (it.next(), started, ']'),
+            Items::Set(it, started) => (it.next(), started, ']'),
+            Items::Dict(it, started) => match it.next() {
+                Some((k, v)) => {
+                    if *started {
+                        out.push_str(", ");
+                    }
+                    *started = true;
+                    write_key(out, k)?;
+                    out.push_str(": ");
+                    return Ok(Some(v));
+                }
+                None => (None, started, '}'),
+            },
+        };
+        if let Some(v) = next {
+            if *started {
+                out.push_str(", ");
+            }
+            *started = true;
+            return Ok(Some(v));
+        }
+        out.push(close);
+        stack.pop();
+    }
+}
+
+/// Writes a scalar, or opens a container and returns its items.
+fn write_value<'a>(out: &mut String, v: &'a Value) -> Result<Option<Items<'a>>> {
+    match v {
+        Value::None => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Int(i) => out.push_str(itoa::Buffer::new().format(*i)),
+        Value::BigInt(b) => write_bigint(out, b)?,
+        Value::Float(f) => write_float(out, *f),
+        Value::Str(s) => write_str(out, s),
+        Value::Complex { .. } => return Err(Error::unsupported("complex", SERIALIZER)),
+        Value::Bytes(_) => return Err(Error::unsupported("bytes", SERIALIZER)),
+        Value::List(items) | Value::Tuple(items) => {
+            out.push('[');
+            return Ok(Some(Items::Seq(items.iter(), false)));
+        }
+        Value::Set(items) => {
+            out.push('[');
+            return Ok(Some(Items::Set(items.iter(), false)));
+        }
+        Value::Dict(d) => {
+            out.push('{');
+            return Ok(Some(Items::Dict(d.iter(), false)));
+        }
+    }
+    Ok(None)
+}
+
+/// Python's json turns int, float, bool and None keys into strings; other types are a TypeError.
+fn write_key(out: &mut String, k: &Value) -> Result<()> {
+    match k {
+        Value::Str(s) => write_str(out, s),
+        Value::Int(i) => {
+            out.push('"');
+            out.push_str(itoa::Buffer::new().format(*i));
+            out.push('"');
+        }
+        Value::BigInt(b) => {
+            out.push('"');
+            write_bigint(out, b)?;
+            out.push('"');
+        }
+        Value::Float(f) => {
+            out.push('"');
+            write_float(out, *f);
+            out.push('"');
+        }
+        Value::Bool(true) => out.push_str("\"true\""),
+        Value::Bool(false) => out.push_str("\"false\""),
+        Value::None => out.push_str("\"null\""),
+        other => {
+            // Only frozensets are hashable in Python, so a set key can only be one of those.
+            let name = match other {
+                Value::Set(_) => "frozenset",
+                _ => other.type_name(),
+            };
+            return Err(Error::new(
+                ErrorKind::Type,
+                format!("keys must be str, int, float, bool or None, not {name}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn write_bigint(out: &mut String, b: &BigInt) -> Result<()> {
+    let text = b.to_string();
+    let digits = text.len() - usize::from(text.starts_with('-'));
+    if digits > MAX_INT_DIGITS {
+        return Err(Error::new(
+            ErrorKind::Value,
+            format!(
+                "Exceeds the limit ({MAX_INT_DIGITS} digits) for integer string conversion; \
+                 use sys.set_int_max_str_digits() to increase the limit"
+            ),
+        ));
+    }
+    out.push_str(&text);
+    Ok(())
+}
+
+/// Python's `float.__repr__`, with json's `NaN` / `Infinity` / `-Infinity` for the specials.
+fn write_float(out: &mut String, f: f64) {
+    if f.is_nan() {
+        out.push_str("NaN");
+    } else if f.is_infinite() {
+        out.push_str(if f > 0.0 { "Infinity" } else { "-Infinity" });
+    } else {
+        write_float_repr(out, f);
+    }
+}
+
+/// What follows the backslash for each byte that needs escaping (`u` = `\u00XX`), 0 otherwise.
+static ESCAPES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        table[i] = b'u';
+        i += 1;
+    }
+    table[b'\n' as usize] = b'n';
+    table[b'\r' as usize] = b'r';
+    table[b'\t' as usize] = b't';
+    table[0x08] = b'b';
+    table[0x0c] = b'f';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+/// A json string with `ensure_ascii=False`: only `"`, `\` and control characters escaped.
+fn write_str(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let bytes = s.as_bytes();
+    let mut run_start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc = ESCAPES[b as usize];
+        if esc == 0 {
+            continue;
+        }
+        // Every escaped byte is ASCII, so `i` is a char boundary.
+        out.push_str(&s[run_start..i]);
+        out.push('\\');
+        out.push(esc as char);
+        if esc == b'u' {
+            out.push_str("00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        }
+        run_start = i + 1;
+    }
+    out.push_str(&s[run_start..]);
+    out.push('"');
+}

@@ -1,0 +1,166 @@
+//! marshal encoder: CPython's `w_object` for version 4, without FLAG_REF. Iterative: the
+//! containers being written live on a heap stack, so deep values cost no native stack.
+
+use num_bigint::{BigInt, Sign};
+
+use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
+
+pub(super) fn to_vec(value: &Value) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(64);
+    let mut stack: Vec<Items<'_>> = Vec::new();
+    let mut next = Some(value);
+    while let Some(v) = next {
+        if let Some(items) = write(&mut out, v)? {
+            if stack.len() >= MAX_DEPTH {
+                return Err(Error::new(
+                    ErrorKind::TooDeep,
+                    format!("nesting deeper than {MAX_DEPTH} levels"),
+                ));
+            }
+            stack.push(items);
+        }
+        next = next_item(&mut out, &mut stack);
+    }
+    Ok(out)
+}
+
+/// The items of a container still to be written.
+enum Items<'a> {
+    Seq(std::slice::Iter<'a, Value>),
+    Set(indexmap::set::Iter<'a, Value>),
+    /// Dict entries, and the value to write after the key just written.
+    Dict(indexmap::map::Iter<'a, Value, Value>, Option<&'a Value>),
+}
+
+/// The next value to write, closing finished containers (a dict ends with `0`).
+fn next_item<'a>(out: &mut Vec<u8>, stack: &mut Vec<Items<'a>>) -> Option<&'a Value> {
+    loop {
+        let next = match stack.last_mut()? {
+            Items::Seq(it) => it.next(),
+            Items::Set(it) => it.next(),
+            Items::Dict(it, pending) => match pending.take() {
+                Some(v) => Some(v),
+                None => it.next().map(|(k, v)| {
+                    *pending = Some(v);
+                    k
+                }),
+            },
+        };
+        if next.is_some() {
+            return next;
+        }
+        if let Some(Items::Dict(..)) = stack.pop() {
+            out.push(b'0');
+        }
+    }
+}
+
+/// CPython's limit for any length or count (`SIZE32_MAX`).
+const SIZE32_MAX: usize = i32::MAX as usize;
+
+fn unmarshallable() -> Error {
+    Error::new(ErrorKind::Value, "unmarshallable object")
+}
+
+/// Type byte + u32 length, refusing what CPython can't write either.
+#[inline]
+fn write_size(out: &mut Vec<u8>, ty: u8, n: usize) -> Result<()> {
+    if n > SIZE32_MAX {
+        return Err(unmarshallable());
+    }
+    out.push(ty);
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+    Ok(())
+}
+
+/// Writes a scalar, or a container's header and returns its items.
+fn write<'a>(out: &mut Vec<u8>, v: &'a Value) -> Result<Option<Items<'a>>> {
+    match v {
+        Value::None => out.push(b'N'),
+        Value::Bool(true) => out.push(b'T'),
+        Value::Bool(false) => out.push(b'F'),
+        Value::Int(i) => match i32::try_from(*i) {
+            Ok(small) => {
+                out.push(b'i');
+                out.extend_from_slice(&small.to_le_bytes());
+            }
+            Err(_) => write_long(out, *i < 0, &[i.unsigned_abs()]),
+        },
+        Value::BigInt(b) => write_bigint(out, b),
+        Value::Float(f) => {
+            out.push(b'g');
+            out.extend_from_slice(&f.to_le_bytes());
+        }
+        Value::Complex { re, im } => {
+            out.push(b'y');
+            out.extend_from_slice(&re.to_le_bytes());
+            out.extend_from_slice(&im.to_le_bytes());
+        }
+        Value::Str(s) => {
+            let b = s.as_bytes();
+            if !s.is_ascii() {
+                write_size(out, b'u', b.len())?;
+            } else if b.len() < 256 {
+                out.push(b'z');
+                out.push(b.len() as u8);
+            } else {
+                write_size(out, b'a', b.len())?;
+            }
+            out.extend_from_slice(b);
+        }
+        Value::Bytes(b) => {
+            write_size(out, b's', b.len())?;
+            out.extend_from_slice(b);
+        }
+        Value::Tuple(items) => {
+            if items.len() < 256 {
+                out.push(b')');
+                out.push(items.len() as u8);
+            } else {
+                write_size(out, b'(', items.len())?;
+            }
+            return Ok(Some(Items::Seq(items.iter())));
+        }
+        Value::List(items) => {
+            write_size(out, b'[', items.len())?;
+            return Ok(Some(Items::Seq(items.iter())));
+        }
+        Value::Set(items) => {
+            write_size(out, b'<', items.len())?;
+            return Ok(Some(Items::Set(items.iter())));
+        }
+        Value::Dict(d) => {
+            out.push(b'{');
+            return Ok(Some(Items::Dict(d.iter(), None)));
+        }
+    }
+    Ok(None)
+}
+
+fn write_bigint(out: &mut Vec<u8>, b: &BigInt) {
+    let limbs: Vec<u64> = b.magnitude().iter_u64_digits().collect();
+    write_long(out, b.sign() == Sign::Minus, &limbs);
+}
+
+/// `l` + signed count of 15-bit digits + the digits (u16 LE, least significant first) of the
+/// magnitude given as little-endian u64 limbs (at least one non-zero; ints that fit in 32 bits
+/// never get here).
+fn write_long(out: &mut Vec<u8>, negative: bool, limbs: &[u64]) {
+    let top = limbs.iter().rposition(|&l| l != 0).unwrap_or(0);
+    let bits = top * 64 + (64 - limbs.get(top).map_or(64, |l| l.leading_zeros() as usize));
+    let ndigits = bits.div_ceil(15);
+    // An int of 2^31 15-bit digits would need 4 GiB of memory in any Value; the count fits.
+    let count = ndigits as i32;
+    out.push(b'l');
+    out.extend_from_slice(&(if negative { -count } else { count }).to_le_bytes());
+    out.reserve(ndigits * 2);
+    for k in 0..ndigits {
+        let bit = k * 15;
+        let (limb, shift) = (bit / 64, bit % 64);
+        let mut word = limbs[limb] >> shift;
+        if shift > 64 - 15 && limb + 1 < limbs.len() {
+            word |= limbs[limb + 1] << (64 - shift);
+        }
+        out.extend_from_slice(&((word & 0x7fff) as u16).to_le_bytes());
+    }
+}
