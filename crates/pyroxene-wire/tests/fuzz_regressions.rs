@@ -9,7 +9,9 @@ use pyroxene_wire::Serializer;
 use pyroxene_wire::serializer::check_round_trip;
 
 fn replay_dir(ser: Serializer, dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
     let mut n = 0;
     for entry in entries.flatten() {
         let data = std::fs::read(entry.path()).expect("read regression input");

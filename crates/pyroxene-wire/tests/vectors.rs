@@ -112,7 +112,8 @@ fn values_decode_and_encode_like_python() {
                     // Python refused to encode it; where our model has the value, so must we.
                     if let (Some(err), Some(base)) = (result["dumps_error"].as_str(), &marshal_base)
                     {
-                        if ser == Serializer::Json {
+                        // bytearray and frozenset have no type of their own in our model.
+                        if ser == Serializer::Json && !matches!(name, "bytearray" | "frozenset") {
                             checked.2 += 1;
                             let want = err.split_once(": ").map_or(err, |(_, m)| m);
                             match ser.encode(base) {
