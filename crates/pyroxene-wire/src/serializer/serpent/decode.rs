@@ -1,0 +1,370 @@
+//! serpent text -> Value: the Python literal grammar of `ast.literal_eval`.
+//!
+//! The parser is iterative: containers live on an explicit stack (at most [`MAX_DEPTH`] deep),
+//! so hostile nesting can never overflow the call stack. Scalars are lexed in `number.rs` and
+//! `string.rs`.
+
+use crate::value::StrKey;
+use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Set, Value};
+
+pub(super) fn decode(input: &[u8]) -> Result<Value> {
+    let src = match std::str::from_utf8(input) {
+        Ok(src) => src,
+        Err(e) if e.error_len().is_none() => return Err(Error::truncated(e.valid_up_to())),
+        Err(e) => {
+            return Err(Error::syntax(
+                e.valid_up_to(),
+                "serpent data is not valid UTF-8",
+            ));
+        }
+    };
+    // Python's serpent.loads refuses a NUL character anywhere before parsing. Instead of a
+    // separate pass, the lexers never accept a NUL, and any error is reported as the NUL.
+    parse(&mut Lexer { src, pos: 0 }).map_err(|e| match input.iter().position(|&b| b == 0) {
+        Some(at) => nul_error(at),
+        None => e,
+    })
+}
+
+/// The input and a read position; the scalar lexers are methods on it.
+pub(super) struct Lexer<'a> {
+    pub(super) src: &'a str,
+    pub(super) pos: usize,
+}
+
+impl Lexer<'_> {
+    /// The byte at `at`, if any.
+    #[inline]
+    pub(super) fn byte(&self, at: usize) -> Option<u8> {
+        self.src.as_bytes().get(at).copied()
+    }
+
+    /// The byte at the read position, if any.
+    #[inline]
+    pub(super) fn peek(&self) -> Option<u8> {
+        self.byte(self.pos)
+    }
+
+    /// Skips what Python's tokenizer skips between tokens: spaces, tabs, form feeds, newlines,
+    /// `#` comments (the serpent header is one) and backslash line continuations.
+    #[inline]
+    pub(super) fn skip_ws(&mut self) {
+        match self.peek() {
+            Some(c) if c > b' ' && c != b'#' && c != b'\\' => {}
+            None => {}
+            Some(_) => self.skip_ws_slow(),
+        }
+    }
+
+    fn skip_ws_slow(&mut self) {
+        let b = self.src.as_bytes();
+        while let Some(&c) = b.get(self.pos) {
+            match c {
+                b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' => self.pos += 1,
+                b'#' => {
+                    self.pos += b[self.pos..]
+                        .iter()
+                        .position(|&c| c == b'\n' || c == b'\r' || c == 0)
+                        .unwrap_or(b.len() - self.pos);
+                }
+                b'\\' if matches!(b.get(self.pos + 1), Some(b'\n' | b'\r')) => self.pos += 2,
+                _ => return,
+            }
+        }
+    }
+
+    /// Consumes `want` (after whitespace) or fails.
+    fn expect(&mut self, want: u8) -> Result<()> {
+        self.skip_ws();
+        match self.peek() {
+            Some(c) if c == want => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(_) => Err(self.unexpected(&format!("'{}'", want as char))),
+            None => Err(Error::truncated(self.pos)),
+        }
+    }
+
+    /// A syntax error for the character at the read position, or truncation at the end.
+    pub(super) fn unexpected(&self, expected: &str) -> Error {
+        let rest = self.src.get(self.pos..).unwrap_or("\u{fffd}");
+        match rest.chars().next() {
+            None => Error::truncated(self.pos),
+            Some('\0') => nul_error(self.pos),
+            Some(c) => Error::syntax(
+                self.pos,
+                format!("unexpected {c:?} in serpent data, expected {expected}"),
+            ),
+        }
+    }
+
+    /// One scalar: a number (possibly complex), string, bytes, `None`/`True`/`False`, `set()`.
+    fn scalar(&mut self, c: u8) -> Result<Value> {
+        match c {
+            b'\'' | b'"' => self.strings(0),
+            b'0'..=b'9' | b'.' | b'-' | b'+' => self.number_expr(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.word(),
+            _ => Err(self.unexpected("a value")),
+        }
+    }
+
+    fn word(&mut self) -> Result<Value> {
+        let start = self.pos;
+        let b = self.src.as_bytes();
+        let mut end = start;
+        while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+            end += 1;
+        }
+        if end < b.len() && b[end] >= 0x80 {
+            return Err(Error::syntax(start, "not a literal: a name"));
+        }
+        self.pos = end;
+        let word = &self.src[start..end];
+        match word {
+            "None" => Ok(Value::None),
+            "True" => Ok(Value::Bool(true)),
+            "False" => Ok(Value::Bool(false)),
+            "set" => {
+                // `set()` is the one call ast.literal_eval accepts: an empty set.
+                self.expect(b'(')?;
+                self.expect(b')')?;
+                Ok(Value::new_set())
+            }
+            _ if matches!(self.peek(), Some(b'\'' | b'"')) && word.len() <= 2 => {
+                self.pos = start;
+                self.strings(word.len())
+            }
+            // The data ends inside what may become a literal: `Tru`, `b` (of `b'..'`).
+            _ if end == b.len()
+                && ["None", "True", "False", "set", "br", "rb"]
+                    .iter()
+                    .any(|w| w.starts_with(word) || w.starts_with(&*word.to_ascii_lowercase())) =>
+            {
+                Err(Error::truncated(end))
+            }
+            _ => Err(Error::syntax(
+                start,
+                format!("malformed serpent data: name {word:?} is not a literal"),
+            )),
+        }
+    }
+}
+
+/// Python's serpent refuses data with NUL characters before parsing it.
+pub(super) fn nul_error(at: usize) -> Error {
+    Error::syntax(
+        at,
+        "The serpent data contains 0-bytes so it cannot be parsed by ast.literal_eval. \
+         Has it been corrupted?",
+    )
+}
+
+/// A container being parsed.
+enum Frame {
+    List(Vec<Value>),
+    /// `(`: a tuple once a comma is seen, else just parentheses around one value.
+    Paren(Vec<Value>, bool),
+    /// `{` with nothing in it yet: a dict or a set, decided by what follows the first item.
+    Brace,
+    Set(Set),
+    /// A dict and the key waiting for its value.
+    Dict(Dict, Option<Value>),
+    /// A tuple without parentheses at the top level (`1, 2`), which Python also accepts.
+    Bare(Vec<Value>),
+}
+
+fn parse(lx: &mut Lexer<'_>) -> Result<Value> {
+    let mut stack: Vec<Frame> = Vec::new();
+    // Whether a closing bracket may come instead of a value (right after an opening bracket or
+    // a comma).
+    let mut may_close = false;
+    'value: loop {
+        lx.skip_ws();
+        let Some(c) = lx.peek() else {
+            // The end of the data closes a bare tuple after its trailing comma: `1, 2,`.
+            if may_close && let Some(Frame::Bare(items)) = stack.last_mut() {
+                let value = Value::Tuple(std::mem::take(items));
+                stack.pop();
+                return Ok(value);
+            }
+            return Err(Error::truncated(lx.pos));
+        };
+        let mut value = match c {
+            b'[' | b'(' | b'{' => {
+                if stack.len() >= MAX_DEPTH {
+                    return Err(Error::too_deep(lx.pos));
+                }
+                lx.pos += 1;
+                stack.push(match c {
+                    b'[' => Frame::List(Vec::new()),
+                    b'(' => Frame::Paren(Vec::new(), false),
+                    _ => Frame::Brace,
+                });
+                may_close = true;
+                continue 'value;
+            }
+            b']' | b')' | b'}' if may_close => {
+                let value = match (stack.pop(), c) {
+                    (Some(Frame::List(items)), b']') => Value::List(items),
+                    (Some(Frame::Paren(items, _)), b')') => Value::Tuple(items),
+                    (Some(Frame::Brace), b'}') => Value::new_dict(),
+                    (Some(Frame::Set(set)), b'}') => Value::Set(Box::new(set)),
+                    (Some(Frame::Dict(dict, None)), b'}') => finish_dict(dict),
+                    _ => return Err(lx.unexpected("a value")),
+                };
+                lx.pos += 1;
+                value
+            }
+            _ => lx.scalar(c)?,
+        };
+        // `value` is complete: hand it to the enclosing containers, closing as many as end here.
+        loop {
+            lx.skip_ws();
+            let Some(top) = stack.last_mut() else {
+                match lx.peek() {
+                    None => return Ok(value),
+                    Some(b',') => {
+                        lx.pos += 1;
+                        stack.push(Frame::Bare(vec![value]));
+                        may_close = true;
+                        continue 'value;
+                    }
+                    Some(_) => return Err(lx.unexpected("the end of the data")),
+                }
+            };
+            let Some(c) = lx.peek() else {
+                if let Frame::Bare(items) = top {
+                    items.push(value);
+                    let value = Value::Tuple(std::mem::take(items));
+                    stack.pop();
+                    return Ok(value);
+                }
+                return Err(Error::truncated(lx.pos));
+            };
+            lx.pos += 1;
+            match (top, c) {
+                (Frame::List(items) | Frame::Bare(items), b',') => items.push(value),
+                (Frame::List(items), b']') => {
+                    items.push(value);
+                    value = Value::List(std::mem::take(items));
+                    stack.pop();
+                    continue;
+                }
+                (Frame::Paren(items, tuple), b',') => {
+                    items.push(value);
+                    *tuple = true;
+                }
+                (Frame::Paren(items, tuple), b')') => {
+                    if *tuple {
+                        items.push(value);
+                        value = Value::Tuple(std::mem::take(items));
+                    }
+                    stack.pop();
+                    continue;
+                }
+                (top @ Frame::Brace, b':') => {
+                    check_hashable(&value, lx.pos - 1)?;
+                    *top = Frame::Dict(Dict::default(), Some(value));
+                    may_close = false;
+                    continue 'value;
+                }
+                (top @ Frame::Brace, b',' | b'}') => {
+                    check_hashable(&value, lx.pos - 1)?;
+                    let mut set = Set::default();
+                    set.insert(value);
+                    if c == b'}' {
+                        value = Value::Set(Box::new(set));
+                        stack.pop();
+                        continue;
+                    }
+                    *top = Frame::Set(set);
+                }
+                (Frame::Set(set), b',' | b'}') => {
+                    check_hashable(&value, lx.pos - 1)?;
+                    set.insert(value);
+                    if c == b'}' {
+                        value = Value::Set(Box::new(std::mem::take(set)));
+                        stack.pop();
+                        continue;
+                    }
+                }
+                (Frame::Dict(_, key @ None), b':') => {
+                    check_hashable(&value, lx.pos - 1)?;
+                    *key = Some(value);
+                    may_close = false;
+                    continue 'value;
+                }
+                (Frame::Dict(dict, key @ Some(_)), b',' | b'}') => {
+                    if let Some(key) = key.take() {
+                        dict.insert(key, value);
+                    }
+                    if c == b'}' {
+                        value = finish_dict(std::mem::take(dict));
+                        stack.pop();
+                        continue;
+                    }
+                }
+                (top, _) => {
+                    lx.pos -= 1;
+                    let expected = match top {
+                        Frame::List(_) => "',' or ']'",
+                        Frame::Paren(..) => "',' or ')'",
+                        Frame::Brace => "':', ',' or '}'",
+                        Frame::Set(_) => "',' or '}'",
+                        Frame::Dict(_, None) => "':'",
+                        Frame::Dict(_, Some(_)) => "',' or '}'",
+                        Frame::Bare(_) => "',' or the end of the data",
+                    };
+                    return Err(lx.unexpected(expected));
+                }
+            }
+            // A comma: the next value, or the closing bracket of a trailing comma.
+            may_close = true;
+            continue 'value;
+        }
+    }
+}
+
+/// How deeply tuples may nest inside a dict key or set element. Python's parser refuses more
+/// than 200 nested brackets anywhere, so no Python peer sends deeper keys; the limit keeps the
+/// recursive `Hash`/`Eq` of [`Value`] on keys cheap in stack even in debug builds.
+const KEY_MAX_DEPTH: usize = 200;
+
+/// Python refuses unhashable dict keys and set elements (`TypeError: unhashable type`).
+fn check_hashable(value: &Value, at: usize) -> Result<()> {
+    check_key(value, at, 0)
+}
+
+fn check_key(value: &Value, at: usize, depth: usize) -> Result<()> {
+    let type_name = match value {
+        Value::List(_) => "list",
+        Value::Dict(_) => "dict",
+        Value::Set(_) => "set",
+        Value::Tuple(_) if depth >= KEY_MAX_DEPTH => {
+            return Err(Error::new(
+                ErrorKind::TooDeep,
+                format!("a dict key or set element nests deeper than {KEY_MAX_DEPTH} levels"),
+            )
+            .at(at));
+        }
+        Value::Tuple(items) => {
+            return items.iter().try_for_each(|i| check_key(i, at, depth + 1));
+        }
+        _ => return Ok(()),
+    };
+    Err(Error::new(ErrorKind::Type, format!("unhashable type: '{type_name}'")).at(at))
+}
+
+/// A finished dict, or the float it stands for: Pyro's serpent loader turns
+/// `{'__class__':'float','value':'nan'}` into a float (serpent writes NaN that way).
+fn finish_dict(dict: Dict) -> Value {
+    if let Some(Value::Str(class)) = dict.get(&StrKey("__class__"))
+        && class == "float"
+        && let Some(Value::Str(text)) = dict.get(&StrKey("value"))
+        && let Ok(f) = text.trim().parse::<f64>()
+    {
+        return Value::Float(f);
+    }
+    Value::Dict(Box::new(dict))
+}
