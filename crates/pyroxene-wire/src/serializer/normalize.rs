@@ -13,6 +13,16 @@ pub(super) fn normalize(ser: Serializer, v: &Value) -> Value {
             "encoding" => "base64",
         },
         (Serializer::Serpent, Value::Set(s)) if s.is_empty() => Value::Tuple(Vec::new()),
+        // Python reads `(re+imj)` / `(re-imj)` as a sum / difference of a float and an imaginary
+        // number, which can flip the sign of a zero part: (-0.0+1j) -> 1j, (1-0.0j) -> (1+0j).
+        (Serializer::Serpent, Value::Complex { re, im }) => {
+            let (re, im) = if im.is_sign_negative() {
+                (re - 0.0, 0.0 - (-im))
+            } else {
+                (re + 0.0, 0.0 + im)
+            };
+            Value::Complex { re, im }
+        }
         (Serializer::Json | Serializer::Msgpack, Value::Tuple(items)) => {
             Value::List(items.iter().map(|i| normalize(ser, i)).collect())
         }

@@ -59,6 +59,8 @@ use indexmap::{IndexMap, IndexSet};
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 
+use crate::{Error, ErrorKind, Result};
+
 /// The hasher of [`Dict`] and [`Set`]: fast and randomly seeded per map, so hostile keys cannot
 /// be crafted to collide.
 pub type RandomState = foldhash::fast::RandomState;
@@ -282,6 +284,45 @@ pub(crate) fn decode_serpent_bytes_dict(d: &Dict) -> Option<Vec<u8>> {
     }
     let data = d.get(&StrKey("data"))?.as_str()?;
     base64::engine::general_purpose::STANDARD.decode(data).ok()
+}
+
+/// How deeply tuples may nest inside a dict key or set element (every decoder checks). Python's parser refuses more
+/// than 200 nested brackets anywhere, so no Python peer sends deeper keys; the limit keeps the
+/// recursive `Hash`/`Eq` of [`Value`] on keys cheap in stack even in debug builds.
+pub const KEY_MAX_DEPTH: usize = 200;
+
+/// Python refuses unhashable dict keys and set elements (`TypeError: unhashable type`): lists,
+/// dicts, sets unless `frozen_sets` (marshal carries frozensets, which our one set type stands
+/// for; a serpent set literal is always a mutable set), and keys nested deeper than
+/// [`KEY_MAX_DEPTH`].
+pub(crate) fn check_hashable(value: &Value, at: usize, frozen_sets: bool) -> Result<()> {
+    check_key(value, at, frozen_sets, 0)
+}
+
+fn check_key(value: &Value, at: usize, frozen_sets: bool, depth: usize) -> Result<()> {
+    let items: Box<dyn Iterator<Item = &Value>> = match value {
+        Value::List(_) => return Err(unhashable("list", at)),
+        Value::Dict(_) => return Err(unhashable("dict", at)),
+        Value::Set(_) if !frozen_sets => return Err(unhashable("set", at)),
+        Value::Tuple(items) => Box::new(items.iter()),
+        Value::Set(items) => Box::new(items.iter()),
+        _ => return Ok(()),
+    };
+    if depth >= KEY_MAX_DEPTH {
+        return Err(Error::new(
+            ErrorKind::TooDeep,
+            format!("a dict key or set element nests deeper than {KEY_MAX_DEPTH} levels"),
+        )
+        .at(at));
+    }
+    for item in items {
+        check_key(item, at, frozen_sets, depth + 1)?;
+    }
+    Ok(())
+}
+
+fn unhashable(type_name: &str, at: usize) -> Error {
+    Error::new(ErrorKind::Type, format!("unhashable type: '{type_name}'")).at(at)
 }
 
 const TAG_NONE: u8 = 0;

@@ -8,7 +8,7 @@
 
 use num_bigint::{BigInt, BigUint, Sign};
 
-use crate::value::RandomState;
+use crate::value::{RandomState, check_hashable};
 use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Set, Value};
 
 const FLAG_REF: u8 = 0x80;
@@ -257,7 +257,9 @@ impl<'a> Reader<'a> {
                         }
                     }
                     Frame::Set { set, left, .. } => {
-                        set.insert(item.take().ok_or_else(|| null_error("set", at))?);
+                        let element = item.take().ok_or_else(|| null_error("set", at))?;
+                        check_hashable(&element, at, true)?;
+                        set.insert(element);
                         *left -= 1;
                         if *left > 0 {
                             break;
@@ -269,6 +271,7 @@ impl<'a> Reader<'a> {
                             break;
                         }
                         (Some(k), Some(v)) => {
+                            check_hashable(&k, at, true)?;
                             dict.insert(k, v);
                             break;
                         }

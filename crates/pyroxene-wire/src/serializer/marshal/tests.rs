@@ -477,11 +477,23 @@ fn any_value() -> impl Strategy<Value = Value> {
             proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::List),
             proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Tuple),
             proptest::collection::vec(inner.clone(), 0..8)
-                .prop_map(|v| Value::Set(Box::new(v.into_iter().collect()))),
-            proptest::collection::vec((inner.clone(), inner), 0..8)
-                .prop_map(|p| Value::Dict(Box::new(p.into_iter().collect()))),
+                .prop_map(|v| Value::Set(Box::new(v.into_iter().map(hashable).collect()))),
+            proptest::collection::vec((inner.clone(), inner), 0..8).prop_map(|p| Value::Dict(
+                Box::new(p.into_iter().map(|(k, v)| (hashable(k), v)).collect())
+            )),
         ]
     })
+}
+
+/// Python (and so our decoders) refuse lists, dicts and sets as keys: make them tuples/strs.
+fn hashable(v: Value) -> Value {
+    match v {
+        Value::List(items) | Value::Tuple(items) => {
+            Value::Tuple(items.into_iter().map(hashable).collect())
+        }
+        Value::Set(_) | Value::Dict(_) => Value::Str(v.to_string()),
+        other => other,
+    }
 }
 
 /// Marshal bytes the way CPython writes shared objects: FLAG_REF on every object that can take

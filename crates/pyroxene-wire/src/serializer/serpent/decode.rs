@@ -4,8 +4,8 @@
 //! so hostile nesting can never overflow the call stack. Scalars are lexed in `number.rs` and
 //! `string.rs`.
 
-use crate::value::StrKey;
-use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Set, Value};
+use crate::value::{StrKey, check_hashable};
+use crate::{Dict, Error, MAX_DEPTH, Result, Set, Value};
 
 pub(super) fn decode(input: &[u8]) -> Result<Value> {
     let src = match std::str::from_utf8(input) {
@@ -264,13 +264,13 @@ fn parse(lx: &mut Lexer<'_>) -> Result<Value> {
                     continue;
                 }
                 (top @ Frame::Brace, b':') => {
-                    check_hashable(&value, lx.pos - 1)?;
+                    check_hashable(&value, lx.pos - 1, false)?;
                     *top = Frame::Dict(Dict::default(), Some(value));
                     may_close = false;
                     continue 'value;
                 }
                 (top @ Frame::Brace, b',' | b'}') => {
-                    check_hashable(&value, lx.pos - 1)?;
+                    check_hashable(&value, lx.pos - 1, false)?;
                     let mut set = Set::default();
                     set.insert(value);
                     if c == b'}' {
@@ -281,7 +281,7 @@ fn parse(lx: &mut Lexer<'_>) -> Result<Value> {
                     *top = Frame::Set(set);
                 }
                 (Frame::Set(set), b',' | b'}') => {
-                    check_hashable(&value, lx.pos - 1)?;
+                    check_hashable(&value, lx.pos - 1, false)?;
                     set.insert(value);
                     if c == b'}' {
                         value = Value::Set(Box::new(std::mem::take(set)));
@@ -290,7 +290,7 @@ fn parse(lx: &mut Lexer<'_>) -> Result<Value> {
                     }
                 }
                 (Frame::Dict(_, key @ None), b':') => {
-                    check_hashable(&value, lx.pos - 1)?;
+                    check_hashable(&value, lx.pos - 1, false)?;
                     *key = Some(value);
                     may_close = false;
                     continue 'value;
@@ -324,36 +324,6 @@ fn parse(lx: &mut Lexer<'_>) -> Result<Value> {
             continue 'value;
         }
     }
-}
-
-/// How deeply tuples may nest inside a dict key or set element. Python's parser refuses more
-/// than 200 nested brackets anywhere, so no Python peer sends deeper keys; the limit keeps the
-/// recursive `Hash`/`Eq` of [`Value`] on keys cheap in stack even in debug builds.
-const KEY_MAX_DEPTH: usize = 200;
-
-/// Python refuses unhashable dict keys and set elements (`TypeError: unhashable type`).
-fn check_hashable(value: &Value, at: usize) -> Result<()> {
-    check_key(value, at, 0)
-}
-
-fn check_key(value: &Value, at: usize, depth: usize) -> Result<()> {
-    let type_name = match value {
-        Value::List(_) => "list",
-        Value::Dict(_) => "dict",
-        Value::Set(_) => "set",
-        Value::Tuple(_) if depth >= KEY_MAX_DEPTH => {
-            return Err(Error::new(
-                ErrorKind::TooDeep,
-                format!("a dict key or set element nests deeper than {KEY_MAX_DEPTH} levels"),
-            )
-            .at(at));
-        }
-        Value::Tuple(items) => {
-            return items.iter().try_for_each(|i| check_key(i, at, depth + 1));
-        }
-        _ => return Ok(()),
-    };
-    Err(Error::new(ErrorKind::Type, format!("unhashable type: '{type_name}'")).at(at))
 }
 
 /// A finished dict, or the float it stands for: Pyro's serpent loader turns
