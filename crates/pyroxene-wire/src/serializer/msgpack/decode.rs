@@ -27,6 +27,21 @@ impl<'a> Decoder<'a> {
     pub(super) fn decode_all(mut self) -> Result<Value> {
         let mut stack: Vec<Frame> = Vec::new();
         loop {
+            // Runs of scalars go straight into the innermost container (the hot path).
+            let full = match stack.last_mut() {
+                None => false,
+                Some(Frame::List { items, left }) => self.fill_list(items, left)?,
+                Some(Frame::Map { dict, key, left }) => self.fill_map(dict, key, left)?,
+            };
+            if full {
+                if let Some(frame) = stack.pop()
+                    && let Some(value) = complete(&mut stack, frame.into_value())
+                {
+                    return self.finish(value);
+                }
+                continue;
+            }
+            // Here the next item is a container, or the top-level value, or missing.
             let start = self.pos;
             let byte = self.u8()?;
             let (len, is_map) = match Marker::from_u8(byte) {
@@ -69,6 +84,101 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Whether the next byte starts a scalar (false for a container and at the end).
+    #[inline]
+    fn scalar_next(&self) -> bool {
+        self.buf
+            .get(self.pos)
+            .is_some_and(|&b| !matches!(b, 0x80..=0x9f | 0xdc..=0xdf))
+    }
+
+    /// The scalar that [`Decoder::scalar_next`] saw.
+    #[inline(always)]
+    fn next_scalar(&mut self) -> Result<Value> {
+        let start = self.pos;
+        let byte = self.u8()?;
+        self.scalar(Marker::from_u8(byte), start)
+    }
+
+    /// Appends the scalars that come next to a list; true once it has all its items.
+    fn fill_list(&mut self, items: &mut Vec<Value>, left: &mut usize) -> Result<bool> {
+        while *left > 0 && self.scalar_next() {
+            let run = match self.buf.get(self.pos) {
+                Some(0xca | 0xcb) => self.fill_run(items, left, float_item, Value::Float),
+                Some(0x00..=0x7f | 0xe0..=0xff | 0xcc..=0xce | 0xd0..=0xd3) => {
+                    self.fill_run(items, left, int_item, Value::Int)
+                }
+                _ => 0,
+            };
+            if run == 0 {
+                items.push(self.next_scalar()?);
+                *left -= 1;
+            }
+        }
+        Ok(*left == 0)
+    }
+
+    /// Appends the run of at most `left` items that `item` recognises (returning each payload
+    /// and size) as `make(payload)` values in one `extend`, and returns the run's length.
+    ///
+    /// Why runs of one variant: pushed one by one, or built by a match over several variants,
+    /// each `Value` takes a detour over the stack, written as tag + payload and read back as
+    /// 16-byte words, which stalls store forwarding; runs of floats or ints decode 2.5x faster.
+    #[inline(always)]
+    fn fill_run<T: Copy + Default>(
+        &mut self,
+        items: &mut Vec<Value>,
+        left: &mut usize,
+        item: impl Fn(&[u8]) -> Option<(T, usize)>,
+        make: impl Fn(T) -> Value,
+    ) -> usize {
+        let rest = &self.buf[self.pos..];
+        let (mut run, mut len) = (0, 0);
+        while run < *left {
+            match item(&rest[len..]) {
+                Some((_, size)) => len += size,
+                None => break,
+            }
+            run += 1;
+        }
+        let mut at = 0;
+        items.extend((0..run).map(|_| {
+            // Checked above: `item` recognises each of them.
+            let (payload, size) = item(&rest[at..]).unwrap_or((T::default(), 1));
+            at += size;
+            make(payload)
+        }));
+        self.pos += len;
+        *left -= run;
+        run
+    }
+
+    /// Inserts the scalar keys and values that come next into a map; true once it has all its
+    /// pairs. A repeated key keeps its first place and takes the last value, as a Python dict
+    /// built from the pairs does.
+    fn fill_map(
+        &mut self,
+        dict: &mut Dict,
+        key: &mut Option<Value>,
+        left: &mut usize,
+    ) -> Result<bool> {
+        while *left > 0 {
+            let k = match key.take() {
+                Some(k) => k,
+                None if self.scalar_next() => self.next_scalar()?,
+                None => break,
+            };
+            if !self.scalar_next() {
+                *key = Some(k);
+                break;
+            }
+            let v = self.next_scalar()?;
+            dict.insert(k, v);
+            *left -= 1;
+        }
+        Ok(*left == 0)
+    }
+
     /// The top-level `value`, if nothing follows it.
     fn finish(&self, value: Value) -> Result<Value> {
         if self.pos != self.buf.len() {
@@ -83,6 +193,7 @@ impl<'a> Decoder<'a> {
         Ok(value)
     }
 
+    /// How many input bytes are left.
     fn remaining(&self) -> usize {
         self.buf.len() - self.pos
     }
@@ -98,6 +209,7 @@ impl<'a> Decoder<'a> {
         Ok(s)
     }
 
+    /// The next `N` bytes, or a truncation error.
     #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         match self.buf.get(self.pos..self.pos + N) {
@@ -111,6 +223,7 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// The next byte, or a truncation error.
     #[inline]
     fn u8(&mut self) -> Result<u8> {
         match self.buf.get(self.pos) {
@@ -122,16 +235,22 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// A big-endian 16-bit length.
     fn u16(&mut self) -> Result<usize> {
         Ok(usize::from(u16::from_be_bytes(self.array()?)))
     }
 
+    /// A big-endian 32-bit length.
     fn u32(&mut self) -> Result<usize> {
         // usize is at least 32 bits on every target std supports with this crate.
         Ok(u32::from_be_bytes(self.array()?) as usize)
     }
 
     /// Any value but an array or a map, after its `marker` at offset `start`.
+    ///
+    /// Always inlined (as is [`Decoder::next_scalar`]): out of line, the `Result<Value>` goes
+    /// through memory and decoding maps and strs gets 20% slower.
+    #[inline(always)]
     fn scalar(&mut self, marker: Marker, start: usize) -> Result<Value> {
         Ok(match marker {
             Marker::FixPos(n) => Value::Int(i64::from(n)),
@@ -227,6 +346,42 @@ impl<'a> Decoder<'a> {
         let data = self.take(n)?;
         ext::decode_ext(code, data).map_err(|e| e.at(start))
     }
+}
+
+/// The big-endian `N` bytes after the marker at the start of `b`, if all there.
+#[inline(always)]
+fn be<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
+    let mut a = [0u8; N];
+    a.copy_from_slice(b.get(1..=N)?);
+    Some(a)
+}
+
+/// The float at the start of `b` and its encoded size, if it is one and complete.
+#[inline(always)]
+fn float_item(b: &[u8]) -> Option<(f64, usize)> {
+    match b.first()? {
+        0xcb => Some((f64::from_be_bytes(be(b)?), 9)),
+        0xca => Some((f64::from(f32::from_be_bytes(be(b)?)), 5)),
+        _ => None,
+    }
+}
+
+/// The int that fits i64 at the start of `b` and its encoded size, if it is one and complete.
+#[inline(always)]
+fn int_item(b: &[u8]) -> Option<(i64, usize)> {
+    let marker = *b.first()?;
+    Some(match marker {
+        0x00..=0x7f => (i64::from(marker), 1),
+        0xe0..=0xff => (i64::from(marker as i8), 1),
+        0xcc => (i64::from(u8::from_be_bytes(be(b)?)), 2),
+        0xcd => (i64::from(u16::from_be_bytes(be(b)?)), 3),
+        0xce => (i64::from(u32::from_be_bytes(be(b)?)), 5),
+        0xd0 => (i64::from(i8::from_be_bytes(be(b)?)), 2),
+        0xd1 => (i64::from(i16::from_be_bytes(be(b)?)), 3),
+        0xd2 => (i64::from(i32::from_be_bytes(be(b)?)), 5),
+        0xd3 => (i64::from_be_bytes(be(b)?), 9),
+        _ => return None,
+    })
 }
 
 /// A container being filled.

@@ -388,3 +388,56 @@ proptest! {
         prop_assert_eq!(to_vec(&back).expect("re-encodes"), to_vec(&expected).expect("encodes"));
     }
 }
+
+/// One scalar in any of its msgpack formats (including the non-minimal ones Python never
+/// writes but other peers may), so lists exercise every fast path of the decoder.
+fn arb_scalar_bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        (0u8..=0x7f).prop_map(|b| vec![b]),
+        (0xe0u8..=0xff).prop_map(|b| vec![b]),
+        Just(vec![0xc0]),
+        Just(vec![0xc2]),
+        Just(vec![0xc3]),
+        any::<u8>().prop_map(|b| vec![0xcc, b]),
+        any::<u16>().prop_map(|v| [&[0xcd][..], &v.to_be_bytes()].concat()),
+        any::<u32>().prop_map(|v| [&[0xce][..], &v.to_be_bytes()].concat()),
+        any::<u64>().prop_map(|v| [&[0xcf][..], &v.to_be_bytes()].concat()),
+        any::<i8>().prop_map(|v| [&[0xd0][..], &v.to_be_bytes()].concat()),
+        any::<i16>().prop_map(|v| [&[0xd1][..], &v.to_be_bytes()].concat()),
+        any::<i32>().prop_map(|v| [&[0xd2][..], &v.to_be_bytes()].concat()),
+        any::<i64>().prop_map(|v| [&[0xd3][..], &v.to_be_bytes()].concat()),
+        any::<f32>().prop_map(|v| [&[0xca][..], &v.to_be_bytes()].concat()),
+        any::<f64>().prop_map(|v| [&[0xcb][..], &v.to_be_bytes()].concat()),
+        "[a-z]{0,40}".prop_map(|s| to_vec(&Value::Str(s)).expect("str")),
+        Just(hex("d83000000000000000400000000000000840")),
+        Just(hex("90")),
+        Just(hex("80")),
+        Just(hex("9201cb3ff8000000000000")),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn lists_and_maps_decode_item_by_item(items in proptest::collection::vec(arb_scalar_bytes(), 0..60)) {
+        let one_by_one: Vec<Value> =
+            items.iter().map(|b| from_slice(b).expect("item decodes")).collect();
+        let mut list = vec![0xdc];
+        list.extend((items.len() as u16).to_be_bytes());
+        list.extend(items.concat());
+        prop_assert_eq!(from_slice(&list).expect("list decodes"), Value::List(one_by_one.clone()));
+        for n in 0..list.len() {
+            let e = from_slice(&list[..n]).expect_err("prefix");
+            prop_assert_eq!(e.kind(), ErrorKind::Truncated);
+        }
+        // The same items as a map: keys at even places, values at odd ones.
+        let pairs = items.len() / 2;
+        let mut map = vec![0xde];
+        map.extend((pairs as u16).to_be_bytes());
+        map.extend(items[..pairs * 2].concat());
+        let mut dict = Dict::default();
+        for kv in one_by_one[..pairs * 2].chunks(2) {
+            dict.insert(kv[0].clone(), kv[1].clone());
+        }
+        prop_assert_eq!(from_slice(&map).expect("map decodes"), Value::Dict(Box::new(dict)));
+    }
+}
