@@ -54,7 +54,9 @@
 //!   surrounding whitespace), at most 4300 digits.
 //! - `0x32` datetime: a little-endian float64 POSIX timestamp. Python reads it as *local* time;
 //!   without a datetime in [`Value`] it becomes the str `datetime.isoformat()` gives **in UTC**,
-//!   `YYYY-MM-DDTHH:MM:SS[.ffffff]` (microseconds rounded half-even, as CPython does).
+//!   `YYYY-MM-DDTHH:MM:SS[.ffffff]` (microseconds rounded half-even, as CPython does). A
+//!   timestamp outside Python's years 1..=9999, NaN or infinite fails with
+//!   [`ErrorKind::Value`](crate::ErrorKind::Value) and Python's message.
 //! - `0x33` date: a little-endian proleptic Gregorian ordinal (`date.toordinal()`), 8 bytes, or
 //!   4 from a Windows sender, becomes the str `YYYY-MM-DD`.
 //! - `-1` (msgpack's timestamp, 4/8/12 bytes): the str `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`,
@@ -67,6 +69,9 @@
 //! input that ends early ([`ErrorKind::Truncated`](crate::ErrorKind::Truncated), also when a
 //! length points past the end), nesting deeper than [`MAX_DEPTH`](crate::MAX_DEPTH). Lengths are
 //! never trusted for allocation beyond what the remaining input can hold.
+//!
+//! Both directions keep open containers on a heap stack rather than recursing, so deep nesting
+//! costs no thread stack (a 2 MiB thread handles `MAX_DEPTH` levels in debug builds too).
 
 mod decode;
 mod encode;
