@@ -1,0 +1,260 @@
+//! The msgpack encoder: the bytes of Pyro5's `msgpack.packb(value, use_bin_type=True,
+//! default=...)`.
+
+use num_bigint::BigInt;
+use num_traits::ToPrimitive;
+use rmp::Marker;
+
+use super::{EXT_BIGINT, EXT_COMPLEX, MAX_INT_DIGITS};
+use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
+
+/// A container whose items are being written.
+enum Frame<'a> {
+    /// A list or tuple.
+    Seq(std::slice::Iter<'a, Value>),
+    /// A set.
+    Set(indexmap::set::Iter<'a, Value>),
+    /// A dict, and the value of the key just written.
+    Dict(indexmap::map::Iter<'a, Value, Value>, Option<&'a Value>),
+}
+
+/// Appends the msgpack form of `value` to `out`.
+///
+/// Containers are tracked on an explicit stack instead of by recursion, so the nesting limit
+/// costs heap, not thread stack (in debug builds too).
+pub(super) fn encode(out: &mut Vec<u8>, value: &Value) -> Result<()> {
+    let mut stack: Vec<Frame<'_>> = Vec::new();
+    let mut value = value;
+    loop {
+        match value {
+            Value::List(items) | Value::Tuple(items) => {
+                enter(stack.len())?;
+                write_array_header(out, len_u32(items.len(), "list is too large")?);
+                stack.push(Frame::Seq(items.iter()));
+            }
+            Value::Set(items) => {
+                // Pyro's `default` hook turns a set into a tuple: an array in the set's order.
+                enter(stack.len())?;
+                write_array_header(out, len_u32(items.len(), "list is too large")?);
+                stack.push(Frame::Set(items.iter()));
+            }
+            Value::Dict(d) => {
+                enter(stack.len())?;
+                write_map_header(out, len_u32(d.len(), "dict is too large")?);
+                stack.push(Frame::Dict(d.iter(), None));
+            }
+            scalar => encode_scalar(out, scalar)?,
+        }
+        // The next item of the innermost container that has one left.
+        value = loop {
+            let next = match stack.last_mut() {
+                None => return Ok(()),
+                Some(Frame::Seq(items)) => items.next(),
+                Some(Frame::Set(items)) => items.next(),
+                Some(Frame::Dict(pairs, pending)) => match pending.take() {
+                    Some(v) => Some(v),
+                    None => pairs.next().map(|(k, v)| {
+                        *pending = Some(v);
+                        k
+                    }),
+                },
+            };
+            match next {
+                Some(v) => break v,
+                None => {
+                    stack.pop();
+                }
+            }
+        };
+    }
+}
+
+/// Appends any value but a container.
+fn encode_scalar(out: &mut Vec<u8>, value: &Value) -> Result<()> {
+    match value {
+        Value::None => out.push(Marker::Null.to_u8()),
+        Value::Bool(false) => out.push(Marker::False.to_u8()),
+        Value::Bool(true) => out.push(Marker::True.to_u8()),
+        Value::Int(i) => write_int(out, *i),
+        Value::BigInt(b) => write_bigint(out, b)?,
+        Value::Float(f) => {
+            let b = f.to_bits().to_be_bytes();
+            out.extend_from_slice(&[Marker::F64.to_u8(), b[0], b[1], b[2], b[3]]);
+            out.extend_from_slice(&b[4..]);
+        }
+        Value::Complex { re, im } => {
+            // Python: ExtType(0x30, struct.pack("dd", re, im)), native (little-endian) order.
+            write_ext_header(out, EXT_COMPLEX, 16);
+            out.extend_from_slice(&re.to_le_bytes());
+            out.extend_from_slice(&im.to_le_bytes());
+        }
+        Value::Str(s) => {
+            write_str_header(out, len_u32(s.len(), "unicode string is too large")?);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Value::Bytes(b) => {
+            write_bin_header(out, len_u32(b.len(), "bytes object is too large")?);
+            out.extend_from_slice(b);
+        }
+        // encode() handles containers before calling this.
+        Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Dict(_) => {}
+    }
+    Ok(())
+}
+
+/// Refuses a container inside `depth` others when that is deeper than [`MAX_DEPTH`].
+fn enter(depth: usize) -> Result<()> {
+    if depth >= MAX_DEPTH {
+        Err(Error::new(
+            ErrorKind::TooDeep,
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A length as u32, or msgpack-python's `ValueError` for anything longer.
+fn len_u32(len: usize, message: &str) -> Result<u32> {
+    u32::try_from(len).map_err(|_| Error::new(ErrorKind::TooLarge, message))
+}
+
+/// A 16- or 32-bit length after marker `m16` or `m32`, whichever is the smallest that fits.
+fn write_len16_32(out: &mut Vec<u8>, len: u32, m16: Marker, m32: Marker) {
+    if len <= 0xffff {
+        let b = (len as u16).to_be_bytes();
+        out.extend_from_slice(&[m16.to_u8(), b[0], b[1]]);
+    } else {
+        let b = len.to_be_bytes();
+        out.extend_from_slice(&[m32.to_u8(), b[0], b[1], b[2], b[3]]);
+    }
+}
+
+/// fixstr (up to 31 bytes), str 8, str 16 or str 32.
+fn write_str_header(out: &mut Vec<u8>, len: u32) {
+    out.reserve(len as usize + 5);
+    if len <= 31 {
+        out.push(0xa0 | len as u8);
+    } else if len <= 0xff {
+        out.extend_from_slice(&[Marker::Str8.to_u8(), len as u8]);
+    } else {
+        write_len16_32(out, len, Marker::Str16, Marker::Str32);
+    }
+}
+
+/// bin 8, bin 16 or bin 32 (there is no fix form).
+fn write_bin_header(out: &mut Vec<u8>, len: u32) {
+    out.reserve(len as usize + 5);
+    if len <= 0xff {
+        out.extend_from_slice(&[Marker::Bin8.to_u8(), len as u8]);
+    } else {
+        write_len16_32(out, len, Marker::Bin16, Marker::Bin32);
+    }
+}
+
+/// fixarray (up to 15 items), array 16 or array 32.
+fn write_array_header(out: &mut Vec<u8>, len: u32) {
+    if len <= 15 {
+        out.push(0x90 | len as u8);
+    } else {
+        write_len16_32(out, len, Marker::Array16, Marker::Array32);
+    }
+}
+
+/// fixmap (up to 15 pairs), map 16 or map 32.
+fn write_map_header(out: &mut Vec<u8>, len: u32) {
+    if len <= 15 {
+        out.push(0x80 | len as u8);
+    } else {
+        write_len16_32(out, len, Marker::Map16, Marker::Map32);
+    }
+}
+
+/// An ext header the way msgpack-python picks it: fixext 1/2/4/8/16 when the length is one of
+/// those, else ext 8/16/32.
+fn write_ext_header(out: &mut Vec<u8>, code: i8, len: u32) {
+    let code = code as u8;
+    match len {
+        1 => out.extend_from_slice(&[Marker::FixExt1.to_u8(), code]),
+        2 => out.extend_from_slice(&[Marker::FixExt2.to_u8(), code]),
+        4 => out.extend_from_slice(&[Marker::FixExt4.to_u8(), code]),
+        8 => out.extend_from_slice(&[Marker::FixExt8.to_u8(), code]),
+        16 => out.extend_from_slice(&[Marker::FixExt16.to_u8(), code]),
+        0..=0xff => out.extend_from_slice(&[Marker::Ext8.to_u8(), len as u8, code]),
+        0x100..=0xffff => {
+            let b = (len as u16).to_be_bytes();
+            out.extend_from_slice(&[Marker::Ext16.to_u8(), b[0], b[1], code]);
+        }
+        _ => {
+            let b = len.to_be_bytes();
+            out.extend_from_slice(&[Marker::Ext32.to_u8(), b[0], b[1], b[2], b[3], code]);
+        }
+    }
+}
+
+/// The smallest int format, as msgpack-python picks it: fixints for -32..=127, uint 8/16/32/64
+/// for the other non-negative values, int 8/16/32/64 for the other negative ones.
+fn write_int(out: &mut Vec<u8>, i: i64) {
+    if i >= 0 {
+        write_uint(out, i as u64);
+    } else if i >= -32 {
+        out.push(i as u8);
+    } else if i >= i64::from(i8::MIN) {
+        out.extend_from_slice(&[Marker::I8.to_u8(), i as u8]);
+    } else if i >= i64::from(i16::MIN) {
+        let b = (i as i16).to_be_bytes();
+        out.extend_from_slice(&[Marker::I16.to_u8(), b[0], b[1]]);
+    } else if i >= i64::from(i32::MIN) {
+        let b = (i as i32).to_be_bytes();
+        out.extend_from_slice(&[Marker::I32.to_u8(), b[0], b[1], b[2], b[3]]);
+    } else {
+        out.push(Marker::I64.to_u8());
+        out.extend_from_slice(&i.to_be_bytes());
+    }
+}
+
+fn write_uint(out: &mut Vec<u8>, u: u64) {
+    if u <= 0x7f {
+        out.push(u as u8);
+    } else if u <= 0xff {
+        out.extend_from_slice(&[Marker::U8.to_u8(), u as u8]);
+    } else if u <= 0xffff {
+        let b = (u as u16).to_be_bytes();
+        out.extend_from_slice(&[Marker::U16.to_u8(), b[0], b[1]]);
+    } else if u <= 0xffff_ffff {
+        let b = (u as u32).to_be_bytes();
+        out.extend_from_slice(&[Marker::U32.to_u8(), b[0], b[1], b[2], b[3]]);
+    } else {
+        out.push(Marker::U64.to_u8());
+        out.extend_from_slice(&u.to_be_bytes());
+    }
+}
+
+/// An int of any size: native formats up to u64, else Pyro's ext 0x31 with the decimal text.
+fn write_bigint(out: &mut Vec<u8>, b: &BigInt) -> Result<()> {
+    if let Some(i) = b.to_i64() {
+        write_int(out, i);
+    } else if let Some(u) = b.to_u64() {
+        write_uint(out, u);
+    } else {
+        let text = b.to_string();
+        let digits = text.len() - usize::from(text.starts_with('-'));
+        if digits > MAX_INT_DIGITS {
+            // Python's `str(int)` refuses too (and a Python receiver's `int(data)` would).
+            return Err(Error::new(
+                ErrorKind::Value,
+                format!(
+                    "Exceeds the limit ({MAX_INT_DIGITS} digits) for integer string conversion; \
+                     use sys.set_int_max_str_digits() to increase the limit"
+                ),
+            ));
+        }
+        write_ext_header(
+            out,
+            EXT_BIGINT,
+            len_u32(text.len(), "bytes object is too large")?,
+        );
+        out.extend_from_slice(text.as_bytes());
+    }
+    Ok(())
+}

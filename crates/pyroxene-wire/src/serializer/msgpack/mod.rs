@@ -1,0 +1,120 @@
+//! The msgpack serializer (Pyro4 id 6, Pyro5 id 4): byte-identical to Pyro5's
+//! `msgpack.packb(value, use_bin_type=True, default=...)`, and a decoder for every msgpack
+//! format plus Pyro's ext types.
+//!
+//! # Wire form
+//!
+//! ```text
+//! c0 / c2 / c3                     None / False / True
+//! 00..7f, e0..ff                   int -32..=127 (positive / negative fixint)
+//! cc cd ce cf <BE>                 other int >= 0: uint 8/16/32/64, the smallest that fits
+//! d0 d1 d2 d3 <BE>                 other int < 0: int 8/16/32/64, the smallest that fits
+//! c7 <len> 31 <ASCII decimal>      int outside [-2^63, 2^64-1]: ext 0x31, e.g. c7 14 31 "18446744073709551616"
+//! cb <f64 BE>                      float: always float64 (cb), NaN and infinities included
+//! d8 30 <re f64 LE> <im f64 LE>    complex: fixext 16, ext 0x30, little-endian (Python's native order)
+//! a0..bf / d9 / da / db <UTF-8>    str: fixstr (< 32 bytes), str 8/16/32
+//! c4 / c5 / c6 <bytes>             bytes: bin 8/16/32
+//! 90..9f / dc / dd <items>         list, tuple, set: fixarray (< 16 items), array 16/32
+//! 80..8f / de / df <key value>...  dict: fixmap (< 16 pairs), map 16/32, in insertion order
+//! d7 32 <f64 LE>                   datetime (Python sender): timestamp(); decoded to an ISO str
+//! d7 33 <i64 LE>                   date (Python sender): toordinal(); decoded to 'YYYY-MM-DD'
+//! ```
+//!
+//! So `('add', 1, 2.5)` travels as `93 a3 61 64 64 01 cb 40 04 00 00 00 00 00 00`.
+//!
+//! ```
+//! use pyroxene_wire::{dict, serializer::msgpack, tuple, Value};
+//!
+//! let bytes = msgpack::to_vec(&tuple!["add", 1, 2.5]).unwrap();
+//! assert_eq!(bytes, b"\x93\xa3add\x01\xcb\x40\x04\0\0\0\0\0\0");
+//!
+//! // Tuples (and sets) come back as lists, as they do in Python.
+//! let value = msgpack::from_slice(&bytes).unwrap();
+//! assert_eq!(value.to_string(), "['add', 1, 2.5]");
+//!
+//! let v = dict! { "big" => Value::from_bigint(num_bigint::BigInt::from(u64::MAX) + 1u8) };
+//! assert_eq!(msgpack::from_slice(&msgpack::to_vec(&v).unwrap()).unwrap(), v);
+//! ```
+//!
+//! # Encoding
+//!
+//! Every [`Value`] can be encoded. Python peers decode with `strict_map_key=True`, so a dict
+//! whose keys are not all str or bytes is encoded all the same but **fails on the Python side**
+//! (`ValueError: int is not allowed for map key when strict_map_key=True`). An int needing more
+//! than 4300 decimal digits is refused, as Python's `str(int)` refuses it. Nesting deeper than
+//! [`MAX_DEPTH`](crate::MAX_DEPTH) is refused (Python's packer stops after 1024).
+//!
+//! # Decoding
+//!
+//! All msgpack formats are accepted: float32 too, map keys of any type (a repeated key keeps its
+//! first position and its last value). Arrays become [`Value::List`]. The ext types:
+//!
+//! - `0x30` complex: 16 bytes, two little-endian float64.
+//! - `0x31` int: decimal ASCII text as Python's `int()` reads it (sign, `_` separators,
+//!   surrounding whitespace), at most 4300 digits.
+//! - `0x32` datetime: a little-endian float64 POSIX timestamp. Python reads it as *local* time;
+//!   without a datetime in [`Value`] it becomes the str `datetime.isoformat()` gives **in UTC**,
+//!   `YYYY-MM-DDTHH:MM:SS[.ffffff]` (microseconds rounded half-even, as CPython does). A
+//!   timestamp outside Python's years 1..=9999, NaN or infinite fails with
+//!   [`ErrorKind::Value`](crate::ErrorKind::Value) and Python's message.
+//! - `0x33` date: a little-endian proleptic Gregorian ordinal (`date.toordinal()`), 8 bytes, or
+//!   4 from a Windows sender, becomes the str `YYYY-MM-DD`.
+//! - `-1` (msgpack's timestamp, 4/8/12 bytes): the str `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`,
+//!   like `Timestamp.to_datetime().isoformat()` (nanoseconds truncated to microseconds).
+//! - any other code fails like Pyro: "invalid ext code for msgpack: N"
+//!   ([`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported), Python's `SerializeError`).
+//!
+//! Malformed input is an [`Error`](crate::Error) with the byte offset: the reserved byte `0xc1`,
+//! invalid UTF-8 in a str, bad ext data, extra bytes after the value (Python's `ExtraData`),
+//! input that ends early ([`ErrorKind::Truncated`](crate::ErrorKind::Truncated), also when a
+//! length points past the end), nesting deeper than [`MAX_DEPTH`](crate::MAX_DEPTH). Lengths are
+//! never trusted for allocation beyond what the remaining input can hold.
+//!
+//! Both directions keep open containers on a heap stack rather than recursing, so deep nesting
+//! costs no thread stack (a 2 MiB thread handles `MAX_DEPTH` levels in debug builds too).
+
+mod decode;
+mod encode;
+mod ext;
+#[cfg(test)]
+mod tests;
+
+use crate::{Result, Value};
+
+/// Pyro's ext type of `complex`: two float64, native (little-endian) order.
+const EXT_COMPLEX: i8 = 0x30;
+/// Pyro's ext type of an int outside [-2^63, 2^64-1]: its decimal text.
+const EXT_BIGINT: i8 = 0x31;
+/// Pyro's ext type of a naive `datetime`: float64 of `timestamp()`, little-endian.
+const EXT_DATETIME: i8 = 0x32;
+/// Pyro's ext type of a `date`: `toordinal()` as a C long, little-endian.
+const EXT_DATE: i8 = 0x33;
+/// msgpack's own timestamp ext type.
+const EXT_TIMESTAMP: i8 = -1;
+/// Python's default `sys.get_int_max_str_digits()`.
+const MAX_INT_DIGITS: usize = 4300;
+
+/// Encodes `value` as the bytes Pyro5's msgpack serializer writes for the same Python value.
+///
+/// Tuples and sets become arrays, so they come back as lists; see the module docs for the
+/// formats chosen.
+///
+/// # Errors
+/// [`ErrorKind::TooDeep`](crate::ErrorKind::TooDeep) beyond [`MAX_DEPTH`](crate::MAX_DEPTH)
+/// nested containers; [`ErrorKind::Value`](crate::ErrorKind::Value) for an int of more than
+/// 4300 digits; [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge) for a str, bytes, list or
+/// dict longer than 2^32-1.
+pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(64);
+    encode::encode(&mut out, value)?;
+    Ok(out)
+}
+
+/// Decodes one msgpack value that fills all of `bytes`.
+///
+/// # Errors
+/// On malformed, truncated or too deeply nested input, an unknown ext type, or bytes left
+/// after the value; the error carries the byte offset. Never panics.
+pub fn from_slice(bytes: &[u8]) -> Result<Value> {
+    decode::Decoder::new(bytes).decode_all()
+}
