@@ -37,10 +37,11 @@ pub(super) fn normalize(ser: Serializer, v: &Value) -> Value {
         (_, Value::Dict(d)) => Value::Dict(Box::new(
             d.iter()
                 .map(|(k, v)| {
-                    let key = if ser == Serializer::Json {
-                        json_key(k)
-                    } else {
-                        normalize(ser, k)
+                    let key = match ser {
+                        Serializer::Json => json_key(k),
+                        // msgpack-python reads array keys as tuples.
+                        Serializer::Msgpack => super::msgpack::tuple_keys(normalize(ser, k)),
+                        _ => normalize(ser, k),
                     };
                     (key, normalize(ser, v))
                 })

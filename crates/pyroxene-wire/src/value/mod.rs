@@ -321,6 +321,29 @@ fn check_key(value: &Value, at: usize, frozen_sets: bool, depth: usize) -> Resul
     Ok(())
 }
 
+/// Only the depth part of [`check_hashable`], for formats whose keys we take as they come
+/// (msgpack: Python peers refuse every non-str key anyway, and our model can hash any value).
+pub(crate) fn check_key_depth(value: &Value, at: usize) -> Result<()> {
+    fn depth_ok(value: &Value, depth: usize) -> bool {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::List(items) | Value::Tuple(items) => Box::new(items.iter()),
+            Value::Set(items) => Box::new(items.iter()),
+            Value::Dict(d) => Box::new(d.iter().flat_map(|(k, v)| [k, v])),
+            _ => return true,
+        };
+        depth < KEY_MAX_DEPTH && children.into_iter().all(|c| depth_ok(c, depth + 1))
+    }
+    if depth_ok(value, 0) {
+        Ok(())
+    } else {
+        Err(Error::new(
+            ErrorKind::TooDeep,
+            format!("a dict key nests deeper than {KEY_MAX_DEPTH} levels"),
+        )
+        .at(at))
+    }
+}
+
 fn unhashable(type_name: &str, at: usize) -> Error {
     Error::new(ErrorKind::Type, format!("unhashable type: '{type_name}'")).at(at)
 }

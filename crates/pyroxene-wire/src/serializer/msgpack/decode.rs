@@ -5,7 +5,7 @@ use num_bigint::BigInt;
 use rmp::Marker;
 
 use super::ext;
-use crate::value::{Dict, RandomState};
+use crate::value::{Dict, RandomState, check_key_depth};
 use crate::{Error, MAX_DEPTH, Result, Value};
 
 /// A cursor over the input.
@@ -35,7 +35,7 @@ impl<'a> Decoder<'a> {
             };
             if full {
                 if let Some(frame) = stack.pop()
-                    && let Some(value) = complete(&mut stack, frame.into_value())
+                    && let Some(value) = complete(&mut stack, frame.into_value(), self.pos)?
                 {
                     return self.finish(value);
                 }
@@ -53,7 +53,7 @@ impl<'a> Decoder<'a> {
                 Marker::Map32 => (self.u32()?, true),
                 marker => {
                     let value = self.scalar(marker, start)?;
-                    match complete(&mut stack, value) {
+                    match complete(&mut stack, value, self.pos)? {
                         Some(value) => return self.finish(value),
                         None => continue,
                     }
@@ -78,7 +78,7 @@ impl<'a> Decoder<'a> {
             };
             if len > 0 {
                 stack.push(frame);
-            } else if let Some(value) = complete(&mut stack, frame.into_value()) {
+            } else if let Some(value) = complete(&mut stack, frame.into_value(), self.pos)? {
                 return self.finish(value);
             }
         }
@@ -173,6 +173,9 @@ impl<'a> Decoder<'a> {
                 break;
             }
             let v = self.next_scalar()?;
+            // Empty arrays and maps count as scalars here; keys follow the general rule.
+            let k = tuple_keys(k);
+            check_key_depth(&k, self.pos)?;
             dict.insert(k, v);
             *left -= 1;
         }
@@ -406,12 +409,12 @@ impl Frame {
 }
 
 /// Adds a finished `value` to the innermost open container, closing every container this
-/// fills up; returns the top-level value once it is complete.
+/// fills up; returns the top-level value once it is complete. `at` locates key errors.
 #[inline]
-fn complete(stack: &mut Vec<Frame>, mut value: Value) -> Option<Value> {
+fn complete(stack: &mut Vec<Frame>, mut value: Value, at: usize) -> Result<Option<Value>> {
     loop {
         let Some(top) = stack.last_mut() else {
-            return Some(value);
+            return Ok(Some(value));
         };
         let full = match top {
             Frame::List { items, left } => {
@@ -425,6 +428,10 @@ fn complete(stack: &mut Vec<Frame>, mut value: Value) -> Option<Value> {
                     false
                 }
                 Some(k) => {
+                    // Array keys become tuples, as msgpack-python makes them when a peer
+                    // doesn't insist on str keys.
+                    let k = tuple_keys(k);
+                    check_key_depth(&k, at)?;
                     // A repeated key keeps its first place and takes the last value, as a
                     // Python dict built from the pairs does.
                     dict.insert(k, value);
@@ -434,10 +441,13 @@ fn complete(stack: &mut Vec<Frame>, mut value: Value) -> Option<Value> {
             },
         };
         if !full {
-            return None;
+            return Ok(None);
         }
         // `top` exists, so this pops it.
-        value = stack.pop()?.into_value();
+        match stack.pop() {
+            Some(frame) => value = frame.into_value(),
+            None => return Ok(None),
+        }
     }
 }
 
@@ -465,4 +475,12 @@ fn utf8_error(bytes: &[u8], at: usize, e: &std::str::Utf8Error) -> Error {
         }
     };
     Error::syntax(at + pos, message)
+}
+
+/// msgpack-python's key rule: arrays used as map keys are read as tuples (recursively).
+pub(crate) fn tuple_keys(key: Value) -> Value {
+    match key {
+        Value::List(items) => Value::Tuple(items.into_iter().map(tuple_keys).collect()),
+        other => other,
+    }
 }

@@ -74,6 +74,8 @@
 //! costs no thread stack (a 2 MiB thread handles `MAX_DEPTH` levels in debug builds too).
 
 mod decode;
+
+pub(crate) use decode::tuple_keys;
 mod encode;
 mod ext;
 #[cfg(test)]

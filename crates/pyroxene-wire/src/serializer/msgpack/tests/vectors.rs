@@ -211,7 +211,7 @@ pub(super) const VECTORS: &[Vector] = &[
     Vector {
         name: "dict_tuple_key",
         hex: "81920102a97475706c65206b6579",
-        repr: Some("{[1, 2]: 'tuple key'}"),
+        repr: Some("{(1, 2): 'tuple key'}"),
     },
     Vector {
         name: "dict_nested",
