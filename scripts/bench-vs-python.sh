@@ -30,14 +30,18 @@ def fmt(s):
     if s is None: return "n/a"
     if s < 1e-3: return "%.1f µs" % (s * 1e6)
     return "%.2f ms" % (s * 1e3)
-print("| serializer | payload | op | pyroxene | Python (Pyro5) | speedup |")
-print("|---|---|---|---|---|---|")
+def ratio(theirs, ours):
+    return "%.1f×" % (theirs / ours) if theirs and ours else "n/a"
+print("| serializer | payload | op | pyroxene | Pyro5 serializer | speedup | bare C module | speedup vs C |")
+print("|---|---|---|---|---|---|---|---|")
 for ser in ("serpent", "marshal", "json", "msgpack"):
     for payload in ("call_dict100", "bytes_1mb", "floats_10k"):
         for op in ("encode", "decode"):
             key = "%s/%s/%s" % (op, ser, payload)
             if key not in py: continue
             r = rust(key)
-            ratio = "%.1f×" % (py[key] / r) if r else "n/a"
-            print("| %s | %s | %s | %s | %s | %s |" % (ser, payload, op, fmt(r), fmt(py[key]), ratio))
+            raw = py.get("raw-" + key)
+            print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                ser, payload, op, fmt(r), fmt(py[key]), ratio(py[key], r),
+                fmt(raw) if raw else "—", ratio(raw, r) if raw else "—"))
 PY

@@ -291,7 +291,7 @@ fn calls_decode_and_encode_like_python() {
                     _ => None,
                 }
                 .expect("vargs");
-                match ser.encode_call(&call.object, &call.method, &vargs, call.kwargs.as_ref()) {
+                match ser.encode_call(&call.object, &call.method, vargs, call.kwargs.clone()) {
                     Ok(ours) if ours == bytes => {}
                     Ok(ours) => failures.push(format!(
                         "{label}: encoded {:?}, python {:?}",

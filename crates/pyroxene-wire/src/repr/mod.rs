@@ -158,6 +158,18 @@ fn write_finite_float(out: &mut String, f: f64, add_dot_0: bool) {
     // float_repr_style 'short' does (format code 'r').
     let mut buf = ryu::Buffer::new();
     let text = buf.format_finite(f);
+    // ryu's fixed notation is CPython's for decimal points at -3..=16 (e.g. "0.0001", "1.5",
+    // "1000000000000000.0"); it differs only for "0.0000ddd" (Python: "d.dde-05") and its
+    // scientific form ("1e16" vs "1e+16"), which the general path below re-lays out.
+    if add_dot_0 && !text.contains('e') && !text.trim_start_matches('-').starts_with("0.0000") {
+        out.push_str(text);
+        return;
+    }
+    relayout_float(out, text, add_dot_0);
+}
+
+/// Re-lays out ryu's shortest digits the way CPython's `repr(float)` does.
+fn relayout_float(out: &mut String, text: &str, add_dot_0: bool) {
     let (neg, text) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -296,6 +308,25 @@ mod tests {
         ];
         for (f, want) in cases {
             assert_eq!(float(f), want, "{f:e}");
+        }
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #[test]
+        fn fast_path_matches_general_layout(f in proptest::prop_oneof![
+            proptest::prelude::any::<u64>().prop_map(f64::from_bits),
+            -1e17f64..1e17,
+            -1e-3f64..1e-3,
+            (-1_000_000i64..1_000_000, 0u32..20).prop_map(|(m, e)| m as f64 / 10f64.powi(e as i32)),
+        ]) {
+            proptest::prop_assume!(f.is_finite());
+            let mut fast = String::new();
+            write_float_repr(&mut fast, f);
+            let mut general = String::new();
+            relayout_float(&mut general, ryu::Buffer::new().format_finite(f), true);
+            proptest::prop_assert_eq!(fast, general);
         }
     }
 

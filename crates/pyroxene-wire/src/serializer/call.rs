@@ -24,10 +24,12 @@ impl Serializer {
     /// `vargs` is normally a [`Value::Tuple`] (what Python proxies send for user calls); Pyro
     /// itself sends a [`Value::List`] for some internal calls (`get_metadata`), and serpent keeps
     /// the difference on the wire. `kwargs` `None` is sent as None/null (attribute access, batch).
+    /// The arguments are taken by value: a proxy builds them for each call anyway, and the
+    /// payload is assembled around them without copying.
     ///
     /// ```
     /// use pyroxene_wire::{Serializer, tuple};
-    /// let bytes = Serializer::Json.encode_call("test.echoserver", "echo", &tuple!["hello"], None).unwrap();
+    /// let bytes = Serializer::Json.encode_call("test.echoserver", "echo", tuple!["hello"], None).unwrap();
     /// assert_eq!(bytes, br#"{"object": "test.echoserver", "method": "echo", "params": ["hello"], "kwargs": null}"#);
     /// ```
     ///
@@ -37,28 +39,26 @@ impl Serializer {
         self,
         object: &str,
         method: &str,
-        vargs: &Value,
-        kwargs: Option<&Dict>,
+        vargs: Value,
+        kwargs: Option<Dict>,
     ) -> Result<Vec<u8>> {
-        let kwargs = kwargs.map_or(Value::None, |k| Value::Dict(Box::new(k.clone())));
-        let as_list = || match vargs {
-            Value::Tuple(items) | Value::List(items) => Value::List(items.clone()),
-            other => other.clone(),
+        let kwargs = kwargs.map_or(Value::None, Value::from);
+        let as_list = |vargs| match vargs {
+            Value::Tuple(items) => Value::List(items),
+            other => other,
         };
         let payload = match self {
-            Serializer::Serpent => {
-                Value::Tuple(vec![object.into(), method.into(), vargs.clone(), kwargs])
-            }
+            Serializer::Serpent => Value::Tuple(vec![object.into(), method.into(), vargs, kwargs]),
             Serializer::Marshal => {
-                Value::Tuple(vec![object.into(), method.into(), as_list(), kwargs])
+                Value::Tuple(vec![object.into(), method.into(), as_list(vargs), kwargs])
             }
             Serializer::Msgpack => {
-                Value::List(vec![object.into(), method.into(), as_list(), kwargs])
+                Value::List(vec![object.into(), method.into(), as_list(vargs), kwargs])
             }
             Serializer::Json => crate::dict! {
                 "object" => object,
                 "method" => method,
-                "params" => as_list(),
+                "params" => as_list(vargs),
                 "kwargs" => kwargs,
             },
         };
