@@ -1,7 +1,5 @@
 //! What a value looks like after a trip through a serializer (see `Serializer::normalize`).
 
-use base64::Engine;
-
 use super::Serializer;
 use crate::Value;
 use crate::repr::write_float_repr;
@@ -9,7 +7,7 @@ use crate::repr::write_float_repr;
 pub(super) fn normalize(ser: Serializer, v: &Value) -> Value {
     match (ser, v) {
         (Serializer::Serpent, Value::Bytes(b)) => crate::dict! {
-            "data" => base64::engine::general_purpose::STANDARD.encode(b),
+            "data" => base64_simd::STANDARD.encode_to_string(b),
             "encoding" => "base64",
         },
         (Serializer::Serpent, Value::Set(s)) if s.is_empty() => Value::Tuple(Vec::new()),

@@ -278,12 +278,11 @@ impl Value {
 
 /// Recognises serpent's bytes dict and decodes its base64 data.
 pub(crate) fn decode_serpent_bytes_dict(d: &Dict) -> Option<Vec<u8>> {
-    use base64::Engine;
     if d.get(&StrKey("encoding"))?.as_str()? != "base64" {
         return None;
     }
     let data = d.get(&StrKey("data"))?.as_str()?;
-    base64::engine::general_purpose::STANDARD.decode(data).ok()
+    base64_simd::STANDARD.decode_to_vec(data).ok()
 }
 
 /// How deeply tuples may nest inside a dict key or set element (every decoder checks). Python's parser refuses more
