@@ -91,7 +91,7 @@ impl Encoder {
                         self.out.push(',');
                     }
                     if matches!(top, Open::Set(_) | Open::Dict(..)) {
-                        check_key(item)?;
+                        check_key(item, self.bytes_repr)?;
                     }
                     next = Some(item);
                 }
@@ -200,14 +200,14 @@ impl Encoder {
 }
 
 /// serpent only allows bool, bytes, str, tuple and numbers as dict keys and set elements.
-fn check_key(key: &Value) -> Result<()> {
+fn check_key(key: &Value, bytes_repr: bool) -> Result<()> {
     let class = match key {
         Value::None => "NoneType",
         Value::List(_) => "list",
         Value::Dict(_) => "dict",
         // A set inside a dict key or set is a frozenset in Python.
         Value::Set(_) => "frozenset",
-        _ => return Ok(()),
+        _ => return check_key_literal(key, bytes_repr),
     };
     Err(Error::new(
         ErrorKind::Type,
@@ -215,6 +215,25 @@ fn check_key(key: &Value) -> Result<()> {
             "one of the keys in a dict or set is not of a primitive hashable type: \
              <class '{class}'>. Use simple types as keys or use a list or tuple as container."
         ),
+    ))
+}
+
+/// Python's serpent would write these keys, but as dicts (bytes as the base64 dict, a complex
+/// with a nan part as a class dict) or lists inside a tuple, which nobody can read back as a
+/// key (`unhashable type`). We refuse them instead of writing unreadable data.
+fn check_key_literal(key: &Value, bytes_repr: bool) -> Result<()> {
+    let problem = match key {
+        Value::Bytes(_) if !bytes_repr => "bytes (without bytes_repr)",
+        Value::Complex { re, im } if re.is_nan() || im.is_nan() => "a complex with a nan part",
+        Value::List(_) | Value::Dict(_) | Value::Set(_) => "a list, dict or set inside a tuple",
+        Value::Tuple(items) => {
+            return items.iter().try_for_each(|i| check_key_literal(i, bytes_repr));
+        }
+        _ => return Ok(()),
+    };
+    Err(Error::new(
+        ErrorKind::Type,
+        format!("{problem} can't be part of a serpent dict key or set element: Python couldn't read it back"),
     ))
 }
 

@@ -167,8 +167,8 @@ fn encodes_like_python() {
         (tuple![tuple![]], "((),)"),
         (list![list![], Value::new_dict()], "[[],{}]"),
         (
-            dict! { 1.5 => 2, Value::Complex { re: 0.0, im: 2.0 } => 3, true => 1, Value::Bytes(b"x".to_vec()) => 1 },
-            "{1.5:2,(0.0+2.0j):3,True:1,{'data': 'eA==', 'encoding': 'base64'}:1}",
+            dict! { 1.5 => 2, Value::Complex { re: 0.0, im: 2.0 } => 3, true => 1 },
+            "{1.5:2,(0.0+2.0j):3,True:1}",
         ),
         ("it's".into(), "\"it's\""),
     ];
@@ -509,4 +509,18 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
         })
         .expect("spawn");
     handle.join().expect("no stack overflow");
+}
+
+#[test]
+fn keys_python_could_not_read_back_are_refused() {
+    // Python's serpent writes these as dicts, which literal_eval can't use as keys.
+    let bytes_key = dict! { Value::Bytes(b"x".to_vec()) => 1 };
+    assert_eq!(to_vec(&bytes_key).unwrap_err().kind(), ErrorKind::Type);
+    let nan_complex = set![Value::Complex { re: f64::NAN, im: 1.0 }];
+    assert_eq!(to_vec(&nan_complex).unwrap_err().kind(), ErrorKind::Type);
+    let list_in_tuple = dict! { tuple![1, list![2]] => 1 };
+    assert_eq!(to_vec(&list_in_tuple).unwrap_err().kind(), ErrorKind::Type);
+    // With bytes_repr, bytes are a literal and make a fine key.
+    let out = to_vec_with(&bytes_key, &Options { bytes_repr: true }).unwrap();
+    assert_eq!(&out[HEADER.len()..], b"{b'x':1}");
 }
