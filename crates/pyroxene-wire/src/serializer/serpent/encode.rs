@@ -227,13 +227,17 @@ fn check_key_literal(key: &Value, bytes_repr: bool) -> Result<()> {
         Value::Complex { re, im } if re.is_nan() || im.is_nan() => "a complex with a nan part",
         Value::List(_) | Value::Dict(_) | Value::Set(_) => "a list, dict or set inside a tuple",
         Value::Tuple(items) => {
-            return items.iter().try_for_each(|i| check_key_literal(i, bytes_repr));
+            return items
+                .iter()
+                .try_for_each(|i| check_key_literal(i, bytes_repr));
         }
         _ => return Ok(()),
     };
     Err(Error::new(
         ErrorKind::Type,
-        format!("{problem} can't be part of a serpent dict key or set element: Python couldn't read it back"),
+        format!(
+            "{problem} can't be part of a serpent dict key or set element: Python couldn't read it back"
+        ),
     ))
 }
 

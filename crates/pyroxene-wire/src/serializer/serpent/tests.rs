@@ -516,7 +516,10 @@ fn keys_python_could_not_read_back_are_refused() {
     // Python's serpent writes these as dicts, which literal_eval can't use as keys.
     let bytes_key = dict! { Value::Bytes(b"x".to_vec()) => 1 };
     assert_eq!(to_vec(&bytes_key).unwrap_err().kind(), ErrorKind::Type);
-    let nan_complex = set![Value::Complex { re: f64::NAN, im: 1.0 }];
+    let nan_complex = set![Value::Complex {
+        re: f64::NAN,
+        im: 1.0
+    }];
     assert_eq!(to_vec(&nan_complex).unwrap_err().kind(), ErrorKind::Type);
     let list_in_tuple = dict! { tuple![1, list![2]] => 1 };
     assert_eq!(to_vec(&list_in_tuple).unwrap_err().kind(), ErrorKind::Type);
