@@ -23,6 +23,8 @@ pub mod marshal;
 pub mod msgpack;
 mod normalize;
 pub mod serpent;
+#[cfg(test)]
+mod test_vectors;
 
 pub use call::Call;
 

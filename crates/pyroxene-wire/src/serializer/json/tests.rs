@@ -1,55 +1,20 @@
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-
 use num_bigint::BigInt;
 use proptest::prelude::*;
 
 use super::{from_slice, to_vec};
 use crate::{Dict, ErrorKind, MAX_DEPTH, Serializer, Value, dict, list, tuple};
 
-/// The reference vectors: `$PYROXENE_VECTORS`, else the first `shared/reference/vectors` found
-/// above this crate.
-fn vectors_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("PYROXENE_VECTORS") {
-        return PathBuf::from(dir).join("serializers");
-    }
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    here.ancestors()
-        .map(|a| a.join("shared/reference/vectors/serializers"))
-        .find(|d| d.join("index.json").exists())
-        .expect("reference vectors not found (set PYROXENE_VECTORS)")
-}
-
-/// (entry name, lib, result object, bytes) for every json vector with bytes.
 fn json_vectors() -> Vec<(String, serde_json::Value, Vec<u8>)> {
-    let dir = vectors_dir();
-    let index: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).expect("index"))
-            .expect("index.json");
-    let mut out = Vec::new();
-    for section in ["values", "calls"] {
-        for entry in index[section].as_array().expect("entries") {
-            for lib in ["pyro4", "pyro5"] {
-                let result = &entry["results"][format!("{lib}-json")];
-                let Some(file) = result["file"].as_str() else {
-                    continue;
-                };
-                let all = std::fs::read(dir.join(file)).expect("vector file");
-                let off = result["offset"].as_u64().expect("offset") as usize;
-                let len = result["length"].as_u64().expect("length") as usize;
-                let label = format!("{lib} {}", entry["name"].as_str().unwrap_or("?"));
-                out.push((label, result.clone(), all[off..off + len].to_vec()));
-            }
-        }
-    }
-    out
+    crate::serializer::test_vectors::vectors("json")
 }
 
 fn dumps_error(name: &str) -> String {
     let index: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(vectors_dir().join("index.json")).expect("index"),
+        &std::fs::read_to_string(pyroxene_testkit::vectors_dir().join("serializers/index.json"))
+            .expect("index"),
     )
     .expect("index.json");
     let entry = index["values"]

@@ -1,7 +1,6 @@
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use num_bigint::BigInt;
@@ -18,42 +17,8 @@ fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// The reference vectors: `$PYROXENE_VECTORS`, else the first `shared/reference/vectors` found
-/// above this crate.
-fn vectors_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("PYROXENE_VECTORS") {
-        return PathBuf::from(dir).join("serializers");
-    }
-    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    here.ancestors()
-        .map(|a| a.join("shared/reference/vectors/serializers"))
-        .find(|d| d.join("index.json").exists())
-        .expect("reference vectors not found (set PYROXENE_VECTORS)")
-}
-
-/// (label, result object, bytes) of every pyro4/pyro5 marshal vector with bytes.
 fn marshal_vectors() -> Vec<(String, serde_json::Value, Vec<u8>)> {
-    let dir = vectors_dir();
-    let index: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).expect("index"))
-            .expect("index.json");
-    let mut out = Vec::new();
-    for section in ["values", "calls"] {
-        for entry in index[section].as_array().expect("entries") {
-            for lib in ["pyro4", "pyro5"] {
-                let result = &entry["results"][format!("{lib}-marshal")];
-                let Some(file) = result["file"].as_str() else {
-                    continue;
-                };
-                let all = std::fs::read(dir.join(file)).expect("vector file");
-                let off = result["offset"].as_u64().expect("offset") as usize;
-                let len = result["length"].as_u64().expect("length") as usize;
-                let label = format!("{lib} {}", entry["name"].as_str().unwrap_or("?"));
-                out.push((label, result.clone(), all[off..off + len].to_vec()));
-            }
-        }
-    }
-    out
+    crate::serializer::test_vectors::vectors("marshal")
 }
 
 /// CPython's bytes with FLAG_REF cleared and interned variants made plain: what our encoder
