@@ -5,6 +5,42 @@ mod unprintable;
 
 use std::fmt::Write;
 
+use num_bigint::BigInt;
+
+use crate::{Error, ErrorKind, Result};
+
+/// CPython's default limit on int <-> decimal text conversion (`sys.get_int_max_str_digits()`):
+/// Python peers refuse longer ints in both directions, and so do we.
+pub const INT_MAX_STR_DIGITS: usize = 4300;
+
+/// Python's `str(int)` error for an int over [`INT_MAX_STR_DIGITS`] digits.
+pub(crate) fn int_to_str_too_long() -> Error {
+    Error::new(
+        ErrorKind::Value,
+        format!(
+            "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string conversion; \
+             use sys.set_int_max_str_digits() to increase the limit"
+        ),
+    )
+}
+
+/// Python's `int(text)` error text for `digits` decimal digits over the limit.
+pub(crate) fn str_to_int_too_long_message(digits: usize) -> String {
+    format!(
+        "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string conversion: value has \
+         {digits} digits; use sys.set_int_max_str_digits() to increase the limit"
+    )
+}
+
+/// The decimal text of a big int, as `str(int)` gives it, or Python's error when it is too long.
+pub(crate) fn bigint_decimal(b: &BigInt) -> Result<String> {
+    let text = b.to_string();
+    if text.len() - usize::from(text.starts_with('-')) > INT_MAX_STR_DIGITS {
+        return Err(int_to_str_too_long());
+    }
+    Ok(text)
+}
+
 /// Whether Python's `str.isprintable()` holds for `c`, i.e. whether `repr()` keeps it literally.
 ///
 /// The table comes from CPython 3.11 (Unicode 14.0), the interpreter the pinned peers run on.

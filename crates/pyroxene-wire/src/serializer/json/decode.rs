@@ -3,7 +3,7 @@
 
 use num_bigint::BigInt;
 
-use super::encode::MAX_INT_DIGITS;
+use crate::repr::{INT_MAX_STR_DIGITS, str_to_int_too_long_message};
 use crate::value::RandomState;
 use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Value};
 
@@ -249,16 +249,10 @@ impl Parser<'_> {
                 i64::try_from(n).map_or_else(|_| Value::from_bigint(BigInt::from(n)), Value::Int)
             );
         }
-        if digits > MAX_INT_DIGITS {
-            return Err(Error::new(
-                ErrorKind::Value,
-                format!(
-                    "Exceeds the limit ({MAX_INT_DIGITS} digits) for integer string conversion: \
-                     value has {digits} digits; use sys.set_int_max_str_digits() to increase \
-                     the limit"
-                ),
-            )
-            .at(start));
+        if digits > INT_MAX_STR_DIGITS {
+            return Err(
+                Error::new(ErrorKind::Value, str_to_int_too_long_message(digits)).at(start),
+            );
         }
         BigInt::parse_bytes(text, 10)
             .map(Value::from_bigint)

@@ -3,12 +3,8 @@
 
 use num_bigint::BigInt;
 
-use crate::repr::write_float_repr;
+use crate::repr::{bigint_decimal, write_float_repr};
 use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
-
-/// Python 3.11's `sys.get_int_max_str_digits()` default: ints with more decimal digits can't be
-/// converted to or from text.
-pub(super) const MAX_INT_DIGITS: usize = 4300;
 
 const SERIALIZER: &str = "JsonSerializer";
 
@@ -139,18 +135,7 @@ fn write_key(out: &mut String, k: &Value) -> Result<()> {
 }
 
 fn write_bigint(out: &mut String, b: &BigInt) -> Result<()> {
-    let text = b.to_string();
-    let digits = text.len() - usize::from(text.starts_with('-'));
-    if digits > MAX_INT_DIGITS {
-        return Err(Error::new(
-            ErrorKind::Value,
-            format!(
-                "Exceeds the limit ({MAX_INT_DIGITS} digits) for integer string conversion; \
-                 use sys.set_int_max_str_digits() to increase the limit"
-            ),
-        ));
-    }
-    out.push_str(&text);
+    out.push_str(&bigint_decimal(b)?);
     Ok(())
 }
 

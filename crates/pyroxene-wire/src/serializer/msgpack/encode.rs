@@ -5,7 +5,8 @@ use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 use rmp::Marker;
 
-use super::{EXT_BIGINT, EXT_COMPLEX, MAX_INT_DIGITS};
+use super::{EXT_BIGINT, EXT_COMPLEX};
+use crate::repr::bigint_decimal;
 use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 /// A container whose items are being written.
@@ -237,18 +238,8 @@ fn write_bigint(out: &mut Vec<u8>, b: &BigInt) -> Result<()> {
     } else if let Some(u) = b.to_u64() {
         write_uint(out, u);
     } else {
-        let text = b.to_string();
-        let digits = text.len() - usize::from(text.starts_with('-'));
-        if digits > MAX_INT_DIGITS {
-            // Python's `str(int)` refuses too (and a Python receiver's `int(data)` would).
-            return Err(Error::new(
-                ErrorKind::Value,
-                format!(
-                    "Exceeds the limit ({MAX_INT_DIGITS} digits) for integer string conversion; \
-                     use sys.set_int_max_str_digits() to increase the limit"
-                ),
-            ));
-        }
+        // Python's `str(int)` refuses over-long ints (and a Python receiver's `int(data)` would).
+        let text = bigint_decimal(b)?;
         write_ext_header(
             out,
             EXT_BIGINT,

@@ -8,8 +8,9 @@ use std::fmt::Write;
 use num_bigint::BigInt;
 use time::{Date, OffsetDateTime};
 
-use super::{EXT_BIGINT, EXT_COMPLEX, EXT_DATE, EXT_DATETIME, EXT_TIMESTAMP, MAX_INT_DIGITS};
+use super::{EXT_BIGINT, EXT_COMPLEX, EXT_DATE, EXT_DATETIME, EXT_TIMESTAMP};
 use crate::repr::write_bytes_repr;
+use crate::repr::{INT_MAX_STR_DIGITS, str_to_int_too_long_message};
 use crate::{Error, ErrorKind, Result, Value};
 
 /// The value of ext type `code` carrying `data`.
@@ -65,7 +66,7 @@ fn value_error(message: impl Into<String>) -> Error {
 }
 
 /// Python's `int(data)` for bytes: optional surrounding whitespace, an optional sign, decimal
-/// digits with single underscores between them; at most [`MAX_INT_DIGITS`] digits.
+/// digits with single underscores between them; at most [`INT_MAX_STR_DIGITS`] digits.
 fn parse_int(data: &[u8]) -> Result<Value> {
     let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
     let start = data.iter().position(|b| !is_space(b)).unwrap_or(data.len());
@@ -94,12 +95,8 @@ fn parse_int(data: &[u8]) -> Result<Value> {
         // Empty, or ends with an underscore.
         return Err(invalid_int(data));
     }
-    if digits.len() > MAX_INT_DIGITS {
-        return Err(value_error(format!(
-            "Exceeds the limit ({MAX_INT_DIGITS} digits) for integer string conversion: value \
-             has {} digits; use sys.set_int_max_str_digits() to increase the limit",
-            digits.len()
-        )));
+    if digits.len() > INT_MAX_STR_DIGITS {
+        return Err(value_error(str_to_int_too_long_message(digits.len())));
     }
     let magnitude = BigInt::parse_bytes(&digits, 10).ok_or_else(|| invalid_int(data))?;
     Ok(Value::from_bigint(if negative {

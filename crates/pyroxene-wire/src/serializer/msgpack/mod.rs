@@ -93,8 +93,6 @@ const EXT_DATETIME: i8 = 0x32;
 const EXT_DATE: i8 = 0x33;
 /// msgpack's own timestamp ext type.
 const EXT_TIMESTAMP: i8 = -1;
-/// Python's default `sys.get_int_max_str_digits()`.
-const MAX_INT_DIGITS: usize = 4300;
 
 /// Encodes `value` as the bytes Pyro5's msgpack serializer writes for the same Python value.
 ///

@@ -6,7 +6,9 @@ use num_bigint::{BigInt, Sign};
 
 use super::Options;
 use super::scan::{find_escape, plain_ascii};
-use crate::repr::{is_printable, write_bytes_repr, write_float_repr};
+use crate::repr::{
+    INT_MAX_STR_DIGITS, int_to_str_too_long, is_printable, write_bytes_repr, write_float_repr,
+};
 use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 /// The header line Python's serpent writes before the literal.
@@ -14,9 +16,6 @@ pub(super) const HEADER: &str = "# serpent utf-8 python3.2\n";
 
 /// What serpent writes for a float NaN (there is no NaN literal).
 const NAN_DICT: &str = "{'__class__':'float','value':'nan'}";
-
-/// CPython's default `sys.get_int_max_str_digits()`: `repr(int)` refuses longer results.
-pub(super) const INT_MAX_STR_DIGITS: usize = 4300;
 
 /// Any int of at least this many bits has more than [`INT_MAX_STR_DIGITS`] decimal digits
 /// (2^14299 has 4305), so it is refused without converting it.
@@ -144,14 +143,14 @@ impl Encoder {
 
     fn bigint(&mut self, b: &BigInt) -> Result<()> {
         if b.bits() >= INT_TOO_LONG_BITS {
-            return Err(int_too_long());
+            return Err(int_to_str_too_long());
         }
         let start = self.out.len();
         let _ = write!(self.out, "{b}");
         let digits = self.out.len() - start - usize::from(b.sign() == Sign::Minus);
         if digits > INT_MAX_STR_DIGITS {
             self.out.truncate(start);
-            return Err(int_too_long());
+            return Err(int_to_str_too_long());
         }
         Ok(())
     }
@@ -239,16 +238,6 @@ fn check_key_literal(key: &Value, bytes_repr: bool) -> Result<()> {
             "{problem} can't be part of a serpent dict key or set element: Python couldn't read it back"
         ),
     ))
-}
-
-fn int_too_long() -> Error {
-    Error::new(
-        ErrorKind::Value,
-        format!(
-            "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string conversion; \
-             use sys.set_int_max_str_digits() to increase the limit"
-        ),
-    )
 }
 
 /// Appends Python's `repr(s)`, like [`crate::repr::write_str_repr`] (and tested against it), but

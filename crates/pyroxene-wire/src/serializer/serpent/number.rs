@@ -5,7 +5,7 @@ use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 
 use super::decode::Lexer;
-use super::encode::INT_MAX_STR_DIGITS;
+use crate::repr::{INT_MAX_STR_DIGITS, str_to_int_too_long_message};
 use crate::{Error, ErrorKind, Result, Value};
 
 /// One number token.
@@ -175,16 +175,10 @@ impl Lexer<'_> {
             return Ok(Num::Int(v));
         }
         if int_digits > INT_MAX_STR_DIGITS {
-            return Err(Error::new(
-                ErrorKind::Value,
-                format!(
-                    "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string \
-                     conversion: value has {int_digits} digits; use sys.set_int_max_str_digits() \
-                     to increase the limit - Consider hexadecimal for big integer literals to \
-                     bypass this limit."
-                ),
-            )
-            .at(start));
+            // Python's parser adds a hint to int()'s message.
+            let message = str_to_int_too_long_message(int_digits)
+                + " - Consider hexadecimal for big integer literals to bypass this limit.";
+            return Err(Error::new(ErrorKind::Value, message).at(start));
         }
         big_int(text, 10, start)
     }
