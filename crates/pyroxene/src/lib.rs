@@ -31,8 +31,14 @@
 //! - [`Value`] and friends: the Python data model, re-exported from [`pyroxene_wire`].
 //! - [`Serializer`]: serpent, json, marshal and msgpack, byte-compatible with Python.
 //! - [`wire`]: the whole sans-IO core (per-format modules, `repr` helpers).
+//! - [`server`]: [`server::RemoteObject`] (what a daemon serves) and the call context.
 
 #![deny(missing_docs)]
+
+mod remote_exception;
+pub mod server;
+
+pub use remote_exception::RemoteException;
 
 pub use pyroxene_wire as wire;
 pub use pyroxene_wire::{
