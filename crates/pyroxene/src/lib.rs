@@ -31,9 +31,15 @@
 //! - [`Value`] and friends: the Python data model, re-exported from [`pyroxene_wire`].
 //! - [`Serializer`]: serpent, json, marshal and msgpack, byte-compatible with Python.
 //! - [`wire`]: the whole sans-IO core (per-format modules, `repr` helpers).
+//! - [`Config`] ([`config`]): every Pyro5 config item, read from `PYRO_*` variables as Pyro5 does.
+//! - [`logging`]: tracing output to PYRO_LOGFILE at PYRO_LOGLEVEL, in Pyro5's line format.
 
 #![deny(missing_docs)]
 
+pub mod config;
+pub mod logging;
+
+pub use config::Config;
 pub use pyroxene_wire as wire;
 pub use pyroxene_wire::{
     Call, Dict, Error, ErrorKind, MAX_DEPTH, ProtocolVersion, Result, Serializer, Set, Value, dict,
