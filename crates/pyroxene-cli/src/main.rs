@@ -3,6 +3,8 @@
 //! Today: `convert` (re-encode or pretty-print a Pyro payload between serializers). The name
 //! server, nsc, echo server, bench and config subcommands arrive with their issues.
 
+mod config_cmd;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
@@ -33,6 +35,9 @@ enum Command {
         /// Input file (default: standard input).
         input: Option<PathBuf>,
     },
+    /// Print the effective configuration (PYRO_* environment variables applied), like
+    /// `python -m Pyro5.configure`.
+    Config,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -58,6 +63,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Convert { from, to, input } => convert(from.into(), to.map(Into::into), input),
+        Command::Config => config_cmd::run(),
     }
 }
 

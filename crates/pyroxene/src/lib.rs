@@ -32,14 +32,18 @@
 //! - [`Serializer`]: serpent, json, marshal and msgpack, byte-compatible with Python.
 //! - [`wire`]: the whole sans-IO core (per-format modules, `repr` helpers).
 //! - [`server`]: [`server::RemoteObject`] (what a daemon serves) and the call context.
+//! - [`Config`] ([`config`]): every Pyro5 config item, read from `PYRO_*` variables as Pyro5 does.
+//! - [`logging`]: tracing output to PYRO_LOGFILE at PYRO_LOGLEVEL, in Pyro5's line format.
 
 #![deny(missing_docs)]
 
+pub mod config;
+pub mod logging;
 mod remote_exception;
 pub mod server;
 
+pub use config::Config;
 pub use remote_exception::RemoteException;
-
 pub use pyroxene_wire as wire;
 pub use pyroxene_wire::{
     Call, Dict, Error, ErrorKind, MAX_DEPTH, ProtocolVersion, Result, Serializer, Set, Value, dict,

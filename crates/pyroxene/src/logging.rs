@@ -1,0 +1,264 @@
+//! Logging set up the way Pyro5 sets up Python's `logging`: nothing unless `PYRO_LOGLEVEL` is
+//! set; then every event at that level or above goes to `PYRO_LOGFILE` (default `pyro5.log`,
+//! appended to), or to standard error when it is `{stderr}`.
+//!
+//! pyroxene logs through [`tracing`]; [`init_from_config`] installs a global subscriber that
+//! writes Pyro5's line format, `[2025-01-31 12:00:00.123,target,LEVEL] message`, so existing
+//! log readers keep working. Two deliberate differences: the time is UTC (Python uses local
+//! time), and the name field is the tracing target (`pyroxene::daemon`, not `Pyro5.server`).
+//!
+//! Python level names map to tracing levels: `DEBUG` → DEBUG, `INFO` → INFO, `WARNING`/`WARN`
+//! → WARN, `ERROR` → ERROR, `CRITICAL`/`FATAL` → ERROR (tracing has nothing above ERROR), and
+//! `NOTSET` → TRACE (everything, as Python's root level 0).
+//!
+//! ```no_run
+//! // In main(), before anything logs (Pyro5 does this when it is imported):
+//! let config = pyroxene::Config::from_env()?;
+//! pyroxene::logging::init_from_config(&config)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fs::OpenOptions;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tracing::level_filters::LevelFilter;
+use tracing::{Event, Level, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+use crate::Config;
+
+/// The LOGFILE value that means "standard error" (Pyro5's spelling).
+pub const STDERR: &str = "{stderr}";
+
+/// Why logging could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    /// LOGLEVEL names no Python logging level.
+    #[error(
+        "invalid log level {0:?}: use DEBUG, INFO, WARNING, ERROR, CRITICAL (or WARN, FATAL, NOTSET)"
+    )]
+    InvalidLevel(String),
+    /// LOGFILE cannot be opened for appending.
+    #[error("cannot open log file {path}: {source}")]
+    OpenFile {
+        /// The file as configured.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
+
+/// What [`init_from_config`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogInit {
+    /// LOGLEVEL is unset or empty: nothing installed, pyroxene's events go nowhere (unless the
+    /// application installs its own subscriber), like Pyro5's logging when PYRO_LOGLEVEL is
+    /// not set.
+    Disabled,
+    /// This call installed the global subscriber.
+    Installed,
+    /// A global subscriber was there already (from an earlier call or from the application)
+    /// and was left alone, as Pyro5 leaves an existing logging configuration alone.
+    AlreadyInstalled,
+}
+
+/// The tracing level filter for a Python logging level name (exact case, as Pyro5's
+/// `getattr(logging, level)`), or `None` if it names no level.
+///
+/// ```
+/// use pyroxene::logging::level_from_name;
+/// use tracing::level_filters::LevelFilter;
+///
+/// assert_eq!(level_from_name("WARNING"), Some(LevelFilter::WARN));
+/// assert_eq!(level_from_name("CRITICAL"), Some(LevelFilter::ERROR));
+/// assert_eq!(level_from_name("debug"), None);
+/// ```
+pub fn level_from_name(name: &str) -> Option<LevelFilter> {
+    Some(match name {
+        "NOTSET" => LevelFilter::TRACE,
+        "DEBUG" => LevelFilter::DEBUG,
+        "INFO" => LevelFilter::INFO,
+        "WARNING" | "WARN" => LevelFilter::WARN,
+        "ERROR" | "CRITICAL" | "FATAL" => LevelFilter::ERROR,
+        _ => return None,
+    })
+}
+
+/// The subscriber [`init_from_config`] installs, for use in a scope
+/// (`tracing::subscriber::with_default`) instead of globally; `None` when LOGLEVEL is unset or
+/// empty. Opens (creates, appends to) LOGFILE unless it is [`STDERR`].
+///
+/// ```
+/// let mut config = pyroxene::Config::default();
+/// assert!(pyroxene::logging::subscriber(&config)?.is_none());
+///
+/// config.loglevel = Some("WARNING".into());
+/// config.logfile = pyroxene::logging::STDERR.into();
+/// let subscriber = pyroxene::logging::subscriber(&config)?.expect("a level is set");
+/// tracing::subscriber::with_default(subscriber, || {
+///     tracing::warn!("written to stderr");
+///     tracing::info!("below WARNING: dropped");
+/// });
+/// # Ok::<(), pyroxene::logging::LogError>(())
+/// ```
+///
+/// # Errors
+/// [`LogError::InvalidLevel`], [`LogError::OpenFile`].
+pub fn subscriber(config: &Config) -> Result<Option<Box<dyn Subscriber + Send + Sync>>, LogError> {
+    let Some(level) = config.loglevel.as_deref().filter(|l| !l.is_empty()) else {
+        return Ok(None);
+    };
+    let filter = level_from_name(level).ok_or_else(|| LogError::InvalidLevel(level.to_owned()))?;
+    let writer = if config.logfile == STDERR {
+        BoxMakeWriter::new(std::io::stderr)
+    } else {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&config.logfile)
+            .map_err(|source| LogError::OpenFile {
+                path: PathBuf::from(&config.logfile),
+                source,
+            })?;
+        BoxMakeWriter::new(Mutex::new(file))
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(filter)
+        .with_writer(writer)
+        .event_format(PyroFormat)
+        .finish();
+    Ok(Some(Box::new(subscriber)))
+}
+
+/// Installs the global tracing subscriber for `config`'s LOGLEVEL and LOGFILE, as Pyro5
+/// configures Python's logging at import, and logs Pyro5's "Pyro log configured using
+/// built-in defaults, level=..." line at INFO. Idempotent: later calls change nothing and
+/// return [`LogInit::AlreadyInstalled`]. Never panics.
+///
+/// ```no_run
+/// use pyroxene::logging::{LogInit, init_from_config};
+///
+/// let mut config = pyroxene::Config::default();
+/// assert_eq!(init_from_config(&config)?, LogInit::Disabled);
+/// config.loglevel = Some("DEBUG".into());
+/// config.logfile = "/tmp/my-server.log".into();
+/// assert_eq!(init_from_config(&config)?, LogInit::Installed);
+/// assert_eq!(init_from_config(&config)?, LogInit::AlreadyInstalled);
+/// # Ok::<(), pyroxene::logging::LogError>(())
+/// ```
+///
+/// # Errors
+/// [`LogError::InvalidLevel`], [`LogError::OpenFile`]; nothing is installed then.
+pub fn init_from_config(config: &Config) -> Result<LogInit, LogError> {
+    static INSTALLED: Mutex<bool> = Mutex::new(false);
+    // A poisoned lock only means another init panicked inside tracing; the flag is still valid.
+    let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(level) = config.loglevel.as_deref().filter(|l| !l.is_empty()) else {
+        return Ok(LogInit::Disabled);
+    };
+    if *installed {
+        return Ok(LogInit::AlreadyInstalled);
+    }
+    let Some(subscriber) = subscriber(config)? else {
+        return Ok(LogInit::Disabled);
+    };
+    if tracing::subscriber::set_global_default(subscriber).is_err() {
+        *installed = true;
+        return Ok(LogInit::AlreadyInstalled);
+    }
+    *installed = true;
+    tracing::info!(
+        target: "pyroxene",
+        "Pyro log configured using built-in defaults, level={level}"
+    );
+    Ok(LogInit::Installed)
+}
+
+/// Pyro5's log line: `[%(asctime)s.%(msecs)03d,%(name)s,%(levelname)s] %(message)s`.
+struct PyroFormat;
+
+impl<S, N> FormatEvent<S, N> for PyroFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> std::fmt::Result {
+        let meta = event.metadata();
+        write!(
+            writer,
+            "[{},{},{}] ",
+            utc_timestamp(SystemTime::now()),
+            meta.target(),
+            python_level_name(*meta.level())
+        )?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
+}
+
+/// Python's `levelname` for a tracing level (TRACE has no Python name; it keeps its own).
+fn python_level_name(level: Level) -> &'static str {
+    match level {
+        Level::ERROR => "ERROR",
+        Level::WARN => "WARNING",
+        Level::INFO => "INFO",
+        Level::DEBUG => "DEBUG",
+        Level::TRACE => "TRACE",
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS.mmm` in UTC.
+fn utc_timestamp(now: SystemTime) -> String {
+    let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:03}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps() {
+        let at = |secs: u64, ms: u64| {
+            utc_timestamp(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(ms))
+        };
+        assert_eq!(at(0, 0), "1970-01-01 00:00:00.000");
+        assert_eq!(at(951_782_400, 7), "2000-02-29 00:00:00.007");
+        assert_eq!(at(1_738_324_800 + 3661, 123), "2025-01-31 13:01:01.123");
+        assert_eq!(at(4_107_542_399, 999), "2100-02-28 23:59:59.999");
+    }
+}
