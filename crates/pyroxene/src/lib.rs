@@ -32,13 +32,27 @@
 //! - [`Serializer`]: serpent, json, marshal and msgpack, byte-compatible with Python.
 //! - [`wire`]: the whole sans-IO core (per-format modules, `repr` helpers).
 //! - [`server`]: [`server::RemoteObject`] (what a daemon serves) and the call context.
+//! - [`expose`]: the attribute that serves an `impl` block's methods to Pyro clients.
 
 #![deny(missing_docs)]
 
+mod macro_support;
 mod remote_exception;
 pub mod server;
 
+pub use pyroxene_macros::expose;
 pub use remote_exception::RemoteException;
+
+/// What the code `#[expose]` generates refers to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::RemoteException;
+    pub use crate::macro_support::*;
+    pub use crate::server::{
+        BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteObject,
+    };
+    pub use pyroxene_wire::{Dict, Value};
+}
 
 pub use pyroxene_wire as wire;
 pub use pyroxene_wire::{
