@@ -34,16 +34,29 @@
 //! - [`server`]: [`server::RemoteObject`] (what a daemon serves) and the call context.
 //! - [`Config`] ([`config`]): every Pyro5 config item, read from `PYRO_*` variables as Pyro5 does.
 //! - [`logging`]: tracing output to PYRO_LOGFILE at PYRO_LOGLEVEL, in Pyro5's line format.
+//! - [`expose`]: the attribute that serves an `impl` block's methods to Pyro clients.
 
 #![deny(missing_docs)]
 
 pub mod config;
 pub mod logging;
+mod macro_support;
 mod remote_exception;
 pub mod server;
 
 pub use config::Config;
+pub use pyroxene_macros::expose;
 pub use remote_exception::RemoteException;
+
+/// What the code `#[expose]` generates refers to; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::RemoteException;
+    pub use crate::macro_support::*;
+    pub use crate::server::{BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteObject};
+    pub use pyroxene_wire::{Dict, Value};
+}
+
 pub use pyroxene_wire as wire;
 pub use pyroxene_wire::{
     Call, Dict, Error, ErrorKind, MAX_DEPTH, ProtocolVersion, Result, Serializer, Set, Value, dict,

@@ -1,0 +1,9 @@
+#[pyroxene::expose]
+struct EchoServer {
+    verbose: bool,
+}
+
+#[pyroxene::expose]
+fn echo() {}
+
+fn main() {}

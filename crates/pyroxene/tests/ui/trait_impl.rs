@@ -1,0 +1,10 @@
+struct EchoServer;
+
+#[pyroxene::expose]
+impl Default for EchoServer {
+    fn default() -> Self {
+        EchoServer
+    }
+}
+
+fn main() {}
