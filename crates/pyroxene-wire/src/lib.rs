@@ -35,8 +35,18 @@
 //! - [`serializer`]: [`Serializer`] (ids per [`ProtocolVersion`], dispatch, call payloads) and
 //!   one module per format: [`serializer::serpent`], [`serializer::json`],
 //!   [`serializer::marshal`], [`serializer::msgpack`].
+//! - [`protocol`]: message frames, sans IO: [`protocol::Message`], [`protocol::Flags`],
+//!   annotations, the [`protocol::Codec`] trait and its Pyro5 implementation [`protocol::V5`],
+//!   zlib compression with a bound, [`protocol::ProtocolError`] with Python's texts.
+//! - [`dialect`]: the payload shapes each Pyro version expects: exception dicts
+//!   ([`dialect::RemoteException`]), batch results, URIs and proxies as values, the
+//!   CONNECT/CONNECTOK handshake and its [`dialect::Metadata`].
+//! - [`uri`]: [`Uri`] parsing and printing exactly as Pyro does (`PYRO:`, `PYRONAME:`,
+//!   `PYROMETA:`, IPv6, unix sockets).
 //! - [`repr`]: Python's `repr()` rules for floats, strings and bytes.
-//! - [`Error`]: the one error type, with an [`ErrorKind`].
+//! - [`Error`]: the data layer's error type, with an [`ErrorKind`]; the layers above have
+//!   their own typed errors ([`protocol::ProtocolError`], [`uri::UriError`],
+//!   [`dialect::DialectError`]) whose texts are Python's.
 //!
 //! # Hostile input
 //!
@@ -45,15 +55,19 @@
 
 #![deny(missing_docs)]
 
+pub mod dialect;
 mod error;
+pub mod protocol;
 pub mod repr;
 pub mod serializer;
+pub mod uri;
 pub mod value;
 
 pub use error::{Error, ErrorKind, Result};
 /// The big-integer crate behind [`Value::BigInt`], re-exported so users need no version match.
 pub use num_bigint;
 pub use serializer::{Call, ProtocolVersion, Serializer};
+pub use uri::Uri;
 pub use value::{Dict, Set, Value, from_value, to_value};
 
 /// How deeply containers may nest, in every decoder and encoder.

@@ -1,0 +1,107 @@
+//! [`ProtocolError`]: everything that can be wrong with a message frame, worded like Python.
+
+use crate::ProtocolVersion;
+
+use super::message::MessageTypes;
+
+/// A malformed, oversized or unexpected message frame.
+///
+/// `Display` gives **Python's exact text** wherever Python has one, because a daemon sends that
+/// text back to a Python client in a CONNECTFAIL reply (as Python's own daemon does), and a
+/// Python user compares it with what Pyro itself says. All of these are a `ProtocolError` on the
+/// Python side ([`ProtocolError::python_class`]).
+///
+/// ```
+/// use pyroxene_wire::protocol::{ParseOptions, ProtocolError, V5};
+/// let err = V5.parse(b"GET / HTTP/1.0\r\n", &ParseOptions::default()).unwrap_err();
+/// assert_eq!(err, ProtocolError::InvalidData);
+/// assert_eq!(err.to_string(), "invalid data");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// The first bytes are not `PYRO`.
+    #[error("invalid data")]
+    InvalidData,
+    /// `PYRO` followed by another protocol number (48 is a Pyro4 peer).
+    #[error("invalid protocol version: {0}")]
+    InvalidVersion(u16),
+    /// A complete v5 header whose tag, version or magic number (`0x4DC5`) is wrong.
+    #[error("invalid message or protocol version")]
+    InvalidHeader,
+    /// `data_size + annotations_size` (or an outgoing message) exceeds the size limit.
+    #[error("message too large ({size}, max={max})")]
+    TooLarge {
+        /// The size the header announces (payload plus annotations).
+        size: u64,
+        /// The configured limit (`MAX_MESSAGE_SIZE`), or the format's own field limit.
+        max: u64,
+    },
+    /// A message type that is unknown or not expected at this point of the conversation.
+    ///
+    /// `expected` lists the allowed types as Python prints them (`1` or `4,6`); `None` gives
+    /// the shorter Pyro4 wording.
+    #[error("invalid msg type {msg_type} received{}", expected_suffix(.expected))]
+    InvalidMessageType {
+        /// The type number in the header.
+        msg_type: u16,
+        /// The types that were allowed.
+        expected: Option<MessageTypes>,
+    },
+    /// An annotation chunk claims more bytes than the annotation block has left.
+    #[error("annotation chunk length exceeds remaining data")]
+    AnnotationOverrun,
+    /// The annotation chunks end before the annotation block does. Python has this check, but
+    /// a block that ends inside a chunk header is reported as [`Self::AnnotationOverrun`]
+    /// first (by Python too), so the v5 parser never produces it; kept for Python's text.
+    #[error("annotation parsing did not consume all annotation data")]
+    AnnotationLeftover,
+    /// An annotation id that is not exactly four ASCII characters.
+    #[error("annotation identifier must be 4 ascii characters")]
+    InvalidAnnotationId,
+    /// A serializer id that does not fit the header field (v5 has one byte for it).
+    #[error("serializer id {id} does not fit a protocol {version} header")]
+    SerializerIdRange {
+        /// The id that was asked for.
+        id: u16,
+        /// The protocol number (48 or 502).
+        version: u16,
+    },
+    /// The COMPRESSED payload is not a valid zlib stream (Python: `zlib.error`).
+    #[error("invalid compressed data: {0}")]
+    Decompress(String),
+    /// The zlib engine refused to compress (it does not for valid levels).
+    #[error("compression failed: {0}")]
+    Compress(String),
+    /// The COMPRESSED payload inflates to more than the size limit (a zip bomb, or a limit set
+    /// too low).
+    #[error("decompressed payload too large (max={max})")]
+    DecompressedTooLarge {
+        /// The limit the inflated payload hit.
+        max: u64,
+    },
+}
+
+fn expected_suffix(expected: &Option<MessageTypes>) -> String {
+    match expected {
+        Some(types) => format!(" (expected: {types})"),
+        None => String::new(),
+    }
+}
+
+impl ProtocolError {
+    /// The Python class a Pyro peer of `version` uses for this error: always its
+    /// `ProtocolError` (`Pyro5.errors.ProtocolError` / `Pyro4.errors.ProtocolError`).
+    ///
+    /// ```
+    /// use pyroxene_wire::ProtocolVersion;
+    /// use pyroxene_wire::protocol::ProtocolError;
+    /// assert_eq!(ProtocolError::InvalidData.python_class(ProtocolVersion::V5), "Pyro5.errors.ProtocolError");
+    /// ```
+    pub fn python_class(&self, version: ProtocolVersion) -> &'static str {
+        match version {
+            ProtocolVersion::V4 => "Pyro4.errors.ProtocolError",
+            ProtocolVersion::V5 => "Pyro5.errors.ProtocolError",
+        }
+    }
+}
