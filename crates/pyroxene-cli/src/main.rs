@@ -1,9 +1,12 @@
 //! `pyroxene`: the command line of pyroxene.
 //!
-//! Today: `convert` (re-encode or pretty-print a Pyro payload between serializers). The name
-//! server, nsc, echo server, bench and config subcommands arrive with their issues.
+//! Subcommands: `convert` (re-encode or pretty-print a Pyro payload), `config` (the effective
+//! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server). The name
+//! server, nsc and bench arrive with their issues.
 
+mod bench_cmd;
 mod config_cmd;
+mod echo_cmd;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -38,6 +41,10 @@ enum Command {
     /// Print the effective configuration (PYRO_* environment variables applied), like
     /// `python -m Pyro5.configure`.
     Config,
+    /// Run Pyro's test echo server (object `test.echoserver`), like `pyro5-echoserver`.
+    Echo(echo_cmd::EchoArgs),
+    /// Call one method of any Pyro object many times and print calls/s and latencies.
+    Bench(bench_cmd::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -64,6 +71,8 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Convert { from, to, input } => convert(from.into(), to.map(Into::into), input),
         Command::Config => config_cmd::run(),
+        Command::Echo(args) => echo_cmd::run(args),
+        Command::Bench(args) => bench_cmd::run(args),
     }
 }
 

@@ -43,9 +43,9 @@ use proc_macro::TokenStream;
 /// }
 ///
 /// let meta = EchoServer { verbose: AtomicBool::new(false) }.metadata();
-/// assert_eq!(meta.methods, ["echo", "add", "error", "slow", "oneway_echo", "__dunder__"]);
-/// assert_eq!(meta.oneway, ["oneway_echo"]);
-/// assert_eq!(meta.attrs, ["verbose"]);
+/// assert!(meta.methods.iter().eq(["echo", "add", "error", "slow", "oneway_echo", "__dunder__"]));
+/// assert!(meta.oneway.iter().eq(["oneway_echo"]));
+/// assert!(meta.attrs.iter().eq(["verbose"]));
 /// ```
 ///
 /// # What is exposed

@@ -38,27 +38,39 @@
 
 #![deny(missing_docs)]
 
+// Lets `#[expose]` (which emits `::pyroxene::...` paths) be used inside this crate too.
+extern crate self as pyroxene;
+
+pub mod client;
 pub mod config;
+pub mod echo;
+mod error;
 pub mod logging;
 mod macro_support;
-mod remote_exception;
 pub mod server;
+mod transport;
 
+pub use client::Proxy;
 pub use config::Config;
+pub use error::{Error, ErrorKind, Result};
 pub use pyroxene_macros::expose;
-pub use remote_exception::RemoteException;
+pub use pyroxene_wire::dialect::RemoteException;
+pub use server::{Daemon, DaemonBuilder};
 
 /// What the code `#[expose]` generates refers to; not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::RemoteException;
     pub use crate::macro_support::*;
-    pub use crate::server::{BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteObject};
+    pub use crate::server::{
+        BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteObject,
+    };
     pub use pyroxene_wire::{Dict, Value};
 }
 
 pub use pyroxene_wire as wire;
+pub use pyroxene_wire::uri::Uri;
 pub use pyroxene_wire::{
-    Call, Dict, Error, ErrorKind, MAX_DEPTH, ProtocolVersion, Result, Serializer, Set, Value, dict,
-    from_value, list, set, to_value, tuple,
+    Call, Dict, MAX_DEPTH, ProtocolVersion, Serializer, Set, Value, dict, from_value, list, set,
+    to_value, tuple,
 };

@@ -43,8 +43,9 @@ pub struct RemoteException {
     pub class: String,
     /// The constructor arguments (usually one message string).
     pub args: Vec<Value>,
-    /// Other instance attributes (without `_pyroTraceback`, unless it was not a list).
-    pub attributes: Dict,
+    /// Other instance attributes (without `_pyroTraceback`, unless it was not a list). Boxed to
+    /// keep `Result<T, RemoteException>` small (methods return it).
+    pub attributes: Box<Dict>,
     /// The remote traceback lines, each ending in `\n`.
     pub traceback: Option<Vec<String>>,
 }
@@ -60,7 +61,7 @@ impl RemoteException {
         RemoteException {
             class: class.into(),
             args,
-            attributes: Dict::default(),
+            attributes: Box::default(),
             traceback: None,
         }
     }
@@ -138,7 +139,7 @@ impl RemoteException {
 
     /// The value form (see the type's docs).
     pub fn to_value(&self) -> Value {
-        let mut attributes = self.attributes.clone();
+        let mut attributes = (*self.attributes).clone();
         match &self.traceback {
             Some(lines) => {
                 let lines = lines.iter().map(|l| Value::Str(l.clone())).collect();
@@ -194,7 +195,7 @@ impl RemoteException {
         Ok(RemoteException {
             class,
             args,
-            attributes,
+            attributes: Box::new(attributes),
             traceback,
         })
     }

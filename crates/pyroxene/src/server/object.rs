@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::RemoteException;
+use pyroxene_wire::dialect::RemoteException;
 use pyroxene_wire::{Dict, Value};
 
 use super::context::CallContext;
@@ -13,16 +13,7 @@ use super::context::CallContext;
 /// A boxed future, as trait objects return them.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// What an exposed object offers, as a Python proxy sees it in the connect handshake.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Metadata {
-    /// Exposed method names (oneway ones included).
-    pub methods: Vec<String>,
-    /// The methods a proxy should call without waiting for a reply (`@oneway`).
-    pub oneway: Vec<String>,
-    /// Exposed properties (read with `__getattr__`, written with `__setattr__`).
-    pub attrs: Vec<String>,
-}
+pub use pyroxene_wire::dialect::Metadata;
 
 /// One call as the daemon hands it to an object: the method and its arguments, owned so sync
 /// methods can move them onto a blocking thread.
@@ -56,7 +47,7 @@ pub type CallResult = Result<Value, RemoteException>;
 /// struct Upper;
 /// impl RemoteObject for Upper {
 ///     fn metadata(&self) -> Metadata {
-///         Metadata { methods: vec!["upper".into()], ..Metadata::default() }
+///         Metadata::new(["upper"], [""; 0], [""; 0])
 ///     }
 ///     fn invoke(self: Arc<Self>, call: Invocation) -> BoxFuture<CallResult> {
 ///         Box::pin(async move {

@@ -1,0 +1,104 @@
+//! [`Proxy`] for code that isn't async: each call blocks on a private runtime.
+
+use std::sync::Arc;
+
+use pyroxene_wire::{Dict, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::server::Metadata;
+
+/// A blocking proxy: the async [`crate::Proxy`] driven by its own current-thread runtime.
+///
+/// # Examples
+/// ```no_run
+/// # fn run() -> pyroxene::Result<()> {
+/// let echo = pyroxene::client::blocking::Proxy::new("PYRO:test.echoserver@localhost:9999")?;
+/// let sum: i64 = echo.call_as("add", (1, 2))?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Proxy {
+    inner: crate::Proxy,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl Proxy {
+    /// A blocking proxy for a `PYRO:` URI.
+    ///
+    /// # Errors
+    /// When the URI is invalid or the runtime can't start.
+    pub fn new(uri: impl AsRef<str>) -> Result<Proxy> {
+        Proxy::wrap(crate::Proxy::new(uri)?)
+    }
+
+    /// Wraps a configured async proxy.
+    ///
+    /// # Errors
+    /// When the runtime can't start.
+    pub fn wrap(inner: crate::Proxy) -> Result<Proxy> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::new(ErrorKind::Config, format!("cannot start a runtime: {e}")))?;
+        Ok(Proxy {
+            inner,
+            runtime: Arc::new(runtime),
+        })
+    }
+
+    /// See [`crate::Proxy::call`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn call(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<Value> {
+        self.runtime.block_on(self.inner.call(method, args, kwargs))
+    }
+
+    /// See [`crate::Proxy::call_as`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn call_as<T: DeserializeOwned>(&self, method: &str, args: impl Serialize) -> Result<T> {
+        self.runtime.block_on(self.inner.call_as(method, args))
+    }
+
+    /// See [`crate::Proxy::call_oneway`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn call_oneway(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<()> {
+        self.runtime
+            .block_on(self.inner.call_oneway(method, args, kwargs))
+    }
+
+    /// See [`crate::Proxy::get_attr`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn get_attr(&self, name: &str) -> Result<Value> {
+        self.runtime.block_on(self.inner.get_attr(name))
+    }
+
+    /// See [`crate::Proxy::set_attr`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn set_attr(&self, name: &str, value: Value) -> Result<()> {
+        self.runtime.block_on(self.inner.set_attr(name, value))
+    }
+
+    /// See [`crate::Proxy::connect`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn connect(&self) -> Result<Metadata> {
+        self.runtime.block_on(self.inner.connect())
+    }
+
+    /// See [`crate::Proxy::release`].
+    pub fn release(&self) {
+        self.inner.release();
+    }
+}

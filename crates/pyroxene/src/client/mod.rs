@@ -1,0 +1,6 @@
+//! The client side: [`Proxy`] and its blocking twin.
+
+pub mod blocking;
+mod proxy;
+
+pub use proxy::Proxy;

@@ -1,0 +1,96 @@
+//! The `Pyro.Daemon` object every daemon serves: ping, registered, info, get_metadata, ...
+
+use std::sync::{Arc, Weak};
+
+use pyroxene_wire::{ProtocolVersion, Value};
+
+use super::daemon::Shared;
+use super::object::{BoxFuture, CallResult, Invocation, Metadata, RemoteObject};
+use super::payload::pyro_error;
+use pyroxene_wire::dialect::RemoteException;
+
+pub(crate) struct DaemonObject {
+    daemon: Weak<Shared>,
+}
+
+impl DaemonObject {
+    pub(crate) fn new(daemon: Weak<Shared>) -> DaemonObject {
+        DaemonObject { daemon }
+    }
+}
+
+const METHODS: [&str; 6] = [
+    "registered",
+    "ping",
+    "info",
+    "get_metadata",
+    "get_next_stream_item",
+    "close_stream",
+];
+
+impl RemoteObject for DaemonObject {
+    fn metadata(&self) -> Metadata {
+        Metadata::new(METHODS, [""; 0], [""; 0])
+    }
+
+    fn invoke(self: Arc<Self>, call: Invocation) -> BoxFuture<CallResult> {
+        Box::pin(async move {
+            let version = call.context.protocol;
+            let shared = self.daemon.upgrade().ok_or_else(|| {
+                RemoteException::new(pyro_error(version, "DaemonError"), "daemon is gone")
+            })?;
+            let arg = |name: &str| {
+                call.args
+                    .first()
+                    .or_else(|| call.kwargs.get(&Value::from(name)))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            match call.method.as_str() {
+                "ping" | "close_stream" => Ok(Value::None),
+                "registered" => {
+                    let ids = shared
+                        .objects
+                        .read()
+                        .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                        .unwrap_or_default();
+                    Ok(Value::List(ids.into_iter().map(Value::from).collect()))
+                }
+                "info" => {
+                    let count = shared.objects.read().map(|o| o.len()).unwrap_or(0);
+                    let nat = shared.nat_location.as_deref().unwrap_or("None");
+                    Ok(Value::from(format!(
+                        "Pyro.Daemon bound on {}, NAT {nat}, {count} objects registered. Servertype: pyroxene (tokio)",
+                        shared.location
+                    )))
+                }
+                "get_metadata" => {
+                    let id = arg("objectId").ok_or_else(|| {
+                        RemoteException::new(
+                            "builtins.TypeError",
+                            "get_metadata() missing 1 required positional argument: 'objectId'",
+                        )
+                    })?;
+                    let object = shared.object(&id).ok_or_else(|| {
+                        RemoteException::new(pyro_error(version, "DaemonError"), "unknown object")
+                    })?;
+                    let as_lists = version == ProtocolVersion::V4
+                        && call
+                            .args
+                            .get(1)
+                            .or_else(|| call.kwargs.get(&Value::from("as_lists")))
+                            .is_some_and(Value::is_truthy);
+                    Ok(object.metadata().to_value_with(as_lists))
+                }
+                "get_next_stream_item" => Err(RemoteException::new(
+                    pyro_error(version, "PyroError"),
+                    "item stream terminated",
+                )),
+                other => Err(RemoteException::new(
+                    "builtins.AttributeError",
+                    format!("'DaemonObject' object has no attribute '{other}'"),
+                )),
+            }
+        })
+    }
+}

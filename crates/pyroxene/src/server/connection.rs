@@ -1,0 +1,263 @@
+//! One client connection of a [`Daemon`](super::Daemon): the connect handshake, then calls
+//! answered in order until the client leaves, idles out or the daemon shuts down.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use pyroxene_wire::protocol::{CorrelationId, Message, MessageType};
+use pyroxene_wire::{ProtocolVersion, Serializer, Value};
+use tokio::sync::watch;
+
+use super::context::CallContext;
+use super::daemon::Shared;
+use super::object::{Invocation, is_private_name};
+use super::payload;
+use crate::RemoteException;
+use crate::error::{Error, ErrorKind, Result};
+use crate::transport::{Connection, Stream};
+
+pub(crate) async fn serve_connection(
+    shared: Arc<Shared>,
+    stream: Stream,
+    peer: String,
+    version: ProtocolVersion,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut conn = Connection::new(stream, version, shared.settings.max_message_size);
+    conn.accept(&[MessageType::Connect]);
+    let session = Session {
+        shared,
+        peer,
+        version,
+    };
+    tokio::select! {
+        _ = stop.wait_for(|s| *s) => {}
+        result = session.run(&mut conn) => {
+            if let Err(e) = result {
+                tracing::debug!("connection from {} ended: {e}", session.peer);
+            }
+        }
+    }
+}
+
+struct Session {
+    shared: Arc<Shared>,
+    peer: String,
+    version: ProtocolVersion,
+}
+
+impl Session {
+    async fn read(&self, conn: &mut Connection) -> Result<Option<Message>> {
+        match self.shared.settings.comm_timeout {
+            Some(t) => tokio::time::timeout(t, conn.read_message())
+                .await
+                .map_err(|_| Error::new(ErrorKind::Timeout, "receiving: timeout"))?,
+            None => conn.read_message().await,
+        }
+    }
+
+    async fn run(&self, conn: &mut Connection) -> Result<()> {
+        // The handshake: anything wrong is answered with CONNECTFAIL, then the socket closes.
+        let first = match self.read(conn).await {
+            Ok(Some(msg)) => msg,
+            Ok(None) => return Ok(()),
+            Err(e) if e.kind() == ErrorKind::Protocol => {
+                self.connect_fail(conn, None, 0, e.message()).await;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(ser) = first.serializer(self.version) else {
+            return Ok(()); // an unknown serializer id: Pyro5 closes without a reply
+        };
+        match self.handshake(ser, &first) {
+            Ok(reply) => {
+                let msg = Message::new(
+                    MessageType::ConnectOk,
+                    first.serializer_id,
+                    first.seq,
+                    reply,
+                )
+                .with_correlation_id(self.correlation(&first));
+                conn.write_message(&msg).await?;
+            }
+            Err(text) => {
+                self.connect_fail(conn, Some(ser), first.seq, &text).await;
+                return Ok(());
+            }
+        }
+        // Calls, in order. Anything else (a second CONNECT, a reply type) closes silently.
+        conn.accept(&[MessageType::Invoke, MessageType::Ping]);
+        while let Some(msg) = self.read(conn).await? {
+            match msg.msg_type {
+                MessageType::Ping => {
+                    let pong = Message::new(
+                        MessageType::Ping,
+                        msg.serializer_id,
+                        msg.seq,
+                        b"pong".to_vec(),
+                    )
+                    .with_correlation_id(self.correlation(&msg));
+                    conn.write_message(&pong).await?;
+                }
+                MessageType::Invoke => {
+                    if let Some(reply) = self.invoke(msg).await {
+                        conn.write_message(&reply).await?;
+                    }
+                }
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
+    fn correlation(&self, request: &Message) -> CorrelationId {
+        request
+            .correlation_id
+            .unwrap_or_else(|| CorrelationId(*uuid::Uuid::new_v4().as_bytes()))
+    }
+
+    /// CONNECTFAIL with the error text: in the request's serializer when known, else marshal.
+    async fn connect_fail(
+        &self,
+        conn: &mut Connection,
+        ser: Option<Serializer>,
+        seq: u16,
+        text: &str,
+    ) {
+        let ser = ser.unwrap_or(Serializer::Marshal);
+        let Ok(body) = ser.encode(&Value::from(text)) else {
+            return;
+        };
+        let msg = Message::new(
+            MessageType::ConnectFail,
+            u16::from(ser.id(self.version)),
+            seq,
+            body,
+        );
+        let _ = conn.write_message(&msg).await;
+    }
+
+    /// Validates a CONNECT and builds the CONNECTOK payload, or the refusal text.
+    fn handshake(&self, ser: Serializer, msg: &Message) -> std::result::Result<Vec<u8>, String> {
+        let data = ser.decode(&msg.payload).map_err(|e| e.to_string())?;
+        let object_id = match data.get("object") {
+            Some(Value::Str(id)) => id.clone(),
+            _ => return Err("'object'".into()),
+        };
+        let handshake = data.get("handshake").cloned().unwrap_or_default();
+        let response = match &self.shared.settings.handshake {
+            Some(validate) => validate(&handshake)?,
+            None => Value::from("hello"),
+        };
+        let object = self
+            .shared
+            .object(&object_id)
+            .ok_or_else(|| "unknown object".to_owned())?;
+        let reply = payload::connect_ok(self.version, response, &object.metadata());
+        ser.encode(&reply).map_err(|e| e.to_string())
+    }
+
+    /// Runs one INVOKE; the reply to send, or `None` for oneway calls.
+    async fn invoke(&self, msg: Message) -> Option<Message> {
+        let ser = msg.serializer(self.version)?; // unknown serializer: close (caller sees None)
+        let oneway = msg.has(pyroxene_wire::protocol::Flags::ONEWAY);
+        let corr = self.correlation(&msg);
+        let annotations: BTreeMap<_, _> = msg
+            .annotations
+            .iter()
+            .map(|(id, v)| (*id.as_bytes(), v.to_vec()))
+            .collect();
+        let context = Arc::new(CallContext::new(
+            self.peer.clone(),
+            self.version,
+            ser,
+            msg.seq,
+            Some(corr.0),
+            annotations,
+        ));
+        let reply_context = context.clone();
+        let shared = self.shared.clone();
+        let version = self.version;
+        let call = ser.decode_call(&msg.payload);
+        let work = async move {
+            match call {
+                Ok(call) => dispatch(&shared, version, call, context.clone()).await,
+                Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
+            }
+        };
+        if oneway {
+            tokio::spawn(async move {
+                let _ = work.await; // oneway: results and errors are dropped, as in Pyro
+            });
+            return None;
+        }
+        let result = work.await;
+        let mut reply =
+            payload::result_message(version, ser, msg.serializer_id, msg.seq, corr, result);
+        for (id, value) in reply_context.take_response_annotations() {
+            if let Ok(id) = pyroxene_wire::protocol::AnnotationId::from_bytes(id) {
+                reply.annotations.insert(id, value);
+            }
+        }
+        Some(reply)
+    }
+}
+
+async fn dispatch(
+    shared: &Shared,
+    version: ProtocolVersion,
+    call: pyroxene_wire::Call,
+    context: Arc<CallContext>,
+) -> std::result::Result<Value, RemoteException> {
+    let Some(object) = shared.object(&call.object) else {
+        return Err(RemoteException::new(
+            payload::pyro_error(version, "DaemonError"),
+            "unknown object",
+        ));
+    };
+    let mut args = call.vargs;
+    match call.method.as_str() {
+        "__getattr__" | "__setattr__" => {
+            let name = match args.first() {
+                Some(Value::Str(s)) => s.clone(),
+                _ => {
+                    return Err(RemoteException::new(
+                        "builtins.TypeError",
+                        "attribute name must be a str",
+                    ));
+                }
+            };
+            if is_private_name(&name) {
+                return Err(private_attribute(&name));
+            }
+            if call.method == "__getattr__" {
+                object.get_attr(name, context).await
+            } else {
+                let value = if args.len() > 1 {
+                    args.swap_remove(1)
+                } else {
+                    Value::None
+                };
+                object.set_attr(name, value, context).await
+            }
+        }
+        method if is_private_name(method) => Err(private_attribute(method)),
+        _ => {
+            let invocation = Invocation {
+                method: call.method,
+                args,
+                kwargs: call.kwargs.unwrap_or_default(),
+                context,
+            };
+            object.invoke(invocation).await
+        }
+    }
+}
+
+fn private_attribute(name: &str) -> RemoteException {
+    RemoteException::new(
+        "builtins.AttributeError",
+        format!("attempt to access private attribute '{name}'"),
+    )
+}

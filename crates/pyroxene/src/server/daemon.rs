@@ -1,0 +1,374 @@
+//! [`Daemon`]: serves registered objects to Pyro proxies (Python's or ours).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use pyroxene_wire::ProtocolVersion;
+use tokio::net::{TcpListener, UnixListener};
+use tokio::sync::watch;
+
+use super::builtin::DaemonObject;
+use super::connection::serve_connection;
+use super::object::RemoteObject;
+use crate::error::{Error, ErrorKind, Result};
+use crate::transport::Stream;
+use crate::{Uri, Value};
+
+/// The object id of every daemon's own object.
+pub const DAEMON_OBJECT_ID: &str = "Pyro.Daemon";
+
+/// Decides whether a client may connect, from the handshake data its proxy sent
+/// (Python: `Daemon.validateHandshake`). `Ok(v)` accepts and sends `v` back; `Err(text)`
+/// refuses, and the Python proxy raises `CommunicationError("connection to ... rejected: text")`.
+pub type HandshakeValidator =
+    Arc<dyn Fn(&Value) -> std::result::Result<Value, String> + Send + Sync>;
+
+/// How to build a [`Daemon`]: where to listen and how to behave.
+#[derive(Clone)]
+pub struct DaemonBuilder {
+    host: String,
+    port: u16,
+    unixsocket: Option<String>,
+    nathost: Option<String>,
+    natport: Option<u16>,
+    pub(crate) comm_timeout: Option<Duration>,
+    pub(crate) max_message_size: u64,
+    pub(crate) handshake: Option<HandshakeValidator>,
+}
+
+impl Default for DaemonBuilder {
+    fn default() -> Self {
+        DaemonBuilder {
+            host: "localhost".into(),
+            port: 0,
+            unixsocket: None,
+            nathost: None,
+            natport: None,
+            comm_timeout: None,
+            max_message_size: 1_073_741_824,
+            handshake: None,
+        }
+    }
+}
+
+impl DaemonBuilder {
+    /// The host name or IP address to bind (`localhost` by default; `::1` for IPv6).
+    #[must_use]
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = host.into();
+        self
+    }
+
+    /// The TCP port (0, the default, picks a free one).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Listen on a unix domain socket instead of TCP; a path starting with a NUL character
+    /// (`"\0name"`) is a Linux abstract socket.
+    #[must_use]
+    pub fn unixsocket(mut self, path: impl Into<String>) -> Self {
+        self.unixsocket = Some(path.into());
+        self
+    }
+
+    /// The address URIs carry when the daemon is reached through NAT (`natport` 0 = the real port).
+    #[must_use]
+    pub fn nat(mut self, host: impl Into<String>, port: u16) -> Self {
+        self.nathost = Some(host.into());
+        self.natport = Some(port);
+        self
+    }
+
+    /// Close connections idle for longer than this (Pyro's COMMTIMEOUT; none by default).
+    #[must_use]
+    pub fn comm_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.comm_timeout = timeout.filter(|t| !t.is_zero());
+        self
+    }
+
+    /// The largest message accepted (Pyro's MAX_MESSAGE_SIZE, 1 GiB by default).
+    #[must_use]
+    pub fn max_message_size(mut self, bytes: u64) -> Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// Checks the handshake data of every new connection.
+    #[must_use]
+    pub fn handshake(mut self, validator: HandshakeValidator) -> Self {
+        self.handshake = Some(validator);
+        self
+    }
+
+    /// Binds the socket and registers the daemon object.
+    ///
+    /// # Errors
+    /// When the address can't be bound, or NAT is combined with a unix socket.
+    pub async fn bind(self) -> Result<Daemon> {
+        let (listener, location) = match &self.unixsocket {
+            Some(path) => {
+                if self.nathost.is_some() {
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        "cannot use nathost together with unixsocket",
+                    ));
+                }
+                let listener = bind_unix(path)?;
+                (
+                    Listener::Unix(listener, path.clone()),
+                    format!("./u:{path}"),
+                )
+            }
+            None => {
+                let listener = TcpListener::bind((self.host.as_str(), self.port)).await?;
+                let addr = listener.local_addr()?;
+                (
+                    Listener::Tcp(listener),
+                    location_of(&self.host, addr.port()),
+                )
+            }
+        };
+        let nat_location = self.nathost.as_ref().map(|host| {
+            let port = match (self.natport, &listener) {
+                (Some(0) | None, Listener::Tcp(l)) => l.local_addr().map(|a| a.port()).unwrap_or(0),
+                (Some(p), _) => p,
+                (None, _) => 0,
+            };
+            location_of(host, port)
+        });
+        let (shutdown, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            objects: RwLock::new(HashMap::new()),
+            location,
+            nat_location,
+            settings: self,
+            shutdown,
+        });
+        let daemon = Daemon {
+            shared,
+            listener: Arc::new(listener),
+        };
+        let builtin = DaemonObject::new(Arc::downgrade(&daemon.shared));
+        daemon.register_with_id(Arc::new(builtin), DAEMON_OBJECT_ID)?;
+        Ok(daemon)
+    }
+}
+
+fn bind_unix(path: &str) -> Result<UnixListener> {
+    if let Some(name) = path.strip_prefix('\0') {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::linux::net::SocketAddrExt;
+            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
+            let std_listener = std::os::unix::net::UnixListener::bind_addr(&addr)?;
+            std_listener.set_nonblocking(true)?;
+            return Ok(UnixListener::from_std(std_listener)?);
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = name;
+            return Err(Error::new(
+                ErrorKind::Config,
+                "abstract unix sockets need Linux",
+            ));
+        }
+    }
+    Ok(UnixListener::bind(PathBuf::from(path))?)
+}
+
+/// `host:port`, with brackets around an IPv6 address.
+fn location_of(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+enum Listener {
+    Tcp(TcpListener),
+    Unix(UnixListener, String),
+}
+
+pub(crate) struct Shared {
+    pub(crate) objects: RwLock<HashMap<String, Arc<dyn RemoteObject>>>,
+    pub(crate) location: String,
+    pub(crate) nat_location: Option<String>,
+    pub(crate) settings: DaemonBuilder,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    pub(crate) fn object(&self, id: &str) -> Option<Arc<dyn RemoteObject>> {
+        self.objects.read().ok()?.get(id).cloned()
+    }
+}
+
+/// Serves registered objects; cheap to clone (all clones are the same daemon).
+///
+/// # Examples
+/// ```no_run
+/// # async fn run() -> pyroxene::Result<()> {
+/// use pyroxene::Daemon;
+/// let daemon = Daemon::builder().host("127.0.0.1").port(9999).bind().await?;
+/// // daemon.register(Arc::new(MyObject), Some("example.object"))?;
+/// daemon.serve().await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Daemon {
+    shared: Arc<Shared>,
+    listener: Arc<Listener>,
+}
+
+impl Daemon {
+    /// Starts describing a daemon (host, port, unix socket, NAT, timeouts, handshake check).
+    pub fn builder() -> DaemonBuilder {
+        DaemonBuilder::default()
+    }
+
+    /// Registers an object under a generated id (`obj_` + 32 hex digits, like Python's).
+    ///
+    /// # Errors
+    /// Never in practice (a generated id can't collide); see [`Daemon::register_with_id`].
+    pub fn register(&self, object: Arc<dyn RemoteObject>) -> Result<Uri> {
+        let id = format!("obj_{}", uuid::Uuid::new_v4().simple());
+        self.register_with_id(object, &id)
+    }
+
+    /// Registers an object under `id` and returns its URI.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Daemon`] when the id is taken (Python: DaemonError "duplicate object id").
+    pub fn register_with_id(&self, object: Arc<dyn RemoteObject>, id: &str) -> Result<Uri> {
+        let mut objects = self
+            .shared
+            .objects
+            .write()
+            .map_err(|_| Error::new(ErrorKind::Daemon, "object table poisoned"))?;
+        if objects.contains_key(id) {
+            return Err(Error::new(
+                ErrorKind::Daemon,
+                format!("duplicate object id: {id}"),
+            ));
+        }
+        objects.insert(id.to_owned(), object);
+        drop(objects);
+        self.uri_for(id, true)
+    }
+
+    /// Removes a registration; true when there was one. The daemon object stays.
+    pub fn unregister(&self, id: &str) -> bool {
+        if id == DAEMON_OBJECT_ID {
+            return false;
+        }
+        self.shared
+            .objects
+            .write()
+            .map(|mut o| o.remove(id).is_some())
+            .unwrap_or(false)
+    }
+
+    /// The ids of all registered objects (the daemon object included).
+    pub fn registered(&self) -> Vec<String> {
+        self.shared
+            .objects
+            .read()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// The URI of object `id`; with `nat` the NAT address when one is configured.
+    ///
+    /// # Errors
+    /// When the id makes an invalid URI (e.g. contains whitespace).
+    pub fn uri_for(&self, id: &str, nat: bool) -> Result<Uri> {
+        let location = match (&self.shared.nat_location, nat) {
+            (Some(nat_location), true) => nat_location,
+            _ => &self.shared.location,
+        };
+        format!("PYRO:{id}@{location}")
+            .parse::<Uri>()
+            .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))
+    }
+
+    /// `host:port` (IPv6 bracketed) or `./u:path`: where the daemon listens.
+    pub fn location(&self) -> &str {
+        &self.shared.location
+    }
+
+    /// The bound TCP address, if listening on TCP.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        match &*self.listener {
+            Listener::Tcp(l) => l.local_addr().ok(),
+            Listener::Unix(..) => None,
+        }
+    }
+
+    /// Asks [`Daemon::serve`] to return; open connections are closed.
+    pub fn shutdown(&self) {
+        let _ = self.shared.shutdown.send(true);
+    }
+
+    /// Accepts and serves connections until [`Daemon::shutdown`]. Each connection runs as its
+    /// own task: calls on one connection are answered in order, connections run concurrently.
+    ///
+    /// # Errors
+    /// When accepting fails for a reason other than a transient one (e.g. too many open files).
+    pub async fn serve(&self) -> Result<()> {
+        let mut stop = self.shared.shutdown.subscribe();
+        let mut tasks = tokio::task::JoinSet::new();
+        loop {
+            let accepted = tokio::select! {
+                _ = stop.wait_for(|s| *s) => break,
+                accepted = accept(&self.listener) => accepted,
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    let shared = self.shared.clone();
+                    let stop = self.shared.shutdown.subscribe();
+                    tasks.spawn(serve_connection(
+                        shared,
+                        stream,
+                        peer,
+                        ProtocolVersion::V5,
+                        stop,
+                    ));
+                }
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    // EMFILE and friends: back off instead of spinning.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            while tasks.try_join_next().is_some() {}
+        }
+        tasks.shutdown().await;
+        if let Listener::Unix(_, path) = &*self.listener
+            && !path.starts_with('\0')
+        {
+            let _ = std::fs::remove_file(path);
+        }
+        Ok(())
+    }
+}
+
+async fn accept(listener: &Listener) -> std::io::Result<(Stream, String)> {
+    match listener {
+        Listener::Tcp(l) => {
+            let (s, addr) = l.accept().await?;
+            s.set_nodelay(true)?;
+            Ok((Stream::Tcp(s), addr.to_string()))
+        }
+        Listener::Unix(l, path) => {
+            let (s, _) = l.accept().await?;
+            Ok((Stream::Unix(s), path.clone()))
+        }
+    }
+}

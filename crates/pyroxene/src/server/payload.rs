@@ -1,0 +1,72 @@
+//! The payload shapes a daemon sends (connect reply, results, exceptions), per protocol version.
+
+use pyroxene_wire::protocol::{CorrelationId, Flags, Message, MessageType};
+use pyroxene_wire::{ProtocolVersion, Serializer, Value, dict};
+
+use super::object::Metadata;
+use pyroxene_wire::dialect::RemoteException;
+
+/// `Pyro5.errors.<name>` or `Pyro4.errors.<name>`: the class a client of `version` understands.
+pub(crate) fn pyro_error(version: ProtocolVersion, name: &str) -> String {
+    match version {
+        ProtocolVersion::V4 => format!("Pyro4.errors.{name}"),
+        ProtocolVersion::V5 => format!("Pyro5.errors.{name}"),
+    }
+}
+
+/// CONNECTOK payload: `{"handshake": response, "meta": metadata}`.
+pub(crate) fn connect_ok(version: ProtocolVersion, response: Value, meta: &Metadata) -> Value {
+    dict! { "handshake" => response, "meta" => meta.to_value(version) }
+}
+
+/// The exception dict Python clients turn back into an exception (protocol doc 4.2), with a
+/// remote traceback made up when the method gave none (Python clients print it).
+pub(crate) fn exception_value(e: &RemoteException) -> Value {
+    if e.traceback.is_some() {
+        return e.to_value();
+    }
+    let text = e.args.first().and_then(Value::as_str).unwrap_or_default();
+    let traceback = vec![
+        "Traceback (most recent call last):\n".to_owned(),
+        "  (raised in a pyroxene daemon)\n".to_owned(),
+        format!("{}: {text}\n", e.short_class()),
+    ];
+    e.clone().with_traceback(traceback).to_value()
+}
+
+/// The RESULT message for a call's outcome, in the request's serializer and seq. A result that
+/// can't be serialized becomes a SerializeError exception, as in Pyro.
+pub(crate) fn result_message(
+    version: ProtocolVersion,
+    ser: Serializer,
+    serializer_id: u16,
+    seq: u16,
+    corr: CorrelationId,
+    result: Result<Value, RemoteException>,
+) -> Message {
+    let (payload, exception) = match result.map(|v| ser.encode(&v)) {
+        Ok(Ok(bytes)) => (Ok(bytes), false),
+        Ok(Err(e)) => (
+            ser.encode(&exception_value(&RemoteException::new(
+                pyro_error(version, "SerializeError"),
+                e.message(),
+            ))),
+            true,
+        ),
+        Err(e) => (ser.encode(&exception_value(&e)), true),
+    };
+    let payload = payload.unwrap_or_else(|_| {
+        // The exception itself didn't serialize: send a plain one that always does.
+        let fallback = RemoteException::new(
+            pyro_error(version, "PyroError"),
+            "Error serializing exception",
+        );
+        ser.encode(&exception_value(&fallback)).unwrap_or_default()
+    });
+    let mut msg =
+        Message::new(MessageType::Result, serializer_id, seq, payload).with_correlation_id(corr);
+    if exception {
+        msg.flags.insert(Flags::EXCEPTION);
+    }
+    msg
+}

@@ -1,0 +1,130 @@
+//! Byte streams (TCP or unix socket) carrying Pyro messages: read one whole message, write one.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Buf, BytesMut};
+use pyroxene_wire::ProtocolVersion;
+use pyroxene_wire::protocol::{Codec, Message, MessageType, ParseOptions, V5};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpStream, UnixStream};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// A connected stream of either kind.
+#[derive(Debug)]
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Stream::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
+}
+
+/// A stream plus the bytes read but not yet parsed, and the framing of its protocol version.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    stream: Stream,
+    buf: BytesMut,
+    codec: &'static dyn Codec,
+    options: ParseOptions,
+    out: Vec<u8>,
+}
+
+impl Connection {
+    pub(crate) fn new(
+        stream: Stream,
+        version: ProtocolVersion,
+        max_message_size: u64,
+    ) -> Connection {
+        let codec: &'static dyn Codec = match version {
+            ProtocolVersion::V5 | ProtocolVersion::V4 => &V5,
+        };
+        Connection {
+            stream,
+            buf: BytesMut::with_capacity(8 * 1024),
+            codec,
+            options: ParseOptions::default().max_message_size(max_message_size),
+            out: Vec::with_capacity(8 * 1024),
+        }
+    }
+
+    /// Only these message types are valid next (Python checks the type from the header).
+    pub(crate) fn accept(&mut self, types: &[MessageType]) {
+        self.options = self.options.accept(types);
+    }
+
+    /// Reads the next whole message; `Ok(None)` when the peer closed cleanly between messages.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Protocol`] for invalid bytes (with Python's text), I/O errors otherwise.
+    pub(crate) async fn read_message(&mut self) -> Result<Option<Message>> {
+        loop {
+            match self.codec.parse(&self.buf, &self.options) {
+                Ok(Some((msg, used))) => {
+                    self.buf.advance(used);
+                    return Ok(Some(msg));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(Error::new(ErrorKind::Protocol, e.to_string()).with_source(e)),
+            }
+            if self.stream.read_buf(&mut self.buf).await? == 0 {
+                return if self.buf.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(Error::new(
+                        ErrorKind::ConnectionClosed,
+                        "connection closed in the middle of a message",
+                    ))
+                };
+            }
+        }
+    }
+
+    /// Writes one message (header, annotations and payload in one write, as Python does).
+    pub(crate) async fn write_message(&mut self, msg: &Message) -> Result<()> {
+        self.out.clear();
+        self.codec
+            .encode_into(msg, &mut self.out)
+            .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()).with_source(e))?;
+        self.stream.write_all(&self.out).await?;
+        Ok(())
+    }
+}
