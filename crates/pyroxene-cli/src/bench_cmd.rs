@@ -24,6 +24,9 @@ pub(crate) struct BenchArgs {
     /// Concurrent connections (each its own proxy).
     #[arg(short, long, default_value_t = 1)]
     concurrency: u64,
+    /// Call with one bytes argument of this many zero bytes instead of --args (throughput).
+    #[arg(long)]
+    bytes: Option<usize>,
     /// Serializer for the calls.
     #[arg(short, long, default_value = "serpent")]
     serializer: String,
@@ -36,10 +39,11 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     crate::config_cmd::load()?;
     let serializer = Serializer::from_name(&args.serializer)
         .with_context(|| format!("unknown serializer {}", args.serializer))?;
-    let call_args = match Serializer::Serpent.decode(args.args.as_bytes()) {
-        Ok(Value::Tuple(items) | Value::List(items)) => Value::Tuple(items),
-        Ok(single) => Value::Tuple(vec![single]),
-        Err(e) => bail!("--args is not a Python literal: {e}"),
+    let call_args = match (args.bytes, Serializer::Serpent.decode(args.args.as_bytes())) {
+        (Some(n), _) => Value::Tuple(vec![Value::Bytes(vec![0; n])]),
+        (None, Ok(Value::Tuple(items) | Value::List(items))) => Value::Tuple(items),
+        (None, Ok(single)) => Value::Tuple(vec![single]),
+        (None, Err(e)) => bail!("--args is not a Python literal: {e}"),
     };
     if args.concurrency == 0 || args.calls == 0 {
         bail!("--calls and --concurrency must be at least 1");
@@ -83,10 +87,12 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     let rate = latencies.len() as f64 / elapsed.as_secs_f64();
     let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let mb_per_second = args.bytes.map_or(0.0, |n| n as f64 * rate / 1e6);
     if args.json {
         println!(
             "{{\"calls\": {}, \"concurrency\": {}, \"seconds\": {:.6}, \"calls_per_second\": {:.1}, \
-             \"p50_us\": {:.1}, \"p90_us\": {:.1}, \"p99_us\": {:.1}, \"max_us\": {:.1}}}",
+             \"mb_per_second\": {mb_per_second:.1}, \"p50_us\": {:.1}, \"p90_us\": {:.1}, \"p99_us\": {:.1}, \
+             \"max_us\": {:.1}}}",
             latencies.len(),
             args.concurrency,
             elapsed.as_secs_f64(),

@@ -49,12 +49,14 @@ impl EchoServer {
 #[crate::expose]
 impl EchoServer {
     /// Returns the message.
+    #[nonblocking]
     fn echo(&self, message: Value) -> Value {
         self.say(format_args!("echo: {message}"));
         message
     }
 
     /// Raises a ValueError.
+    #[nonblocking]
     fn error(&self) -> Result<(), RemoteException> {
         self.say(format_args!("error: generating exception"));
         Err(RemoteException::new(
@@ -64,6 +66,7 @@ impl EchoServer {
     }
 
     /// Raises a ValueError with a message.
+    #[nonblocking]
     fn error_with_text(&self) -> Result<(), RemoteException> {
         self.say(format_args!("error: generating exception"));
         Err(RemoteException::new(
@@ -73,6 +76,7 @@ impl EchoServer {
     }
 
     /// Like echo, but oneway: the client doesn't wait.
+    #[nonblocking]
     #[oneway]
     fn oneway_echo(&self, message: Value) -> &'static str {
         self.say(format_args!("oneway_echo: {message}"));
@@ -88,11 +92,13 @@ impl EchoServer {
     }
 
     /// Returns a float nan.
+    #[nonblocking]
     fn nan(&self) -> f64 {
         f64::NAN
     }
 
     /// Returns a float inf.
+    #[nonblocking]
     fn inf(&self) -> f64 {
         f64::INFINITY
     }

@@ -1,10 +1,42 @@
 //! pyroxene: Pyro (Python Remote Objects) rebuilt in Rust, wire-compatible with the real Python
 //! libraries Pyro5 (protocol 502) and Pyro4 (protocol 48).
 //!
-//! This is the crate applications depend on. Today it carries the data layer: the Python data
-//! model [`Value`] and Pyro's four serializers; the daemon, proxy and name server build on it.
+//! A Rust [`Daemon`] serves objects that Python Pyro5 proxies call without knowing it is Rust,
+//! and a Rust [`Proxy`] calls objects that Python Pyro5 daemons expose.
 //!
-//! # Quick start
+//! # Quick start: a server and a client
+//!
+//! ```
+//! use std::sync::{Arc, atomic::{AtomicI64, Ordering}};
+//! use pyroxene::{Daemon, Proxy, RemoteException, expose};
+//!
+//! #[derive(Default)]
+//! struct Counter { total: AtomicI64 }
+//!
+//! #[expose]
+//! impl Counter {
+//!     /// Adds to the total and returns it; Python calls it as counter.add(5) or add(n=5).
+//!     fn add(&self, n: i64) -> i64 { self.total.fetch_add(n, Ordering::SeqCst) + n }
+//!     fn fail(&self) -> Result<(), RemoteException> {
+//!         Err(RemoteException::new("builtins.ValueError", "no"))   // a ValueError in Python
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> pyroxene::Result<()> {
+//! let daemon = Daemon::builder().host("127.0.0.1").port(0).bind().await?;
+//! let uri = daemon.register_with_id(Arc::new(Counter::default()), "example.counter")?;
+//! tokio::spawn({ let d = daemon.clone(); async move { d.serve().await } });
+//!
+//! let counter = Proxy::new(uri.to_string())?;         // or Python: Pyro5.api.Proxy(uri)
+//! assert_eq!(counter.call_as::<i64>("add", (5,)).await?, 5);
+//! assert_eq!(counter.call_as::<i64>("add", (2,)).await?, 7);
+//! let err = counter.call_as::<()>("fail", ()).await.unwrap_err();
+//! assert_eq!(err.remote().unwrap().class, "builtins.ValueError");
+//! daemon.shutdown();
+//! # Ok(()) }
+//! ```
+//!
+//! # The data layer
 //!
 //! ```
 //! use pyroxene::{Serializer, Value, dict, from_value, to_value};
@@ -35,6 +67,10 @@
 //! - [`Config`] ([`config`]): every Pyro5 config item, read from `PYRO_*` variables as Pyro5 does.
 //! - [`logging`]: tracing output to PYRO_LOGFILE at PYRO_LOGLEVEL, in Pyro5's line format.
 //! - [`expose`]: the attribute that serves an `impl` block's methods to Pyro clients.
+//! - [`Daemon`] / [`DaemonBuilder`] ([`server`]): serves objects; [`Proxy`] ([`client`],
+//!   with [`client::blocking::Proxy`]): calls them.
+//! - [`echo`]: Pyro's test echo server object.
+//! - [`Error`]: the networking error, with [`ErrorKind`] and the [`RemoteException`] a call raised.
 
 #![deny(missing_docs)]
 

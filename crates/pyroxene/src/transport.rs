@@ -58,6 +58,9 @@ impl AsyncWrite for Stream {
     }
 }
 
+/// Payloads larger than this are written separately from their header (one copy less).
+const BIG_PAYLOAD: usize = 64 * 1024;
+
 /// A stream plus the bytes read but not yet parsed, and the framing of its protocol version.
 #[derive(Debug)]
 pub(crate) struct Connection {
@@ -102,7 +105,7 @@ impl Connection {
                     self.buf.advance(used);
                     return Ok(Some(msg));
                 }
-                Ok(None) => {}
+                Ok(None) => self.reserve_for_message(),
                 Err(e) => return Err(Error::new(ErrorKind::Protocol, e.to_string()).with_source(e)),
             }
             if self.stream.read_buf(&mut self.buf).await? == 0 {
@@ -118,13 +121,32 @@ impl Connection {
         }
     }
 
+    /// Once the header is in, makes room for the whole message so a big payload arrives in
+    /// large reads instead of growing the buffer step by step. The header was already checked
+    /// against the size limit, so this never reserves more than MAX_MESSAGE_SIZE.
+    fn reserve_for_message(&mut self) {
+        if let Ok(Some(header)) = self.codec.parse_header(&self.buf, &self.options) {
+            let total = usize::try_from(header.message_len()).unwrap_or(usize::MAX);
+            if total > self.buf.len() {
+                self.buf.reserve(total - self.buf.len());
+            }
+        }
+    }
+
     /// Writes one message (header, annotations and payload in one write, as Python does).
     pub(crate) async fn write_message(&mut self, msg: &Message) -> Result<()> {
         self.out.clear();
-        self.codec
-            .encode_into(msg, &mut self.out)
-            .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()).with_source(e))?;
+        let encoded = if msg.payload.len() > BIG_PAYLOAD {
+            // Big payloads go out from where they are instead of being copied behind the header.
+            self.codec.encode_head(msg, &mut self.out)
+        } else {
+            self.codec.encode_into(msg, &mut self.out)
+        };
+        encoded.map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()).with_source(e))?;
         self.stream.write_all(&self.out).await?;
+        if msg.payload.len() > BIG_PAYLOAD {
+            self.stream.write_all(&msg.payload).await?;
+        }
         Ok(())
     }
 }

@@ -179,7 +179,11 @@ impl Proxy {
     /// [`ErrorKind::Remote`] with the exception the method raised; communication, timeout and
     /// protocol errors otherwise.
     pub async fn call(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<Value> {
-        let oneway = self.metadata().is_some_and(|m| m.oneway.contains(method));
+        let oneway = self
+            .inner
+            .metadata
+            .lock()
+            .is_ok_and(|m| m.as_ref().is_some_and(|m| m.oneway.contains(method)));
         self.invoke(method, args, kwargs, oneway).await
     }
 
@@ -244,6 +248,9 @@ impl Proxy {
         kwargs: Option<Dict>,
         oneway: bool,
     ) -> Result<Value> {
+        if self.inner.max_retries == 0 {
+            return self.invoke_once(method, args, kwargs, oneway).await;
+        }
         let mut attempt = 0;
         loop {
             match self

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# RPC speed, measured in one run on this machine, side by side (BENCHMARKS.md, issue 3 item 10):
+#  1. Python Pyro5 client -> Python echo server vs -> `pyroxene echo` (calls/s, serpent)
+#  2. `pyroxene bench` -> `pyroxene echo` vs raw TCP ping-pong of the same sizes (benches/raw-pingpong),
+#     at concurrency 1 and 64
+#  3. 10 MB bytes echo, MB/s per serializer: Rust<->Rust and Python<->Python
+# Everything binds to 127.0.0.1; every server started here is killed on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=$(scripts/setup-peers.sh)
+export PYRO_BROADCAST_ADDRS=127.0.0.1
+cargo build --release -q -p pyroxene-cli -p raw-pingpong
+bin=target/release
+out=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"; }
+trap cleanup EXIT
+
+wait_line() { # file prefix -> rest of the first line starting with prefix
+  for _ in $(seq 100); do
+    line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
+    [ -n "$line" ] && { echo "${line#"$2"}" | tr -d ' '; return; }
+    sleep 0.1
+  done
+  echo "no '$2' in $1" >&2; exit 1
+}
+json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
+
+"$bin/raw-pingpong" serve > "$out/raw" & pids+=($!)
+raw_port=$(wait_line "$out/raw" "port:")
+"$bin/pyroxene" echo -H 127.0.0.1 -p 0 > "$out/rust" & pids+=($!)
+rust_uri=$(wait_line "$out/rust" "echo uri:")
+"$python" -u -m Pyro5.utils.echoserver -H 127.0.0.1 -p 0 > "$out/py" & pids+=($!)
+py_uri=$(wait_line "$out/py" "echo uri:")
+
+echo "## RPC, $(date -u +%Y-%m-%d)"
+echo
+echo "| measurement | pyroxene | reference | ratio |"
+echo "|---|---|---|---|"
+n_py=5000
+py_py=$("$python" interop/bench_pyro5_client.py "$py_uri" $n_py serpent)
+py_rust=$("$python" interop/bench_pyro5_client.py "$rust_uri" $n_py serpent)
+a=$(json "$py_rust" calls_per_second); b=$(json "$py_py" calls_per_second)
+printf '| Python Pyro5 client, echo calls/s: pyroxene echo vs Python echo server | %.0f | %.0f | %.2f× |\n' "$a" "$b" "$(python3 -c "print($a/$b)")"
+for c in 1 64; do
+  n=$((c == 1 ? 20000 : 100000))
+  raw=$("$bin/raw-pingpong" "127.0.0.1:$raw_port" $n $c)
+  rpc=$("$bin/pyroxene" bench "$rust_uri" -n $n -c $c --json)
+  a=$(json "$rpc" calls_per_second); b=$(json "$raw" calls_per_second)
+  printf '| pyroxene bench vs raw TCP ping-pong, calls/s at concurrency %d | %.0f | %.0f | %.2f× |\n' $c "$a" "$b" "$(python3 -c "print($a/$b)")"
+  a=$(json "$rpc" p50_us); b=$(json "$raw" p50_us)
+  printf '| … p50 latency at concurrency %d (µs) | %.1f | %.1f | %.2f× |\n' $c "$a" "$b" "$(python3 -c "print($a/$b)")"
+done
+size=$((10 * 1024 * 1024))
+for ser in msgpack marshal serpent; do
+  rust=$("$bin/pyroxene" bench "$rust_uri" --bytes $size -n 20 -c 1 -s $ser --json)
+  py=$("$python" interop/bench_pyro5_client.py "$py_uri" 10 $ser $size)
+  a=$(json "$rust" mb_per_second); b=$(json "$py" mb_per_second)
+  printf '| 10 MB bytes echo, MB/s, %s: Rust↔Rust vs Python↔Python | %.0f | %.0f | %.1f× |\n' $ser "$a" "$b" "$(python3 -c "print($a/$b)")"
+done
