@@ -48,3 +48,28 @@ fn every_prefix_of_every_vector_is_handled() {
         }
     }
 }
+
+#[test]
+fn message_parse_regressions_and_stream_prefixes() {
+    let dir = workspace_root().join("fuzz/regressions/message_parse");
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let data = std::fs::read(entry.path()).expect("read regression input");
+            pyroxene_wire::protocol::check_round_trip(&data);
+        }
+    }
+    let streams = vectors_dir().join("pyro5");
+    for name in [
+        "echo_serpent.s2c.bin",
+        "compression_serpent.s2c.bin",
+        "annotations_serpent.c2s.bin",
+    ] {
+        let data = std::fs::read(streams.join(name)).expect("stream");
+        for end in 0..=data.len().min(2048) {
+            pyroxene_wire::protocol::check_round_trip(&data[..end]);
+        }
+        for start in (0..data.len()).step_by(5) {
+            pyroxene_wire::protocol::check_round_trip(&data[start..]);
+        }
+    }
+}
