@@ -36,7 +36,7 @@ pub(crate) struct BenchArgs {
 }
 
 pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
-    crate::config_cmd::load()?;
+    let config = crate::config_cmd::load()?;
     let serializer = Serializer::from_name(&args.serializer)
         .with_context(|| format!("unknown serializer {}", args.serializer))?;
     let call_args = match (args.bytes, Serializer::Serpent.decode(args.args.as_bytes())) {
@@ -52,7 +52,9 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     let (elapsed, mut latencies) = runtime.block_on(async {
         let mut proxies = Vec::new();
         for _ in 0..args.concurrency {
-            let proxy = Proxy::new(&args.uri)?.with_serializer(serializer);
+            let proxy = Proxy::new(&args.uri)?
+                .with_config(&config)
+                .with_serializer(serializer);
             proxy.connect().await?;
             proxies.push(proxy);
         }

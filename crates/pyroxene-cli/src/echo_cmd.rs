@@ -45,11 +45,11 @@ pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(async {
+        // PYRO_* settings (COMMTIMEOUT, MAX_MESSAGE_SIZE, COMPRESSION, NAT...), then the flags.
         let mut builder = Daemon::builder()
+            .config(&config)
             .host(args.host.clone())
-            .port(args.port)
-            .comm_timeout(config.comm_timeout())
-            .max_message_size(u64::try_from(config.max_message_size).unwrap_or(u64::MAX));
+            .port(args.port);
         if let Some(path) = &args.unixsocket {
             builder = builder.unixsocket(path.clone());
         }

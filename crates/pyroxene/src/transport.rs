@@ -61,6 +61,32 @@ impl AsyncWrite for Stream {
 /// Payloads larger than this are written separately from their header (one copy less).
 const BIG_PAYLOAD: usize = 64 * 1024;
 
+/// The framing of protocol `version`.
+pub(crate) fn codec_for(version: ProtocolVersion) -> &'static dyn Codec {
+    match version {
+        ProtocolVersion::V5 | ProtocolVersion::V4 => &V5,
+    }
+}
+
+/// The sender's rules for an outgoing message, as Python's `SendingMessage` applies them:
+/// compress the payload when `compress` is on (the version's rule; Pyro5: more than 100 bytes,
+/// zlib level 4), then refuse a message whose payload plus annotations exceed
+/// `max_message_size` ([`ErrorKind::Protocol`], Python's "message too large (N, max=M)").
+pub(crate) fn prepare(
+    version: ProtocolVersion,
+    msg: &mut Message,
+    compress: bool,
+    max_message_size: u64,
+) -> Result<()> {
+    let codec = codec_for(version);
+    if compress {
+        codec.compression().apply(msg);
+    }
+    codec
+        .check_size(msg, max_message_size)
+        .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()).with_source(e))
+}
+
 /// A stream plus the bytes read but not yet parsed, and the framing of its protocol version.
 #[derive(Debug)]
 pub(crate) struct Connection {
@@ -69,6 +95,7 @@ pub(crate) struct Connection {
     codec: &'static dyn Codec,
     options: ParseOptions,
     out: Vec<u8>,
+    read_timeout: Option<std::time::Duration>,
 }
 
 impl Connection {
@@ -77,16 +104,20 @@ impl Connection {
         version: ProtocolVersion,
         max_message_size: u64,
     ) -> Connection {
-        let codec: &'static dyn Codec = match version {
-            ProtocolVersion::V5 | ProtocolVersion::V4 => &V5,
-        };
         Connection {
             stream,
             buf: BytesMut::with_capacity(8 * 1024),
-            codec,
+            codec: codec_for(version),
             options: ParseOptions::default().max_message_size(max_message_size),
             out: Vec::with_capacity(8 * 1024),
+            read_timeout: None,
         }
+    }
+
+    /// Gives up reading when the peer sends nothing for this long (Pyro's COMMTIMEOUT as a
+    /// socket timeout: it bounds each wait for bytes, not the transfer of a whole message).
+    pub(crate) fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) {
+        self.read_timeout = timeout;
     }
 
     /// Only these message types are valid next (Python checks the type from the header).
@@ -97,7 +128,8 @@ impl Connection {
     /// Reads the next whole message; `Ok(None)` when the peer closed cleanly between messages.
     ///
     /// # Errors
-    /// [`ErrorKind::Protocol`] for invalid bytes (with Python's text), I/O errors otherwise.
+    /// [`ErrorKind::Protocol`] for invalid bytes (with Python's text), [`ErrorKind::Timeout`]
+    /// when the read timeout passes without a byte, I/O errors otherwise.
     pub(crate) async fn read_message(&mut self) -> Result<Option<Message>> {
         loop {
             match self.codec.parse(&self.buf, &self.options) {
@@ -108,7 +140,14 @@ impl Connection {
                 Ok(None) => self.reserve_for_message(),
                 Err(e) => return Err(Error::new(ErrorKind::Protocol, e.to_string()).with_source(e)),
             }
-            if self.stream.read_buf(&mut self.buf).await? == 0 {
+            let read = self.stream.read_buf(&mut self.buf);
+            let n = match self.read_timeout {
+                Some(t) => tokio::time::timeout(t, read)
+                    .await
+                    .map_err(|_| Error::new(ErrorKind::Timeout, "receiving: timeout"))??,
+                None => read.await?,
+            };
+            if n == 0 {
                 return if self.buf.is_empty() {
                     Ok(None)
                 } else {

@@ -56,6 +56,21 @@ impl Proxy {
         self.runtime.block_on(self.inner.call(method, args, kwargs))
     }
 
+    /// See [`crate::Proxy::call_with_context`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn call_with_context(
+        &self,
+        method: &str,
+        args: Value,
+        kwargs: Option<Dict>,
+        request: &super::RequestContext,
+    ) -> Result<super::Response> {
+        self.runtime
+            .block_on(self.inner.call_with_context(method, args, kwargs, request))
+    }
+
     /// See [`crate::Proxy::call_as`].
     ///
     /// # Errors
@@ -95,6 +110,16 @@ impl Proxy {
     /// As the async version.
     pub fn connect(&self) -> Result<Metadata> {
         self.runtime.block_on(self.inner.connect())
+    }
+
+    /// See [`crate::Proxy::handshake_response`].
+    pub fn handshake_response(&self) -> Option<Value> {
+        self.inner.handshake_response()
+    }
+
+    /// The async proxy underneath (settings, annotations, correlation id).
+    pub fn as_async(&self) -> &crate::Proxy {
+        &self.inner
     }
 
     /// See [`crate::Proxy::release`].

@@ -1,6 +1,9 @@
 //! The client side: [`Proxy`] and its blocking twin.
 
 pub mod blocking;
+mod connect;
+mod context;
 mod proxy;
 
+pub use context::{RequestContext, Response};
 pub use proxy::Proxy;

@@ -3,16 +3,17 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pyroxene_wire::protocol::{CorrelationId, Flags, Message, MessageType};
+use pyroxene_wire::protocol::{Flags, Message, MessageType};
 use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value, to_value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::net::{TcpStream, UnixStream};
 
+use super::connect::open;
+use super::{RequestContext, Response};
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
-use crate::transport::{Connection, Stream};
-use crate::{RemoteException, Uri};
+use crate::transport::{Connection, prepare};
+use crate::{Config, RemoteException, Uri};
 
 /// A proxy for a remote object at a `PYRO:` URI.
 ///
@@ -35,25 +36,46 @@ pub struct Proxy {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    uri: Uri,
-    serializer: Serializer,
+pub(super) struct Inner {
+    pub(super) uri: Uri,
+    pub(super) serializer: Serializer,
     timeout: Option<Duration>,
     max_retries: u32,
-    handshake: Value,
-    max_message_size: u64,
+    pub(super) handshake: Value,
+    pub(super) max_message_size: u64,
+    pub(super) compression: bool,
     idle: Mutex<Vec<PooledConnection>>,
-    metadata: Mutex<Option<Metadata>>,
-    correlation_id: Mutex<Option<[u8; 16]>>,
-    annotations: Mutex<Vec<(String, Vec<u8>)>>,
+    pub(super) metadata: Mutex<Option<Metadata>>,
+    pub(super) handshake_response: Mutex<Option<Value>>,
+    pub(super) correlation_id: Mutex<Option<[u8; 16]>>,
+    pub(super) annotations: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
-struct PooledConnection {
-    conn: Connection,
-    seq: u16,
+impl Inner {
+    fn new(uri: Uri) -> Inner {
+        Inner {
+            uri,
+            serializer: Serializer::Serpent,
+            timeout: None,
+            max_retries: 0,
+            handshake: Value::from("hello"),
+            max_message_size: 1_073_741_824,
+            compression: false,
+            idle: Mutex::new(Vec::new()),
+            metadata: Mutex::new(None),
+            handshake_response: Mutex::new(None),
+            correlation_id: Mutex::new(None),
+            annotations: Mutex::new(Vec::new()),
+        }
+    }
 }
 
-const VERSION: ProtocolVersion = ProtocolVersion::V5;
+pub(super) struct PooledConnection {
+    pub(super) conn: Connection,
+    pub(super) seq: u16,
+}
+
+pub(super) const VERSION: ProtocolVersion = ProtocolVersion::V5;
 
 impl Proxy {
     /// A proxy for `uri` (a `PYRO:` URI; `PYRONAME:` needs the name server, a later issue).
@@ -69,33 +91,21 @@ impl Proxy {
     /// A proxy for a parsed URI.
     pub fn from_uri(uri: Uri) -> Proxy {
         Proxy {
-            inner: Arc::new(Inner {
-                uri,
-                serializer: Serializer::Serpent,
-                timeout: None,
-                max_retries: 0,
-                handshake: Value::from("hello"),
-                max_message_size: 1_073_741_824,
-                idle: Mutex::new(Vec::new()),
-                metadata: Mutex::new(None),
-                correlation_id: Mutex::new(None),
-                annotations: Mutex::new(Vec::new()),
-            }),
+            inner: Arc::new(Inner::new(uri)),
         }
     }
 
+    /// Settings change on a proxy of its own: a clone shared elsewhere keeps its settings and
+    /// connections (the new one connects afresh).
     fn reconfigure(self, change: impl FnOnce(&mut Inner)) -> Proxy {
         let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            uri: shared.uri.clone(),
             serializer: shared.serializer,
             timeout: shared.timeout,
             max_retries: shared.max_retries,
             handshake: shared.handshake.clone(),
             max_message_size: shared.max_message_size,
-            idle: Mutex::new(Vec::new()),
-            metadata: Mutex::new(None),
-            correlation_id: Mutex::new(None),
-            annotations: Mutex::new(Vec::new()),
+            compression: shared.compression,
+            ..Inner::new(shared.uri.clone())
         });
         change(&mut inner);
         Proxy {
@@ -115,17 +125,52 @@ impl Proxy {
         self.reconfigure(|i| i.timeout = timeout.filter(|t| !t.is_zero()))
     }
 
-    /// Retries a call this many times on a fresh connection when the connection fails
-    /// (Pyro's MAX_RETRIES; 0 by default). Remote exceptions are never retried.
+    /// Re-sends a call this many times, each on a fresh connection, when the connection was
+    /// closed or the call timed out (Pyro's MAX_RETRIES; 0 by default), as Python's proxy does
+    /// for `ConnectionClosedError` and `TimeoutError`. Failing to connect at all, remote
+    /// exceptions and refused messages are never retried. A retried call may run twice on the
+    /// server (when only its reply was lost), as in Pyro.
     #[must_use]
     pub fn with_max_retries(self, retries: u32) -> Proxy {
         self.reconfigure(|i| i.max_retries = retries)
     }
 
-    /// The data sent in the connect handshake (`"hello"` by default).
+    /// The data sent in the connect handshake (`"hello"` by default). The daemon's validator
+    /// sees it; its answer is [`Proxy::handshake_response`].
     #[must_use]
     pub fn with_handshake(self, data: Value) -> Proxy {
         self.reconfigure(|i| i.handshake = data)
+    }
+
+    /// Compresses request payloads over 100 bytes (Pyro's COMPRESSION, Pyro5's rule: zlib
+    /// level 4; off by default). Compressed replies are inflated whatever this says.
+    #[must_use]
+    pub fn with_compression(self, on: bool) -> Proxy {
+        self.reconfigure(|i| i.compression = on)
+    }
+
+    /// The largest message sent or accepted (Pyro's MAX_MESSAGE_SIZE, 1 GiB by default). A call
+    /// whose request would be larger fails with [`ErrorKind::Protocol`] ("message too large")
+    /// before anything is sent.
+    #[must_use]
+    pub fn with_max_message_size(self, bytes: u64) -> Proxy {
+        self.reconfigure(|i| i.max_message_size = bytes)
+    }
+
+    /// Takes the proxy settings of a Pyro configuration, as a Python proxy does: SERIALIZER
+    /// (a name pyroxene doesn't know keeps the current one), COMMTIMEOUT, MAX_RETRIES,
+    /// COMPRESSION and MAX_MESSAGE_SIZE.
+    #[must_use]
+    pub fn with_config(self, config: &Config) -> Proxy {
+        self.reconfigure(|i| {
+            if let Some(ser) = config.serializer_kind() {
+                i.serializer = ser;
+            }
+            i.timeout = config.comm_timeout();
+            i.max_retries = u32::try_from(config.max_retries).unwrap_or(0);
+            i.compression = config.compression;
+            i.max_message_size = u64::try_from(config.max_message_size).unwrap_or(0);
+        })
     }
 
     /// The URI this proxy calls.
@@ -160,6 +205,16 @@ impl Proxy {
             .ok_or_else(|| Error::new(ErrorKind::Protocol, "no metadata received"))
     }
 
+    /// What the daemon's handshake validator answered on the latest connect (`"hello"` from a
+    /// daemon without one), if connected once.
+    pub fn handshake_response(&self) -> Option<Value> {
+        self.inner
+            .handshake_response
+            .lock()
+            .ok()
+            .and_then(|h| h.clone())
+    }
+
     /// The metadata learned when connecting, if connected once.
     pub fn metadata(&self) -> Option<Metadata> {
         self.inner.metadata.lock().ok().and_then(|m| m.clone())
@@ -179,12 +234,46 @@ impl Proxy {
     /// [`ErrorKind::Remote`] with the exception the method raised; communication, timeout and
     /// protocol errors otherwise.
     pub async fn call(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<Value> {
-        let oneway = self
-            .inner
+        let oneway = self.is_oneway(method);
+        self.invoke(method, args, kwargs, oneway, None)
+            .await
+            .map(|r| r.value)
+    }
+
+    /// Calls `method` like [`Proxy::call`], sending the annotations and correlation id of
+    /// `request` too, and returns the whole [`Response`]: the value plus the reply's
+    /// annotations and correlation id (Python: `current_context.response_annotations`).
+    ///
+    /// ```no_run
+    /// # async fn run(proxy: pyroxene::Proxy) -> pyroxene::Result<()> {
+    /// use pyroxene::client::RequestContext;
+    /// let request = RequestContext::new().annotation("XREQ", b"token".to_vec());
+    /// let reply = proxy.call_with_context("echo", pyroxene::tuple![1], None, &request).await?;
+    /// println!("{:?} {:?}", reply.annotation("XRSP"), reply.correlation_id);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Proxy::call`]; [`ErrorKind::Config`] for an annotation id that isn't 4 ASCII
+    /// characters.
+    pub async fn call_with_context(
+        &self,
+        method: &str,
+        args: Value,
+        kwargs: Option<Dict>,
+        request: &RequestContext,
+    ) -> Result<Response> {
+        let oneway = self.is_oneway(method);
+        self.invoke(method, args, kwargs, oneway, Some(request))
+            .await
+    }
+
+    /// Whether the metadata marks `method` oneway (checked in place: no copy per call).
+    fn is_oneway(&self, method: &str) -> bool {
+        self.inner
             .metadata
             .lock()
-            .is_ok_and(|m| m.as_ref().is_some_and(|m| m.oneway.contains(method)));
-        self.invoke(method, args, kwargs, oneway).await
+            .is_ok_and(|m| m.as_ref().is_some_and(|m| m.oneway.contains(method)))
     }
 
     /// Calls with serde arguments and result: `proxy.call_as::<i64>("add", (1, 2))`.
@@ -209,7 +298,9 @@ impl Proxy {
     /// # Errors
     /// When the message can't be sent.
     pub async fn call_oneway(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<()> {
-        self.invoke(method, args, kwargs, true).await.map(|_| ())
+        self.invoke(method, args, kwargs, true, None)
+            .await
+            .map(|_| ())
     }
 
     /// Reads a remote attribute (an exposed property).
@@ -222,8 +313,10 @@ impl Proxy {
             Value::Tuple(vec![Value::from(name)]),
             None,
             false,
+            None,
         )
         .await
+        .map(|r| r.value)
     }
 
     /// Writes a remote attribute (an exposed property).
@@ -236,6 +329,7 @@ impl Proxy {
             Value::Tuple(vec![Value::from(name), value]),
             None,
             false,
+            None,
         )
         .await
         .map(|_| ())
@@ -247,20 +341,27 @@ impl Proxy {
         args: Value,
         kwargs: Option<Dict>,
         oneway: bool,
-    ) -> Result<Value> {
-        if self.inner.max_retries == 0 {
-            return self.invoke_once(method, args, kwargs, oneway).await;
+        request: Option<&RequestContext>,
+    ) -> Result<Response> {
+        let inner = &*self.inner;
+        // Built, compressed and size-checked once: a refused message is never sent (nor retried).
+        let payload = inner.serializer.encode_call(
+            inner.uri.object(),
+            method,
+            args,
+            Some(kwargs.unwrap_or_default()),
+        )?;
+        let mut msg = inner.message(MessageType::Invoke, 0, payload, request)?;
+        if oneway {
+            msg.flags.insert(Flags::ONEWAY);
         }
+        prepare(VERSION, &mut msg, inner.compression, inner.max_message_size)?;
         let mut attempt = 0;
         loop {
-            match self
-                .invoke_once(method, args.clone(), kwargs.clone(), oneway)
-                .await
-            {
+            match self.send_call(&mut msg, attempt > 0).await {
                 Err(e)
-                    if e.is_communication()
-                        && !e.is_timeout()
-                        && attempt < self.inner.max_retries =>
+                    if matches!(e.kind(), ErrorKind::ConnectionClosed | ErrorKind::Timeout)
+                        && attempt < inner.max_retries =>
                 {
                     attempt += 1;
                     tracing::debug!("retrying {method} after: {e}");
@@ -270,31 +371,25 @@ impl Proxy {
         }
     }
 
-    async fn invoke_once(
-        &self,
-        method: &str,
-        args: Value,
-        kwargs: Option<Dict>,
-        oneway: bool,
-    ) -> Result<Value> {
+    /// Sends the call on a pooled connection (a new one when `fresh`) and reads the reply.
+    async fn send_call(&self, msg: &mut Message, fresh: bool) -> Result<Response> {
+        let oneway = msg.has(Flags::ONEWAY);
         let work = async {
-            let mut pooled = self.checkout().await?;
-            let ser = self.inner.serializer;
-            let payload = ser.encode_call(
-                self.inner.uri.object(),
-                method,
-                args,
-                Some(kwargs.unwrap_or_default()),
-            )?;
+            let mut pooled = if fresh {
+                open(&self.inner).await?
+            } else {
+                self.checkout().await?
+            };
             pooled.seq = pooled.seq.wrapping_add(1);
-            let mut msg = self.message(MessageType::Invoke, pooled.seq, payload)?;
-            if oneway {
-                msg.flags.insert(Flags::ONEWAY);
-            }
-            pooled.conn.write_message(&msg).await?;
+            msg.seq = pooled.seq;
+            pooled.conn.write_message(msg).await?;
             if oneway {
                 self.checkin(pooled);
-                return Ok(Value::None);
+                return Ok(Response {
+                    value: Value::None,
+                    annotations: Default::default(),
+                    correlation_id: None,
+                });
             }
             let reply = pooled.conn.read_message().await?.ok_or_else(|| {
                 Error::new(
@@ -317,18 +412,26 @@ impl Proxy {
                     ),
                 ));
             }
-            if reply.serializer_id != u16::from(ser.id(VERSION)) {
+            if reply.serializer_id != msg.serializer_id {
                 return Err(Error::new(
                     ErrorKind::Serialize,
                     format!("invalid serializer in response: {}", reply.serializer_id),
                 ));
             }
-            let value = ser.decode(&reply.payload)?;
+            let value = self.inner.serializer.decode(&reply.payload)?;
             self.checkin(pooled);
             if reply.has(Flags::EXCEPTION) {
                 return Err(Error::from(remote_exception(value)));
             }
-            Ok(value)
+            Ok(Response {
+                value,
+                annotations: reply
+                    .annotations
+                    .iter()
+                    .map(|(id, v)| (id.as_str().to_owned(), v.to_vec()))
+                    .collect(),
+                correlation_id: reply.correlation_id.map(|c| c.0),
+            })
         };
         match self.inner.timeout {
             Some(t) => tokio::time::timeout(t, work)
@@ -336,22 +439,6 @@ impl Proxy {
                 .map_err(|_| Error::new(ErrorKind::Timeout, "receiving: timeout"))?,
             None => work.await,
         }
-    }
-
-    fn message(&self, msg_type: MessageType, seq: u16, payload: Vec<u8>) -> Result<Message> {
-        let ser_id = u16::from(self.inner.serializer.id(VERSION));
-        let mut msg = Message::new(msg_type, ser_id, seq, payload);
-        if let Some(id) = self.inner.correlation_id.lock().ok().and_then(|c| *c) {
-            msg = msg.with_correlation_id(CorrelationId(id));
-        }
-        if let Ok(annotations) = self.inner.annotations.lock() {
-            for (id, value) in annotations.iter() {
-                msg = msg
-                    .with_annotation(id, value.clone())
-                    .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
-            }
-        }
-        Ok(msg)
     }
 
     fn checkin(&self, conn: PooledConnection) {
@@ -364,111 +451,8 @@ impl Proxy {
         if let Some(conn) = self.inner.idle.lock().ok().and_then(|mut i| i.pop()) {
             return Ok(conn);
         }
-        self.open().await
+        open(&self.inner).await
     }
-
-    /// A new connection with the connect handshake done.
-    async fn open(&self) -> Result<PooledConnection> {
-        let uri = &self.inner.uri;
-        let location = uri.location().unwrap_or_default();
-        let stream = match uri.sockname() {
-            Some(path) => Stream::Unix(
-                connect_unix(path)
-                    .await
-                    .map_err(|e| comm_error(&location, e))?,
-            ),
-            None => {
-                let host = uri
-                    .host()
-                    .ok_or_else(|| Error::new(ErrorKind::Config, "uri has no host"))?;
-                let port = uri
-                    .port()
-                    .ok_or_else(|| Error::new(ErrorKind::Config, "uri has no port"))?;
-                let tcp = TcpStream::connect((host, port))
-                    .await
-                    .map_err(|e| comm_error(&location, e))?;
-                tcp.set_nodelay(true)?;
-                Stream::Tcp(tcp)
-            }
-        };
-        let mut conn = Connection::new(stream, VERSION, self.inner.max_message_size);
-        conn.accept(&[MessageType::ConnectOk, MessageType::ConnectFail]);
-        let ser = self.inner.serializer;
-        let data = pyroxene_wire::dict! { "handshake" => self.inner.handshake.clone(), "object" => uri.object() };
-        let msg = self.message(MessageType::Connect, 0, ser.encode(&data)?)?;
-        conn.write_message(&msg).await?;
-        let reply = conn.read_message().await?.ok_or_else(|| {
-            Error::new(
-                ErrorKind::ConnectionClosed,
-                "connection closed during the handshake",
-            )
-        })?;
-        // The reply may come in any serializer (CONNECTFAIL for early errors is marshal).
-        let reply_ser = reply.serializer(VERSION).unwrap_or(Serializer::Marshal);
-        let body = reply_ser.decode(&reply.payload)?;
-        match reply.msg_type {
-            MessageType::ConnectOk => {
-                if let Some(meta) = body.get("meta") {
-                    let meta = Metadata::from_value(meta).map_err(|e| {
-                        Error::new(ErrorKind::Protocol, format!("invalid metadata: {e}"))
-                    })?;
-                    if meta.methods.is_empty() && meta.attrs.is_empty() {
-                        return Err(Error::new(
-                            ErrorKind::Daemon,
-                            format!(
-                                "remote object '{uri}' doesn't expose any methods or attributes"
-                            ),
-                        ));
-                    }
-                    if let Ok(mut m) = self.inner.metadata.lock() {
-                        *m = Some(meta);
-                    }
-                }
-                conn.accept(&[MessageType::Result]);
-                Ok(PooledConnection { conn, seq: 0 })
-            }
-            MessageType::ConnectFail => {
-                let text = body
-                    .as_str()
-                    .map_or_else(|| body.to_string(), str::to_owned);
-                Err(Error::new(
-                    ErrorKind::Daemon,
-                    format!("connection to {location} rejected: {text}"),
-                ))
-            }
-            other => Err(Error::new(
-                ErrorKind::Protocol,
-                format!("connect: invalid msg type {} received", other.number()),
-            )),
-        }
-    }
-}
-
-fn comm_error(location: &str, e: std::io::Error) -> Error {
-    Error::new(
-        ErrorKind::Communication,
-        format!("cannot connect to {location}: {e}"),
-    )
-    .with_source(e)
-}
-
-async fn connect_unix(path: &str) -> std::io::Result<UnixStream> {
-    if let Some(name) = path.strip_prefix('\0') {
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::linux::net::SocketAddrExt;
-            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
-            let std_stream = std::os::unix::net::UnixStream::connect_addr(&addr)?;
-            std_stream.set_nonblocking(true)?;
-            return UnixStream::from_std(std_stream);
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = name;
-            return Err(std::io::Error::other("abstract unix sockets need Linux"));
-        }
-    }
-    UnixStream::connect(path).await
 }
 
 /// The exception dict of an EXCEPTION reply as a [`RemoteException`].

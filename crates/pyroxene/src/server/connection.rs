@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use pyroxene_wire::protocol::{CorrelationId, Message, MessageType};
 use pyroxene_wire::{ProtocolVersion, Serializer, Value};
@@ -13,9 +14,28 @@ use super::daemon::Shared;
 use super::object::{Invocation, is_private_name};
 use super::payload;
 use crate::RemoteException;
-use crate::error::{Error, ErrorKind, Result};
-use crate::transport::{Connection, Stream};
+use crate::error::{ErrorKind, Result};
+use crate::transport::{Connection, Stream, prepare};
 
+/// Takes a connection off the daemon's count when dropped (after the socket it follows).
+struct Counted {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.shared.connections.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The socket and its count: fields drop in order, so the socket is closed before the count
+/// goes down (whoever sees the count drop may rely on the socket being gone).
+struct Open {
+    conn: Connection,
+    _counted: Counted,
+}
+
+/// Serves one accepted connection; the daemon has already counted it in `shared.connections`.
 pub(crate) async fn serve_connection(
     shared: Arc<Shared>,
     stream: Stream,
@@ -23,8 +43,14 @@ pub(crate) async fn serve_connection(
     version: ProtocolVersion,
     mut stop: watch::Receiver<bool>,
 ) {
-    let mut conn = Connection::new(stream, version, shared.settings.max_message_size);
-    conn.accept(&[MessageType::Connect]);
+    let mut open = Open {
+        conn: Connection::new(stream, version, shared.settings.max_message_size),
+        _counted: Counted {
+            shared: shared.clone(),
+        },
+    };
+    open.conn.accept(&[MessageType::Connect]);
+    open.conn.set_read_timeout(shared.settings.comm_timeout);
     let session = Session {
         shared,
         peer,
@@ -32,7 +58,7 @@ pub(crate) async fn serve_connection(
     };
     tokio::select! {
         _ = stop.wait_for(|s| *s) => {}
-        result = session.run(&mut conn) => {
+        result = session.run(&mut open.conn) => {
             if let Err(e) = result {
                 tracing::debug!("connection from {} ended: {e}", session.peer);
             }
@@ -47,18 +73,63 @@ struct Session {
 }
 
 impl Session {
-    async fn read(&self, conn: &mut Connection) -> Result<Option<Message>> {
-        match self.shared.settings.comm_timeout {
-            Some(t) => tokio::time::timeout(t, conn.read_message())
-                .await
-                .map_err(|_| Error::new(ErrorKind::Timeout, "receiving: timeout"))?,
-            None => conn.read_message().await,
-        }
+    /// Sends a message under the daemon's sender rules (compression, size limit).
+    async fn send(&self, conn: &mut Connection, mut msg: Message) -> Result<()> {
+        let settings = &self.shared.settings;
+        prepare(
+            self.version,
+            &mut msg,
+            settings.compression,
+            settings.max_message_size,
+        )?;
+        conn.write_message(&msg).await
+    }
+
+    /// Sends a RESULT. One too large to send is replaced by a `ProtocolError` exception with
+    /// Python's text ("message too large (N, max=M)"): Python's daemon closes the connection
+    /// instead, which leaves its client guessing; this way the caller learns why and the
+    /// connection stays usable.
+    async fn send_result(&self, conn: &mut Connection, mut msg: Message) -> Result<()> {
+        let settings = &self.shared.settings;
+        let refused = match prepare(
+            self.version,
+            &mut msg,
+            settings.compression,
+            settings.max_message_size,
+        ) {
+            Ok(()) => return conn.write_message(&msg).await,
+            Err(e) => e,
+        };
+        let ser = msg.serializer(self.version).unwrap_or(Serializer::Marshal);
+        let corr = self.correlation(&msg);
+        let error = RemoteException::new(
+            payload::pyro_error(self.version, "ProtocolError"),
+            refused.message(),
+        );
+        let reply = payload::result_message(
+            self.version,
+            ser,
+            msg.serializer_id,
+            msg.seq,
+            corr,
+            Err(error),
+        );
+        self.send(conn, reply).await
+    }
+
+    /// Whether clients may use `ser` ([`DaemonBuilder::serializers`](super::DaemonBuilder::serializers)).
+    fn accepts(&self, ser: Serializer) -> bool {
+        self.shared.settings.serializers.contains(&ser)
+    }
+
+    /// Pyro4's refusal text for a serializer the daemon doesn't accept.
+    fn not_accepted(serializer_id: u16) -> String {
+        format!("message used serializer that is not accepted: {serializer_id}")
     }
 
     async fn run(&self, conn: &mut Connection) -> Result<()> {
         // The handshake: anything wrong is answered with CONNECTFAIL, then the socket closes.
-        let first = match self.read(conn).await {
+        let first = match conn.read_message().await {
             Ok(Some(msg)) => msg,
             Ok(None) => return Ok(()),
             Err(e) if e.kind() == ErrorKind::Protocol => {
@@ -70,6 +141,12 @@ impl Session {
         let Some(ser) = first.serializer(self.version) else {
             return Ok(()); // an unknown serializer id: Pyro5 closes without a reply
         };
+        if !self.accepts(ser) {
+            // Pyro4 answers in marshal here: the refused serializer is not used at all.
+            let text = Self::not_accepted(first.serializer_id);
+            self.connect_fail(conn, None, first.seq, &text).await;
+            return Ok(());
+        }
         match self.handshake(ser, &first) {
             Ok(reply) => {
                 let msg = Message::new(
@@ -79,7 +156,7 @@ impl Session {
                     reply,
                 )
                 .with_correlation_id(self.correlation(&first));
-                conn.write_message(&msg).await?;
+                self.send(conn, msg).await?;
             }
             Err(text) => {
                 self.connect_fail(conn, Some(ser), first.seq, &text).await;
@@ -88,7 +165,7 @@ impl Session {
         }
         // Calls, in order. Anything else (a second CONNECT, a reply type) closes silently.
         conn.accept(&[MessageType::Invoke, MessageType::Ping]);
-        while let Some(msg) = self.read(conn).await? {
+        while let Some(msg) = conn.read_message().await? {
             match msg.msg_type {
                 MessageType::Ping => {
                     let pong = Message::new(
@@ -98,11 +175,11 @@ impl Session {
                         b"pong".to_vec(),
                     )
                     .with_correlation_id(self.correlation(&msg));
-                    conn.write_message(&pong).await?;
+                    self.send(conn, pong).await?;
                 }
                 MessageType::Invoke => {
                     if let Some(reply) = self.invoke(msg).await {
-                        conn.write_message(&reply).await?;
+                        self.send_result(conn, reply).await?;
                     }
                 }
                 _ => return Ok(()),
@@ -135,7 +212,7 @@ impl Session {
             seq,
             body,
         );
-        let _ = conn.write_message(&msg).await;
+        let _ = self.send(conn, msg).await;
     }
 
     /// Validates a CONNECT and builds the CONNECTOK payload, or the refusal text.
@@ -163,6 +240,23 @@ impl Session {
         let ser = msg.serializer(self.version)?; // unknown serializer: close (caller sees None)
         let oneway = msg.has(pyroxene_wire::protocol::Flags::ONEWAY);
         let corr = self.correlation(&msg);
+        if !self.accepts(ser) {
+            // Pyro4: a SerializeError, sent (unless oneway) in the request's serializer.
+            let error = RemoteException::new(
+                payload::pyro_error(self.version, "SerializeError"),
+                Self::not_accepted(msg.serializer_id),
+            );
+            return (!oneway).then(|| {
+                payload::result_message(
+                    self.version,
+                    ser,
+                    msg.serializer_id,
+                    msg.seq,
+                    corr,
+                    Err(error),
+                )
+            });
+        }
         let annotations: BTreeMap<_, _> = msg
             .annotations
             .iter()

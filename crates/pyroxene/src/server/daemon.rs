@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use pyroxene_wire::ProtocolVersion;
+use pyroxene_wire::{ProtocolVersion, Serializer};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::watch;
 
@@ -15,7 +16,7 @@ use super::connection::serve_connection;
 use super::object::RemoteObject;
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::Stream;
-use crate::{Uri, Value};
+use crate::{Config, Uri, Value};
 
 /// The object id of every daemon's own object.
 pub const DAEMON_OBJECT_ID: &str = "Pyro.Daemon";
@@ -37,6 +38,8 @@ pub struct DaemonBuilder {
     pub(crate) comm_timeout: Option<Duration>,
     pub(crate) max_message_size: u64,
     pub(crate) handshake: Option<HandshakeValidator>,
+    pub(crate) compression: bool,
+    pub(crate) serializers: Vec<Serializer>,
 }
 
 impl Default for DaemonBuilder {
@@ -50,6 +53,8 @@ impl Default for DaemonBuilder {
             comm_timeout: None,
             max_message_size: 1_073_741_824,
             handshake: None,
+            compression: false,
+            serializers: Serializer::ALL.to_vec(),
         }
     }
 }
@@ -106,6 +111,48 @@ impl DaemonBuilder {
         self
     }
 
+    /// Compresses the payloads the daemon sends (Pyro's COMPRESSION; off by default), with
+    /// Pyro5's rule: every payload over 100 bytes, zlib level 4, in every message type, as
+    /// Python's daemon does. Compressed requests are inflated whatever this says.
+    #[must_use]
+    pub fn compression(mut self, on: bool) -> Self {
+        self.compression = on;
+        self
+    }
+
+    /// The serializers clients may use (all four by default), like Pyro4's
+    /// SERIALIZERS_ACCEPTED; Pyro5 has no such setting, so this follows Pyro4's behaviour:
+    ///
+    /// - a CONNECT in a refused serializer is answered with CONNECTFAIL in marshal, text
+    ///   `message used serializer that is not accepted: N` (N the serializer's wire id), which a
+    ///   Python proxy raises as `CommunicationError("connection to ... rejected: ...")`;
+    /// - an INVOKE in a refused serializer (a proxy that switched serializer after connecting)
+    ///   is answered with a `SerializeError` exception of the same text, in that serializer so
+    ///   the caller can read it; the connection stays open.
+    ///
+    /// PING is answered whatever its serializer id (it carries no serialized data).
+    #[must_use]
+    pub fn serializers(mut self, accepted: &[Serializer]) -> Self {
+        self.serializers = accepted.to_vec();
+        self
+    }
+
+    /// Takes the daemon settings of a Pyro configuration: HOST, NATHOST/NATPORT, COMMTIMEOUT,
+    /// MAX_MESSAGE_SIZE and COMPRESSION (the port stays as set: Pyro has no PORT item).
+    #[must_use]
+    pub fn config(mut self, config: &Config) -> Self {
+        self.host.clone_from(&config.host);
+        self.nathost.clone_from(&config.nathost);
+        self.natport = self
+            .nathost
+            .as_ref()
+            .map(|_| u16::try_from(config.natport).unwrap_or(0));
+        self.comm_timeout = config.comm_timeout();
+        self.max_message_size = u64::try_from(config.max_message_size).unwrap_or(0);
+        self.compression = config.compression;
+        self
+    }
+
     /// Binds the socket and registers the daemon object.
     ///
     /// # Errors
@@ -145,6 +192,7 @@ impl DaemonBuilder {
         let (shutdown, _) = watch::channel(false);
         let shared = Arc::new(Shared {
             objects: RwLock::new(HashMap::new()),
+            connections: AtomicUsize::new(0),
             location,
             nat_location,
             settings: self,
@@ -198,6 +246,9 @@ enum Listener {
 
 pub(crate) struct Shared {
     pub(crate) objects: RwLock<HashMap<String, Arc<dyn RemoteObject>>>,
+    /// Client connections open right now (incremented on accept, decremented once the socket
+    /// is closed).
+    pub(crate) connections: AtomicUsize,
     pub(crate) location: String,
     pub(crate) nat_location: Option<String>,
     pub(crate) settings: DaemonBuilder,
@@ -311,9 +362,19 @@ impl Daemon {
         }
     }
 
-    /// Asks [`Daemon::serve`] to return; open connections are closed.
+    /// How many client connections are open right now (Python: `len(daemon.sockets) - 1`).
+    /// A connection counts from its accept until its socket is closed, by the client, by the
+    /// daemon's COMMTIMEOUT or by shutdown.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Asks [`Daemon::serve`] to return; open connections are closed. Also when called before
+    /// `serve` has started (it then returns at once).
     pub fn shutdown(&self) {
-        let _ = self.shared.shutdown.send(true);
+        // send_replace, not send: send drops the value when nobody is subscribed yet, and a
+        // serve() starting afterwards would then never see it.
+        self.shared.shutdown.send_replace(true);
     }
 
     /// Accepts and serves connections until [`Daemon::shutdown`]. Each connection runs as its
@@ -331,6 +392,7 @@ impl Daemon {
             };
             match accepted {
                 Ok((stream, peer)) => {
+                    self.shared.connections.fetch_add(1, Ordering::SeqCst);
                     let shared = self.shared.clone();
                     let stop = self.shared.shutdown.subscribe();
                     tasks.spawn(serve_connection(

@@ -1,0 +1,161 @@
+//! Opening a proxy connection: the socket (TCP, unix path or Linux abstract socket) and the
+//! connect handshake (CONNECT -> CONNECTOK with metadata, or CONNECTFAIL).
+
+use pyroxene_wire::protocol::{Message, MessageType};
+use pyroxene_wire::{Serializer, Value};
+use tokio::net::{TcpStream, UnixStream};
+
+use super::proxy::{Inner, PooledConnection, VERSION};
+use crate::error::{Error, ErrorKind, Result};
+use crate::server::Metadata;
+use crate::transport::{Connection, Stream, prepare};
+
+/// A new connection to `inner.uri` with the connect handshake done; remembers the metadata and
+/// the handshake response in `inner`.
+pub(super) async fn open(inner: &Inner) -> Result<PooledConnection> {
+    let uri = &inner.uri;
+    let location = uri.location().unwrap_or_default();
+    let stream = match uri.sockname() {
+        Some(path) => Stream::Unix(
+            connect_unix(path)
+                .await
+                .map_err(|e| comm_error(&location, e))?,
+        ),
+        None => {
+            let host = uri
+                .host()
+                .ok_or_else(|| Error::new(ErrorKind::Config, "uri has no host"))?;
+            let port = uri
+                .port()
+                .ok_or_else(|| Error::new(ErrorKind::Config, "uri has no port"))?;
+            let tcp = TcpStream::connect((host, port))
+                .await
+                .map_err(|e| comm_error(&location, e))?;
+            tcp.set_nodelay(true)?;
+            Stream::Tcp(tcp)
+        }
+    };
+    let mut conn = Connection::new(stream, VERSION, inner.max_message_size);
+    conn.accept(&[MessageType::ConnectOk, MessageType::ConnectFail]);
+    let ser = inner.serializer;
+    let data =
+        pyroxene_wire::dict! { "handshake" => inner.handshake.clone(), "object" => uri.object() };
+    let mut msg = inner.message(MessageType::Connect, 0, ser.encode(&data)?, None)?;
+    prepare(VERSION, &mut msg, inner.compression, inner.max_message_size)?;
+    conn.write_message(&msg).await?;
+    let reply = conn.read_message().await?.ok_or_else(|| {
+        Error::new(
+            ErrorKind::ConnectionClosed,
+            "connection closed during the handshake",
+        )
+    })?;
+    // The reply may come in any serializer (CONNECTFAIL for early errors is marshal).
+    let reply_ser = reply.serializer(VERSION).unwrap_or(Serializer::Marshal);
+    let body = reply_ser.decode(&reply.payload)?;
+    match reply.msg_type {
+        MessageType::ConnectOk => {
+            accepted(inner, &body)?;
+            conn.accept(&[MessageType::Result]);
+            Ok(PooledConnection { conn, seq: 0 })
+        }
+        MessageType::ConnectFail => {
+            let text = body
+                .as_str()
+                .map_or_else(|| body.to_string(), str::to_owned);
+            Err(Error::new(
+                ErrorKind::Daemon,
+                format!("connection to {location} rejected: {text}"),
+            ))
+        }
+        other => Err(Error::new(
+            ErrorKind::Protocol,
+            format!("connect: invalid msg type {} received", other.number()),
+        )),
+    }
+}
+
+/// Takes in a CONNECTOK body: `{"handshake": response, "meta": metadata}`.
+fn accepted(inner: &Inner, body: &Value) -> Result<()> {
+    if let Some(meta) = body.get("meta") {
+        let meta = Metadata::from_value(meta)
+            .map_err(|e| Error::new(ErrorKind::Protocol, format!("invalid metadata: {e}")))?;
+        if meta.methods.is_empty() && meta.attrs.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Daemon,
+                format!(
+                    "remote object '{}' doesn't expose any methods or attributes",
+                    inner.uri
+                ),
+            ));
+        }
+        if let Ok(mut m) = inner.metadata.lock() {
+            *m = Some(meta);
+        }
+    }
+    if let Ok(mut h) = inner.handshake_response.lock() {
+        *h = Some(body.get("handshake").cloned().unwrap_or_default());
+    }
+    Ok(())
+}
+
+fn comm_error(location: &str, e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::Communication,
+        format!("cannot connect to {location}: {e}"),
+    )
+    .with_source(e)
+}
+
+async fn connect_unix(path: &str) -> std::io::Result<UnixStream> {
+    if let Some(name) = path.strip_prefix('\0') {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::linux::net::SocketAddrExt;
+            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
+            let std_stream = std::os::unix::net::UnixStream::connect_addr(&addr)?;
+            std_stream.set_nonblocking(true)?;
+            return UnixStream::from_std(std_stream);
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = name;
+            return Err(std::io::Error::other("abstract unix sockets need Linux"));
+        }
+    }
+    UnixStream::connect(path).await
+}
+
+impl Inner {
+    /// A message as the proxy sends it: its serializer, the correlation id (the call's, else
+    /// the proxy's) and annotations (the proxy's, then the call's own, which win).
+    pub(super) fn message(
+        &self,
+        msg_type: MessageType,
+        seq: u16,
+        payload: Vec<u8>,
+        request: Option<&super::RequestContext>,
+    ) -> Result<Message> {
+        let ser_id = u16::from(self.serializer.id(VERSION));
+        let mut msg = Message::new(msg_type, ser_id, seq, payload);
+        let corr = request
+            .and_then(|r| r.correlation_id)
+            .or_else(|| self.correlation_id.lock().ok().and_then(|c| *c));
+        if let Some(id) = corr {
+            msg = msg.with_correlation_id(pyroxene_wire::protocol::CorrelationId(id));
+        }
+        let own = self
+            .annotations
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default();
+        let per_call = request
+            .map(|r| r.annotations.as_slice())
+            .unwrap_or_default();
+        for (id, value) in own.into_iter().chain(per_call.iter().cloned()) {
+            msg = msg
+                .with_annotation(&id, value)
+                .map_err(|e| Error::new(ErrorKind::Config, format!("annotation {id:?}: {e}")))?;
+        }
+        Ok(msg)
+    }
+}
