@@ -49,7 +49,7 @@ fn defaults_are_pythons() {
     assert_eq!((c.commtimeout, c.polltimeout, c.max_retries), (0.0, 2.0, 0));
     assert_eq!(c.max_message_size, 1_073_741_824);
     assert_eq!((c.threadpool_size, c.threadpool_size_min), (80, 4));
-    assert_eq!(c.broadcast_addrs, ["<broadcast>", "0.0.0.0"]);
+    assert_eq!(c.broadcast_addrs, ["<broadcast>", "0.0.0.0"]); // Pyro5's default value, only parsed here
     assert_eq!(
         (c.serializer.as_str(), c.servertype.as_str()),
         ("serpent", "thread")
@@ -164,8 +164,8 @@ const CASES: &[Case] = &[
     ),
     (&[("PYRO_NATHOST", "")], Ok(("NATHOST", ""))),
     (
-        &[("PYRO_NS_BCHOST", "0.0.0.0")],
-        Ok(("NS_BCHOST", "0.0.0.0")),
+        &[("PYRO_NS_BCHOST", "0.0.0.0")], // parsing only: nothing binds or sends
+        Ok(("NS_BCHOST", "0.0.0.0")),     // parsing only
     ),
     (&[("PYRO_LOGLEVEL", "")], Ok(("LOGLEVEL", ""))),
     (&[("PYRO_LOGFILE", "{stderr}")], Ok(("LOGFILE", "{stderr}"))),

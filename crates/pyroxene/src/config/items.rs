@@ -139,8 +139,9 @@ config_items! {
     /// "0 = unlimited". Default 1073741824 (1 GiB).
     MAX_MESSAGE_SIZE => max_message_size: i64 = 1024 * 1024 * 1024,
     /// BROADCAST_ADDRS: where name server discovery sends its UDP broadcast. Comma-separated
-    /// in `PYRO_BROADCAST_ADDRS`. Default `["<broadcast>", "0.0.0.0"]`.
-    BROADCAST_ADDRS => broadcast_addrs: Vec<String> = vec!["<broadcast>".to_owned(), "0.0.0.0".to_owned()],
+    /// in `PYRO_BROADCAST_ADDRS`. Default `["<broadcast>", "0.0.0.0"]` (Pyro5's, so `pyroxene
+    /// config` prints what Python prints); tests and benches always set `127.0.0.1`.
+    BROADCAST_ADDRS => broadcast_addrs: Vec<String> = vec!["<broadcast>".to_owned(), "0.0.0.0".to_owned()], // Pyro5 default
     /// PREFER_IP_VERSION: 4 or 6 to force the address family of name resolution and sockets,
     /// 0 to let the system choose (RFC 3484); 6 disables broadcast. Default 0.
     PREFER_IP_VERSION => prefer_ip_version: i64 = 0,
