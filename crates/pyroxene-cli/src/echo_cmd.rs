@@ -64,10 +64,13 @@ pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
             println!("echo uri: {uri}");
             println!("echoserver running.");
         }
-        tokio::select! {
-            served = daemon.serve() => served?,
-            () = echo.shutdown_requested() => daemon.shutdown(),
-        }
+        // shutdown() asks the daemon to stop; serve() then lets that call's reply go out first.
+        let stopper = daemon.clone();
+        tokio::spawn(async move {
+            echo.shutdown_requested().await;
+            stopper.shutdown();
+        });
+        daemon.serve().await?;
         anyhow::Ok(())
     })
 }

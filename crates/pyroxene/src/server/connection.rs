@@ -56,13 +56,21 @@ pub(crate) async fn serve_connection(
         peer,
         version,
     };
+    if let Err(e) = session.run(&mut open.conn, &mut stop).await {
+        tracing::debug!("connection from {} ended: {e}", session.peer);
+    }
+}
+
+/// The next message, or `None` when the daemon is shutting down. Shutdown is only noticed
+/// between calls, so a call being served still gets its reply (Python's echo server answers
+/// `shutdown()` before it stops, too).
+async fn next_message(
+    conn: &mut Connection,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<Option<Message>> {
     tokio::select! {
-        _ = stop.wait_for(|s| *s) => {}
-        result = session.run(&mut open.conn) => {
-            if let Err(e) = result {
-                tracing::debug!("connection from {} ended: {e}", session.peer);
-            }
-        }
+        _ = stop.wait_for(|s| *s) => Ok(None),
+        msg = conn.read_message() => msg,
     }
 }
 
@@ -127,9 +135,9 @@ impl Session {
         format!("message used serializer that is not accepted: {serializer_id}")
     }
 
-    async fn run(&self, conn: &mut Connection) -> Result<()> {
+    async fn run(&self, conn: &mut Connection, stop: &mut watch::Receiver<bool>) -> Result<()> {
         // The handshake: anything wrong is answered with CONNECTFAIL, then the socket closes.
-        let first = match conn.read_message().await {
+        let first = match next_message(conn, stop).await {
             Ok(Some(msg)) => msg,
             Ok(None) => return Ok(()),
             Err(e) if e.kind() == ErrorKind::Protocol => {
@@ -165,7 +173,7 @@ impl Session {
         }
         // Calls, in order. Anything else (a second CONNECT, a reply type) closes silently.
         conn.accept(&[MessageType::Invoke, MessageType::Ping]);
-        while let Some(msg) = conn.read_message().await? {
+        while let Some(msg) = next_message(conn, stop).await? {
             match msg.msg_type {
                 MessageType::Ping => {
                     let pong = Message::new(

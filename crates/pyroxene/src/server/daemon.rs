@@ -18,6 +18,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::transport::Stream;
 use crate::{Config, Uri, Value};
 
+/// How long [`Daemon::serve`] lets calls in progress finish after a shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
 /// The object id of every daemon's own object.
 pub const DAEMON_OBJECT_ID: &str = "Pyro.Daemon";
 
@@ -411,6 +414,10 @@ impl Daemon {
             }
             while tasks.try_join_next().is_some() {}
         }
+        // Idle connections close at once; one serving a call finishes it and sends the reply
+        // (bounded: a method still running after the grace period is cut off).
+        let drain = async { while tasks.join_next().await.is_some() {} };
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, drain).await;
         tasks.shutdown().await;
         if let Listener::Unix(_, path) = &*self.listener
             && !path.starts_with('\0')
