@@ -6,7 +6,6 @@
 
 mod expand;
 mod model;
-mod private;
 
 use proc_macro::TokenStream;
 

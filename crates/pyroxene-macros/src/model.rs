@@ -9,7 +9,7 @@ use syn::{
     Meta, Pat, PathArguments, ReceiverKind, ReturnType, Safety, Type,
 };
 
-use crate::private::is_private_name;
+use pyroxene_wire::dialect::is_private_name;
 
 /// The helper attributes the macro consumes.
 pub const HELPERS: &[&str] = &["oneway", "getter", "setter", "skip", "nonblocking"];

@@ -30,10 +30,12 @@
 
 mod exception;
 mod handshake;
+mod names;
 mod objects;
 
 pub use exception::{RemoteException, batch_results};
 pub use handshake::{ConnectRequest, ConnectResponse, Metadata, NameSet};
+pub use names::{PRIVATE_DUNDERS, is_private_name};
 pub use objects::ProxyState;
 
 use crate::value::{Dict, StrKey};

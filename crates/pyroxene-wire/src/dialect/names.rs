@@ -1,5 +1,5 @@
-//! Pyro's private-name rule at macro time: the same rule as `pyroxene::server::is_private_name`
-//! (a test below holds them together), so private methods are left out of the metadata.
+//! Pyro's private-name rule: which attribute names a daemon refuses to expose or call
+//! (Python's `Pyro5.server.is_private_attribute`). One home for the daemon and `#[expose]`.
 
 /// Dunder names Pyro never exposes (`Pyro5.server._private_dunder_methods`).
 pub const PRIVATE_DUNDERS: &[&str] = &[
@@ -47,7 +47,14 @@ pub const PRIVATE_DUNDERS: &[&str] = &[
     "__subclasshook__",
 ];
 
-/// Pyro's private-name rule, as `pyroxene::server::is_private_name` (kept in step with it).
+/// Pyro's name privacy rule: names starting with `_` are private, except dunder names longer
+/// than 4 characters (`__len__`), and the special dunders of [`PRIVATE_DUNDERS`] always are.
+///
+/// ```
+/// use pyroxene_wire::dialect::is_private_name;
+/// assert!(is_private_name("_x") && is_private_name("__init__"));
+/// assert!(!is_private_name("echo") && !is_private_name("__len__"));
+/// ```
 pub fn is_private_name(name: &str) -> bool {
     if PRIVATE_DUNDERS.contains(&name) {
         return true;
@@ -60,31 +67,23 @@ pub fn is_private_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{PRIVATE_DUNDERS, is_private_name};
+    use super::is_private_name;
 
     #[test]
-    fn same_rule_as_the_daemon() {
-        let samples = [
-            "echo",
+    fn privacy_rule_like_pyro() {
+        for private in [
             "_x",
             "__x",
             "_Cls__private",
+            "__init__",
+            "__getattr__",
+            "__call__",
             "__",
-            "____",
-            "_____",
-            "__len__",
-            "__dunder__",
-            "x_",
-            "__x_",
-            "_x__",
-            "",
-        ];
-        for name in PRIVATE_DUNDERS.iter().copied().chain(samples) {
-            assert_eq!(
-                is_private_name(name),
-                pyroxene::server::is_private_name(name),
-                "{name}"
-            );
+        ] {
+            assert!(is_private_name(private), "{private}");
+        }
+        for public in ["echo", "__len__", "__getitem__", "__dunder__", "x_"] {
+            assert!(!is_private_name(public), "{public}");
         }
     }
 }
