@@ -92,6 +92,24 @@ impl Vectors {
     }
 }
 
+/// Records a failure unless our encoding equals Python's bytes.
+fn compare_encoding(
+    label: &str,
+    ours: pyroxene_wire::Result<Vec<u8>>,
+    python: &[u8],
+    failures: &mut Vec<String>,
+) {
+    match ours {
+        Ok(ours) if ours == python => {}
+        Ok(ours) => failures.push(format!(
+            "{label}: encoded\n   {:?}\n python\n   {:?}",
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(python)
+        )),
+        Err(e) => failures.push(format!("{label}: encode failed: {e}")),
+    }
+}
+
 fn ser_of(name: &str) -> Serializer {
     Serializer::from_name(name).expect("serializer name")
 }
@@ -168,15 +186,7 @@ fn values_decode_and_encode_like_python() {
                     _ => decoded,
                 };
                 checked.1 += 1;
-                match ser.encode(&source) {
-                    Ok(ours) if ours == bytes => {}
-                    Ok(ours) => failures.push(format!(
-                        "{label}: encoded\n   {:?}\n python\n   {:?}",
-                        String::from_utf8_lossy(&ours),
-                        String::from_utf8_lossy(&bytes)
-                    )),
-                    Err(e) => failures.push(format!("{label}: encode failed: {e}")),
-                }
+                compare_encoding(&label, ser.encode(&source), &bytes, &mut failures);
             }
         }
     }
@@ -291,15 +301,8 @@ fn calls_decode_and_encode_like_python() {
                     _ => None,
                 }
                 .expect("vargs");
-                match ser.encode_call(&call.object, &call.method, vargs, call.kwargs.clone()) {
-                    Ok(ours) if ours == bytes => {}
-                    Ok(ours) => failures.push(format!(
-                        "{label}: encoded {:?}, python {:?}",
-                        String::from_utf8_lossy(&ours),
-                        String::from_utf8_lossy(&bytes)
-                    )),
-                    Err(e) => failures.push(format!("{label}: encode failed: {e}")),
-                }
+                let ours = ser.encode_call(&call.object, &call.method, vargs, call.kwargs.clone());
+                compare_encoding(&label, ours, &bytes, &mut failures);
             }
         }
     }

@@ -394,15 +394,6 @@ proptest! {
             std::sync::OnceLock::new();
         let vectors = VECTORS.get_or_init(json_vectors);
         let (_, _, bytes) = &vectors[(seed as usize) % vectors.len()];
-        let mut bytes = bytes.clone();
-        let mut s = seed;
-        for _ in 0..flips {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let at = (s >> 33) as usize % bytes.len().max(1);
-            if let Some(b) = bytes.get_mut(at) {
-                *b = (s >> 24) as u8;
-            }
-        }
-        let _ = from_slice(&bytes);
+        let _ = from_slice(&crate::serializer::test_vectors::mutate(bytes, seed, flips));
     }
 }
