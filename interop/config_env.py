@@ -10,25 +10,10 @@ Reads frames from stdin (1 tag byte, u32 big-endian length, payload) and answers
 EOF ends the script.
 """
 import os
-import struct
-import sys
 
-os.environ.setdefault("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+from harness import serve_frames, text
 
 from Pyro5.configure import Configuration  # noqa: E402
-
-
-def read_exact(stream, n):
-    data = stream.read(n)
-    if len(data) != n:
-        return None
-    return data
-
-
-def send(out, tag, text):
-    payload = text.encode("utf-8", "surrogatepass")
-    out.write(tag + struct.pack(">I", len(payload)) + payload)
-    out.flush()
 
 
 def item_lines(config):
@@ -54,19 +39,11 @@ def answer(tag, payload):
 
 
 def main():
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    while True:
-        head = read_exact(inp, 5)
-        if head is None:
-            return
-        tag, length = head[:1], struct.unpack(">I", head[1:])[0]
-        payload = read_exact(inp, length)
-        if payload is None:
-            return
-        try:
-            send(out, *answer(tag, payload))
-        except Exception as e:  # report every failure to the Rust side
-            send(out, b"E", "%s: %s" % (type(e).__name__, e))
+    def handle(tag, payload):
+        answer_tag, answer_text = answer(tag, payload)
+        return [(answer_tag, text(answer_text))]
+
+    serve_frames(handle)
 
 
 if __name__ == "__main__":

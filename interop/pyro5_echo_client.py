@@ -8,6 +8,8 @@ only when everything passed.
 import math
 import os
 import sys
+
+from harness import check, finish
 import time
 
 os.environ.setdefault("PYRO_BROADCAST_ADDRS", "127.0.0.1")
@@ -16,15 +18,6 @@ import Pyro5.errors  # noqa: E402
 
 uri, serializer = sys.argv[1], sys.argv[2]
 Pyro5.config.SERIALIZER = serializer
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-    else:
-        results["failed"] += 1
-        print("FAIL %s %s" % (name, detail))
 
 
 def expect_echo(proxy, value, expected=None):
@@ -117,5 +110,4 @@ with Pyro5.api.Proxy(uri) as slow:
     except Pyro5.errors.TimeoutError:
         check("timeout", True)
 
-print("%d passed, %d failed" % (results["passed"], results["failed"]))
-sys.exit(1 if results["failed"] else 0)
+finish()

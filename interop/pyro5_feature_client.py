@@ -21,6 +21,8 @@ Prints one line per failed check, then "N passed, M failed"; exit status 0 only 
 import os
 import select
 import sys
+
+from harness import check, finish
 import uuid
 
 os.environ.setdefault("PYRO_BROADCAST_ADDRS", "127.0.0.1")
@@ -32,15 +34,6 @@ from Pyro5.api import current_context  # noqa: E402
 mode, uri, serializer = sys.argv[1], sys.argv[2], sys.argv[3]
 arg = sys.argv[4] if len(sys.argv) > 4 else None
 Pyro5.config.SERIALIZER = serializer
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-    else:
-        results["failed"] += 1
-        print("FAIL %s %s" % (name, detail))
 
 
 def expect_raises(name, cls, text, fn):
@@ -185,5 +178,4 @@ def mode_idle_close():
 
 {"call": mode_call, "compression": mode_compression, "refused": mode_refused, "rejected": mode_rejected,
  "handshake": mode_handshake, "context": mode_context, "idle-close": mode_idle_close}[mode]()
-print("%d passed, %d failed" % (results["passed"], results["failed"]))
-sys.exit(1 if results["failed"] else 0)
+finish()
