@@ -110,24 +110,34 @@ impl Session {
         };
         let ser = msg.serializer(self.version).unwrap_or(Serializer::Marshal);
         let corr = self.correlation(&msg);
-        let error = RemoteException::new(
-            payload::pyro_error(self.version, "ProtocolError"),
-            refused.message(),
-        );
-        let reply = payload::result_message(
-            self.version,
-            ser,
-            msg.serializer_id,
-            msg.seq,
-            corr,
-            Err(error),
-        );
+        let reply = self.pyro_error_reply(ser, &msg, corr, "ProtocolError", refused.message());
         self.send(conn, reply).await
     }
 
     /// Whether clients may use `ser` ([`DaemonBuilder::serializers`](super::DaemonBuilder::serializers)).
     fn accepts(&self, ser: Serializer) -> bool {
         self.shared.settings.serializers.contains(&ser)
+    }
+
+    /// An exception RESULT for `request` carrying Pyro's error `class` (e.g. `ProtocolError`)
+    /// in this connection's protocol version.
+    fn pyro_error_reply(
+        &self,
+        ser: Serializer,
+        request: &Message,
+        corr: CorrelationId,
+        class: &str,
+        text: &str,
+    ) -> Message {
+        let error = RemoteException::new(payload::pyro_error(self.version, class), text);
+        payload::result_message(
+            self.version,
+            ser,
+            request.serializer_id,
+            request.seq,
+            corr,
+            Err(error),
+        )
     }
 
     /// Pyro4's refusal text for a serializer the daemon doesn't accept.
@@ -250,20 +260,9 @@ impl Session {
         let corr = self.correlation(&msg);
         if !self.accepts(ser) {
             // Pyro4: a SerializeError, sent (unless oneway) in the request's serializer.
-            let error = RemoteException::new(
-                payload::pyro_error(self.version, "SerializeError"),
-                Self::not_accepted(msg.serializer_id),
-            );
-            return (!oneway).then(|| {
-                payload::result_message(
-                    self.version,
-                    ser,
-                    msg.serializer_id,
-                    msg.seq,
-                    corr,
-                    Err(error),
-                )
-            });
+            let text = Self::not_accepted(msg.serializer_id);
+            return (!oneway)
+                .then(|| self.pyro_error_reply(ser, &msg, corr, "SerializeError", &text));
         }
         let annotations: BTreeMap<_, _> = msg
             .annotations
