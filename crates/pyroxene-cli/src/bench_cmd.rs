@@ -27,6 +27,10 @@ pub(crate) struct BenchArgs {
     /// Call with one bytes argument of this many zero bytes instead of --args (throughput).
     #[arg(long)]
     bytes: Option<usize>,
+    /// Untimed calls per connection before the measurement (a connection's first call pays for
+    /// growing its buffers, which for big payloads means page faults).
+    #[arg(long, default_value_t = 1)]
+    warmup: u64,
     /// Serializer for the calls.
     #[arg(short, long, default_value = "serpent")]
     serializer: String,
@@ -40,7 +44,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     let serializer = Serializer::from_name(&args.serializer)
         .with_context(|| format!("unknown serializer {}", args.serializer))?;
     let call_args = match (args.bytes, Serializer::Serpent.decode(args.args.as_bytes())) {
-        (Some(n), _) => Value::Tuple(vec![Value::Bytes(vec![0; n])]),
+        (Some(n), _) => Value::Tuple(vec![Value::Bytes(vec![0; n].into())]),
         (None, Ok(Value::Tuple(items) | Value::List(items))) => Value::Tuple(items),
         (None, Ok(single)) => Value::Tuple(vec![single]),
         (None, Err(e)) => bail!("--args is not a Python literal: {e}"),
@@ -56,6 +60,9 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
                 .with_config(&config)
                 .with_serializer(serializer);
             proxy.connect().await?;
+            for _ in 0..args.warmup {
+                proxy.call(&args.method, call_args.clone(), None).await?;
+            }
             proxies.push(proxy);
         }
         let per_task = args.calls / args.concurrency;

@@ -231,7 +231,7 @@ fn run(call: &Callable, qualname: &str, p: &TokenStream) -> TokenStream {
             ::pyroxene::__private::output_result(__pyroxene_r, __pyroxene_protocol, #qualname))
     } else {
         quote_spanned!(call.output_span=>
-            ::pyroxene::__private::output_value(&__pyroxene_r, __pyroxene_protocol, #qualname))
+            ::pyroxene::__private::output_value(__pyroxene_r, __pyroxene_protocol, #qualname))
     };
     let output = quote!({
         let __pyroxene_r = #invoke;

@@ -3,7 +3,7 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use pyroxene_wire::ProtocolVersion;
 use pyroxene_wire::protocol::{Codec, Message, MessageType, ParseOptions, V5};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -132,11 +132,8 @@ impl Connection {
     /// when the read timeout passes without a byte, I/O errors otherwise.
     pub(crate) async fn read_message(&mut self) -> Result<Option<Message>> {
         loop {
-            match self.codec.parse(&self.buf, &self.options) {
-                Ok(Some((msg, used))) => {
-                    self.buf.advance(used);
-                    return Ok(Some(msg));
-                }
+            match self.codec.parse_bytes(&mut self.buf, &self.options) {
+                Ok(Some(msg)) => return Ok(Some(msg)),
                 Ok(None) => self.reserve_for_message(),
                 Err(e) => return Err(Error::new(ErrorKind::Protocol, e.to_string()).with_source(e)),
             }

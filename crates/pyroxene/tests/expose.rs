@@ -232,7 +232,7 @@ async fn values_positional_and_keyword() {
         1,
         "two",
         tuple![3.5, Value::None],
-        Value::Bytes(b"\x00\xff".to_vec())
+        Value::Bytes(b"\x00\xff".to_vec().into())
     ];
     assert_eq!(
         call(&s, "echo", vec![nested.clone()], Dict::default()).await,
@@ -262,7 +262,7 @@ async fn values_positional_and_keyword() {
     let both = kwargs(&[("b", 5.into()), ("a", 2.into())]);
     assert_eq!(add(vec![], both).await, Ok(Value::from(7)));
     // Tuples come back as tuples; an int is accepted for a float, bytes for a Vec<u8>.
-    let args = vec!["x".into(), 2.into(), Value::Bytes(vec![1, 2])];
+    let args = vec!["x".into(), 2.into(), Value::Bytes(vec![1, 2].into())];
     let three = call(&s, "three", args, Dict::default()).await;
     assert_eq!(three, Ok(tuple!["x", 2.0, list![1, 2]]));
     let keyword = call(

@@ -80,7 +80,7 @@ async fn rust_proxy_calls_the_python_echo_server() {
             values.push(Value::Complex { re: 1.0, im: -2.0 });
         }
         if matches!(ser, Serializer::Marshal | Serializer::Msgpack) {
-            values.push(Value::Bytes(b"\x00\x01bytes".to_vec()));
+            values.push(Value::Bytes(b"\x00\x01bytes".to_vec().into()));
         }
         for v in values {
             let got = proxy

@@ -283,7 +283,7 @@ pub(crate) fn take(d: &mut Dict, key: &str) -> Result<Value, DialectError> {
 pub(crate) fn text(value: &Value, what: &str) -> Result<String, DialectError> {
     match value {
         Value::Str(s) => Ok(s.clone()),
-        Value::Bytes(b) => String::from_utf8(b.clone())
+        Value::Bytes(b) => String::from_utf8(b.to_vec())
             .map_err(|_| DialectError::invalid(format!("{what} is not valid utf-8"))),
         other => Err(DialectError::invalid(format!(
             "{what} must be a str, not {}",

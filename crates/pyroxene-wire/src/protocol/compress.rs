@@ -64,7 +64,7 @@ impl Compression {
         if self.only_if_smaller && packed.len() >= msg.payload.len() {
             return;
         }
-        msg.payload = packed;
+        msg.payload = packed.into();
         msg.flags.insert(Flags::COMPRESSED);
     }
 }

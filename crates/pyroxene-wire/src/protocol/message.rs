@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use bytes::Bytes;
+
 use super::annotations::{AnnotationId, Annotations};
 use super::error::ProtocolError;
 use crate::{ProtocolVersion, Serializer};
@@ -365,13 +367,18 @@ pub struct Message {
     pub annotations: Annotations,
     /// The correlation id, when the sender set one (v5 CORR_ID flag, v4 `CORR` annotation).
     pub correlation_id: Option<CorrelationId>,
-    /// The payload bytes.
-    pub payload: Vec<u8>,
+    /// The payload bytes (a view of the received buffer after [`super::Codec::parse_bytes`]).
+    pub payload: Bytes,
 }
 
 impl Message {
     /// A message without flags, annotations or correlation id.
-    pub fn new(msg_type: MessageType, serializer_id: u16, seq: u16, payload: Vec<u8>) -> Message {
+    pub fn new(
+        msg_type: MessageType,
+        serializer_id: u16,
+        seq: u16,
+        payload: impl Into<Bytes>,
+    ) -> Message {
         Message {
             msg_type,
             flags: Flags::empty(),
@@ -379,7 +386,7 @@ impl Message {
             serializer_id,
             annotations: Annotations::new(),
             correlation_id: None,
-            payload,
+            payload: payload.into(),
         }
     }
 
@@ -393,7 +400,7 @@ impl Message {
     /// let pong = ping.reply(MessageType::Ping, b"pong".to_vec());
     /// assert_eq!((pong.seq, pong.serializer_id), (1234, 42));
     /// ```
-    pub fn reply(&self, msg_type: MessageType, payload: Vec<u8>) -> Message {
+    pub fn reply(&self, msg_type: MessageType, payload: impl Into<Bytes>) -> Message {
         Message {
             correlation_id: self.correlation_id,
             ..Message::new(msg_type, self.serializer_id, self.seq, payload)

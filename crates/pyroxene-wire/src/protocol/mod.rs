@@ -43,7 +43,42 @@ pub use message::{
 };
 pub use v5::V5;
 
+use std::ops::Range;
+
+use bytes::{Bytes, BytesMut};
+
 use crate::ProtocolVersion;
+
+/// A complete message found at the start of a buffer by [`Codec::parse_frame`], its payload
+/// not yet taken out of the buffer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    /// The message, with an empty payload.
+    pub message: Message,
+    /// Where the payload lies in the buffer (still compressed if the COMPRESSED flag is set).
+    pub payload: Range<usize>,
+    /// Bytes the whole message takes in the buffer.
+    pub len: usize,
+}
+
+impl Frame {
+    /// The message with its payload: inflated when compressed and `opts` say so, otherwise
+    /// `take(raw)` (a copy, or a view of the buffer that owns `raw`).
+    fn finish(
+        mut self,
+        raw: &[u8],
+        opts: &ParseOptions,
+        take: impl FnOnce(&[u8]) -> Bytes,
+    ) -> Result<Message, ProtocolError> {
+        self.message.payload = if self.message.has(Flags::COMPRESSED) && opts.decompress {
+            self.message.flags.remove(Flags::COMPRESSED);
+            compress::decompress(raw, opts.max_message_size)?.into()
+        } else {
+            take(raw)
+        };
+        Ok(self.message)
+    }
+}
 
 /// Pyro5's default `MAX_MESSAGE_SIZE`: 1 GiB of payload plus annotations.
 pub const MAX_MESSAGE_SIZE: u64 = 1_073_741_824;
@@ -177,7 +212,17 @@ pub trait Codec: std::fmt::Debug + Send + Sync {
         opts: &ParseOptions,
     ) -> Result<Option<Header>, ProtocolError>;
 
-    /// Parses one complete message; `Ok(None)` until all of it is in `buf`.
+    /// Finds one complete message at the start of `buf`, its payload left in place;
+    /// `Ok(None)` until all of it is in `buf`.
+    ///
+    /// # Errors
+    /// A [`ProtocolError`] for anything malformed, oversized or unexpected.
+    fn parse_frame(&self, buf: &[u8], opts: &ParseOptions) -> Result<Option<Frame>, ProtocolError>;
+
+    /// Parses one complete message, copying its payload out of `buf`: `Ok(None)` until all
+    /// of it is there, then the message and the number of bytes it took. With
+    /// [`ParseOptions::decompress`] on, a COMPRESSED payload is inflated (at most
+    /// `max_message_size` bytes) and the flag cleared.
     ///
     /// # Errors
     /// A [`ProtocolError`] for anything malformed, oversized or unexpected.
@@ -185,7 +230,38 @@ pub trait Codec: std::fmt::Debug + Send + Sync {
         &self,
         buf: &[u8],
         opts: &ParseOptions,
-    ) -> Result<Option<(Message, usize)>, ProtocolError>;
+    ) -> Result<Option<(Message, usize)>, ProtocolError> {
+        let Some(frame) = self.parse_frame(buf, opts)? else {
+            return Ok(None);
+        };
+        let len = frame.len;
+        let raw = &buf[frame.payload.clone()];
+        Ok(Some((
+            frame.finish(raw, opts, Bytes::copy_from_slice)?,
+            len,
+        )))
+    }
+
+    /// Takes one complete message off the front of `buf` (as a `tokio_util` decoder does):
+    /// the payload becomes a view of the received bytes instead of a copy, which is what
+    /// keeps a 10 MB payload from being copied between the socket and the deserializer.
+    ///
+    /// # Errors
+    /// As [`Codec::parse`]; `buf` is left as it was.
+    fn parse_bytes(
+        &self,
+        buf: &mut BytesMut,
+        opts: &ParseOptions,
+    ) -> Result<Option<Message>, ProtocolError> {
+        let Some(frame) = self.parse_frame(buf, opts)? else {
+            return Ok(None);
+        };
+        let bytes = buf.split_to(frame.len).freeze();
+        let range = frame.payload.clone();
+        Ok(Some(frame.finish(&bytes[range.clone()], opts, |_| {
+            bytes.slice(range.clone())
+        })?))
+    }
 
     /// Appends header and annotations (not the payload) to `out`.
     ///
@@ -272,6 +348,11 @@ pub fn check_round_trip(data: &[u8]) {
             continue;
         };
         assert!(used <= data.len());
+        // The in-place parse of a receive buffer agrees and leaves exactly the rest.
+        let mut buf = BytesMut::from(data);
+        let shared = V5.parse_bytes(&mut buf, &opts);
+        assert_eq!(shared, Ok(Some(msg.clone())));
+        assert_eq!(buf.len(), data.len() - used);
         let bytes = V5.encode(&msg).expect("a parsed message re-encodes");
         // Inflated payloads may legitimately exceed the limit together with the annotations.
         let raw = ParseOptions::default()

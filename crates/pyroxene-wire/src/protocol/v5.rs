@@ -1,10 +1,12 @@
 //! The Pyro5 codec (protocol 502): a 40-byte header, `!4sI` annotation chunks, the payload.
 
 use super::annotations::{AnnotationId, AnnotationsBuilder};
-use super::compress::{Compression, decompress};
+use bytes::Bytes;
+
+use super::compress::Compression;
 use super::error::ProtocolError;
 use super::message::{CorrelationId, Flags, Message};
-use super::{Codec, Header, ParseOptions};
+use super::{Codec, Frame, Header, ParseOptions};
 use crate::ProtocolVersion;
 
 /// Header size in bytes.
@@ -121,13 +123,8 @@ impl V5 {
     }
 
     /// Parses one complete message from the start of `buf`: `Ok(None)` until all of it is
-    /// there, then the message and the number of bytes it took.
-    ///
-    /// Header checks as in [`V5::parse_header`]; then the annotation chunks must exactly fill
-    /// the annotation block ("annotation chunk length exceeds remaining data"); then, if
-    /// [`ParseOptions::decompress`] is on and the COMPRESSED flag set, the payload is inflated
-    /// (at most `max_message_size` bytes) and the flag cleared. Memory is only allocated for
-    /// bytes that are in `buf`, never from a length field alone.
+    /// there, then the message and the number of bytes it took (see [`Codec::parse`]; the
+    /// payload is copied out of `buf`, [`Codec::parse_bytes`] splits it off instead).
     ///
     /// ```
     /// use pyroxene_wire::protocol::{ParseOptions, ProtocolError, V5};
@@ -146,6 +143,22 @@ impl V5 {
         buf: &[u8],
         opts: &ParseOptions,
     ) -> Result<Option<(Message, usize)>, ProtocolError> {
+        Codec::parse(self, buf, opts)
+    }
+
+    /// Finds one complete message at the start of `buf` without copying its payload.
+    ///
+    /// Header checks as in [`V5::parse_header`]; then the annotation chunks must exactly fill
+    /// the annotation block ("annotation chunk length exceeds remaining data"). Memory is only
+    /// allocated for annotation bytes that are in `buf`, never from a length field alone.
+    ///
+    /// # Errors
+    /// Any [`ProtocolError`] of a malformed, oversized or unexpected message.
+    pub fn parse_frame(
+        &self,
+        buf: &[u8],
+        opts: &ParseOptions,
+    ) -> Result<Option<Frame>, ProtocolError> {
         let Some(header) = self.parse_header(buf, opts)? else {
             return Ok(None);
         };
@@ -155,30 +168,26 @@ impl V5 {
         };
         let ann_size = usize::try_from(header.annotations_size).map_err(|_| too_large.clone())?;
         let total = usize::try_from(header.message_len()).map_err(|_| too_large)?;
-        let Some(body) = buf.get(HEADER_SIZE..total) else {
+        let Some(ann_bytes) = buf.get(HEADER_SIZE..HEADER_SIZE + ann_size) else {
             return Ok(None);
         };
-        let Some((ann_bytes, payload)) = body.split_at_checked(ann_size) else {
+        if buf.len() < total {
             return Ok(None);
-        };
-        let annotations = parse_annotations(ann_bytes)?;
-        let mut flags = header.flags;
-        let payload = if flags.contains(Flags::COMPRESSED) && opts.decompress {
-            flags.remove(Flags::COMPRESSED);
-            decompress(payload, opts.max_message_size)?
-        } else {
-            payload.to_vec()
-        };
-        let msg = Message {
+        }
+        let message = Message {
             msg_type: header.msg_type,
-            flags,
+            flags: header.flags,
             seq: header.seq,
             serializer_id: header.serializer_id,
-            annotations,
+            annotations: parse_annotations(ann_bytes)?,
             correlation_id: header.correlation_id,
-            payload,
+            payload: Bytes::new(),
         };
-        Ok(Some((msg, total)))
+        Ok(Some(Frame {
+            message,
+            payload: HEADER_SIZE + ann_size..total,
+            len: total,
+        }))
     }
 
     /// Appends the header and the annotation chunks of `msg` (everything but the payload) to
@@ -279,12 +288,8 @@ impl Codec for V5 {
         V5::parse_header(self, buf, opts)
     }
 
-    fn parse(
-        &self,
-        buf: &[u8],
-        opts: &ParseOptions,
-    ) -> Result<Option<(Message, usize)>, ProtocolError> {
-        V5::parse(self, buf, opts)
+    fn parse_frame(&self, buf: &[u8], opts: &ParseOptions) -> Result<Option<Frame>, ProtocolError> {
+        V5::parse_frame(self, buf, opts)
     }
 
     fn encode_head(&self, msg: &Message, out: &mut Vec<u8>) -> Result<(), ProtocolError> {

@@ -73,7 +73,19 @@ impl Serializer {
     /// # Errors
     /// When the payload doesn't decode or doesn't have the call shape.
     pub fn decode_call(self, bytes: &[u8]) -> Result<Call> {
-        let value = self.decode(bytes)?;
+        self.call_from_value(self.decode(bytes)?)
+    }
+
+    /// As [`Serializer::decode_call`], for a received payload: big bytes arguments are views
+    /// of it (see [`Serializer::decode_shared`]).
+    ///
+    /// # Errors
+    /// As [`Serializer::decode_call`].
+    pub fn decode_call_shared(self, bytes: &bytes::Bytes) -> Result<Call> {
+        self.call_from_value(self.decode_shared(bytes)?)
+    }
+
+    fn call_from_value(self, value: Value) -> Result<Call> {
         let (object, method, vargs, kwargs) = match (self, value) {
             (Serializer::Json, Value::Dict(mut d)) => (
                 take(&mut d, "object")?,
@@ -133,7 +145,7 @@ fn take(d: &mut Dict, key: &str) -> Result<Value> {
 fn text(v: Value, what: &str) -> Result<String> {
     match v {
         Value::Str(s) => Ok(s),
-        Value::Bytes(b) => String::from_utf8(b)
+        Value::Bytes(b) => String::from_utf8(b.into())
             .map_err(|_| Error::new(ErrorKind::Value, format!("{what} is not valid UTF-8"))),
         other => Err(Error::new(
             ErrorKind::Type,

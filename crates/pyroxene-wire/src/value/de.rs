@@ -144,7 +144,7 @@ fn visit_dict<'de, V: Visitor<'de>>(dict: super::Dict, visitor: V) -> Result<V::
 /// 0..=255; `Err` gives the value back.
 fn into_bytes(value: Value) -> Result<Vec<u8>, Value> {
     match value {
-        Value::Bytes(b) => Ok(b),
+        Value::Bytes(b) => Ok(b.into()),
         Value::Dict(d) => match super::decode_serpent_bytes_dict(&d) {
             Some(b) => Ok(b),
             None => Err(Value::Dict(d)),
@@ -263,7 +263,7 @@ impl<'de> de::Deserializer<'de> for Value {
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self {
             Value::Str(s) => visitor.visit_string(s),
-            Value::Bytes(b) => match String::from_utf8(b) {
+            Value::Bytes(b) => match String::from_utf8(b.into()) {
                 Ok(s) => visitor.visit_string(s),
                 Err(_) => Err(value_error(
                     format_args!("bytes that are not UTF-8"),
@@ -403,7 +403,7 @@ fn visit_any<'de, V: Visitor<'de>>(value: Value, visitor: V) -> Result<V::Value>
         Value::Float(f) => visitor.visit_f64(f),
         Value::Complex { re, im } => visit_items(vec![Value::Float(re), Value::Float(im)], visitor),
         Value::Str(s) => visitor.visit_string(s),
-        Value::Bytes(b) => visitor.visit_byte_buf(b),
+        Value::Bytes(b) => visitor.visit_byte_buf(b.into()),
         Value::List(items) | Value::Tuple(items) => visit_items(items, visitor),
         Value::Set(set) => visit_items(set.into_iter().collect(), visitor),
         Value::Dict(d) => visit_dict(*d, visitor),

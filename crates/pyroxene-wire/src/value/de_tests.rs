@@ -63,7 +63,7 @@ fn scalars() {
     assert_eq!(from_value::<char>(Value::from("λ")).unwrap(), 'λ');
     assert_eq!(from_value::<String>(Value::from("s")).unwrap(), "s");
     assert_eq!(
-        from_value::<ByteBuf>(Value::Bytes(vec![0, 1]))
+        from_value::<ByteBuf>(Value::Bytes(vec![0, 1].into()))
             .unwrap()
             .into_vec(),
         [0, 1]
@@ -170,7 +170,7 @@ fn python_sends_other_sequence_types() {
         HashSet::from([1])
     );
     assert_eq!(
-        from_value::<Vec<u8>>(Value::Bytes(vec![9, 8])).unwrap(),
+        from_value::<Vec<u8>>(Value::Bytes(vec![9, 8].into())).unwrap(),
         [9, 8]
     );
     let serpent = dict! { "data" => "AAECYmluYXJ5/w==", "encoding" => "base64" };
@@ -209,7 +209,7 @@ fn bytes_leniency() {
     let serpent = dict! { "data" => "AAECYmluYXJ5/w==", "encoding" => "base64" };
     assert_eq!(from_value::<Blob>(serpent).unwrap(), want);
     assert_eq!(
-        from_value::<Blob>(Value::Bytes(want.0.clone())).unwrap(),
+        from_value::<Blob>(Value::Bytes(want.0.clone().into())).unwrap(),
         want
     );
     assert_eq!(
@@ -235,10 +235,13 @@ fn bytes_leniency() {
 #[test]
 fn text_leniency() {
     assert_eq!(
-        from_value::<String>(Value::Bytes(b"caf\xc3\xa9".to_vec())).unwrap(),
+        from_value::<String>(Value::Bytes(b"caf\xc3\xa9".to_vec().into())).unwrap(),
         "café"
     );
-    assert_eq!(err::<String>(Value::Bytes(vec![0xff])).0, ErrorKind::Value);
+    assert_eq!(
+        err::<String>(Value::Bytes(vec![0xff].into())).0,
+        ErrorKind::Value
+    );
     assert_eq!(
         err::<char>(Value::from("ab")).1,
         "invalid value: Python str of length 2, expected a character"
@@ -349,7 +352,7 @@ fn sequence_lengths() {
     );
     assert!(err::<(i32, i32)>(tuple![1]).1.contains("invalid length 1"));
     assert!(
-        err::<[u8; 3]>(Value::Bytes(vec![1, 2]))
+        err::<[u8; 3]>(Value::Bytes(vec![1, 2].into()))
             .1
             .contains("invalid length 2")
     );
@@ -471,7 +474,7 @@ fn deserialize_any_shapes() {
     assert_eq!(j(Value::from(u64::MAX)), json!(u64::MAX));
     let huge = BigInt::from(2).pow(200);
     assert_eq!(j(Value::from_bigint(huge.clone())), json!(huge.to_string()));
-    let b = from_value::<serde_bytes::ByteBuf>(Value::Bytes(vec![1])).unwrap();
+    let b = from_value::<serde_bytes::ByteBuf>(Value::Bytes(vec![1].into())).unwrap();
     assert_eq!(b.into_vec(), [1]);
     from_value::<serde::de::IgnoredAny>(dict! { "x" => list![set![]] }).unwrap();
 }

@@ -91,7 +91,7 @@ mod tests {
         assert_eq!(Value::new_set().to_string(), "set()");
         assert_eq!(set![1, 2].to_string(), "{1, 2}");
         assert_eq!(
-            Value::Bytes(b"\x00ab'".to_vec()).to_string(),
+            Value::Bytes(b"\x00ab'".to_vec().into()).to_string(),
             "b\"\\x00ab'\""
         );
         assert_eq!(Value::Complex { re: 1.0, im: 2.0 }.to_string(), "(1+2j)");

@@ -1,11 +1,12 @@
 //! `From` conversions into [`Value`].
 //!
 //! Note the one asymmetry: `Vec<u8>` and other `Vec<T>` become a **list** (as with serde), while
-//! byte slices and arrays (`&[u8]`, `b"..."`) become **bytes**. Use `Value::Bytes(vec)` to move
-//! a `Vec<u8>` in as bytes.
+//! byte slices and arrays (`&[u8]`, `b"..."`) become **bytes**. Use `Value::Bytes(vec.into())` to
+//! move a `Vec<u8>` in as bytes without copying, or `Value::from(bytes::Bytes)`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use bytes::Bytes;
 use num_bigint::BigInt;
 
 use super::{Dict, Set, Value};
@@ -91,13 +92,19 @@ impl From<char> for Value {
 
 impl From<&[u8]> for Value {
     fn from(b: &[u8]) -> Value {
-        Value::Bytes(b.to_vec())
+        Value::Bytes(Bytes::copy_from_slice(b))
     }
 }
 
 impl<const N: usize> From<&[u8; N]> for Value {
     fn from(b: &[u8; N]) -> Value {
-        Value::Bytes(b.to_vec())
+        Value::Bytes(Bytes::copy_from_slice(b))
+    }
+}
+
+impl From<Bytes> for Value {
+    fn from(b: Bytes) -> Value {
+        Value::Bytes(b)
     }
 }
 

@@ -55,6 +55,7 @@ pub use serde_impls::bigint;
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hash, Hasher};
 
+use bytes::Bytes;
 use indexmap::{IndexMap, IndexSet};
 use num_bigint::BigInt;
 use num_traits::ToPrimitive;
@@ -106,8 +107,9 @@ pub enum Value {
     },
     /// `str`.
     Str(String),
-    /// `bytes` (and `bytearray`, `memoryview`).
-    Bytes(Vec<u8>),
+    /// `bytes` (and `bytearray`, `memoryview`). A [`bytes::Bytes`]: cloning is cheap, and a
+    /// big bytes value decoded from a received message is a view of its payload, not a copy.
+    Bytes(Bytes),
     /// `list`.
     List(Vec<Value>),
     /// `tuple`.
@@ -521,8 +523,10 @@ mod tests {
         );
     }
 
+    /// 40 bytes: the widest payload is `bytes::Bytes` (32), the price of zero-copy bytes
+    /// values (a 10 MB echo went from four payload copies per hop to one).
     #[test]
     fn value_is_small() {
-        assert!(std::mem::size_of::<Value>() <= 32);
+        assert!(std::mem::size_of::<Value>() <= 40);
     }
 }

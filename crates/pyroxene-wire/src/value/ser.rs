@@ -1,5 +1,6 @@
 //! serde `Serializer` into [`Value`]: [`to_value`].
 
+use bytes::Bytes;
 use serde::Serialize;
 use serde::ser;
 
@@ -107,7 +108,7 @@ impl ser::Serializer for ValueSerializer {
         Ok(Value::from(v))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Value> {
-        Ok(Value::Bytes(v.to_vec()))
+        Ok(Value::Bytes(Bytes::copy_from_slice(v)))
     }
     fn serialize_none(self) -> Result<Value> {
         Ok(Value::None)
@@ -442,11 +443,11 @@ mod tests {
     fn bytes_and_absent_values() {
         assert_eq!(
             to_value(serde_bytes::Bytes::new(b"\x00ab")).unwrap(),
-            Value::Bytes(b"\x00ab".to_vec())
+            Value::Bytes(b"\x00ab".to_vec().into())
         );
         assert_eq!(
             to_value(&serde_bytes::ByteBuf::from(vec![1, 2])).unwrap(),
-            Value::Bytes(vec![1, 2])
+            Value::Bytes(vec![1, 2].into())
         );
         // Without serde_bytes a Vec<u8> is a list, as with every serde format.
         assert_eq!(to_value(&vec![1u8, 2]).unwrap(), list![1, 2]);
@@ -553,7 +554,7 @@ mod tests {
             big.clone(),
             huge.clone(),
             Value::Complex { re: 1.0, im: -2.0 },
-            Value::Bytes(vec![0, 255]),
+            Value::Bytes(vec![0, 255].into()),
             tuple![1, tuple![]],
             set![1, "a", (2, 3)],
             dict! { (1, 2) => set![], "k" => list![] }

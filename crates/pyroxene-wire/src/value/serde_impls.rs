@@ -20,6 +20,7 @@
 //! of any width → `Int` (or `BigInt`), floats → `Float`, str/char → `Str`, bytes → `Bytes`,
 //! seq → `List`, map → `Dict`, an enum `V(x)` → `{'V': x}`.
 
+use bytes::Bytes;
 use std::fmt;
 
 use num_bigint::BigInt;
@@ -217,10 +218,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Str(v))
     }
     fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
-        Ok(Value::Bytes(v.to_vec()))
+        Ok(Value::Bytes(Bytes::copy_from_slice(v)))
     }
     fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Value, E> {
-        Ok(Value::Bytes(v))
+        Ok(Value::Bytes(v.into()))
     }
     fn visit_none<E>(self) -> Result<Value, E> {
         Ok(Value::None)
@@ -381,7 +382,7 @@ mod tests {
                 im: f64::INFINITY
             },
             "str",
-            Value::Bytes(vec![0, 1, 255]),
+            Value::Bytes(vec![0, 1, 255].into()),
             tuple![],
             tuple![tuple![1], list![tuple![2]]],
             set![(1, 2), "x", Value::from_bigint(BigInt::from(10).pow(50))],
@@ -428,11 +429,11 @@ mod tests {
         }
         let v = dict! {
             "method" => "add",
-            "args" => tuple![1, set![2], Value::Bytes(vec![3])],
+            "args" => tuple![1, set![2], Value::Bytes(vec![3].into())],
             "kwargs" => dict! { "z" => Value::Complex { re: 0.0, im: 1.0 } }
         };
         let call: Call = from_value(v.clone()).unwrap();
-        assert_eq!(call.args, tuple![1, set![2], Value::Bytes(vec![3])]);
+        assert_eq!(call.args, tuple![1, set![2], Value::Bytes(vec![3].into())]);
         assert_eq!(call.kwargs["z"], Value::Complex { re: 0.0, im: 1.0 });
         assert_eq!(to_value(&call).unwrap(), v);
     }

@@ -418,7 +418,7 @@ impl Proxy {
                     format!("invalid serializer in response: {}", reply.serializer_id),
                 ));
             }
-            let value = self.inner.serializer.decode(&reply.payload)?;
+            let value = self.inner.serializer.decode_shared(&reply.payload)?;
             self.checkin(pooled);
             if reply.has(Flags::EXCEPTION) {
                 return Err(Error::from(remote_exception(value)));

@@ -280,7 +280,7 @@ impl Session {
         let reply_context = context.clone();
         let shared = self.shared.clone();
         let version = self.version;
-        let call = ser.decode_call(&msg.payload);
+        let call = ser.decode_call_shared(&msg.payload);
         let work = async move {
             match call {
                 Ok(call) => dispatch(&shared, version, call, context.clone()).await,

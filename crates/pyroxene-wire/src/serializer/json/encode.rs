@@ -4,6 +4,7 @@
 use num_bigint::BigInt;
 
 use crate::repr::{bigint_decimal, write_float_repr};
+use crate::serializer::room_for;
 use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 const SERIALIZER: &str = "JsonSerializer";
@@ -171,7 +172,7 @@ static ESCAPES: [u8; 256] = {
 /// A json string with `ensure_ascii=False`: only `"`, `\` and control characters escaped.
 fn write_str(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.reserve(s.len() + 2);
+    out.reserve(room_for(s.len() + 2));
     out.push('"');
     let bytes = s.as_bytes();
     let mut run_start = 0;

@@ -70,7 +70,7 @@ use crate::{Result, Value};
 /// use pyroxene_wire::{dict, tuple};
 /// let bytes = json::to_vec(&dict! { 1 => tuple!["é", f64::NAN] }).unwrap();
 /// assert_eq!(bytes, "{\"1\": [\"é\", NaN]}".as_bytes());
-/// let err = json::to_vec(&pyroxene_wire::Value::Bytes(b"x".to_vec())).unwrap_err();
+/// let err = json::to_vec(&pyroxene_wire::Value::Bytes(b"x".to_vec().into())).unwrap_err();
 /// assert!(err.message().starts_with("don't know how to serialize class <class 'bytes'>"));
 /// ```
 ///

@@ -81,7 +81,7 @@ fn every_prefix_of_every_vector_is_handled() {
 
 #[test]
 fn encode_errors_have_pythons_text() {
-    let err = to_vec(&Value::Bytes(b"\x00".to_vec())).unwrap_err();
+    let err = to_vec(&Value::Bytes(b"\x00".to_vec().into())).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     assert_eq!(err.message(), dumps_error("bytes"));
     let err = to_vec(&list![1, Value::Complex { re: 1.0, im: 2.0 }]).unwrap_err();
@@ -90,7 +90,7 @@ fn encode_errors_have_pythons_text() {
     let err = to_vec(&dict! { tuple![1, 2] => "tuple key" }).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Type);
     assert_eq!(err.message(), dumps_error("dict_tuple_key"));
-    let err = to_vec(&dict! { Value::Bytes(vec![1]) => 1 }).unwrap_err();
+    let err = to_vec(&dict! { Value::Bytes(vec![1].into()) => 1 }).unwrap_err();
     assert_eq!(
         err.message(),
         "keys must be str, int, float, bool or None, not bytes"
@@ -106,7 +106,7 @@ fn encode_errors_have_pythons_text() {
         "keys must be str, int, float, bool or None, not frozenset"
     );
     // Python reports the first problem in encoding order.
-    let err = to_vec(&list![Value::Bytes(vec![]), dict! { tuple![] => 1 }]).unwrap_err();
+    let err = to_vec(&list![Value::Bytes(vec![].into()), dict! { tuple![] => 1 }]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
     let huge = BigInt::from(10).pow(4300);
     let err = to_vec(&Value::from_bigint(huge.clone())).unwrap_err();

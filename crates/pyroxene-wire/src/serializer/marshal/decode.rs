@@ -6,8 +6,11 @@
 //! by the first read). So nothing is copied for the many flagged objects CPython output holds
 //! that are never referenced, and every copy made for a reference is charged to a budget.
 
+use bytes::Bytes;
+
 use num_bigint::{BigInt, BigUint, Sign};
 
+use crate::serializer::bytes_value;
 use crate::value::{RandomState, check_hashable};
 use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Set, Value};
 
@@ -22,18 +25,24 @@ const BUDGET_BASE: usize = 64 << 20;
 const BUDGET_PER_BYTE: usize = 64;
 
 pub(super) fn from_slice(bytes: &[u8]) -> Result<Value> {
-    decode(bytes, true)
+    decode(bytes, true, None)
+}
+
+/// Decodes with big bytes values as views of `owner`.
+pub(super) fn from_bytes(owner: &Bytes) -> Result<Value> {
+    decode(owner, true, Some(owner))
 }
 
 /// Decodes without the fast lane, to test that both paths agree.
 #[cfg(test)]
 pub(super) fn from_slice_general(bytes: &[u8]) -> Result<Value> {
-    decode(bytes, false)
+    decode(bytes, false, None)
 }
 
-fn decode(bytes: &[u8], fast: bool) -> Result<Value> {
+fn decode(bytes: &[u8], fast: bool, owner: Option<&Bytes>) -> Result<Value> {
     let mut r = Reader {
         data: bytes,
+        owner,
         pos: 0,
         refs: Vec::new(),
         replaying: 0,
@@ -80,6 +89,8 @@ enum Opened {
 
 struct Reader<'a> {
     data: &'a [u8],
+    /// The buffer `data` is a view of, when shared: big bytes values become views of it too.
+    owner: Option<&'a Bytes>,
     pos: usize,
     /// Input offset of each referenceable object, or [`PENDING`].
     refs: Vec<usize>,
@@ -377,7 +388,7 @@ impl<'a> Reader<'a> {
                 let end = (at + 5).checked_add(n)?;
                 let b = data.get(at + 5..end)?;
                 if t == b's' {
-                    (Value::Bytes(b.to_vec()), end)
+                    (Value::Bytes(bytes_value(self.owner, b)), end)
                 } else if (t == b'u' || t == b't') || b.is_ascii() {
                     (Value::Str(std::str::from_utf8(b).ok()?.to_owned()), end)
                 } else {
@@ -505,7 +516,7 @@ impl<'a> Reader<'a> {
             },
             b's' => {
                 let n = self.size("bytes object")?;
-                Value::Bytes(self.payload(n)?.to_vec())
+                Value::Bytes(bytes_value(self.owner, self.payload(n)?))
             }
             b'u' | b't' => {
                 let n = self.size("string")?;

@@ -3,6 +3,7 @@
 
 use num_bigint::{BigInt, Sign};
 
+use crate::serializer::put_bulk;
 use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 pub(super) fn to_vec(value: &Value) -> Result<Vec<u8>> {
@@ -106,11 +107,11 @@ fn write<'a>(out: &mut Vec<u8>, v: &'a Value) -> Result<Option<Items<'a>>> {
             } else {
                 write_size(out, b'a', b.len())?;
             }
-            out.extend_from_slice(b);
+            put_bulk(out, b);
         }
         Value::Bytes(b) => {
             write_size(out, b's', b.len())?;
-            out.extend_from_slice(b);
+            put_bulk(out, b);
         }
         Value::Tuple(items) => {
             if items.len() < 256 {

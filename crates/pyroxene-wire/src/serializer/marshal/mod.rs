@@ -116,3 +116,11 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
 pub fn from_slice(bytes: &[u8]) -> Result<Value> {
     decode::from_slice(bytes)
 }
+
+/// As [`from_slice`], but big bytes values are views of `bytes` rather than copies.
+///
+/// # Errors
+/// As [`from_slice`].
+pub fn from_bytes(bytes: &bytes::Bytes) -> Result<Value> {
+    decode::from_bytes(bytes)
+}

@@ -182,10 +182,10 @@ fn encodes_like_cpython() {
             "790000000000000080000000000000f8bf",
         ),
         (
-            Value::Bytes(b"\x00\x01binary\xff".to_vec()),
+            Value::Bytes(b"\x00\x01binary\xff".to_vec().into()),
             "7309000000000162696e617279ff",
         ),
-        (Value::Bytes(vec![]), "7300000000"),
+        (Value::Bytes(vec![].into()), "7300000000"),
         ("".into(), "7a00"),
         ("hello".into(), "7a0568656c6c6f"),
         (
@@ -205,7 +205,7 @@ fn encodes_like_cpython() {
             "7b7a016169010000007a01625b01000000690200000030",
         ),
         (
-            dict! { 9 => "nine", tuple![1, "x"] => Value::None, 2.5 => Value::Bytes(b"z".to_vec()) },
+            dict! { 9 => "nine", tuple![1, "x"] => Value::None, 2.5 => Value::Bytes(b"z".to_vec().into()) },
             "7b69090000007a046e696e65290269010000007a01784e67000000000000044073010000007a30",
         ),
     ];
@@ -435,7 +435,7 @@ fn any_value() -> impl Strategy<Value = Value> {
         (float(), float()).prop_map(|(re, im)| Value::Complex { re, im }),
         ".{0,10}".prop_map(Value::Str),
         "[a-z]{250,260}".prop_map(Value::Str),
-        proptest::collection::vec(any::<u8>(), 0..20).prop_map(Value::Bytes),
+        proptest::collection::vec(any::<u8>(), 0..20).prop_map(|b| Value::Bytes(b.into())),
     ];
     leaf.prop_recursive(4, 64, 8, |inner| {
         prop_oneof![
@@ -528,8 +528,8 @@ fn fast_lane_and_general_path_agree() {
         tuple![
             set!["k", 1],
             set!["k", 1],
-            Value::Bytes(vec![1]),
-            Value::Bytes(vec![1])
+            Value::Bytes(vec![1].into()),
+            Value::Bytes(vec![1].into())
         ],
         dict! { "j" => list!["k", 1, 2.5], "k" => "k" },
     ];

@@ -1,10 +1,13 @@
 //! The msgpack decoder: every msgpack format, Pyro's ext types, hostile input refused with an
 //! [`Error`] that carries the byte offset.
 
+use bytes::Bytes;
+
 use num_bigint::BigInt;
 use rmp::Marker;
 
 use super::ext;
+use crate::serializer::bytes_value;
 use crate::value::{Dict, RandomState, check_key_depth};
 use crate::{Error, MAX_DEPTH, Result, Value};
 
@@ -12,11 +15,31 @@ use crate::{Error, MAX_DEPTH, Result, Value};
 pub(super) struct Decoder<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The buffer `buf` is a view of, when shared: big bytes values become views of it too.
+    owner: Option<&'a Bytes>,
 }
 
 impl<'a> Decoder<'a> {
     pub(super) fn new(buf: &'a [u8]) -> Self {
-        Decoder { buf, pos: 0 }
+        Decoder {
+            buf,
+            pos: 0,
+            owner: None,
+        }
+    }
+
+    /// A decoder whose big bytes values share `owner` instead of copying out of it.
+    pub(super) fn shared(owner: &'a Bytes) -> Self {
+        Decoder {
+            buf: owner,
+            pos: 0,
+            owner: Some(owner),
+        }
+    }
+
+    fn bytes(&mut self, n: usize) -> Result<Value> {
+        let data = self.take(n)?;
+        Ok(Value::Bytes(bytes_value(self.owner, data)))
     }
 
     /// Decodes the one value the input holds; anything after it is an error (Python's
@@ -292,15 +315,15 @@ impl<'a> Decoder<'a> {
             }
             Marker::Bin8 => {
                 let n = self.u8()?;
-                Value::Bytes(self.take(usize::from(n))?.to_vec())
+                self.bytes(usize::from(n))?
             }
             Marker::Bin16 => {
                 let n = self.u16()?;
-                Value::Bytes(self.take(n)?.to_vec())
+                self.bytes(n)?
             }
             Marker::Bin32 => {
                 let n = self.u32()?;
-                Value::Bytes(self.take(n)?.to_vec())
+                self.bytes(n)?
             }
             Marker::FixExt1 => self.ext(1, start)?,
             Marker::FixExt2 => self.ext(2, start)?,

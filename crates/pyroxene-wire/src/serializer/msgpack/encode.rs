@@ -7,6 +7,7 @@ use rmp::Marker;
 
 use super::{EXT_BIGINT, EXT_COMPLEX};
 use crate::repr::bigint_decimal;
+use crate::serializer::{put_bulk, reserve_run};
 use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 /// A container whose items are being written.
@@ -91,11 +92,11 @@ fn encode_scalar(out: &mut Vec<u8>, value: &Value) -> Result<()> {
         }
         Value::Str(s) => {
             write_str_header(out, len_u32(s.len(), "unicode string is too large")?);
-            out.extend_from_slice(s.as_bytes());
+            put_bulk(out, s.as_bytes());
         }
         Value::Bytes(b) => {
             write_bin_header(out, len_u32(b.len(), "bytes object is too large")?);
-            out.extend_from_slice(b);
+            put_bulk(out, b);
         }
         // encode() handles containers before calling this.
         Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Dict(_) => {}
@@ -133,7 +134,7 @@ fn write_len16_32(out: &mut Vec<u8>, len: u32, m16: Marker, m32: Marker) {
 
 /// fixstr (up to 31 bytes), str 8, str 16 or str 32.
 fn write_str_header(out: &mut Vec<u8>, len: u32) {
-    out.reserve(len as usize + 5);
+    reserve_run(out, len as usize + 5);
     if len <= 31 {
         out.push(0xa0 | len as u8);
     } else if len <= 0xff {
@@ -145,7 +146,7 @@ fn write_str_header(out: &mut Vec<u8>, len: u32) {
 
 /// bin 8, bin 16 or bin 32 (there is no fix form).
 fn write_bin_header(out: &mut Vec<u8>, len: u32) {
-    out.reserve(len as usize + 5);
+    reserve_run(out, len as usize + 5);
     if len <= 0xff {
         out.extend_from_slice(&[Marker::Bin8.to_u8(), len as u8]);
     } else {

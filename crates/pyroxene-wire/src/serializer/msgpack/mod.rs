@@ -118,3 +118,11 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
 pub fn from_slice(bytes: &[u8]) -> Result<Value> {
     decode::Decoder::new(bytes).decode_all()
 }
+
+/// As [`from_slice`], but big bytes values are views of `bytes` rather than copies.
+///
+/// # Errors
+/// As [`from_slice`].
+pub fn from_bytes(bytes: &bytes::Bytes) -> Result<Value> {
+    decode::Decoder::shared(bytes).decode_all()
+}

@@ -9,6 +9,7 @@ use super::scan::{find_escape, plain_ascii};
 use crate::repr::{
     INT_MAX_STR_DIGITS, int_to_str_too_long, is_printable, write_bytes_repr, write_float_repr,
 };
+use crate::serializer::room_for;
 use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 /// The header line Python's serpent writes before the literal.
@@ -191,6 +192,8 @@ impl Encoder {
         } else {
             // Python's repr() of the dict {'data': <base64 str>, 'encoding': 'base64'}.
             self.out.push_str("{'data': '");
+            // Base64 plus the rest of the call after it, so the buffer doesn't double later.
+            self.out.reserve(room_for(b.len().div_ceil(3) * 4));
             // SIMD base64: 4x the base64 crate's chunked String encoder on 1 MB payloads.
             base64_simd::STANDARD.encode_append(b, &mut self.out);
             self.out.push_str("', 'encoding': 'base64'}");
@@ -248,7 +251,7 @@ pub(super) fn write_str(out: &mut String, s: &str) {
         // Most strings: printable ASCII that repr() copies between quotes.
         Some((single, double)) if !(single && double) => {
             let quote = if single { '"' } else { '\'' };
-            out.reserve(s.len() + 2);
+            out.reserve(room_for(s.len() + 2));
             out.push(quote);
             out.push_str(s);
             out.push(quote);
@@ -258,7 +261,7 @@ pub(super) fn write_str(out: &mut String, s: &str) {
         None => s.contains('\'') && !s.contains('"'),
     };
     let quote = if quote { b'"' } else { b'\'' };
-    out.reserve(s.len() + 2);
+    out.reserve(room_for(s.len() + 2));
     out.push(char::from(quote));
     // Copy runs of text that needs no escaping (printable ASCII and printable non-ASCII chars)
     // in one go; `run` and `i` are always char boundaries.

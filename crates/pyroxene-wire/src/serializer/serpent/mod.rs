@@ -63,7 +63,7 @@ pub struct Options {
 ///     b"# serpent utf-8 python3.2\n(1,'a',None,{'x':1.5})"
 /// );
 /// assert_eq!(
-///     serpent::to_vec(&Value::Bytes(b"\x00\x01".to_vec())).unwrap(),
+///     serpent::to_vec(&Value::Bytes(b"\x00\x01".to_vec().into())).unwrap(),
 ///     b"# serpent utf-8 python3.2\n{'data': 'AAE=', 'encoding': 'base64'}"
 /// );
 /// ```
@@ -83,7 +83,7 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
 /// ```
 /// use pyroxene_wire::{serializer::serpent, Value};
 /// let options = serpent::Options { bytes_repr: true };
-/// let bytes = serpent::to_vec_with(&Value::Bytes(b"\x00ab".to_vec()), &options).unwrap();
+/// let bytes = serpent::to_vec_with(&Value::Bytes(b"\x00ab".to_vec().into()), &options).unwrap();
 /// assert_eq!(bytes, b"# serpent utf-8 python3.2\nb'\\x00ab'");
 /// ```
 ///

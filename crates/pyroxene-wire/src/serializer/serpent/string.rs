@@ -28,7 +28,7 @@ impl<'a> Lexer<'a> {
     pub(super) fn strings(&mut self, prefix_len: usize) -> Result<Value> {
         let mut value = match self.literal(prefix_len)? {
             Lit::Str(s) => Value::Str(s.into_owned()),
-            Lit::Bytes(b) => Value::Bytes(b.into_owned()),
+            Lit::Bytes(b) => Value::Bytes(b.into_owned().into()),
         };
         loop {
             let after = self.pos;
@@ -40,7 +40,10 @@ impl<'a> Lexer<'a> {
             let at = self.pos;
             match (&mut value, self.literal(prefix_len)?) {
                 (Value::Str(s), Lit::Str(more)) => s.push_str(&more),
-                (Value::Bytes(b), Lit::Bytes(more)) => b.extend_from_slice(&more),
+                (Value::Bytes(b), Lit::Bytes(more)) => {
+                    // Rare (adjacent literals): rebuild rather than keep a growable buffer.
+                    *b = [b.as_ref(), more.as_ref()].concat().into();
+                }
                 _ => {
                     return Err(Error::syntax(at, "cannot mix bytes and nonbytes literals"));
                 }

@@ -51,7 +51,7 @@ fn vectors_round_trip_byte_identical() {
             // Decoded bytes are serpent's base64 dict; a dict re-encodes without the spaces
             // of Python's dict repr, so encode the bytes themselves instead.
             let raw = value.to_bytes().expect("base64 dict").into_owned();
-            assert_eq!(encode(&Value::Bytes(raw)), *text, "{name}");
+            assert_eq!(encode(&Value::Bytes(raw.into())), *text, "{name}");
         } else {
             assert_eq!(encode(&value), *text, "{name}");
         }
@@ -124,7 +124,7 @@ fn vectors_decode_to_expected_values() {
         .expect("vector");
     assert_eq!(
         decode(bytes.1),
-        Value::Bytes(b"\x00\x01\x02binary\xff'\"".to_vec())
+        Value::Bytes(b"\x00\x01\x02binary\xff'\"".to_vec().into())
     );
 }
 
@@ -159,7 +159,7 @@ fn encodes_like_python() {
             "{'__class__':'complex','real':1.0,'imag':{'__class__':'float','value':'nan'}}",
         ),
         (
-            Value::Bytes(b"\x00ab".to_vec()),
+            Value::Bytes(b"\x00ab".to_vec().into()),
             "{'data': 'AGFi', 'encoding': 'base64'}",
         ),
         (Value::new_set(), "()"),
@@ -289,11 +289,11 @@ fn decodes_python_literal_grammar() {
         // bytes
         (
             r"b'\x00\xff\'\777\u1234\N'",
-            Value::Bytes(b"\x00\xff'\xff\\u1234\\N".to_vec()),
+            Value::Bytes(b"\x00\xff'\xff\\u1234\\N".to_vec().into()),
         ),
-        (r"Rb'\x00'", Value::Bytes(b"\\x00".to_vec())),
-        ("b'a' b\"b\"", Value::Bytes(b"ab".to_vec())),
-        ("b''", Value::Bytes(Vec::new())),
+        (r"Rb'\x00'", Value::Bytes(b"\\x00".to_vec().into())),
+        ("b'a' b\"b\"", Value::Bytes(b"ab".to_vec().into())),
+        ("b''", Value::Bytes(Vec::new().into())),
     ];
     for (text, want) in cases {
         let got = decode(text);
@@ -514,7 +514,7 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
 #[test]
 fn keys_python_could_not_read_back_are_refused() {
     // Python's serpent writes these as dicts, which literal_eval can't use as keys.
-    let bytes_key = dict! { Value::Bytes(b"x".to_vec()) => 1 };
+    let bytes_key = dict! { Value::Bytes(b"x".to_vec().into()) => 1 };
     assert_eq!(to_vec(&bytes_key).unwrap_err().kind(), ErrorKind::Type);
     let nan_complex = set![Value::Complex {
         re: f64::NAN,

@@ -80,7 +80,7 @@ fn values_built_in_rust_match_python() {
     );
     let mut d = Dict::default();
     d.insert("a".into(), set![1, 2]);
-    d.insert(Value::Bytes(b"k".to_vec()), tuple![]);
+    d.insert(Value::Bytes(b"k".to_vec().into()), tuple![]);
     d.insert("n".into(), list![Value::None, true, false]);
     assert_eq!(
         enc(&Value::Dict(Box::new(d))),
@@ -188,7 +188,7 @@ fn size_boundaries_match_python() {
             assert_eq!(from_slice(&bytes).expect("decodes"), v, "length {n}");
         };
         check(Value::Str("a".repeat(n)), s, vec![b'a'; n]);
-        check(Value::Bytes(vec![b'a'; n]), b, vec![b'a'; n]);
+        check(Value::Bytes(vec![b'a'; n].into()), b, vec![b'a'; n]);
         check(Value::List(vec![Value::None; n]), a, vec![0xc0; n]);
         let mut d = Dict::default();
         let mut body = Vec::new();
@@ -363,7 +363,7 @@ fn arb_value() -> impl Strategy<Value = Value> {
         any::<f64>().prop_map(Value::Float),
         (any::<f64>(), any::<f64>()).prop_map(|(re, im)| Value::Complex { re, im }),
         ".{0,40}".prop_map(Value::Str),
-        proptest::collection::vec(any::<u8>(), 0..300).prop_map(Value::Bytes),
+        proptest::collection::vec(any::<u8>(), 0..300).prop_map(|b| Value::Bytes(b.into())),
     ];
     leaf.prop_recursive(4, 64, 20, |inner| {
         prop_oneof![
