@@ -47,6 +47,11 @@
 //! - The prefix filter is a plain `startswith` in every store (Python's sqlite store uses
 //!   `LIKE`, where `_` and `%` are wildcards and case is ignored).
 //! - `dbm:FILE` is stored as sqlite; Python's dbm files are not read.
+//! - Results Python's name server fails to send are sent: over json, `list(return_metadata=True)`
+//!   with an untagged registration (Python: SerializeError on `frozenset`); over marshal,
+//!   `lookup(name, True)` (Python: "unmarshallable object").
+//! - The name server binds HOST like `pyro5-ns`; `--bchost` given explicitly also starts the
+//!   broadcast responder on a loopback address (Pyro never does).
 //! - No auto-clean (NS_AUTOCLEAN) yet.
 
 #![deny(missing_docs)]
