@@ -41,6 +41,12 @@ pub(crate) struct NsArgs {
 
 pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
     let config = crate::config_cmd::load()?;
+    if config.ns_autoclean > 0.0 {
+        // Honest rather than silent: Python would start its auto-cleaner here.
+        eprintln!(
+            "Warning: NS_AUTOCLEAN is not supported yet; registrations are not auto-cleaned."
+        );
+    }
     let mut options = NsOptions::from_config(&config);
     options.storage = StorageSpec::parse(&args.storage)?;
     options.broadcast = !args.nobc;
