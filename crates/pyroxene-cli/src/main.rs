@@ -1,8 +1,8 @@
 //! `pyroxene`: the command line of pyroxene.
 //!
 //! Subcommands: `convert` (re-encode or pretty-print a Pyro payload), `config` (the effective
-//! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server). The name
-//! server, nsc and bench arrive with their issues.
+//! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server), `ns` (the
+//! name server, like `pyro5-ns`), `bench`.
 
 // mimalloc keeps freed memory for reuse: big payloads (10 MB echoes) otherwise pay a page fault
 // per 4 KiB on every fresh allocation from glibc's mmap path (measured: half the time).
@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench_cmd;
 mod config_cmd;
 mod echo_cmd;
+mod ns_cmd;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -48,6 +49,8 @@ enum Command {
     Config,
     /// Run Pyro's test echo server (object `test.echoserver`), like `pyro5-echoserver`.
     Echo(echo_cmd::EchoArgs),
+    /// Run the Pyro name server (object `Pyro.NameServer`), like `pyro5-ns`.
+    Ns(ns_cmd::NsArgs),
     /// Call one method of any Pyro object many times and print calls/s and latencies.
     Bench(bench_cmd::BenchArgs),
 }
@@ -78,6 +81,7 @@ fn main() -> anyhow::Result<()> {
         Command::Config => config_cmd::run(),
         Command::Echo(args) => echo_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::Ns(args) => ns_cmd::run(args),
     }
 }
 

@@ -82,7 +82,8 @@ config_items! {
     /// HOST: the host name or IP address a daemon binds to when none is given. Default
     /// `"localhost"`.
     HOST => host: String = "localhost".to_owned(),
-    /// NS_HOST: where clients look for the name server (and where `pyroxene ns` binds).
+    /// NS_HOST: where clients look for the name server (`pyroxene ns`, like `pyro5-ns`, binds
+    /// HOST, not this).
     /// Default `"localhost"`.
     NS_HOST => ns_host: String = "localhost".to_owned(),
     /// NS_PORT: the name server's TCP port, also the default port of `PYRONAME:` URIs.

@@ -7,6 +7,10 @@ mod daemon;
 mod object;
 mod payload;
 
+/// Binds a call's positional and keyword arguments to named parameters with CPython's rules and
+/// TypeError texts (what `#[expose]` uses), for objects that implement
+/// [`RemoteObject`] by hand. `params` are `(name, required)`; `qualname` is `Class.method`.
+pub use crate::macro_support::bind as bind_arguments;
 pub use context::{AnnotationId, CallContext};
 pub use daemon::{DAEMON_OBJECT_ID, Daemon, DaemonBuilder, HandshakeValidator};
 pub use object::{

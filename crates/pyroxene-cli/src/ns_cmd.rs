@@ -1,0 +1,96 @@
+//! `pyroxene ns`: the Pyro name server (`pyro5-ns` / `python -m Pyro5.nameserver`), same flags
+//! and the same printed lines.
+
+use anyhow::{Context, bail};
+use clap::Args;
+use pyroxene_ns::storage::StorageSpec;
+use pyroxene_ns::{NameServerDaemon, NsOptions};
+
+/// The flags of Pyro5's name server launcher (argparse names, defaults and help texts).
+#[derive(Args, Debug)]
+pub(crate) struct NsArgs {
+    /// hostname to bind server on
+    #[arg(short = 'n', long)]
+    host: Option<String>,
+    /// port to bind server on (0=random)
+    #[arg(short, long)]
+    port: Option<u16>,
+    /// Unix domain socket name to bind server on
+    #[arg(short, long)]
+    unixsocket: Option<String>,
+    /// Storage system to use (memory, sql:file; dbm:file is stored as sqlite)
+    #[arg(short, long, default_value = "memory")]
+    storage: String,
+    /// hostname to bind broadcast server on (default is ""); given explicitly, the broadcast
+    /// server also runs when the name server is bound to a loopback address
+    #[arg(long)]
+    bchost: Option<String>,
+    /// port to bind broadcast server on (0=random)
+    #[arg(long)]
+    bcport: Option<u16>,
+    /// external hostname in case of NAT
+    #[arg(long)]
+    nathost: Option<String>,
+    /// external port in case of NAT
+    #[arg(long)]
+    natport: Option<u16>,
+    /// don't start a broadcast server
+    #[arg(short = 'x', long)]
+    nobc: bool,
+}
+
+pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
+    let config = crate::config_cmd::load()?;
+    if config.ns_autoclean > 0.0 {
+        // Honest rather than silent: Python would start its auto-cleaner here.
+        eprintln!(
+            "Warning: NS_AUTOCLEAN is not supported yet; registrations are not auto-cleaned."
+        );
+    }
+    let mut options = NsOptions::from_config(&config);
+    options.storage = StorageSpec::parse(&args.storage)?;
+    options.broadcast = !args.nobc;
+    if let Some(host) = args.host {
+        options.host = host;
+    }
+    if let Some(port) = args.port {
+        options.port = port;
+    }
+    options.unixsocket = args.unixsocket;
+    if args.bchost.is_some() {
+        options.bchost = args.bchost;
+        // Our extension: an explicit --bchost asks for the responder even on loopback.
+        options.broadcast_on_loopback = true;
+    }
+    if let Some(port) = args.bcport {
+        options.bcport = port;
+    }
+    if let Some(host) = args.nathost {
+        options.nathost = Some(host);
+    }
+    if args.natport.is_some() {
+        options.natport = args.natport;
+    }
+    if options.natport.is_some() && options.nathost.is_none() {
+        bail!("must provide natport with nathost");
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(async {
+        let ns = NameServerDaemon::start(options)
+            .await
+            .context("starting the name server")?;
+        for line in &ns.startup_lines {
+            println!("{line}");
+        }
+        // Ctrl-C stops serving and ends with Python's farewell line.
+        let daemon = ns.daemon.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                daemon.shutdown();
+            }
+        });
+        ns.serve().await?;
+        println!("NS shut down.");
+        anyhow::Ok(())
+    })
+}

@@ -1,0 +1,308 @@
+//! `pyroxene ns` run as a user would: Python's startup lines, durable sqlite registrations
+//! across `kill -9`, broadcast discovery on loopback with `--bchost`, Ctrl-C.
+//!
+//! Everything binds 127.0.0.1, ::1 or a unix socket; every child is killed by pid on drop.
+
+use std::io::{BufRead, BufReader};
+use std::net::UdpSocket;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+use pyroxene::{Proxy, Uri, Value, tuple};
+use pyroxene_testkit::{PythonProcess, python};
+
+/// A running `pyroxene ns` whose stdout is read line by line; killed (SIGKILL, by pid) on drop.
+struct Ns {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Ns {
+    fn start(args: &[&str]) -> Ns {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+            .arg("ns")
+            .args(args)
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start pyroxene ns");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Ns { child, stdout }
+    }
+
+    /// The startup lines, up to and including the (external) URI line; at most 10.
+    fn startup_lines(&mut self) -> Vec<String> {
+        read_startup(&mut self.stdout)
+    }
+
+    fn kill9(&mut self) {
+        let _ = self.child.kill(); // SIGKILL on unix
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Ns {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+fn read_startup(reader: &mut impl BufRead) -> Vec<String> {
+    let mut lines = Vec::new();
+    for _ in 0..10 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).expect("read a line") == 0 {
+            break;
+        }
+        let line = line.trim_end().to_owned();
+        let last = line.starts_with("URI = ") || line.starts_with("external URI = ");
+        lines.push(line);
+        if last {
+            break;
+        }
+    }
+    lines
+}
+
+fn uri_of(lines: &[String]) -> String {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix("URI = "))
+        .unwrap_or_else(|| panic!("no URI line in {lines:?}"))
+        .to_owned()
+}
+
+/// Replaces every port number after a `:` by PORT, so two runs' lines compare.
+fn without_ports(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == ':' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push_str("PORT");
+        }
+    }
+    out
+}
+
+fn python_startup(py: &std::path::Path, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["-m", "Pyro5.nameserver"];
+    all.extend_from_slice(args);
+    let mut process = PythonProcess::spawn(py, &all, &[]).expect("start python ns");
+    let mut lines = Vec::new();
+    // wait_for_line returns the text after the prefix; "" matches every line.
+    for _ in 0..10 {
+        let line = process.wait_for_line("").expect("python ns line");
+        let last = line.starts_with("URI = ") || line.starts_with("external URI = ");
+        lines.push(line);
+        if last {
+            break;
+        }
+    }
+    lines
+}
+
+#[test]
+fn startup_lines_are_pythons() {
+    let Some(py) = python() else { return };
+    let cases: [&[&str]; 3] = [
+        &["-n", "127.0.0.1", "-p", "0"],
+        &[
+            "-n",
+            "127.0.0.1",
+            "-p",
+            "0",
+            "--nathost",
+            "127.0.0.1",
+            "--natport",
+            "5555",
+        ],
+        &["-n", "::1", "-p", "0", "-x"],
+    ];
+    for args in cases {
+        let ours: Vec<String> = Ns::start(args)
+            .startup_lines()
+            .iter()
+            .map(|l| without_ports(l))
+            .collect();
+        let theirs: Vec<String> = python_startup(&py, args)
+            .iter()
+            .map(|l| without_ports(l))
+            .collect();
+        assert_eq!(ours, theirs, "flags {args:?}");
+    }
+    let ours = Ns::start(&["-n", "127.0.0.1", "-p", "0"]).startup_lines();
+    assert_eq!(ours[0], "Not starting broadcast server for localhost.");
+    assert!(ours[1].starts_with("NS running on 127.0.0.1:"), "{ours:?}");
+    assert!(ours[1].ends_with(" (127.0.0.1)"), "{ours:?}");
+    assert!(
+        ours[2].starts_with("URI = PYRO:Pyro.NameServer@127.0.0.1:"),
+        "{ours:?}"
+    );
+}
+
+#[test]
+fn unix_socket_startup_lines() {
+    let path = std::env::temp_dir().join(format!("pyroxene-ns-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let path = path.to_string_lossy().into_owned();
+    let lines = Ns::start(&["-u", &path]).startup_lines();
+    assert_eq!(
+        lines,
+        [
+            format!("NS running on ./u:{path} (Unix domain socket)"),
+            format!("URI = PYRO:Pyro.NameServer@./u:{path}"),
+        ]
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+fn db_file(name: &str) -> PathBuf {
+    let file = std::env::temp_dir().join(format!("pyroxene-ns-{name}-{}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+    file
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_registration_survives_kill_9() {
+    let file = db_file("kill9");
+    let storage = format!("sql:{}", file.display());
+    let args = ["-n", "127.0.0.1", "-p", "0", "-s", &storage];
+    let mut first = Ns::start(&args);
+    let lines = first.startup_lines();
+    // A fresh store holds only the NS itself: no "Persistent store" line.
+    assert!(
+        !lines.iter().any(|l| l.starts_with("Persistent")),
+        "{lines:?}"
+    );
+    let ns = Proxy::new(uri_of(&lines)).expect("ns uri");
+    let args_register = tuple![
+        "durable.name",
+        "PYRO:obj@127.0.0.1:4321",
+        false,
+        tuple!["kept"]
+    ];
+    ns.call("register", args_register, None)
+        .await
+        .expect("register");
+    drop(ns);
+    // The acknowledged registration must survive the process dying without any cleanup.
+    first.kill9();
+
+    let mut second = Ns::start(&args);
+    let lines = second.startup_lines();
+    assert!(
+        lines.contains(&"Persistent store contains 2 existing registrations.".to_owned()),
+        "{lines:?}"
+    );
+    let ns = Proxy::new(uri_of(&lines)).expect("ns uri");
+    let found = ns
+        .call("lookup", tuple!["durable.name", true], None)
+        .await
+        .expect("lookup after restart");
+    let Value::Tuple(parts) = found else {
+        panic!("tuple: {found}")
+    };
+    assert_eq!(
+        Uri::from_value(&parts[0]).expect("uri").to_string(),
+        "PYRO:obj@127.0.0.1:4321"
+    );
+    assert_eq!(parts[1], pyroxene::set!["kept"]);
+    drop(second);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+}
+
+#[test]
+fn bchost_starts_broadcast_on_loopback_and_answers_get_nsuri() {
+    let mut ns = Ns::start(&[
+        "-n",
+        "127.0.0.1",
+        "-p",
+        "0",
+        "--bchost",
+        "127.0.0.1",
+        "--bcport",
+        "0",
+    ]);
+    let lines = ns.startup_lines();
+    let location = lines[0]
+        .strip_prefix("Broadcast server running on ")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    let uri = uri_of(&lines);
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("udp");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    // Something else is ignored; GET_NSURI gets the URI back, as text, to the sender.
+    socket.send_to(b"HELLO", location).expect("send");
+    socket.send_to(b"GET_NSURI", location).expect("send");
+    let mut buf = [0u8; 200];
+    let (n, _) = socket.recv_from(&mut buf).expect("reply");
+    assert_eq!(std::str::from_utf8(&buf[..n]).expect("ascii"), uri);
+
+    // Python's locate_ns() (no host) finds it by broadcast when NS_HOST:NS_PORT is empty.
+    let Some(py) = python() else { return };
+    let bcport = location.rsplit(':').next().expect("port");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+        .to_string();
+    let env = [
+        ("PYRO_NS_HOST", "127.0.0.1"),
+        ("PYRO_NS_PORT", dead.as_str()),
+        ("PYRO_NS_BCPORT", bcport),
+    ];
+    let process =
+        PythonProcess::spawn(&py, &["interop/ns_pyroname.py", "locate"], &env).expect("python");
+    let (status, out) = process.finish().expect("python output");
+    assert!(status.success(), "{out}");
+    assert_eq!(out.trim(), format!("located {uri} count 1"));
+}
+
+#[test]
+fn ctrl_c_ends_with_ns_shut_down() {
+    let mut ns = Ns::start(&["-n", "127.0.0.1", "-p", "0"]);
+    ns.startup_lines();
+    let status = Command::new("kill")
+        .args(["-INT", &ns.child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let mut rest = String::new();
+    for _ in 0..5 {
+        let mut line = String::new();
+        if ns.stdout.read_line(&mut line).expect("read") == 0 {
+            break;
+        }
+        rest.push_str(&line);
+    }
+    assert_eq!(rest, "NS shut down.\n");
+    assert!(ns.child.wait().expect("wait").success());
+}
+
+#[test]
+fn bad_storage_and_nat_flags_are_refused() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+            .arg("ns")
+            .args(args)
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+            .output()
+            .expect("run pyroxene ns")
+    };
+    let out = run(&["-n", "127.0.0.1", "-p", "0", "-s", "redis:x"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid storage type 'redis:x'"));
+    let out = run(&["-n", "127.0.0.1", "-p", "0", "--natport", "5"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must provide natport with nathost"));
+}

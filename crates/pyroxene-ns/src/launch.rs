@@ -1,0 +1,205 @@
+//! [`NameServerDaemon`]: a daemon serving the name server, registered in its own table, with
+//! the broadcast responder where Pyro would start one — what `pyro5-ns` runs.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use pyroxene::{Config, Daemon, Uri};
+
+use crate::broadcast::BroadcastServer;
+use crate::error::NsError;
+use crate::object::NameServer;
+use crate::registry::{NAMESERVER_CLASS_TAG, NAMESERVER_NAME, Registry};
+use crate::storage::StorageSpec;
+
+/// Why a name server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The storage could not be opened (or its spelling is wrong).
+    #[error(transparent)]
+    Storage(#[from] NsError),
+    /// The daemon could not bind or register.
+    #[error("{0}")]
+    Daemon(#[from] pyroxene::Error),
+    /// The broadcast responder could not bind.
+    #[error("cannot start the broadcast server on {location}: {source}")]
+    Broadcast {
+        /// `host:port` it tried.
+        location: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// How to run a name server: the settings of `pyro5-ns`'s flags.
+#[derive(Debug, Clone)]
+pub struct NsOptions {
+    /// Host to bind (Pyro: HOST, `localhost` by default — not NS_HOST, which is where clients
+    /// look).
+    pub host: String,
+    /// TCP port (Pyro: NS_PORT, 9090; 0 picks a free one).
+    pub port: u16,
+    /// Bind a unix domain socket instead of TCP.
+    pub unixsocket: Option<String>,
+    /// Where registrations are kept.
+    pub storage: StorageSpec,
+    /// Start the broadcast responder where Pyro would (`-x` turns it off).
+    pub broadcast: bool,
+    /// Host the responder binds (Pyro: NS_BCHOST; all interfaces when `None`).
+    pub bchost: Option<String>,
+    /// UDP port of the responder (Pyro: NS_BCPORT, 9091; 0 picks a free one).
+    pub bcport: u16,
+    /// Start the responder even when the name server is bound to a loopback address (Pyro
+    /// never does; `pyroxene ns` sets this when `--bchost` is given, which makes discovery
+    /// usable, and testable, on one machine).
+    pub broadcast_on_loopback: bool,
+    /// External host for NAT (Pyro: NATHOST).
+    pub nathost: Option<String>,
+    /// External port for NAT (Pyro: NATPORT; 0 = the bound port).
+    pub natport: Option<u16>,
+    /// The rest of the configuration (COMMTIMEOUT, MAX_MESSAGE_SIZE, COMPRESSION, NS_PORT for
+    /// `PYRONAME:` URIs without a port).
+    pub config: Config,
+}
+
+impl NsOptions {
+    /// Pyro's defaults, taken from `config` (HOST, NS_PORT, NS_BCHOST, NS_BCPORT, NATHOST,
+    /// NATPORT).
+    pub fn from_config(config: &Config) -> NsOptions {
+        let port = |p: i64| u16::try_from(p).unwrap_or(0);
+        NsOptions {
+            host: config.host.clone(),
+            port: port(config.ns_port),
+            unixsocket: None,
+            storage: StorageSpec::Memory,
+            broadcast: true,
+            bchost: config.ns_bchost.clone(),
+            bcport: port(config.ns_bcport),
+            broadcast_on_loopback: false,
+            nathost: config.nathost.clone(),
+            natport: config.nathost.as_ref().map(|_| port(config.natport)),
+            config: config.clone(),
+        }
+    }
+}
+
+/// A running name server: its daemon, its URIs, its broadcast responder (if any) and the lines
+/// `pyro5-ns` prints at startup.
+pub struct NameServerDaemon {
+    /// The daemon serving `Pyro.NameServer` (and `Pyro.Daemon`).
+    pub daemon: Daemon,
+    /// The name server object (its registry is usable from Rust directly).
+    pub nameserver: Arc<NameServer>,
+    /// The URI clients use (the NAT one when NAT is configured).
+    pub uri: Uri,
+    /// The URI on the bound address.
+    pub internal_uri: Uri,
+    /// The broadcast responder, when one runs.
+    pub broadcast: Option<BroadcastServer>,
+    /// What Python's launcher prints, in its order (without "NS shut down.").
+    pub startup_lines: Vec<String>,
+}
+
+impl NameServerDaemon {
+    /// Opens the storage, binds the daemon, registers the name server in it and in its own
+    /// table (`Pyro.NameServer` with tag `class:Pyro5.nameserver.NameServer`), and binds the
+    /// broadcast responder where Pyro's launcher would: not for a unix socket, IPv6 or a
+    /// loopback address (unless [`NsOptions::broadcast_on_loopback`]), nor with `broadcast`
+    /// off.
+    ///
+    /// # Errors
+    /// See [`StartError`].
+    pub async fn start(options: NsOptions) -> Result<NameServerDaemon, StartError> {
+        let ns_port = u16::try_from(options.config.ns_port).unwrap_or(0);
+        let storage = options.storage.open()?;
+        let registry = Registry::new(storage).with_ns_port(ns_port);
+        let mut builder = Daemon::builder()
+            .config(&options.config)
+            .host(options.host.clone())
+            .port(options.port);
+        if let Some(path) = &options.unixsocket {
+            builder = builder.unixsocket(path.clone());
+        }
+        if let Some(host) = &options.nathost {
+            builder = builder.nat(host.clone(), options.natport.unwrap_or(0));
+        }
+        let daemon = builder.bind().await?;
+        let nameserver = Arc::new(NameServer::new(registry));
+        let uri = daemon.register_with_id(nameserver.clone(), NAMESERVER_NAME)?;
+        let internal_uri = daemon.uri_for(NAMESERVER_NAME, false)?;
+        let tags = BTreeSet::from([NAMESERVER_CLASS_TAG.to_owned()]);
+        nameserver
+            .registry()
+            .register(NAMESERVER_NAME, &uri.to_string(), false, tags)?;
+
+        let mut lines = Vec::new();
+        let mut broadcast = None;
+        let hostip = match (&options.unixsocket, daemon.local_addr()) {
+            (None, Some(addr)) => {
+                let mut enable = options.broadcast;
+                if addr.is_ipv6() {
+                    lines.push("Not starting broadcast server for IPv6.".to_owned());
+                    enable = false;
+                } else if addr.ip().is_loopback() && !options.broadcast_on_loopback {
+                    lines.push("Not starting broadcast server for localhost.".to_owned());
+                    enable = false;
+                }
+                if enable {
+                    let bchost = options.bchost.as_deref();
+                    let server =
+                        BroadcastServer::bind(internal_uri.clone(), bchost, options.bcport)
+                            .await
+                            .map_err(|source| StartError::Broadcast {
+                                location: format!("{}:{}", bchost.unwrap_or(""), options.bcport),
+                                source,
+                            })?;
+                    lines.push(format!("Broadcast server running on {}", server.location()));
+                    broadcast = Some(server);
+                }
+                addr.ip().to_string()
+            }
+            _ => "Unix domain socket".to_owned(),
+        };
+        let existing = nameserver.registry().count()?;
+        if existing > 1 {
+            // Python doesn't count its own registration as "existing".
+            lines.push(format!(
+                "Persistent store contains {existing} existing registrations."
+            ));
+        }
+        lines.push(format!("NS running on {} ({hostip})", daemon.location()));
+        if options.nathost.is_some() {
+            lines.push(format!("internal URI = {internal_uri}"));
+            lines.push(format!("external URI = {uri}"));
+        } else {
+            lines.push(format!("URI = {uri}"));
+        }
+        Ok(NameServerDaemon {
+            daemon,
+            nameserver,
+            uri,
+            internal_uri,
+            broadcast,
+            startup_lines: lines,
+        })
+    }
+
+    /// Serves the name server (and the broadcast responder) until [`Daemon::shutdown`] is
+    /// called on [`NameServerDaemon::daemon`].
+    ///
+    /// # Errors
+    /// When the daemon's accept loop fails.
+    pub async fn serve(&self) -> pyroxene::Result<()> {
+        match &self.broadcast {
+            Some(bc) => {
+                tokio::select! {
+                    result = self.daemon.serve() => result,
+                    () = bc.serve() => Ok(()),
+                }
+            }
+            None => self.daemon.serve().await,
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The Pyro name server in Rust: a drop-in for Python's `pyro5-ns`.
+//!
+//! Python Pyro5 clients (`Pyro5.api.locate_ns()`, `PYRONAME:` URIs, `pyro5-nsc`) use it
+//! without knowing it isn't Python: the object `Pyro.NameServer` has Pyro5's methods, argument
+//! names, result shapes and exception texts, and the broadcast responder answers Pyro's
+//! discovery request.
+//!
+//! # Example
+//!
+//! ```
+//! use pyroxene::{Config, Proxy, Uri, Value, tuple};
+//! use pyroxene_ns::{NameServerDaemon, NsOptions};
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut options = NsOptions::from_config(&Config::default());
+//! options.host = "127.0.0.1".into();
+//! options.port = 0; // a free port
+//! let ns = NameServerDaemon::start(options).await?;
+//! println!("{}", ns.startup_lines.join("\n")); // what pyro5-ns prints
+//! let daemon = ns.daemon.clone();
+//! tokio::spawn(async move { ns.serve().await });
+//!
+//! // What Python does with Pyro5.api.locate_ns("127.0.0.1", port).register(...) / .lookup(...):
+//! let proxy = Proxy::new(daemon.uri_for("Pyro.NameServer", true)?.to_string())?;
+//! proxy.call("register", tuple!["example.greeter", "PYRO:greeter@127.0.0.1:4444"], None).await?;
+//! let found = proxy.call("lookup", tuple!["example.greeter"], None).await?;
+//! assert_eq!(Uri::from_value(&found)?.to_string(), "PYRO:greeter@127.0.0.1:4444");
+//! assert_eq!(proxy.call("count", tuple![], None).await?, Value::Int(2)); // itself too
+//! daemon.shutdown();
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//!
+//! - [`NameServer`]: the remote object (argument binding, Python's TypeErrors, result shapes).
+//! - [`Registry`]: the semantics on typed values (usable from Rust in-process).
+//! - [`storage`]: the [`Storage`](storage::Storage) trait, memory and sqlite stores.
+//! - [`broadcast`]: the UDP discovery responder.
+//! - [`NameServerDaemon`] / [`NsOptions`]: what `pyroxene ns` runs.
+//!
+//! # Where it differs from Python's name server
+//!
+//! - Metadata tags must be str (Python keeps any hashable item in memory and turns them into
+//!   text in sqlite): other items are refused with a TypeError.
+//! - Regex filters use the Rust `regex` crate with `re.match` anchoring (start only): no
+//!   backreferences or look-around, and the text after `invalid regex: ` is the crate's.
+//! - The prefix filter is a plain `startswith` in every store (Python's sqlite store uses
+//!   `LIKE`, where `_` and `%` are wildcards and case is ignored).
+//! - `dbm:FILE` is stored as sqlite; Python's dbm files are not read.
+//! - Results Python's name server fails to send are sent: over json, `list(return_metadata=True)`
+//!   with an untagged registration (Python: SerializeError on `frozenset`); over marshal,
+//!   `lookup(name, True)` (Python: "unmarshallable object").
+//! - The name server binds HOST like `pyro5-ns`; `--bchost` given explicitly also starts the
+//!   broadcast responder on a loopback address (Pyro never does).
+//! - No auto-clean (NS_AUTOCLEAN) yet.
+
+#![deny(missing_docs)]
+
+mod args;
+pub mod broadcast;
+mod error;
+mod launch;
+mod object;
+mod registry;
+pub mod storage;
+
+pub use error::{NsError, Result};
+pub use launch::{NameServerDaemon, NsOptions, StartError};
+pub use object::{METHODS, NameServer};
+pub use registry::{MetaFilter, NAMESERVER_CLASS_TAG, NAMESERVER_NAME, Registry};

@@ -1,0 +1,265 @@
+//! [`NameServer`]: the `Pyro.NameServer` object as Pyro5 clients call it — Python's method
+//! names, parameters (positional or keyword), result shapes and exceptions.
+//!
+//! Implemented by hand rather than with `#[expose]` because `yplookup` must tell an omitted
+//! `return_metadata` (default True) from an explicit None (false), which `Option<T>`
+//! parameters can't.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use pyroxene::server::{BoxFuture, CallResult, Invocation, Metadata, RemoteObject, bind_arguments};
+use pyroxene::{Dict, ProtocolVersion, RemoteException, Value};
+
+use crate::args;
+use crate::error::Result;
+use crate::registry::{MetaFilter, Registry};
+use crate::storage::Registration;
+
+/// The exposed methods, as Python's NameServer exposes them.
+pub const METHODS: [&str; 8] = [
+    "count",
+    "lookup",
+    "register",
+    "set_metadata",
+    "remove",
+    "list",
+    "yplookup",
+    "ping",
+];
+
+/// The name server object: serve it under [`crate::NAMESERVER_NAME`] in a
+/// [`pyroxene::Daemon`] (or let [`crate::NameServerDaemon`] do all of that).
+#[derive(Debug)]
+pub struct NameServer {
+    registry: Registry,
+}
+
+impl NameServer {
+    /// A name server over `registry`.
+    pub fn new(registry: Registry) -> NameServer {
+        NameServer { registry }
+    }
+
+    /// The registrations, for use from Rust in the same process.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Runs one call synchronously (the storage may block): binds the arguments like Python,
+    /// then does what Python's method does.
+    pub fn dispatch(&self, method: &str, args: Vec<Value>, kwargs: Dict) -> CallResult {
+        let params: &[(&str, bool)] = match method {
+            "count" | "ping" => &[],
+            "lookup" => &[("name", true), ("return_metadata", false)],
+            "register" => &[
+                ("name", true),
+                ("uri", true),
+                ("safe", false),
+                ("metadata", false),
+            ],
+            "set_metadata" => &[("name", true), ("metadata", true)],
+            "remove" => &[("name", false), ("prefix", false), ("regex", false)],
+            "list" => &[
+                ("prefix", false),
+                ("regex", false),
+                ("return_metadata", false),
+            ],
+            "yplookup" => &[
+                ("meta_all", false),
+                ("meta_any", false),
+                ("return_metadata", false),
+            ],
+            other => {
+                return Err(RemoteException::new(
+                    "builtins.AttributeError",
+                    format!("'NameServer' object has no attribute '{other}'"),
+                ));
+            }
+        };
+        let a = bind_arguments(&format!("NameServer.{method}"), params, args, kwargs)?;
+        let arg = |i: usize| a.get(i).and_then(Option::as_ref);
+        let required = |i: usize| arg(i).unwrap_or(&Value::None);
+        let result = match method {
+            "ping" => Ok(Value::None),
+            "count" => self.count(),
+            "lookup" => self.lookup(required(0), args::truthy(arg(1))),
+            "register" => self.register(required(0), required(1), arg(2), arg(3)),
+            "set_metadata" => self.set_metadata(required(0), required(1)),
+            "remove" => self.remove(arg(0), arg(1), arg(2)),
+            "list" => self.list(arg(0), arg(1), args::truthy(arg(2))),
+            // Omitted means True (Python's default); an explicit None means false.
+            _ => self.yplookup(arg(0), arg(1), arg(2).is_none_or(Value::is_truthy)),
+        };
+        result.map_err(RemoteException::from)
+    }
+
+    fn count(&self) -> Result<Value> {
+        let n = self.registry.count()?;
+        Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
+    }
+
+    fn lookup(&self, name: &Value, return_metadata: bool) -> Result<Value> {
+        let registration = self.registry.lookup(args::lookup_name(name)?)?;
+        // Python returns a URI object (a str in `list`): parse what was stored.
+        let uri = self
+            .registry
+            .parse_uri(&registration.uri)?
+            .to_value(ProtocolVersion::V5);
+        Ok(if return_metadata {
+            Value::Tuple(vec![uri, tags_value(&registration.metadata)])
+        } else {
+            uri
+        })
+    }
+
+    fn register(
+        &self,
+        name: &Value,
+        uri: &Value,
+        safe: Option<&Value>,
+        metadata: Option<&Value>,
+    ) -> Result<Value> {
+        // Python's order of checks: the uri, then the name, then the metadata.
+        let uri = args::uri_text(uri)?;
+        self.registry.parse_uri(&uri)?;
+        let name = args::name(name)?;
+        let metadata = args::metadata(metadata)?;
+        self.registry
+            .register(name, &uri, args::truthy(safe), metadata)?;
+        Ok(Value::None)
+    }
+
+    fn set_metadata(&self, name: &Value, metadata: &Value) -> Result<Value> {
+        let name = args::name(name)?;
+        let metadata = args::metadata(Some(metadata))?;
+        self.registry.set_metadata(name, metadata)?;
+        Ok(Value::None)
+    }
+
+    fn remove(
+        &self,
+        name: Option<&Value>,
+        prefix: Option<&Value>,
+        regex: Option<&Value>,
+    ) -> Result<Value> {
+        // A truthy name that isn't a str is simply not registered (Python: `name in storage`).
+        if let Some(n) = name.filter(|n| n.is_truthy() && n.as_str().is_none()) {
+            return match n {
+                Value::List(_) | Value::Dict(_) | Value::Set(_) => {
+                    args::lookup_name(n).map(|_| Value::Int(0))
+                }
+                _ => Ok(Value::Int(0)),
+            };
+        }
+        let name = name.and_then(Value::as_str);
+        let (prefix, regex) = filters(prefix, regex)?;
+        let removed = self.registry.remove(name, prefix, regex)?;
+        Ok(Value::Int(i64::try_from(removed).unwrap_or(i64::MAX)))
+    }
+
+    fn list(
+        &self,
+        prefix: Option<&Value>,
+        regex: Option<&Value>,
+        return_metadata: bool,
+    ) -> Result<Value> {
+        if args::truthy(prefix) && args::truthy(regex) {
+            return Err(crate::NsError::TwoFilters);
+        }
+        let (prefix, regex) = filters(prefix, regex)?;
+        let found = self.registry.list(prefix, regex)?;
+        Ok(listing(found, return_metadata))
+    }
+
+    fn yplookup(
+        &self,
+        meta_all: Option<&Value>,
+        meta_any: Option<&Value>,
+        return_metadata: bool,
+    ) -> Result<Value> {
+        let (all, any) = (args::truthy(meta_all), args::truthy(meta_any));
+        if all && any {
+            return Err(crate::NsError::TwoMetaFilters);
+        }
+        let filter = match (meta_all.filter(|_| all), meta_any.filter(|_| any)) {
+            (Some(v), _) => {
+                let (tags, foreign) = args::search_tags(v, "metadata_all")?;
+                if foreign {
+                    // A non-str tag can't be among any registration's tags.
+                    return Ok(Value::Dict(Box::default()));
+                }
+                MetaFilter::All(tags)
+            }
+            (None, Some(v)) => MetaFilter::Any(args::search_tags(v, "metadata_any")?.0),
+            (None, None) => return Ok(Value::Dict(Box::default())),
+        };
+        let found = self.registry.yplookup(&filter)?;
+        Ok(listing(found, return_metadata))
+    }
+}
+
+/// The prefix and regex filters as str; Python fails on other types when it uses them.
+fn filters<'a>(
+    prefix: Option<&'a Value>,
+    regex: Option<&'a Value>,
+) -> Result<(Option<&'a str>, Option<&'a str>)> {
+    let truthy = |v: Option<&'a Value>| v.filter(|v| v.is_truthy());
+    let prefix_error = prefix.map_or_else(String::new, |p| {
+        format!(
+            "startswith first arg must be str or a tuple of str, not {}",
+            p.type_name()
+        )
+    });
+    Ok((
+        args::opt_str(truthy(prefix), &prefix_error)?,
+        args::opt_str(
+            truthy(regex),
+            "first argument must be string or compiled pattern",
+        )?,
+    ))
+}
+
+fn tags_value(tags: &BTreeSet<String>) -> Value {
+    Value::Set(Box::new(
+        tags.iter().map(|t| Value::from(t.as_str())).collect(),
+    ))
+}
+
+/// `{name: uri_str}` or `{name: (uri_str, {tags})}`, in storage order.
+fn listing(found: Vec<(String, Registration)>, return_metadata: bool) -> Value {
+    let dict: Dict = found
+        .into_iter()
+        .map(|(name, r)| {
+            let uri = Value::from(r.uri.as_str());
+            let value = if return_metadata {
+                Value::Tuple(vec![uri, tags_value(&r.metadata)])
+            } else {
+                uri
+            };
+            (Value::from(name), value)
+        })
+        .collect();
+    Value::Dict(Box::new(dict))
+}
+
+impl RemoteObject for NameServer {
+    fn metadata(&self) -> Metadata {
+        Metadata::new(METHODS, [""; 0], [""; 0])
+    }
+
+    fn invoke(self: Arc<Self>, call: Invocation) -> BoxFuture<CallResult> {
+        Box::pin(async move {
+            // sqlite may wait for the disk: keep that off the runtime's threads.
+            let task = tokio::task::spawn_blocking(move || {
+                self.dispatch(&call.method, call.args, call.kwargs)
+            });
+            task.await.unwrap_or_else(|e| {
+                Err(RemoteException::new(
+                    "builtins.RuntimeError",
+                    format!("name server call failed: {e}"),
+                ))
+            })
+        })
+    }
+}

@@ -1,0 +1,257 @@
+//! [`Registry`]: the name server's semantics on typed values (what Python's `NameServer` class
+//! does once its arguments are known to be of the right types).
+
+use std::collections::BTreeSet;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use pyroxene::Uri;
+use regex::Regex;
+
+use crate::error::{NsError, Result};
+use crate::storage::{MemoryStorage, Registration, Storage};
+
+/// The name the name server registers itself under (and its object id).
+pub const NAMESERVER_NAME: &str = "Pyro.NameServer";
+
+/// The metadata tag of the name server's own registration.
+pub const NAMESERVER_CLASS_TAG: &str = "class:Pyro5.nameserver.NameServer";
+
+/// A metadata search of `yplookup`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetaFilter {
+    /// Registrations whose tags include all of these.
+    All(BTreeSet<String>),
+    /// Registrations with at least one of these tags.
+    Any(BTreeSet<String>),
+}
+
+/// The registrations and the rules for changing them, behind one lock (Python's `RLock`), so
+/// "check then change" steps like a safe registration can't interleave.
+pub struct Registry {
+    storage: Mutex<Box<dyn Storage>>,
+    ns_port: u16,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Registry::new(Box::new(MemoryStorage::default()))
+    }
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("ns_port", &self.ns_port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    /// A registry over `storage`.
+    pub fn new(storage: Box<dyn Storage>) -> Registry {
+        Registry {
+            storage: Mutex::new(storage),
+            ns_port: pyroxene::wire::uri::DEFAULT_NS_PORT,
+        }
+    }
+
+    /// The port a `PYRONAME:` URI without one gets when parsed (Pyro's NS_PORT).
+    #[must_use]
+    pub fn with_ns_port(mut self, port: u16) -> Registry {
+        self.ns_port = port;
+        self
+    }
+
+    fn store(&self) -> MutexGuard<'_, Box<dyn Storage>> {
+        // Every storage change is one step, so a panic elsewhere can't leave it half done.
+        self.storage.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Parses a URI text as Python's `core.URI(text)` would (the check `register` makes).
+    ///
+    /// # Errors
+    /// [`NsError::Uri`] with Python's text.
+    pub fn parse_uri(&self, text: &str) -> Result<Uri> {
+        Ok(Uri::parse_with_ns_port(text, self.ns_port)?)
+    }
+
+    /// The number of registrations (the name server's own included).
+    ///
+    /// # Errors
+    /// When the store can't be read.
+    pub fn count(&self) -> Result<usize> {
+        self.store().len()
+    }
+
+    /// The registration of `name`.
+    ///
+    /// # Errors
+    /// [`NsError::UnknownName`] when there is none.
+    pub fn lookup(&self, name: &str) -> Result<Registration> {
+        self.store()
+            .get(name)?
+            .ok_or_else(|| NsError::UnknownName(name.to_owned()))
+    }
+
+    /// Registers `name` → `uri` (validated, stored as given). With `safe`, an existing name is
+    /// refused; without, it is overwritten.
+    ///
+    /// # Errors
+    /// [`NsError::Uri`] for an invalid URI, [`NsError::AlreadyRegistered`].
+    pub fn register(
+        &self,
+        name: &str,
+        uri: &str,
+        safe: bool,
+        metadata: BTreeSet<String>,
+    ) -> Result<()> {
+        self.parse_uri(uri)?;
+        let mut store = self.store();
+        if safe && store.get(name)?.is_some() {
+            return Err(NsError::AlreadyRegistered(name.to_owned()));
+        }
+        let uri = uri.to_owned();
+        store.set(name, Registration { uri, metadata })
+    }
+
+    /// Replaces the metadata of a registered name (an empty set clears it).
+    ///
+    /// # Errors
+    /// [`NsError::UnknownName`].
+    pub fn set_metadata(&self, name: &str, metadata: BTreeSet<String>) -> Result<()> {
+        let mut store = self.store();
+        let mut registration = store
+            .get(name)?
+            .ok_or_else(|| NsError::UnknownName(name.to_owned()))?;
+        registration.metadata = metadata;
+        store.set(name, registration)
+    }
+
+    /// Python's `remove(name, prefix, regex)`: the first non-empty of the three decides. A name
+    /// removes that name (1 or 0); a prefix or regex removes every match. The name server's own
+    /// registration is never removed.
+    ///
+    /// # Errors
+    /// [`NsError::InvalidRegex`], or when the store fails.
+    pub fn remove(
+        &self,
+        name: Option<&str>,
+        prefix: Option<&str>,
+        regex: Option<&str>,
+    ) -> Result<usize> {
+        let mut store = self.store();
+        if let Some(name) = given(name).filter(|n| *n != NAMESERVER_NAME) {
+            return store.remove(&[name.to_owned()]);
+        }
+        let matches = match (given(prefix), given(regex)) {
+            (Some(prefix), _) => filtered(&mut **store, Some(prefix), None)?,
+            (None, Some(regex)) => filtered(&mut **store, None, Some(regex))?,
+            (None, None) => return Ok(0),
+        };
+        let names: Vec<String> = matches
+            .into_iter()
+            .map(|(n, _)| n)
+            .filter(|n| n != NAMESERVER_NAME)
+            .collect();
+        store.remove(&names)?;
+        // Python returns how many matched, which is how many were removed under the lock.
+        Ok(names.len())
+    }
+
+    /// The registrations, all or those whose name starts with `prefix` or matches `regex`
+    /// (Python's `re.match`: anchored at the start only). Empty filters count as not given.
+    ///
+    /// # Errors
+    /// [`NsError::TwoFilters`], [`NsError::InvalidRegex`], or when the store fails.
+    pub fn list(
+        &self,
+        prefix: Option<&str>,
+        regex: Option<&str>,
+    ) -> Result<Vec<(String, Registration)>> {
+        let (prefix, regex) = (
+            prefix.filter(|s| !s.is_empty()),
+            regex.filter(|s| !s.is_empty()),
+        );
+        if prefix.is_some() && regex.is_some() {
+            return Err(NsError::TwoFilters);
+        }
+        filtered(&mut **self.store(), prefix, regex)
+    }
+
+    /// The registrations with all / any of the given tags; an empty tag set finds nothing (as
+    /// Python's yplookup without a filter returns `{}`).
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub fn yplookup(&self, filter: &MetaFilter) -> Result<Vec<(String, Registration)>> {
+        let keep = |tags: &BTreeSet<String>| match filter {
+            MetaFilter::All(wanted) => wanted.is_subset(tags),
+            MetaFilter::Any(wanted) => !wanted.is_disjoint(tags),
+        };
+        if matches!(filter, MetaFilter::All(t) | MetaFilter::Any(t) if t.is_empty()) {
+            return Ok(Vec::new());
+        }
+        let all = self.store().everything()?;
+        Ok(all.into_iter().filter(|(_, r)| keep(&r.metadata)).collect())
+    }
+}
+
+/// Python's truthiness of an optional str: empty means not given.
+fn given(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.is_empty())
+}
+
+fn filtered(
+    store: &mut dyn Storage,
+    prefix: Option<&str>,
+    regex: Option<&str>,
+) -> Result<Vec<(String, Registration)>> {
+    let regex = regex.map(python_match).transpose()?;
+    let all = store.everything()?;
+    Ok(all
+        .into_iter()
+        .filter(|(name, _)| {
+            prefix.is_none_or(|p| name.starts_with(p))
+                && regex.as_ref().is_none_or(|r| r.is_match(name))
+        })
+        .collect())
+}
+
+/// A regex that matches like Python's `re.match`: at the start of the name, not necessarily
+/// to its end. The pattern is first compiled alone so that unbalanced parentheses that the
+/// wrapping group would "fix" (`a)|(b`) are refused as Python refuses them.
+pub(crate) fn python_match(pattern: &str) -> Result<Regex> {
+    let invalid = |e: regex::Error| {
+        let text = e.to_string();
+        // The regex crate's text is a multi-line diagram; its last line says what is wrong.
+        let last = text.lines().last().unwrap_or_default();
+        NsError::InvalidRegex(last.trim_start_matches("error: ").to_owned())
+    };
+    Regex::new(pattern).map_err(invalid)?;
+    Regex::new(&format!("^(?:{pattern})")).map_err(invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_match_is_anchored_at_the_start_only() {
+        let r = python_match("a.c").unwrap();
+        assert!(r.is_match("abc"));
+        assert!(r.is_match("abcdef"));
+        assert!(!r.is_match("xabc"));
+        let alt = python_match("x|a").unwrap();
+        assert!(alt.is_match("abc"), "alternatives are all anchored");
+        assert!(!alt.is_match("bx"));
+    }
+
+    #[test]
+    fn unbalanced_patterns_are_refused() {
+        for bad in ["a)|(b", "(", "[", "*"] {
+            let e = python_match(bad).unwrap_err();
+            assert!(e.to_string().starts_with("invalid regex: "), "{e}");
+            assert!(!e.to_string().contains('\n'), "{e}");
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The stores: what one registers survives reopening (sqlite and dbm:), the sqlite file has
+//! Python's schema (old databases are migrated; Python's SqlStorage reads ours), and the
+//! memory store keeps Python's dict order.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use pyroxene_ns::storage::{MemoryStorage, Registration, SqliteStorage, Storage, StorageSpec};
+use pyroxene_ns::{MetaFilter, Registry};
+use pyroxene_testkit::python;
+
+/// A fresh directory in the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("pyroxene-ns-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tags(t: &[&str]) -> BTreeSet<String> {
+    t.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn sqlite_registrations_survive_reopening() {
+    let dir = TempDir::new("reopen");
+    for spelling in ["sql", "dbm"] {
+        let file = dir.0.join(format!("{spelling}.db"));
+        let spec = StorageSpec::parse(&format!("{spelling}:{}", file.display())).expect("spec");
+        {
+            let registry = Registry::new(spec.open().expect("open"));
+            registry
+                .register("a", "PYRO:a@h:1", false, tags(&["x", "y"]))
+                .expect("register");
+            registry
+                .register("b", "PYRO:b@h:2", false, tags(&[]))
+                .expect("register");
+            registry
+                .register("a", "PYRO:a@h:3", false, tags(&["z"]))
+                .expect("re-register");
+            registry
+                .set_metadata("b", tags(&["q"]))
+                .expect("set_metadata");
+            registry
+                .register("gone", "PYRO:g@h:4", false, tags(&[]))
+                .expect("register");
+            assert_eq!(
+                registry.remove(Some("gone"), None, None).expect("remove"),
+                1
+            );
+        } // dropped: the connection closes, as when the process ends
+        let registry = Registry::new(spec.open().expect("reopen"));
+        assert_eq!(registry.count().expect("count"), 2);
+        let a = registry.lookup("a").expect("lookup a");
+        assert_eq!((a.uri.as_str(), a.metadata), ("PYRO:a@h:3", tags(&["z"])));
+        assert_eq!(
+            registry.lookup("b").expect("lookup b").metadata,
+            tags(&["q"])
+        );
+        assert!(registry.lookup("gone").is_err());
+        let found = registry
+            .yplookup(&MetaFilter::Any(tags(&["q", "z"])))
+            .expect("yp");
+        assert_eq!(found.len(), 2);
+        // Like Python's sqlite store, a rewritten name moves to the end: "a" when re-registered,
+        // then "b" when its metadata changed.
+        let order: Vec<String> = registry
+            .list(None, None)
+            .expect("list")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(order, ["a", "b"]);
+    }
+}
+
+#[test]
+fn memory_store_keeps_dict_order_on_reregistration() {
+    let mut store = MemoryStorage::default();
+    for name in ["x", "y", "z"] {
+        store.set(name, Registration::default()).expect("set");
+    }
+    store.set("x", Registration::default()).expect("set again");
+    assert_eq!(
+        store
+            .remove(&["y".to_owned(), "nope".to_owned()])
+            .expect("remove"),
+        1
+    );
+    let names: Vec<String> = store
+        .everything()
+        .expect("all")
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["x", "z"]);
+}
+
+#[test]
+fn old_schema_without_metadata_is_migrated() {
+    let dir = TempDir::new("migrate");
+    let file = dir.0.join("old.db");
+    {
+        let db = rusqlite::Connection::open(&file).expect("create");
+        db.execute_batch(
+            "CREATE TABLE pyro_names (id integer PRIMARY KEY, name nvarchar NOT NULL UNIQUE, uri nvarchar NOT NULL);
+             INSERT INTO pyro_names(name, uri) VALUES ('old.name', 'PYRO:old@h:1');",
+        )
+        .expect("old schema");
+    }
+    let mut store = SqliteStorage::open(&file).expect("open old");
+    let found = store.get("old.name").expect("get").expect("migrated");
+    assert_eq!(found.uri, "PYRO:old@h:1");
+    store
+        .set(
+            "new",
+            Registration {
+                uri: "PYRO:n@h:2".into(),
+                metadata: tags(&["t"]),
+            },
+        )
+        .expect("metadata table exists now");
+}
+
+/// The file is interchangeable with pyro5-ns's: Python's SqlStorage reads what we wrote.
+#[test]
+fn pythons_sql_storage_reads_our_database() {
+    let Some(py) = python() else { return };
+    let dir = TempDir::new("python");
+    let file = dir.0.join("shared.db");
+    {
+        let registry = Registry::new(Box::new(SqliteStorage::open(&file).expect("open")));
+        registry
+            .register("shared.name", "PYRO:s@h:7", false, tags(&["t1", "t2"]))
+            .expect("register");
+    }
+    let out = std::process::Command::new(py)
+        .args([
+            "-c",
+            "import sys; from Pyro5.nameserver import SqlStorage; s = SqlStorage(sys.argv[1]); \
+             uri, meta = s['shared.name']; print(len(s), uri, sorted(meta))",
+        ])
+        .arg(&file)
+        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "1 PYRO:s@h:7 ['t1', 't2']"
+    );
+}
