@@ -1,8 +1,8 @@
 //! `pyroxene`: the command line of pyroxene.
 //!
 //! Subcommands: `convert` (re-encode or pretty-print a Pyro payload), `config` (the effective
-//! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server). The name
-//! server, nsc and bench arrive with their issues.
+//! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server), `bench`,
+//! `nsc` (the name server control tool, like `pyro5-nsc`).
 
 // mimalloc keeps freed memory for reuse: big payloads (10 MB echoes) otherwise pay a page fault
 // per 4 KiB on every fresh allocation from glibc's mmap path (measured: half the time).
@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench_cmd;
 mod config_cmd;
 mod echo_cmd;
+mod nsc_cmd;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -50,6 +51,9 @@ enum Command {
     Echo(echo_cmd::EchoArgs),
     /// Call one method of any Pyro object many times and print calls/s and latencies.
     Bench(bench_cmd::BenchArgs),
+    /// Name server control, like `pyro5-nsc`: ping, list, listmatching, lookup, register,
+    /// remove, removematching, setmeta, yplookup_all, yplookup_any.
+    Nsc(nsc_cmd::NscArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -71,14 +75,19 @@ impl From<Format> for Serializer {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
+    if let Command::Nsc(args) = cli.command {
+        return nsc_cmd::run(args).map(std::process::ExitCode::from);
+    }
     match cli.command {
         Command::Convert { from, to, input } => convert(from.into(), to.map(Into::into), input),
         Command::Config => config_cmd::run(),
         Command::Echo(args) => echo_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::Nsc(_) => Ok(()),
     }
+    .map(|()| std::process::ExitCode::SUCCESS)
 }
 
 fn convert(from: Serializer, to: Option<Serializer>, input: Option<PathBuf>) -> anyhow::Result<()> {
