@@ -2,7 +2,7 @@
 //!
 //! Subcommands: `convert` (re-encode or pretty-print a Pyro payload), `config` (the effective
 //! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server), `ns` (the
-//! name server, like `pyro5-ns`), `bench`.
+//! name server, like `pyro5-ns`), `nsc` (its control tool, like `pyro5-nsc`), `bench`.
 
 // mimalloc keeps freed memory for reuse: big payloads (10 MB echoes) otherwise pay a page fault
 // per 4 KiB on every fresh allocation from glibc's mmap path (measured: half the time).
@@ -13,6 +13,7 @@ mod bench_cmd;
 mod config_cmd;
 mod echo_cmd;
 mod ns_cmd;
+mod nsc_cmd;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -53,6 +54,9 @@ enum Command {
     Ns(ns_cmd::NsArgs),
     /// Call one method of any Pyro object many times and print calls/s and latencies.
     Bench(bench_cmd::BenchArgs),
+    /// Name server control, like `pyro5-nsc`: ping, list, listmatching, lookup, register,
+    /// remove, removematching, setmeta, yplookup_all, yplookup_any.
+    Nsc(nsc_cmd::NscArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -74,7 +78,7 @@ impl From<Format> for Serializer {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Convert { from, to, input } => convert(from.into(), to.map(Into::into), input),
@@ -82,7 +86,10 @@ fn main() -> anyhow::Result<()> {
         Command::Echo(args) => echo_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
         Command::Ns(args) => ns_cmd::run(args),
+        // nsc has its own exit codes (Python's: 1 for a failed command).
+        Command::Nsc(args) => return nsc_cmd::run(args).map(std::process::ExitCode::from),
     }
+    .map(|()| std::process::ExitCode::SUCCESS)
 }
 
 fn convert(from: Serializer, to: Option<Serializer>, input: Option<PathBuf>) -> anyhow::Result<()> {

@@ -24,6 +24,11 @@ pub enum ErrorKind {
     Daemon,
     /// Bad configuration or arguments.
     Config,
+    /// The name server could not be found, or found nothing for a PYRONAME/PYROMETA URI
+    /// (Pyro's `NamingError` raised locally; one the name server raised is [`Remote`]).
+    ///
+    /// [`Remote`]: ErrorKind::Remote
+    Naming,
 }
 
 /// An error from a daemon or proxy.
@@ -76,6 +81,19 @@ impl Error {
     /// True when the remote method raised an exception.
     pub fn is_remote(&self) -> bool {
         self.kind == ErrorKind::Remote
+    }
+
+    /// True for Pyro's `NamingError`, whether raised here ([`ErrorKind::Naming`]: no name
+    /// server, nothing to resolve to) or by the name server (a remote `NamingError`, e.g.
+    /// "unknown name: x" or "name already registered: x").
+    pub fn is_naming_error(&self) -> bool {
+        self.kind == ErrorKind::Naming
+            || self.remote().is_some_and(|r| {
+                matches!(
+                    r.class.as_str(),
+                    "Pyro5.errors.NamingError" | "Pyro4.errors.NamingError"
+                )
+            })
     }
 
     /// True for errors of the connection itself (a reconnect may help).

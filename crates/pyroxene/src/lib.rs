@@ -69,6 +69,8 @@
 //! - [`expose`]: the attribute that serves an `impl` block's methods to Pyro clients.
 //! - [`Daemon`] / [`DaemonBuilder`] ([`server`]): serves objects; [`Proxy`] ([`client`],
 //!   with [`client::blocking::Proxy`]): calls them.
+//! - [`naming`]: finding the name server, its typed client [`naming::NameServer`], and
+//!   resolving `PYRONAME:`/`PYROMETA:` URIs (which [`Proxy`] also does by itself).
 //! - [`echo`]: Pyro's test echo server object.
 //! - [`Error`]: the networking error, with [`ErrorKind`] and the [`RemoteException`] a call raised.
 
@@ -83,6 +85,7 @@ pub mod echo;
 mod error;
 pub mod logging;
 mod macro_support;
+pub mod naming;
 pub mod server;
 mod transport;
 

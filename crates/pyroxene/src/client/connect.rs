@@ -13,7 +13,8 @@ use crate::transport::{Connection, Stream, prepare};
 /// A new connection to `inner.uri` with the connect handshake done; remembers the metadata and
 /// the handshake response in `inner`.
 pub(super) async fn open(inner: &Inner) -> Result<PooledConnection> {
-    let uri = &inner.uri;
+    let target = super::resolve::connect_target(inner).await?;
+    let uri: &crate::Uri = &target;
     let location = uri.location().unwrap_or_default();
     let stream = match uri.sockname() {
         Some(path) => Stream::Unix(
@@ -56,7 +57,11 @@ pub(super) async fn open(inner: &Inner) -> Result<PooledConnection> {
         MessageType::ConnectOk => {
             accepted(inner, &body)?;
             conn.accept(&[MessageType::Result]);
-            Ok(PooledConnection { conn, seq: 0 })
+            Ok(PooledConnection {
+                conn,
+                seq: 0,
+                object: uri.object().to_owned(),
+            })
         }
         MessageType::ConnectFail => {
             let text = body

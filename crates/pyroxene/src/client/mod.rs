@@ -4,6 +4,7 @@ pub mod blocking;
 mod connect;
 mod context;
 mod proxy;
+mod resolve;
 
 pub use context::{RequestContext, Response};
 pub use proxy::Proxy;

@@ -4,11 +4,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pyroxene_wire::protocol::{Flags, Message, MessageType};
+use pyroxene_wire::uri::UriProtocol;
 use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value, to_value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::connect::open;
+use super::resolve::{self, Retarget};
 use super::{RequestContext, Response};
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
@@ -33,7 +35,7 @@ use crate::{Config, RemoteException, Uri};
 /// ```
 #[derive(Clone)]
 pub struct Proxy {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
 pub(super) struct Inner {
@@ -49,6 +51,10 @@ pub(super) struct Inner {
     pub(super) handshake_response: Mutex<Option<Value>>,
     pub(super) correlation_id: Mutex<Option<[u8; 16]>>,
     pub(super) annotations: Mutex<Vec<(String, Vec<u8>)>>,
+    /// Where PYRONAME/PYROMETA URIs are resolved (NS_HOST, BROADCAST_ADDRS...).
+    pub(super) naming: Arc<Config>,
+    /// The latest resolution of a PYRONAME/PYROMETA URI.
+    pub(super) resolved: Mutex<Option<Uri>>,
 }
 
 impl Inner {
@@ -66,6 +72,8 @@ impl Inner {
             handshake_response: Mutex::new(None),
             correlation_id: Mutex::new(None),
             annotations: Mutex::new(Vec::new()),
+            naming: Arc::new(Config::default()),
+            resolved: Mutex::new(None),
         }
     }
 }
@@ -73,15 +81,19 @@ impl Inner {
 pub(super) struct PooledConnection {
     pub(super) conn: Connection,
     pub(super) seq: u16,
+    /// The object id this connection's handshake named (a PYRONAME proxy's resolution).
+    pub(super) object: String,
 }
 
 pub(super) const VERSION: ProtocolVersion = ProtocolVersion::V5;
 
 impl Proxy {
-    /// A proxy for `uri` (a `PYRO:` URI; `PYRONAME:` needs the name server, a later issue).
+    /// A proxy for `uri`. A `PYRONAME:`/`PYROMETA:` URI is resolved through the name server
+    /// on every new connection (see [`crate::naming`]; [`Proxy::with_config`] says where the
+    /// name server is when the URI doesn't).
     ///
     /// # Errors
-    /// When the URI doesn't parse or isn't a `PYRO:` URI.
+    /// When the URI doesn't parse.
     pub fn new(uri: impl AsRef<str>) -> Result<Proxy> {
         let uri =
             Uri::parse(uri.as_ref()).map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
@@ -105,6 +117,7 @@ impl Proxy {
             handshake: shared.handshake.clone(),
             max_message_size: shared.max_message_size,
             compression: shared.compression,
+            naming: shared.naming.clone(),
             ..Inner::new(shared.uri.clone())
         });
         change(&mut inner);
@@ -159,7 +172,9 @@ impl Proxy {
 
     /// Takes the proxy settings of a Pyro configuration, as a Python proxy does: SERIALIZER
     /// (a name pyroxene doesn't know keeps the current one), COMMTIMEOUT, MAX_RETRIES,
-    /// COMPRESSION and MAX_MESSAGE_SIZE.
+    /// COMPRESSION and MAX_MESSAGE_SIZE; and the name server settings that resolve
+    /// `PYRONAME:`/`PYROMETA:` URIs (NS_HOST, NS_PORT, NS_BCPORT, BROADCAST_ADDRS,
+    /// NS_LOOKUP_DELAY...).
     #[must_use]
     pub fn with_config(self, config: &Config) -> Proxy {
         self.reconfigure(|i| {
@@ -170,6 +185,7 @@ impl Proxy {
             i.max_retries = u32::try_from(config.max_retries).unwrap_or(0);
             i.compression = config.compression;
             i.max_message_size = u64::try_from(config.max_message_size).unwrap_or(0);
+            i.naming = Arc::new(config.clone());
         })
     }
 
@@ -345,20 +361,24 @@ impl Proxy {
     ) -> Result<Response> {
         let inner = &*self.inner;
         // Built, compressed and size-checked once: a refused message is never sent (nor retried).
-        let payload = inner.serializer.encode_call(
-            inner.uri.object(),
+        // Only a proxy that resolves names keeps the arguments, as each new connection may find
+        // another object id to put in the message.
+        let object = resolve::call_object(inner);
+        let mut retarget = (inner.uri.protocol() != UriProtocol::Pyro).then(|| Retarget {
+            object: object.clone(),
             method,
-            args,
-            Some(kwargs.unwrap_or_default()),
-        )?;
-        let mut msg = inner.message(MessageType::Invoke, 0, payload, request)?;
-        if oneway {
-            msg.flags.insert(Flags::ONEWAY);
-        }
-        prepare(VERSION, &mut msg, inner.compression, inner.max_message_size)?;
+            args: args.clone(),
+            kwargs: kwargs.clone(),
+            oneway,
+            request,
+        });
+        let mut msg = inner.call_message(&object, method, args, kwargs, oneway, request)?;
         let mut attempt = 0;
         loop {
-            match self.send_call(&mut msg, attempt > 0).await {
+            match self
+                .send_call(&mut msg, attempt > 0, retarget.as_mut())
+                .await
+            {
                 Err(e)
                     if matches!(e.kind(), ErrorKind::ConnectionClosed | ErrorKind::Timeout)
                         && attempt < inner.max_retries =>
@@ -372,7 +392,12 @@ impl Proxy {
     }
 
     /// Sends the call on a pooled connection (a new one when `fresh`) and reads the reply.
-    async fn send_call(&self, msg: &mut Message, fresh: bool) -> Result<Response> {
+    async fn send_call(
+        &self,
+        msg: &mut Message,
+        fresh: bool,
+        retarget: Option<&mut Retarget<'_>>,
+    ) -> Result<Response> {
         let oneway = msg.has(Flags::ONEWAY);
         let work = async {
             let mut pooled = if fresh {
@@ -380,6 +405,11 @@ impl Proxy {
             } else {
                 self.checkout().await?
             };
+            if let Some(retarget) = retarget
+                && let Some(again) = retarget.message_for(&self.inner, &pooled.object)?
+            {
+                *msg = again;
+            }
             pooled.seq = pooled.seq.wrapping_add(1);
             msg.seq = pooled.seq;
             pooled.conn.write_message(msg).await?;
@@ -452,6 +482,29 @@ impl Proxy {
             return Ok(conn);
         }
         open(&self.inner).await
+    }
+}
+
+impl Inner {
+    /// An INVOKE message, compressed and size-checked.
+    pub(super) fn call_message(
+        &self,
+        object: &str,
+        method: &str,
+        args: Value,
+        kwargs: Option<Dict>,
+        oneway: bool,
+        request: Option<&RequestContext>,
+    ) -> Result<Message> {
+        let payload =
+            self.serializer
+                .encode_call(object, method, args, Some(kwargs.unwrap_or_default()))?;
+        let mut msg = self.message(MessageType::Invoke, 0, payload, request)?;
+        if oneway {
+            msg.flags.insert(Flags::ONEWAY);
+        }
+        prepare(VERSION, &mut msg, self.compression, self.max_message_size)?;
+        Ok(msg)
     }
 }
 

@@ -1,0 +1,192 @@
+//! The name server client for code that isn't async: each call blocks on a private runtime,
+//! like [`crate::client::blocking::Proxy`].
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::sync::Arc;
+
+use super::{Registration, TagSet};
+use crate::error::{Error, ErrorKind, Result};
+use crate::{Config, Uri};
+
+fn runtime() -> Result<Arc<tokio::runtime::Runtime>> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map(Arc::new)
+        .map_err(|e| Error::new(ErrorKind::Config, format!("cannot start a runtime: {e}")))
+}
+
+/// Blocking [`super::locate_ns`] (settings from the `PYRO_*` environment).
+///
+/// # Errors
+/// As the async version.
+pub fn locate_ns(host: Option<&str>, port: Option<u16>) -> Result<NameServer> {
+    let runtime = runtime()?;
+    let inner = runtime.block_on(super::locate_ns(host, port))?;
+    Ok(NameServer { inner, runtime })
+}
+
+/// Blocking [`super::locate_ns_with_config`].
+///
+/// # Errors
+/// As the async version.
+pub fn locate_ns_with_config(
+    config: &Config,
+    host: Option<&str>,
+    port: Option<u16>,
+) -> Result<NameServer> {
+    let runtime = runtime()?;
+    let inner = runtime.block_on(super::locate_ns_with_config(config, host, port))?;
+    Ok(NameServer { inner, runtime })
+}
+
+/// Blocking [`super::resolve_with_config`].
+///
+/// # Errors
+/// As the async version.
+pub fn resolve_with_config(uri: &Uri, config: &Config) -> Result<Uri> {
+    runtime()?.block_on(super::resolve_with_config(uri, config))
+}
+
+/// A blocking [`super::NameServer`]; every method is the async one's, run to completion.
+#[derive(Clone)]
+pub struct NameServer {
+    inner: super::NameServer,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl NameServer {
+    /// Wraps an async name server client.
+    ///
+    /// # Errors
+    /// When the runtime can't start.
+    pub fn wrap(inner: super::NameServer) -> Result<NameServer> {
+        Ok(NameServer {
+            inner,
+            runtime: runtime()?,
+        })
+    }
+
+    /// The async client underneath.
+    pub fn as_async(&self) -> &super::NameServer {
+        &self.inner
+    }
+
+    /// See [`super::NameServer::ping`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn ping(&self) -> Result<()> {
+        self.runtime.block_on(self.inner.ping())
+    }
+
+    /// See [`super::NameServer::count`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn count(&self) -> Result<u64> {
+        self.runtime.block_on(self.inner.count())
+    }
+
+    /// See [`super::NameServer::lookup`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn lookup(&self, name: &str) -> Result<Uri> {
+        self.runtime.block_on(self.inner.lookup(name))
+    }
+
+    /// See [`super::NameServer::lookup_with_metadata`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn lookup_with_metadata(&self, name: &str) -> Result<(Uri, TagSet)> {
+        self.runtime.block_on(self.inner.lookup_with_metadata(name))
+    }
+
+    /// See [`super::NameServer::register`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn register<S: AsRef<str>>(
+        &self,
+        name: &str,
+        uri: impl Display,
+        safe: bool,
+        metadata: &[S],
+    ) -> Result<()> {
+        self.runtime
+            .block_on(self.inner.register(name, uri, safe, metadata))
+    }
+
+    /// See [`super::NameServer::set_metadata`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn set_metadata<S: AsRef<str>>(&self, name: &str, metadata: &[S]) -> Result<()> {
+        self.runtime
+            .block_on(self.inner.set_metadata(name, metadata))
+    }
+
+    /// See [`super::NameServer::remove`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn remove(
+        &self,
+        name: Option<&str>,
+        prefix: Option<&str>,
+        regex: Option<&str>,
+    ) -> Result<u64> {
+        self.runtime
+            .block_on(self.inner.remove(name, prefix, regex))
+    }
+
+    /// See [`super::NameServer::list`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn list(&self, prefix: Option<&str>, regex: Option<&str>) -> Result<BTreeMap<String, Uri>> {
+        self.runtime.block_on(self.inner.list(prefix, regex))
+    }
+
+    /// See [`super::NameServer::list_with_metadata`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn list_with_metadata(
+        &self,
+        prefix: Option<&str>,
+        regex: Option<&str>,
+    ) -> Result<BTreeMap<String, Registration>> {
+        self.runtime
+            .block_on(self.inner.list_with_metadata(prefix, regex))
+    }
+
+    /// See [`super::NameServer::yplookup`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn yplookup<S: AsRef<str>>(
+        &self,
+        meta_all: &[S],
+        meta_any: &[S],
+    ) -> Result<BTreeMap<String, Registration>> {
+        self.runtime
+            .block_on(self.inner.yplookup(meta_all, meta_any))
+    }
+
+    /// See [`super::NameServer::yplookup_uris`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn yplookup_uris<S: AsRef<str>>(
+        &self,
+        meta_all: &[S],
+        meta_any: &[S],
+    ) -> Result<BTreeMap<String, Uri>> {
+        self.runtime
+            .block_on(self.inner.yplookup_uris(meta_all, meta_any))
+    }
+}
