@@ -1,12 +1,19 @@
 //! `pyroxene echo`: Pyro's test echo server (`python -m Pyro5.utils.echoserver`), same flags and
 //! the same printed lines.
+//!
+//! `-n` registers `test.echoserver` in a name server found as Python's `locate_ns()` finds it
+//! (the `PYRO_NS_*` settings); `-N` first starts a name server in-process on the echo host and
+//! NS_PORT, as Python's does (silently; broadcast where Pyro would start it). Like Python, the
+//! registration is left in place when the echo server shuts down.
 
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
-use pyroxene::Daemon;
 use pyroxene::echo::{ECHO_OBJECT_NAME, EchoServer};
+use pyroxene::naming::locate_ns_with_config;
+use pyroxene::{Config, Daemon};
+use pyroxene_ns::{NameServerDaemon, NsOptions};
 
 /// The flags of Pyro5's echo server launcher.
 #[derive(Args, Debug)]
@@ -36,15 +43,18 @@ pub(crate) struct EchoArgs {
 
 pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
     let config = crate::config_cmd::load()?;
-    if args.naming || args.nameserver {
-        bail!("--naming/--nameserver need the name server, which pyroxene doesn't have yet");
-    }
+    let naming = args.naming || args.nameserver;
     let quiet = args.quiet && !args.verbose;
     if !quiet {
         println!("Starting Pyro's built-in test echo server.");
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(async {
+        // Python starts its name server before the echo daemon binds.
+        let nameserver = match args.nameserver {
+            true => Some(start_nameserver(&config, &args.host).await?),
+            false => None,
+        };
         // PYRO_* settings (COMMTIMEOUT, MAX_MESSAGE_SIZE, COMPRESSION, NAT...), then the flags.
         let mut builder = Daemon::builder()
             .config(&config)
@@ -56,7 +66,25 @@ pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
         let daemon = builder.bind().await.context("binding the daemon")?;
         let echo = Arc::new(EchoServer::new(args.verbose));
         let uri = daemon.register_with_id(echo.clone(), ECHO_OBJECT_NAME)?;
-        if args.verbose {
+        if naming {
+            // Python: locate_ns(host, port) of its own name server, else locate_ns().
+            let own = nameserver.as_ref().map(|ns| &ns.uri);
+            let host = own.and_then(|uri| uri.host());
+            let port = own.and_then(|uri| uri.port());
+            let ns = locate_ns_with_config(&config, host, port).await?;
+            ns.register(ECHO_OBJECT_NAME, &uri, false, &[] as &[&str])
+                .await
+                .context("registering with the name server")?;
+            if args.verbose {
+                println!("using name server at {}", ns.proxy().uri());
+                if let Some(own) = &nameserver {
+                    match &own.broadcast {
+                        Some(bc) => println!("broadcast server running at {}", bc.location()),
+                        None => println!("not using a broadcast server"),
+                    }
+                }
+            }
+        } else if args.verbose {
             println!("not using a name server.");
         }
         if !quiet {
@@ -73,4 +101,22 @@ pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
         daemon.serve().await?;
         anyhow::Ok(())
     })
+}
+
+/// The name server of `-N`: Python's `start_ns(host)` (NS_PORT, memory storage, broadcast
+/// unless bound to loopback or IPv6), served in the background until the process ends.
+async fn start_nameserver(config: &Config, host: &str) -> anyhow::Result<Arc<NameServerDaemon>> {
+    let mut options = NsOptions::from_config(config);
+    options.host = host.to_owned();
+    let ns = NameServerDaemon::start(options)
+        .await
+        .context("starting the name server")?;
+    let ns = Arc::new(ns);
+    let serving = ns.clone();
+    tokio::spawn(async move {
+        if let Err(e) = serving.serve().await {
+            eprintln!("name server stopped: {e}");
+        }
+    });
+    Ok(ns)
 }

@@ -1,10 +1,13 @@
 //! `pyroxene echo` run as a user would: the same printed lines as Python's
-//! `python -m Pyro5.utils.echoserver`, a working echo object, and `shutdown()` ending the process.
+//! `python -m Pyro5.utils.echoserver`, a working echo object, and `shutdown()` ending the process;
+//! with `-n` registered in a running `pyroxene ns`, with `-N` in a name server of its own, found
+//! by Python clients through `PYRONAME:`.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use pyroxene::{Proxy, Value, tuple};
+use pyroxene::naming::blocking::locate_ns_with_config;
+use pyroxene::{Config, Proxy, Value, tuple};
 use pyroxene_testkit::{PythonProcess, python};
 
 /// The child is killed (by pid) when the test ends, however it ends.
@@ -87,13 +90,204 @@ async fn prints_pythons_lines_serves_and_shuts_down() {
     assert!(status.success(), "{status}");
 }
 
-#[test]
-fn naming_needs_the_name_server_and_says_so() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-        .args(["echo", "-H", "127.0.0.1", "-n"])
+/// Replaces every port number after a `:` by PORT (name server and echo URIs in one line set).
+fn without_ports(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == ':' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push_str("PORT");
+        }
+    }
+    out
+}
+
+/// A running `pyroxene echo` and its stdout (kept open: a verbose echo server prints on).
+struct Echo {
+    process: Guard,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+/// `pyroxene echo <args>` with extra environment, and its first `n` lines.
+fn our_echo(args: &[&str], env: &[(&str, &str)], n: usize) -> (Echo, Vec<String>) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pyroxene"));
+    cmd.arg("echo")
+        .args(args)
         .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+        .env_remove("PYRO_NS_HOST")
+        .env_remove("PYRO_NS_PORT")
+        .stdout(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start pyroxene echo");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let process = Guard(child);
+    let lines = read_lines(&mut stdout, n);
+    (Echo { process, stdout }, lines)
+}
+
+/// Python's echo server with the same arguments and environment: its first `n` lines (then
+/// it is killed).
+fn python_echo(py: &std::path::Path, args: &[&str], env: &[(&str, &str)], n: usize) -> Vec<String> {
+    let mut all = vec!["-m", "Pyro5.utils.echoserver"];
+    all.extend_from_slice(args);
+    let mut server = PythonProcess::spawn(py, &all, env).expect("start python echo server");
+    // wait_for_line returns the text after the prefix; "" matches every line.
+    (0..n)
+        .map(|_| server.wait_for_line("").expect("python echo line"))
+        .collect()
+}
+
+/// A Python client: `echo("hi from python")` then `shutdown()` on `uri`; returns its stdout.
+fn python_calls_echo_and_shutdown(py: &std::path::Path, uri: &str) -> String {
+    let code = "import sys, Pyro5.api\n\
+                with Pyro5.api.Proxy(sys.argv[1]) as p:\n    \
+                print(p.echo('hi from python'))\n    p.shutdown()";
+    let client = PythonProcess::spawn(py, &["-c", code, uri], &[]).expect("python client");
+    let (status, out) = client.finish().expect("python client output");
+    assert!(status.success(), "python client failed: {out}");
+    out
+}
+
+fn masked(lines: &[String]) -> Vec<String> {
+    lines.iter().map(|l| without_ports(l)).collect()
+}
+
+/// `pyroxene ns -n 127.0.0.1 -p 0 -x` and its port.
+fn our_ns() -> (Guard, u16) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+        .args(["ns", "-n", "127.0.0.1", "-p", "0", "-x"])
+        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start pyroxene ns");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let guard = Guard(child);
+    let lines = read_lines(&mut stdout, 3);
+    let uri = lines[2].strip_prefix("URI = ").expect("URI line");
+    let port = uri.rsplit(':').next().expect("port").parse().expect("port");
+    (guard, port)
+}
+
+#[test]
+fn naming_registers_in_a_running_name_server() {
+    let Some(py) = python() else { return };
+    let (_ns, ns_port) = our_ns();
+    let port = ns_port.to_string();
+    // Found as locate_ns() finds it: NS_HOST/NS_PORT, no broadcast needed.
+    let env = [
+        ("PYRO_NS_HOST", "127.0.0.1"),
+        ("PYRO_NS_PORT", port.as_str()),
+    ];
+    let mut last = None;
+    // Python registers first each time (safe=False), so ours is what the name server has last.
+    for (args, n) in [
+        (&["-H", "127.0.0.1", "-p", "0", "-n"][..], 4),
+        (&["-H", "127.0.0.1", "-p", "0", "-n", "-v"][..], 5),
+    ] {
+        let theirs = python_echo(&py, args, &env, n);
+        let (echo, ours) = our_echo(args, &env, n);
+        assert_eq!(masked(&ours), masked(&theirs), "echo {args:?}");
+        last = Some((echo, ours));
+    }
+    let (mut echo, lines) = last.expect("ran");
+    assert_eq!(
+        lines[1],
+        format!("using name server at PYRO:Pyro.NameServer@127.0.0.1:{ns_port}")
+    );
+    let echo_uri = lines[3].strip_prefix("echo uri: ").expect("echo uri line");
+    let ns = locate_ns_with_config(&Config::default(), Some("127.0.0.1"), Some(ns_port))
+        .expect("locate ns");
+    assert_eq!(
+        ns.lookup("test.echoserver").expect("lookup").to_string(),
+        echo_uri
+    );
+
+    let out = python_calls_echo_and_shutdown(
+        &py,
+        &format!("PYRONAME:test.echoserver@127.0.0.1:{ns_port}"),
+    );
+    assert_eq!(out, "hi from python\n");
+    // Verbose: the calls are printed as Python's echo server prints them (after a timestamp).
+    let calls = read_lines(&mut echo.stdout, 2);
+    assert!(calls[0].ends_with(" - echo: 'hi from python'"), "{calls:?}");
+    assert!(calls[1].ends_with(" - shutting down"), "{calls:?}");
+    assert!(echo.process.0.wait().expect("wait").success());
+    // Like Python's echo server, ours leaves its registration behind.
+    assert_eq!(
+        ns.lookup("test.echoserver").expect("lookup").to_string(),
+        echo_uri
+    );
+}
+
+#[test]
+fn nameserver_flag_starts_one_in_process() {
+    let Some(py) = python() else { return };
+    // NS_PORT 0: the in-process name server takes a free port (Python's does the same).
+    let env = [("PYRO_NS_PORT", "0")];
+    let mut last = None;
+    for (args, n) in [
+        (&["-H", "127.0.0.1", "-p", "0", "-N"][..], 4),
+        (&["-H", "127.0.0.1", "-p", "0", "-N", "-v"][..], 6),
+    ] {
+        let theirs = python_echo(&py, args, &env, n);
+        let (echo, ours) = our_echo(args, &env, n);
+        assert_eq!(masked(&ours), masked(&theirs), "echo {args:?}");
+        last = Some((echo, ours));
+    }
+    let (mut echo, lines) = last.expect("ran");
+    assert_eq!(lines[2], "not using a broadcast server"); // loopback: none, as in Pyro
+    let ns_uri = lines[1]
+        .strip_prefix("using name server at ")
+        .expect("name server line");
+    let ns_port: u16 = ns_uri
+        .rsplit(':')
+        .next()
+        .expect("port")
+        .parse()
+        .expect("port");
+    let echo_uri = lines[4].strip_prefix("echo uri: ").expect("echo uri line");
+    let ns = locate_ns_with_config(&Config::default(), Some("127.0.0.1"), Some(ns_port))
+        .expect("locate the in-process ns");
+    assert_eq!(
+        ns.lookup("test.echoserver").expect("lookup").to_string(),
+        echo_uri
+    );
+
+    let out = python_calls_echo_and_shutdown(
+        &py,
+        &format!("PYRONAME:test.echoserver@127.0.0.1:{ns_port}"),
+    );
+    assert_eq!(out, "hi from python\n");
+    // shutdown() of the echo object ends the process, name server and all.
+    assert!(echo.process.0.wait().expect("wait").success());
+}
+
+#[test]
+fn naming_without_a_name_server_fails() {
+    // NS_HOST:NS_PORT where nothing listens; the broadcast goes to 127.0.0.1 only.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+        .to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+        .args(["echo", "-H", "127.0.0.1", "-p", "0", "-n"])
+        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+        .env("PYRO_NS_HOST", "127.0.0.1")
+        .env("PYRO_NS_PORT", &closed)
+        .env("PYRO_NS_BCPORT", &closed)
         .output()
         .expect("run pyroxene echo -n");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("name server"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Failed to locate the nameserver"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
