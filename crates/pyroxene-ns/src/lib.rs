@@ -43,7 +43,9 @@
 //! - Metadata tags must be str (Python keeps any hashable item in memory and turns them into
 //!   text in sqlite): other items are refused with a TypeError.
 //! - Regex filters use the Rust `regex` crate with `re.match` anchoring (start only): no
-//!   backreferences or look-around, and the text after `invalid regex: ` is the crate's.
+//!   backreferences or look-around, and a few patterns Python refuses are accepted (`a**`).
+//!   The common syntax errors are reported in Python `re`'s words (unbalanced parentheses,
+//!   unclosed `[`, nothing to repeat, bad range); the others in the crate's.
 //! - The prefix filter is a plain `startswith` in every store (Python's sqlite store uses
 //!   `LIKE`, where `_` and `%` are wildcards and case is ignored).
 //! - `dbm:FILE` is stored as sqlite; Python's dbm files are not read.

@@ -222,6 +222,9 @@ fn filtered(
 /// wrapping group would "fix" (`a)|(b`) are refused as Python refuses them.
 pub(crate) fn python_match(pattern: &str) -> Result<Regex> {
     let invalid = |e: regex::Error| {
+        if let Some(text) = python_re_error(pattern) {
+            return NsError::InvalidRegex(text);
+        }
         let text = e.to_string();
         // The regex crate's text is a multi-line diagram; its last line says what is wrong.
         let last = text.lines().last().unwrap_or_default();
@@ -229,6 +232,33 @@ pub(crate) fn python_match(pattern: &str) -> Result<Regex> {
     };
     Regex::new(pattern).map_err(invalid)?;
     Regex::new(&format!("^(?:{pattern})")).map_err(invalid)
+}
+
+/// Python `re`'s words for the common syntax errors of an invalid `pattern` (what `pyro5-nsc`
+/// users see from Python's name server), with its position in characters; `None` for the
+/// others, which keep the regex crate's words.
+fn python_re_error(pattern: &str) -> Option<String> {
+    use regex_syntax::ast::ErrorKind;
+    let error = regex_syntax::ast::parse::Parser::new()
+        .parse(pattern)
+        .err()?;
+    let span = error.span();
+    let at = |offset: usize| pattern.get(..offset).map_or(0, |s| s.chars().count());
+    let start = at(span.start.offset);
+    let text = match error.kind() {
+        ErrorKind::GroupUnclosed => {
+            format!("missing ), unterminated subpattern at position {start}")
+        }
+        ErrorKind::GroupUnopened => format!("unbalanced parenthesis at position {start}"),
+        ErrorKind::ClassUnclosed => format!("unterminated character set at position {start}"),
+        ErrorKind::RepetitionMissing => format!("nothing to repeat at position {start}"),
+        ErrorKind::ClassRangeInvalid => {
+            let range = pattern.get(span.start.offset..span.end.offset)?;
+            format!("bad character range {range} at position {start}")
+        }
+        _ => return None,
+    };
+    Some(text)
 }
 
 #[cfg(test)]
@@ -244,6 +274,25 @@ mod tests {
         let alt = python_match("x|a").unwrap();
         assert!(alt.is_match("abc"), "alternatives are all anchored");
         assert!(!alt.is_match("bx"));
+    }
+
+    #[test]
+    fn common_errors_use_pythons_words() {
+        // What Python 3.11's re.compile says for each.
+        for (bad, python) in [
+            ("(", "missing ), unterminated subpattern at position 0"),
+            ("ab(", "missing ), unterminated subpattern at position 2"),
+            ("é(", "missing ), unterminated subpattern at position 1"),
+            (")", "unbalanced parenthesis at position 0"),
+            ("[a", "unterminated character set at position 0"),
+            ("*", "nothing to repeat at position 0"),
+            ("+a", "nothing to repeat at position 0"),
+            ("a|*", "nothing to repeat at position 2"),
+            ("[b-a]", "bad character range b-a at position 1"),
+        ] {
+            let e = python_match(bad).unwrap_err();
+            assert_eq!(e.to_string(), format!("invalid regex: {python}"), "{bad:?}");
+        }
     }
 
     #[test]
