@@ -34,9 +34,78 @@ pub(crate) struct BenchArgs {
     /// Serializer for the calls.
     #[arg(short, long, default_value = "serpent")]
     serializer: String,
+    /// Open this many extra connections (each completes the Pyro handshake, then stays idle)
+    /// after the measured ones and hold them during the measurement: latency under many idle
+    /// clients. Connections the server refuses are counted, not fatal.
+    #[arg(long, default_value_t = 0)]
+    idle: u64,
     /// Print the result as one JSON object.
     #[arg(long)]
     json: bool,
+}
+
+impl BenchArgs {
+    /// File descriptors this run needs: one per connection, plus room for the runtime.
+    pub(crate) fn descriptors_wanted(&self) -> u64 {
+        self.concurrency
+            .saturating_add(self.idle)
+            .saturating_add(64)
+    }
+}
+
+/// Idle connections being opened at once (a burst of thousands overflows the listen queue,
+/// and the retransmitted SYNs then cost seconds).
+const IDLE_OPENING: usize = 128;
+
+/// What opening the idle connections gave: the proxies holding them, and the refusals.
+struct Idle {
+    held: Vec<Proxy>,
+    failed: u64,
+    first_error: Option<String>,
+}
+
+/// Opens `count` connections to `uri` (handshake included) and keeps them.
+async fn open_idle(
+    uri: &str,
+    config: &pyroxene::Config,
+    serializer: Serializer,
+    count: u64,
+) -> Idle {
+    let mut idle = Idle {
+        held: Vec::new(),
+        failed: 0,
+        first_error: None,
+    };
+    let mut opening = tokio::task::JoinSet::new();
+    let mut started = 0;
+    while started < count || !opening.is_empty() {
+        while started < count && opening.len() < IDLE_OPENING {
+            let proxy = match Proxy::new(uri) {
+                Ok(p) => p.with_config(config).with_serializer(serializer),
+                Err(e) => {
+                    idle.failed += count - started;
+                    idle.first_error.get_or_insert(e.to_string());
+                    started = count;
+                    break;
+                }
+            };
+            opening.spawn(async move { proxy.connect().await.map(|_| proxy) });
+            started += 1;
+        }
+        match opening.join_next().await {
+            Some(Ok(Ok(proxy))) => idle.held.push(proxy),
+            Some(Ok(Err(e))) => {
+                idle.failed += 1;
+                idle.first_error.get_or_insert(e.to_string());
+            }
+            Some(Err(e)) => {
+                idle.failed += 1;
+                idle.first_error.get_or_insert(e.to_string());
+            }
+            None => {}
+        }
+    }
+    idle
 }
 
 pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
@@ -53,7 +122,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         bail!("--calls and --concurrency must be at least 1");
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    let (elapsed, mut latencies) = runtime.block_on(async {
+    let (elapsed, mut latencies, idle) = runtime.block_on(async {
         let mut proxies = Vec::new();
         for _ in 0..args.concurrency {
             let proxy = Proxy::new(&args.uri)?
@@ -65,6 +134,9 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             }
             proxies.push(proxy);
         }
+        // Opened after the measured connections, so a server with a connection limit (Python's
+        // thread pool) refuses idle ones rather than the measured ones.
+        let idle = open_idle(&args.uri, &config, serializer, args.idle).await;
         let per_task = args.calls / args.concurrency;
         let extra = args.calls % args.concurrency;
         let started = Instant::now();
@@ -87,8 +159,13 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         while let Some(done) = tasks.join_next().await {
             all.extend(done??);
         }
-        anyhow::Ok((started.elapsed(), all))
+        let elapsed = started.elapsed();
+        // The idle connections close here, inside the runtime that opened them.
+        let held = idle.held.len();
+        drop(idle.held);
+        anyhow::Ok((elapsed, all, (held, idle.failed, idle.first_error)))
     })?;
+    let (idle_held, idle_failed, idle_error) = idle;
     latencies.sort_unstable();
     let pct = |p: f64| -> Duration {
         let idx = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
@@ -101,7 +178,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         println!(
             "{{\"calls\": {}, \"concurrency\": {}, \"seconds\": {:.6}, \"calls_per_second\": {:.1}, \
              \"mb_per_second\": {mb_per_second:.1}, \"p50_us\": {:.1}, \"p90_us\": {:.1}, \"p99_us\": {:.1}, \
-             \"max_us\": {:.1}}}",
+             \"max_us\": {:.1}, \"idle\": {}, \"idle_held\": {}, \"idle_failed\": {}, \"idle_error\": {}}}",
             latencies.len(),
             args.concurrency,
             elapsed.as_secs_f64(),
@@ -109,7 +186,11 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             us(pct(0.50)),
             us(pct(0.90)),
             us(pct(0.99)),
-            us(pct(1.0))
+            us(pct(1.0)),
+            args.idle,
+            idle_held,
+            idle_failed,
+            json_string(idle_error.as_deref()),
         );
     } else {
         println!(
@@ -127,6 +208,34 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             us(pct(0.99)),
             us(pct(1.0))
         );
+        if args.idle > 0 {
+            println!(
+                "idle connections held: {} of {}{}",
+                idle_held,
+                args.idle,
+                idle_error
+                    .map(|e| format!(" (first refusal: {e})"))
+                    .unwrap_or_default()
+            );
+        }
     }
     Ok(())
+}
+
+/// A JSON string literal (or `null`).
+fn json_string(text: Option<&str>) -> String {
+    let Some(text) = text else {
+        return "null".into();
+    };
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }

@@ -3,6 +3,9 @@
 //! Subcommands: `convert` (re-encode or pretty-print a Pyro payload), `config` (the effective
 //! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server), `ns` (the
 //! name server, like `pyro5-ns`), `nsc` (its control tool, like `pyro5-nsc`), `bench`.
+//!
+//! `ns`, `echo` and `bench` raise their soft open-file limit to the hard limit at startup
+//! (one descriptor per connection; see `fd_limit`).
 
 // mimalloc keeps freed memory for reuse: big payloads (10 MB echoes) otherwise pay a page fault
 // per 4 KiB on every fresh allocation from glibc's mmap path (measured: half the time).
@@ -12,6 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod bench_cmd;
 mod config_cmd;
 mod echo_cmd;
+mod fd_limit;
 mod ns_cmd;
 mod nsc_cmd;
 
@@ -49,10 +53,19 @@ enum Command {
     /// `python -m Pyro5.configure`.
     Config,
     /// Run Pyro's test echo server (object `test.echoserver`), like `pyro5-echoserver`.
+    ///
+    /// Raises the soft open-file limit (RLIMIT_NOFILE) to the hard limit at startup.
     Echo(echo_cmd::EchoArgs),
     /// Run the Pyro name server (object `Pyro.NameServer`), like `pyro5-ns`.
+    ///
+    /// Every client connection holds a file descriptor: at startup the soft open-file limit
+    /// (RLIMIT_NOFILE) is raised to the hard limit, with a warning when that is below the
+    /// 10,240 needed for 10,000 connections (raise it with `ulimit -Hn` or systemd's
+    /// LimitNOFILE=). Connections beyond the limit wait in the listen queue until others close.
     Ns(ns_cmd::NsArgs),
     /// Call one method of any Pyro object many times and print calls/s and latencies.
+    ///
+    /// Raises the soft open-file limit (RLIMIT_NOFILE) to the hard limit at startup.
     Bench(bench_cmd::BenchArgs),
     /// Name server control, like `pyro5-nsc`: ping, list, listmatching, lookup, register,
     /// remove, removematching, setmeta, yplookup_all, yplookup_any.
@@ -80,6 +93,18 @@ impl From<Format> for Serializer {
 
 fn main() -> anyhow::Result<std::process::ExitCode> {
     let cli = Cli::parse();
+    let descriptors = match &cli.command {
+        Command::Ns(_) => Some((fd_limit::SERVER_WANTED, "the name server")),
+        Command::Echo(_) => Some((fd_limit::SERVER_WANTED, "the echo server")),
+        Command::Bench(args) => Some((args.descriptors_wanted(), "this benchmark")),
+        _ => None,
+    };
+    if let Some((wanted, what)) = descriptors {
+        // Logging first (the subcommand's own load() then finds it installed), so the limit
+        // change shows in a DEBUG log.
+        config_cmd::load()?;
+        fd_limit::raise(wanted, what);
+    }
     match cli.command {
         Command::Convert { from, to, input } => convert(from.into(), to.map(Into::into), input),
         Command::Config => config_cmd::run(),

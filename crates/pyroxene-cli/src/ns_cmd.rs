@@ -1,5 +1,9 @@
 //! `pyroxene ns`: the Pyro name server (`pyro5-ns` / `python -m Pyro5.nameserver`), same flags
 //! and the same printed lines.
+//!
+//! Each client connection holds a file descriptor; `main` raises the soft open-file limit to
+//! the hard one before this runs (see `fd_limit`), so 10,000 concurrent clients fit where the
+//! hard limit allows it.
 
 use anyhow::{Context, bail};
 use clap::Args;

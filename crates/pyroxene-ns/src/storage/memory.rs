@@ -34,6 +34,10 @@ impl Storage for MemoryStorage {
         Ok(self.names.len())
     }
 
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn everything(&mut self) -> Result<Vec<(String, Registration)>> {
         Ok(self
             .names

@@ -65,6 +65,13 @@ pub trait Storage: Send {
     /// # Errors
     /// When the store can't be read.
     fn everything(&mut self) -> Result<Vec<(String, Registration)>>;
+
+    /// Whether a call may wait on I/O (a disk): the name server then runs calls on the blocking
+    /// thread pool. A store that answers from memory says false, and short calls run on the
+    /// runtime thread without a thread hop (true unless overridden).
+    fn may_block(&self) -> bool {
+        true
+    }
 }
 
 /// A storage choice as written after `-s` / `--storage`.

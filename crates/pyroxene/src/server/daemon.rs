@@ -21,6 +21,9 @@ use crate::{Config, Uri, Value};
 /// How long [`Daemon::serve`] lets calls in progress finish after a shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
+/// How long [`Daemon::serve`] waits before accepting again after a failed accept (EMFILE).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
 /// The object id of every daemon's own object.
 pub const DAEMON_OBJECT_ID: &str = "Pyro.Daemon";
 
@@ -383,11 +386,17 @@ impl Daemon {
     /// Accepts and serves connections until [`Daemon::shutdown`]. Each connection runs as its
     /// own task: calls on one connection are answered in order, connections run concurrently.
     ///
+    /// A failed accept never ends it: when the process is out of file descriptors (EMFILE) or
+    /// the system is (ENFILE, ENOBUFS), the connection stays in the listen queue; the daemon
+    /// logs a warning (once per run of failures), waits 50 ms and tries again, so
+    /// it serves the queued connection once another one closes.
+    ///
     /// # Errors
-    /// When accepting fails for a reason other than a transient one (e.g. too many open files).
+    /// None so far; the `Result` is kept for failures a later version may report.
     pub async fn serve(&self) -> Result<()> {
         let mut stop = self.shared.shutdown.subscribe();
         let mut tasks = tokio::task::JoinSet::new();
+        let mut failing = false;
         loop {
             let accepted = tokio::select! {
                 _ = stop.wait_for(|s| *s) => break,
@@ -395,6 +404,7 @@ impl Daemon {
             };
             match accepted {
                 Ok((stream, peer)) => {
+                    failing = false;
                     self.shared.connections.fetch_add(1, Ordering::SeqCst);
                     let shared = self.shared.clone();
                     let stop = self.shared.shutdown.subscribe();
@@ -407,9 +417,18 @@ impl Daemon {
                     ));
                 }
                 Err(e) => {
-                    tracing::warn!("accept failed: {e}");
-                    // EMFILE and friends: back off instead of spinning.
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    if failing {
+                        tracing::debug!("accept failed again: {e}");
+                    } else {
+                        tracing::warn!("accept failed: {e}; retrying every {ACCEPT_BACKOFF:?}");
+                        failing = true;
+                    }
+                    // EMFILE leaves the connection queued and the listener readable: retrying
+                    // at once would spin. A shutdown meanwhile is still noticed at once.
+                    tokio::select! {
+                        _ = stop.wait_for(|s| *s) => break,
+                        () = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                    }
                 }
             }
             while tasks.try_join_next().is_some() {}
@@ -432,7 +451,11 @@ async fn accept(listener: &Listener) -> std::io::Result<(Stream, String)> {
     match listener {
         Listener::Tcp(l) => {
             let (s, addr) = l.accept().await?;
-            s.set_nodelay(true)?;
+            // Only a latency optimisation: a socket refusing it (already reset by the peer) is
+            // served anyway and fails on its own, rather than counting as a failed accept.
+            if let Err(e) = s.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY on a connection from {addr}: {e}");
+            }
             Ok((Stream::Tcp(s), addr.to_string()))
         }
         Listener::Unix(l, path) => {
