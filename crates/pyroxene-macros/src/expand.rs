@@ -177,7 +177,6 @@ fn method_arm(m: &Method, class_name: &str, p: &TokenStream) -> TokenStream {
     // The future is spanned at the method's name, where a "not `Send`" error should point.
     let future = quote_spanned! {span=>
         async move {
-            let __pyroxene_protocol = __pyroxene_context.protocol;
             #bind
             #(#convert)*
             #run
@@ -206,7 +205,6 @@ fn accessor_arm(a: &Accessor, class_name: &str, p: &TokenStream, setter: bool) -
     let boxed = private_at(span, "boxed");
     let future = quote_spanned! {span=>
         async move {
-            let __pyroxene_protocol = __pyroxene_context.protocol;
             #convert
             #run
         }
@@ -228,10 +226,10 @@ fn run(call: &Callable, qualname: &str, p: &TokenStream) -> TokenStream {
     // return type when it is not `Serialize` (or its error not `Into<RemoteException>`).
     let convert = if call.returns_result {
         quote_spanned!(call.output_span=>
-            ::pyroxene::__private::output_result(__pyroxene_r, __pyroxene_protocol, #qualname))
+            ::pyroxene::__private::output_result(__pyroxene_r, &__pyroxene_context, #qualname))
     } else {
         quote_spanned!(call.output_span=>
-            ::pyroxene::__private::output_value(__pyroxene_r, __pyroxene_protocol, #qualname))
+            ::pyroxene::__private::output_value(__pyroxene_r, &__pyroxene_context, #qualname))
     };
     let output = quote!({
         let __pyroxene_r = #invoke;

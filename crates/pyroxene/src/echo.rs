@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use pyroxene_wire::Value;
 
-use crate::RemoteException;
+use crate::{ItemStream, RemoteException};
 
 /// The object id and name server name of the echo server.
 pub const ECHO_OBJECT_NAME: &str = "test.echoserver";
@@ -89,6 +89,12 @@ impl EchoServer {
         tokio::time::sleep(Duration::from_secs(5)).await;
         self.say(format_args!("slow: returning result"));
         "Finally, an answer!"
+    }
+
+    /// A generator yielding "one", "two", "three" (item streaming).
+    #[nonblocking]
+    fn generator(&self) -> ItemStream {
+        ItemStream::from_iter(["one", "two", "three"])
     }
 
     /// Returns a float nan.

@@ -94,7 +94,7 @@ pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
 pub use pyroxene_macros::expose;
 pub use pyroxene_wire::dialect::RemoteException;
-pub use server::{Daemon, DaemonBuilder};
+pub use server::{Daemon, DaemonBuilder, ItemStream, current_context};
 
 /// What the code `#[expose]` generates refers to; not a public API.
 #[doc(hidden)]

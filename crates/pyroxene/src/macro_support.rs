@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::RemoteException;
-use crate::server::{BoxFuture, CallResult, Metadata, is_private_name};
+use crate::server::{BoxFuture, CallContext, CallResult, ItemStream, Metadata, is_private_name};
 
 /// The metadata of an exposed type.
 pub fn metadata(methods: &[&str], oneway: &[&str], attrs: &[&str]) -> Metadata {
@@ -170,18 +170,31 @@ fn cast<A: 'static, B: 'static>(value: A) -> Result<B, A> {
     }
 }
 
-/// A method's return value as the reply.
+/// `value` as a Value: moved when it is one, else through serde (the error's text).
+pub(crate) fn to_value_fast<T: Serialize + 'static>(value: T) -> Result<Value, String> {
+    match cast::<T, Value>(value) {
+        Ok(same) => Ok(same),
+        Err(value) => to_value(&value).map_err(|e| e.message().to_owned()),
+    }
+}
+
+/// A method's return value as the reply; an [`ItemStream`] goes to the context, which the
+/// daemon turns into a streamed reply.
 pub fn output_value<T: Serialize + 'static>(
     value: T,
-    protocol: ProtocolVersion,
+    context: &CallContext,
     qualname: &str,
 ) -> CallResult {
     let value = match cast::<T, Value>(value) {
         Ok(same) => return Ok(same),
         Err(value) => value,
     };
+    let value = match cast::<T, ItemStream>(value) {
+        Ok(stream) => return Ok(context.stream_result(stream)),
+        Err(value) => value,
+    };
     to_value(&value).map_err(|e| {
-        let class = match protocol {
+        let class = match context.protocol {
             ProtocolVersion::V4 => "Pyro4.errors.SerializeError",
             ProtocolVersion::V5 => "Pyro5.errors.SerializeError",
         };
@@ -198,20 +211,26 @@ pub fn output_value<T: Serialize + 'static>(
 /// A method's `Result` as the reply: `Err` becomes the exception.
 pub fn output_result<T: Serialize + 'static, E: Into<RemoteException>>(
     result: Result<T, E>,
-    protocol: ProtocolVersion,
+    context: &CallContext,
     qualname: &str,
 ) -> CallResult {
     match result {
-        Ok(value) => output_value(value, protocol, qualname),
+        Ok(value) => output_value(value, context, qualname),
         Err(e) => Err(e.into()),
     }
 }
 
-/// Runs a sync method on tokio's blocking pool.
+/// Runs a sync method on tokio's blocking pool, with the call's
+/// [`current_context`](crate::current_context) on that thread.
 pub async fn run_blocking<F>(method: F) -> CallResult
 where
     F: FnOnce() -> CallResult + Send + 'static,
 {
+    let context = crate::server::current::current_context();
+    let method = move || {
+        let _current = crate::server::current::enter(context);
+        method()
+    };
     match tokio::task::spawn_blocking(method).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => Err(panicked(e.into_panic())),
@@ -250,7 +269,7 @@ impl<F: Future<Output = CallResult>> Future for Guarded<F> {
 }
 
 /// `builtins.RuntimeError: method panicked: <message>`.
-fn panicked(payload: Box<dyn Any + Send>) -> RemoteException {
+pub(crate) fn panicked(payload: Box<dyn Any + Send>) -> RemoteException {
     let message = payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())

@@ -6,6 +6,7 @@ use pyroxene_wire::{Dict, Value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::{BatchResults, RemoteStream};
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
 
@@ -71,6 +72,34 @@ impl Proxy {
             .block_on(self.inner.call_with_context(method, args, kwargs, request))
     }
 
+    /// See [`crate::Proxy::call_stream`]: the items of a remote iterator as a blocking
+    /// [`Iterator`] ([`RemoteIter`]).
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn call_stream(
+        &self,
+        method: &str,
+        args: Value,
+        kwargs: Option<Dict>,
+    ) -> Result<RemoteIter> {
+        let stream = self
+            .runtime
+            .block_on(self.inner.call_stream(method, args, kwargs))?;
+        Ok(RemoteIter {
+            stream,
+            runtime: self.runtime.clone(),
+        })
+    }
+
+    /// See [`crate::Proxy::batch`].
+    pub fn batch(&self) -> Batch {
+        Batch {
+            inner: self.inner.batch(),
+            runtime: self.runtime.clone(),
+        }
+    }
+
     /// See [`crate::Proxy::call_as`].
     ///
     /// # Errors
@@ -125,5 +154,96 @@ impl Proxy {
     /// See [`crate::Proxy::release`].
     pub fn release(&self) {
         self.inner.release();
+    }
+}
+
+/// The items of a remote iterator, one blocking `get_next_stream_item` call each (see
+/// [`RemoteStream`]). Dropping it before the end sends `close_stream`.
+///
+/// ```no_run
+/// # fn run() -> pyroxene::Result<()> {
+/// let echo = pyroxene::client::blocking::Proxy::new("PYRO:test.echoserver@localhost:9999")?;
+/// for item in echo.call_stream("generator", pyroxene::tuple![], None)? {
+///     println!("{}", item?);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct RemoteIter<T = Value> {
+    stream: RemoteStream<T>,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl<T> RemoteIter<T> {
+    /// The same iterator with items read as `U`.
+    pub fn typed<U>(mut self) -> RemoteIter<U> {
+        let placeholder = RemoteStream::closed(self.stream.proxy());
+        let stream = std::mem::replace(&mut self.stream, placeholder);
+        RemoteIter {
+            stream: stream.typed(),
+            runtime: self.runtime.clone(),
+        }
+    }
+
+    /// The stream id the daemon gave.
+    pub fn id(&self) -> &str {
+        self.stream.id()
+    }
+
+    /// Closes the stream on the daemon now (see [`RemoteStream::close`]).
+    pub fn close(mut self) {
+        super::stream::close_blocking(&mut self.stream, &self.runtime);
+    }
+}
+
+impl<T: DeserializeOwned> Iterator for RemoteIter<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        self.runtime.block_on(self.stream.next_item())
+    }
+}
+
+impl<T> Drop for RemoteIter<T> {
+    fn drop(&mut self) {
+        super::stream::close_blocking(&mut self.stream, &self.runtime);
+    }
+}
+
+/// A blocking [`crate::client::Batch`].
+pub struct Batch {
+    inner: super::Batch,
+    runtime: Arc<tokio::runtime::Runtime>,
+}
+
+impl Batch {
+    /// See [`crate::client::Batch::call`].
+    pub fn call(&mut self, method: &str, args: Value, kwargs: Option<Dict>) -> &mut Batch {
+        self.inner.call(method, args, kwargs);
+        self
+    }
+
+    /// See [`crate::client::Batch::call_as`].
+    ///
+    /// # Errors
+    /// When the arguments don't serialize.
+    pub fn call_as(&mut self, method: &str, args: impl Serialize) -> Result<&mut Batch> {
+        self.inner.call_as(method, args)?;
+        Ok(self)
+    }
+
+    /// See [`crate::client::Batch::send`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn send(self) -> Result<BatchResults> {
+        self.runtime.block_on(self.inner.send())
+    }
+
+    /// See [`crate::client::Batch::send_oneway`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn send_oneway(self) -> Result<()> {
+        self.runtime.block_on(self.inner.send_oneway())
     }
 }

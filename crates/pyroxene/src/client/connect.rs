@@ -144,7 +144,10 @@ impl Inner {
         let mut msg = Message::new(msg_type, ser_id, seq, payload);
         let corr = request
             .and_then(|r| r.correlation_id)
-            .or_else(|| self.correlation_id.lock().ok().and_then(|c| *c));
+            .or_else(|| self.correlation_id.lock().ok().and_then(|c| *c))
+            // Inside a method a daemon serves: pass the caller's id on, as Python's proxy
+            // does (its current_context is the serving thread's).
+            .or_else(|| crate::current_context().and_then(|c| c.correlation_id));
         if let Some(id) = corr {
             msg = msg.with_correlation_id(pyroxene_wire::protocol::CorrelationId(id));
         }

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::connect::open;
 use super::resolve::{self, Retarget};
-use super::{RequestContext, Response};
+use super::{Batch, RemoteStream, RequestContext, Response};
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
 use crate::transport::{Connection, prepare};
@@ -249,11 +249,44 @@ impl Proxy {
     /// # Errors
     /// [`ErrorKind::Remote`] with the exception the method raised; communication, timeout and
     /// protocol errors otherwise.
+    /// A method that returns an iterator (an item stream) fails with [`ErrorKind::Protocol`]
+    /// and the stream is closed at once: use [`Proxy::call_stream`] for those.
     pub async fn call(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<Value> {
         let oneway = self.is_oneway(method);
         self.invoke(method, args, kwargs, oneway, None)
+            .await?
+            .into_value(self)
             .await
-            .map(|r| r.value)
+    }
+
+    /// Calls a method that returns an iterator or generator (Pyro's item streaming) and
+    /// returns its items as a [`RemoteStream`] of `T` ([`Value`] by default; see
+    /// [`RemoteStream::typed`]).
+    ///
+    /// # Errors
+    /// As [`Proxy::call`]; [`ErrorKind::Protocol`] when the method returned a plain value
+    /// ("result of call is not an iterator"; the value is dropped) or the daemon has
+    /// streaming off (Python's text: "result of call is an iterator, but the server is not
+    /// configured to allow streaming").
+    pub async fn call_stream(
+        &self,
+        method: &str,
+        args: Value,
+        kwargs: Option<Dict>,
+    ) -> Result<RemoteStream> {
+        let raw = self.invoke(method, args, kwargs, false, None).await?;
+        match raw.stream {
+            Some(id) => Ok(RemoteStream::new(self.clone(), id)),
+            None => Err(Error::new(
+                ErrorKind::Protocol,
+                "result of call is not an iterator",
+            )),
+        }
+    }
+
+    /// Starts a batch of calls sent as one message (Python: `BatchProxy`).
+    pub fn batch(&self) -> Batch {
+        Batch::new(self.clone())
     }
 
     /// Calls `method` like [`Proxy::call`], sending the annotations and correlation id of
@@ -280,8 +313,14 @@ impl Proxy {
         request: &RequestContext,
     ) -> Result<Response> {
         let oneway = self.is_oneway(method);
-        self.invoke(method, args, kwargs, oneway, Some(request))
-            .await
+        let raw = self
+            .invoke(method, args, kwargs, oneway, Some(request))
+            .await?;
+        if let Some(id) = &raw.stream {
+            let _ = super::stream::close_stream(self, id).await;
+            return Err(iterator_error());
+        }
+        Ok(raw.response)
     }
 
     /// Whether the metadata marks `method` oneway (checked in place: no copy per call).
@@ -331,8 +370,9 @@ impl Proxy {
             false,
             None,
         )
+        .await?
+        .into_value(self)
         .await
-        .map(|r| r.value)
     }
 
     /// Writes a remote attribute (an exposed property).
@@ -358,7 +398,7 @@ impl Proxy {
         kwargs: Option<Dict>,
         oneway: bool,
         request: Option<&RequestContext>,
-    ) -> Result<Response> {
+    ) -> Result<Raw> {
         let inner = &*self.inner;
         // Built, compressed and size-checked once: a refused message is never sent (nor retried).
         // Only a proxy that resolves names keeps the arguments, as each new connection may find
@@ -372,19 +412,47 @@ impl Proxy {
             oneway,
             request,
         });
-        let mut msg = inner.call_message(&object, method, args, kwargs, oneway, request)?;
+        let msg = inner.call_message(&object, method, args, kwargs, oneway, request)?;
+        self.send_with_retries(msg, retarget.as_mut()).await
+    }
+
+    /// Calls `method` of object `object` (the proxy's own when `None`) on this proxy's
+    /// connections: how streams reach `Pyro.Daemon`.
+    pub(super) async fn invoke_on(
+        &self,
+        object: Option<&str>,
+        method: &str,
+        args: Value,
+        kwargs: Option<Dict>,
+        oneway: bool,
+    ) -> Result<Raw> {
+        let Some(object) = object else {
+            return self.invoke(method, args, kwargs, oneway, None).await;
+        };
+        let msg = self
+            .inner
+            .call_message(object, method, args, kwargs, oneway, None)?;
+        self.send_with_retries(msg, None).await
+    }
+
+    /// Sends a built message, retrying as configured (see [`Proxy::with_max_retries`]).
+    pub(super) async fn send_with_retries(
+        &self,
+        mut msg: Message,
+        mut retarget: Option<&mut Retarget<'_>>,
+    ) -> Result<Raw> {
         let mut attempt = 0;
         loop {
             match self
-                .send_call(&mut msg, attempt > 0, retarget.as_mut())
+                .send_call(&mut msg, attempt > 0, retarget.as_deref_mut())
                 .await
             {
                 Err(e)
                     if matches!(e.kind(), ErrorKind::ConnectionClosed | ErrorKind::Timeout)
-                        && attempt < inner.max_retries =>
+                        && attempt < self.inner.max_retries =>
                 {
                     attempt += 1;
-                    tracing::debug!("retrying {method} after: {e}");
+                    tracing::debug!("retrying a call after: {e}");
                 }
                 other => return other,
             }
@@ -397,7 +465,7 @@ impl Proxy {
         msg: &mut Message,
         fresh: bool,
         retarget: Option<&mut Retarget<'_>>,
-    ) -> Result<Response> {
+    ) -> Result<Raw> {
         let oneway = msg.has(Flags::ONEWAY);
         let work = async {
             let mut pooled = if fresh {
@@ -415,11 +483,11 @@ impl Proxy {
             pooled.conn.write_message(msg).await?;
             if oneway {
                 self.checkin(pooled);
-                return Ok(Response {
+                return Ok(Raw::from(Response {
                     value: Value::None,
                     annotations: Default::default(),
                     correlation_id: None,
-                });
+                }));
             }
             let reply = pooled.conn.read_message().await?.ok_or_else(|| {
                 Error::new(
@@ -448,20 +516,44 @@ impl Proxy {
                     format!("invalid serializer in response: {}", reply.serializer_id),
                 ));
             }
+            let annotations = reply
+                .annotations
+                .iter()
+                .map(|(id, v)| (id.as_str().to_owned(), v.to_vec()))
+                .collect();
+            let correlation_id = reply.correlation_id.map(|c| c.0);
+            // Checked before EXCEPTION: a stream reply is an exception reply for old clients.
+            if reply.has(Flags::ITEMSTREAMRESULT) {
+                self.checkin(pooled);
+                let id = reply
+                    .annotation("STRM")
+                    .map(|id| String::from_utf8_lossy(id).into_owned())
+                    .filter(|id| !id.is_empty())
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Protocol,
+                            "result of call is an iterator, but the server is not configured to allow streaming",
+                        )
+                    })?;
+                return Ok(Raw {
+                    response: Response {
+                        value: Value::None,
+                        annotations,
+                        correlation_id,
+                    },
+                    stream: Some(id),
+                });
+            }
             let value = self.inner.serializer.decode_shared(&reply.payload)?;
             self.checkin(pooled);
             if reply.has(Flags::EXCEPTION) {
                 return Err(Error::from(remote_exception(value)));
             }
-            Ok(Response {
+            Ok(Raw::from(Response {
                 value,
-                annotations: reply
-                    .annotations
-                    .iter()
-                    .map(|(id, v)| (id.as_str().to_owned(), v.to_vec()))
-                    .collect(),
-                correlation_id: reply.correlation_id.map(|c| c.0),
-            })
+                annotations,
+                correlation_id,
+            }))
         };
         match self.inner.timeout {
             Some(t) => tokio::time::timeout(t, work)
@@ -506,6 +598,41 @@ impl Inner {
         prepare(VERSION, &mut msg, self.compression, self.max_message_size)?;
         Ok(msg)
     }
+}
+
+/// A reply as `send_call` read it: the response, and the stream id of an item-stream reply.
+pub(super) struct Raw {
+    pub(super) response: Response,
+    pub(super) stream: Option<String>,
+}
+
+impl From<Response> for Raw {
+    fn from(response: Response) -> Raw {
+        Raw {
+            response,
+            stream: None,
+        }
+    }
+}
+
+impl Raw {
+    /// The value of a plain reply; a stream reply closes the stream and fails.
+    async fn into_value(self, proxy: &Proxy) -> Result<Value> {
+        match self.stream {
+            None => Ok(self.response.value),
+            Some(id) => {
+                let _ = super::stream::close_stream(proxy, &id).await;
+                Err(iterator_error())
+            }
+        }
+    }
+}
+
+fn iterator_error() -> Error {
+    Error::new(
+        ErrorKind::Protocol,
+        "result of call is an iterator: use Proxy::call_stream to read it",
+    )
 }
 
 /// The exception dict of an EXCEPTION reply as a [`RemoteException`].

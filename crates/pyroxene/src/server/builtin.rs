@@ -7,6 +7,7 @@ use pyroxene_wire::{ProtocolVersion, Value};
 use super::daemon::Shared;
 use super::object::{BoxFuture, CallResult, Invocation, Metadata, RemoteObject};
 use super::payload::pyro_error;
+use super::stream::Next;
 use pyroxene_wire::dialect::RemoteException;
 
 pub(crate) struct DaemonObject {
@@ -47,7 +48,13 @@ impl RemoteObject for DaemonObject {
                     .map(str::to_owned)
             };
             match call.method.as_str() {
-                "ping" | "close_stream" => Ok(Value::None),
+                "ping" => Ok(Value::None),
+                "close_stream" => {
+                    if let Some(id) = arg("streamId") {
+                        shared.streams.close(&id);
+                    }
+                    Ok(Value::None)
+                }
                 "registered" => {
                     let ids = shared
                         .objects
@@ -82,10 +89,25 @@ impl RemoteObject for DaemonObject {
                             .is_some_and(Value::is_truthy);
                     Ok(object.metadata().to_value_with(as_lists))
                 }
-                "get_next_stream_item" => Err(RemoteException::new(
-                    pyro_error(version, "PyroError"),
-                    "item stream terminated",
-                )),
+                "get_next_stream_item" => {
+                    let terminated = || {
+                        RemoteException::new(
+                            pyro_error(version, "PyroError"),
+                            "item stream terminated",
+                        )
+                    };
+                    let id = arg("streamId").ok_or_else(terminated)?;
+                    match shared.streams.next(&id, &call.context).await {
+                        Next::Item(value) => Ok(value),
+                        Next::Raised(e) => Err(e),
+                        // Python raises StopIteration() with no args.
+                        Next::End => Err(RemoteException::with_args(
+                            "builtins.StopIteration",
+                            Vec::new(),
+                        )),
+                        Next::Unknown => Err(terminated()),
+                    }
+                }
                 other => Err(RemoteException::new(
                     "builtins.AttributeError",
                     format!("'DaemonObject' object has no attribute '{other}'"),

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use pyroxene_wire::protocol::{CorrelationId, Message, MessageType};
+use pyroxene_wire::protocol::{CorrelationId, Flags, Message, MessageType};
 use pyroxene_wire::{ProtocolVersion, Serializer, Value};
 use tokio::sync::watch;
 
@@ -13,6 +13,7 @@ use super::context::CallContext;
 use super::daemon::Shared;
 use super::object::{Invocation, is_private_name};
 use super::payload;
+use super::{batch, current};
 use crate::RemoteException;
 use crate::error::{ErrorKind, Result};
 use crate::transport::{Connection, Stream, prepare};
@@ -35,6 +36,9 @@ struct Open {
     _counted: Counted,
 }
 
+/// Numbers connections, so item streams know whose they are.
+static CONNECTION_IDS: AtomicU64 = AtomicU64::new(1);
+
 /// Serves one accepted connection; the daemon has already counted it in `shared.connections`.
 pub(crate) async fn serve_connection(
     shared: Arc<Shared>,
@@ -55,10 +59,13 @@ pub(crate) async fn serve_connection(
         shared,
         peer,
         version,
+        id: CONNECTION_IDS.fetch_add(1, Ordering::Relaxed),
     };
     if let Err(e) = session.run(&mut open.conn, &mut stop).await {
         tracing::debug!("connection from {} ended: {e}", session.peer);
     }
+    // Its item streams linger for a reconnecting client, or close now (ITER_STREAM_LINGER).
+    session.shared.streams.disconnect(session.id);
 }
 
 /// The next message, or `None` when the daemon is shutting down. Shutdown is only noticed
@@ -78,6 +85,8 @@ struct Session {
     shared: Arc<Shared>,
     peer: String,
     version: ProtocolVersion,
+    /// This connection's number (see [`CONNECTION_IDS`]).
+    id: u64,
 }
 
 impl Session {
@@ -269,24 +278,30 @@ impl Session {
             .iter()
             .map(|(id, v)| (*id.as_bytes(), v.to_vec()))
             .collect();
-        let context = Arc::new(CallContext::new(
+        let mut context = CallContext::new(
             self.peer.clone(),
             self.version,
             ser,
             msg.seq,
             Some(corr.0),
             annotations,
-        ));
+        );
+        context.flags = msg.flags;
+        context.connection = self.id;
+        let context = Arc::new(context);
         let reply_context = context.clone();
         let shared = self.shared.clone();
         let version = self.version;
+        let batched = msg.has(Flags::BATCH);
         let call = ser.decode_call_shared(&msg.payload);
         let work = async move {
             match call {
+                Ok(call) if batched => batch::run(&shared, version, call, &context).await,
                 Ok(call) => dispatch(&shared, version, call, context.clone()).await,
                 Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
             }
         };
+        let work = current::scope(reply_context.clone(), work);
         if oneway {
             tokio::spawn(async move {
                 let _ = work.await; // oneway: results and errors are dropped, as in Pyro
@@ -294,8 +309,30 @@ impl Session {
             return None;
         }
         let result = work.await;
-        let mut reply =
-            payload::result_message(version, ser, msg.serializer_id, msg.seq, corr, result);
+        let stream = reply_context.take_stream().filter(|_| result.is_ok());
+        let mut reply = match stream {
+            Some(stream) => {
+                let streams = &self.shared.streams;
+                let id = streams.enabled().then(|| streams.open(self.id, stream));
+                payload::stream_message(
+                    version,
+                    ser,
+                    msg.serializer_id,
+                    msg.seq,
+                    corr,
+                    id.as_deref(),
+                )
+            }
+            None => {
+                let ok = result.is_ok();
+                let mut reply =
+                    payload::result_message(version, ser, msg.serializer_id, msg.seq, corr, result);
+                if batched && ok && !reply.has(Flags::EXCEPTION) {
+                    reply.flags.insert(Flags::BATCH);
+                }
+                reply
+            }
+        };
         for (id, value) in reply_context.take_response_annotations() {
             if let Ok(id) = pyroxene_wire::protocol::AnnotationId::from_bytes(id) {
                 reply.annotations.insert(id, value);

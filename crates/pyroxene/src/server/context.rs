@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use pyroxene_wire::{ProtocolVersion, Serializer};
+use pyroxene_wire::protocol::Flags;
+use pyroxene_wire::{ProtocolVersion, Serializer, Value};
+
+use super::stream::ItemStream;
 
 /// A 4-character annotation id, e.g. `*b"XYZZ"`.
 pub type AnnotationId = [u8; 4];
@@ -19,12 +22,19 @@ pub struct CallContext {
     pub serializer: Serializer,
     /// The message sequence number of the call.
     pub seq: u16,
+    /// The flags of the request message (Python: `current_context.msg_flags`), e.g.
+    /// [`Flags::ONEWAY`] or [`Flags::BATCH`].
+    pub flags: Flags,
     /// The correlation id the client sent, or the one the daemon made for this call.
     pub correlation_id: Option<[u8; 16]>,
     /// Annotations that came with the request (user ids only; Pyro's own are consumed).
     pub annotations: BTreeMap<AnnotationId, Vec<u8>>,
     /// Annotations the method wants sent back with its reply.
     response_annotations: Mutex<BTreeMap<AnnotationId, Vec<u8>>>,
+    /// The daemon connection the call came on (item streams belong to it); 0 outside a daemon.
+    pub(crate) connection: u64,
+    /// The stream a method returned instead of a value (see [`CallContext::stream_result`]).
+    stream: Mutex<Option<ItemStream>>,
 }
 
 impl CallContext {
@@ -42,10 +52,44 @@ impl CallContext {
             protocol,
             serializer,
             seq,
+            flags: Flags::empty(),
             correlation_id,
             annotations,
             response_annotations: Mutex::new(BTreeMap::new()),
+            connection: 0,
+            stream: Mutex::new(None),
         }
+    }
+
+    /// The correlation id as Python prints it (`uuid.UUID(...)`: 8-4-4-4-12 lowercase hex).
+    pub fn correlation_uuid(&self) -> Option<String> {
+        self.correlation_id
+            .map(|id| uuid::Uuid::from_bytes(id).hyphenated().to_string())
+    }
+
+    /// Answers the call with an item stream instead of a value, for objects that implement
+    /// [`RemoteObject`](super::RemoteObject) by hand: return the value this gives back (None)
+    /// as the call's result and the daemon sends `stream` with Pyro's streaming protocol.
+    /// (`#[expose]` methods simply return an [`ItemStream`].)
+    pub fn stream_result(&self, stream: ItemStream) -> Value {
+        if let Ok(mut slot) = self.stream.lock() {
+            *slot = Some(stream);
+        }
+        Value::None
+    }
+
+    /// Takes the stream set by [`CallContext::stream_result`].
+    pub(crate) fn take_stream(&self) -> Option<ItemStream> {
+        self.stream.lock().ok().and_then(|mut s| s.take())
+    }
+
+    /// The annotations set for the reply so far (Python:
+    /// `current_context.response_annotations`).
+    pub fn response_annotations(&self) -> BTreeMap<AnnotationId, Vec<u8>> {
+        self.response_annotations
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
     }
 
     /// Adds an annotation to the reply (Pyro's `current_context.response_annotations`).

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use super::builtin::DaemonObject;
 use super::connection::serve_connection;
 use super::object::RemoteObject;
+use super::stream::{StreamSettings, Streams};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::Stream;
 use crate::{Config, Uri, Value};
@@ -46,6 +47,8 @@ pub struct DaemonBuilder {
     pub(crate) handshake: Option<HandshakeValidator>,
     pub(crate) compression: bool,
     pub(crate) serializers: Vec<Serializer>,
+    /// Item streaming: on/off, lifetime, linger (builder methods in `stream.rs`).
+    pub(crate) streams: StreamSettings,
 }
 
 impl Default for DaemonBuilder {
@@ -61,6 +64,7 @@ impl Default for DaemonBuilder {
             handshake: None,
             compression: false,
             serializers: Serializer::ALL.to_vec(),
+            streams: StreamSettings::default(),
         }
     }
 }
@@ -144,7 +148,8 @@ impl DaemonBuilder {
     }
 
     /// Takes the daemon settings of a Pyro configuration: HOST, NATHOST/NATPORT, COMMTIMEOUT,
-    /// MAX_MESSAGE_SIZE and COMPRESSION (the port stays as set: Pyro has no PORT item).
+    /// MAX_MESSAGE_SIZE, COMPRESSION and ITER_STREAMING / ITER_STREAM_LIFETIME /
+    /// ITER_STREAM_LINGER (the port stays as set: Pyro has no PORT item).
     #[must_use]
     pub fn config(mut self, config: &Config) -> Self {
         self.host.clone_from(&config.host);
@@ -156,6 +161,7 @@ impl DaemonBuilder {
         self.comm_timeout = config.comm_timeout();
         self.max_message_size = u64::try_from(config.max_message_size).unwrap_or(0);
         self.compression = config.compression;
+        self.stream_config(config);
         self
     }
 
@@ -197,6 +203,7 @@ impl DaemonBuilder {
         });
         let (shutdown, _) = watch::channel(false);
         let shared = Arc::new(Shared {
+            streams: Arc::new(Streams::new(self.streams)),
             objects: RwLock::new(HashMap::new()),
             connections: AtomicUsize::new(0),
             location,
@@ -258,6 +265,8 @@ pub(crate) struct Shared {
     pub(crate) location: String,
     pub(crate) nat_location: Option<String>,
     pub(crate) settings: DaemonBuilder,
+    /// Open item streams (Python: `Daemon.streaming_responses`).
+    pub(crate) streams: Arc<Streams>,
     shutdown: watch::Sender<bool>,
 }
 

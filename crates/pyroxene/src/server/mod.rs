@@ -1,18 +1,23 @@
 //! The server side: objects the daemon serves and the context of a call.
 
+mod batch;
 mod builtin;
 mod connection;
 mod context;
+pub(crate) mod current;
 mod daemon;
 mod object;
 mod payload;
+mod stream;
 
 /// Binds a call's positional and keyword arguments to named parameters with CPython's rules and
 /// TypeError texts (what `#[expose]` uses), for objects that implement
 /// [`RemoteObject`] by hand. `params` are `(name, required)`; `qualname` is `Class.method`.
 pub use crate::macro_support::bind as bind_arguments;
 pub use context::{AnnotationId, CallContext};
+pub use current::current_context;
 pub use daemon::{DAEMON_OBJECT_ID, Daemon, DaemonBuilder, HandshakeValidator};
 pub use object::{
     BoxFuture, CallResult, Invocation, Metadata, RemoteObject, is_private_name, unknown_attribute,
 };
+pub use stream::ItemStream;

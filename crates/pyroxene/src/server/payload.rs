@@ -22,8 +22,13 @@ pub(crate) fn connect_ok(version: ProtocolVersion, response: Value, meta: &Metad
 /// The exception dict Python clients turn back into an exception (protocol doc 4.2), with a
 /// remote traceback made up when the method gave none (Python clients print it).
 pub(crate) fn exception_value(e: &RemoteException) -> Value {
+    traced(e).to_value()
+}
+
+/// `e` with a made-up remote traceback when it has none.
+pub(crate) fn traced(e: &RemoteException) -> RemoteException {
     if e.traceback.is_some() {
-        return e.to_value();
+        return e.clone();
     }
     let text = e.args.first().and_then(Value::as_str).unwrap_or_default();
     let traceback = vec![
@@ -31,7 +36,36 @@ pub(crate) fn exception_value(e: &RemoteException) -> Value {
         "  (raised in a pyroxene daemon)\n".to_owned(),
         format!("{}: {text}\n", e.short_class()),
     ];
-    e.clone().with_traceback(traceback).to_value()
+    e.clone().with_traceback(traceback)
+}
+
+/// The reply to a call that returned an item stream (protocol doc 3.6): an exception reply
+/// for old clients' sake, `ProtocolError("result of call is an iterator")` without traceback,
+/// flagged ITEMSTREAMRESULT, with the stream id in annotation `STRM` (no id when the daemon
+/// has streaming off, which the client reports as such).
+pub(crate) fn stream_message(
+    version: ProtocolVersion,
+    ser: Serializer,
+    serializer_id: u16,
+    seq: u16,
+    corr: CorrelationId,
+    stream_id: Option<&str>,
+) -> Message {
+    let error = RemoteException::new(
+        pyro_error(version, "ProtocolError"),
+        "result of call is an iterator",
+    );
+    let payload = ser.encode(&error.to_value()).unwrap_or_default();
+    let msg = Message::new(MessageType::Result, serializer_id, seq, payload)
+        .with_correlation_id(corr)
+        .with_flags(Flags::EXCEPTION | Flags::ITEMSTREAMRESULT);
+    match stream_id {
+        Some(id) => msg
+            .clone()
+            .with_annotation("STRM", id.as_bytes().to_vec())
+            .unwrap_or(msg),
+        None => msg,
+    }
 }
 
 /// The RESULT message for a call's outcome, in the request's serializer and seq. A result that
