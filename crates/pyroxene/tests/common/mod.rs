@@ -14,8 +14,9 @@ use pyroxene_testkit::PythonProcess;
 /// The object id of [`ContextObject`] (as in `interop/pyro5_feature_daemon.py`).
 pub const CONTEXT_OBJECT_NAME: &str = "test.context";
 
-/// Reports the call context, written by hand because `#[expose]` methods don't see it; the
-/// same methods as `ContextObject` of `interop/pyro5_feature_daemon.py`:
+/// Reports the call context through the hand-written `RemoteObject` path (`#[expose]` methods use
+/// `pyroxene::current_context()` instead); the same methods as `ContextObject` of
+/// `interop/pyro5_feature_daemon.py`:
 ///
 /// - `echo(value)`;
 /// - `echo_annotations()`: `{"annotations": {id: text}, "correlation_id": hex}` of the request,
