@@ -89,7 +89,7 @@ pub mod naming;
 pub mod server;
 mod transport;
 
-pub use client::Proxy;
+pub use client::{Proxy, SerializedBlob};
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
 pub use pyroxene_macros::expose;
@@ -102,7 +102,7 @@ pub mod __private {
     pub use crate::RemoteException;
     pub use crate::macro_support::*;
     pub use crate::server::{
-        BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteObject,
+        BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteClass, RemoteObject,
     };
     pub use pyroxene_wire::{Dict, Value};
 }
