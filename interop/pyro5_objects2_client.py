@@ -106,7 +106,7 @@ def callbacks(uri):
 
 def blob(uri, worker):
     with proxy(uri) as dispatcher:
-        data = {"numbers": [1, 2, 3], "text": "blob é"}
+        data = {"numbers": [1, 2, 3], "text": "blob é", "pad": "p" * 300}  # > 100 bytes: compressible
         answer = dispatcher.process(Pyro5.api.SerializedBlob("blob-info", data))
         check("blob answered by " + worker, list(answer) == ["blob-info", data, worker], answer)
 
