@@ -53,8 +53,13 @@ fn remote_object(item: &ItemImpl, class: &Class) -> TokenStream {
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let self_ty = &item.self_ty;
     let class_name = &class.name;
-    let method_names = class.methods.iter().map(|m| &m.name);
-    let oneway = class.methods.iter().filter(|m| m.oneway).map(|m| &m.name);
+    let method_names: Vec<&String> = class.methods.iter().map(|m| &m.name).collect();
+    let oneway: Vec<&String> = class
+        .methods
+        .iter()
+        .filter(|m| m.oneway)
+        .map(|m| &m.name)
+        .collect();
     let mut attrs: Vec<&String> = class
         .getters
         .iter()
@@ -83,6 +88,13 @@ fn remote_object(item: &ItemImpl, class: &Class) -> TokenStream {
     quote! {
         // The closures that run methods return `CallResult`, whose size is not the user's call;
         // a method returning `()` has its `()` in a local like any other value.
+        // What registering the type itself needs (`Daemon::register_class`).
+        impl #impl_generics #p::RemoteClass for #self_ty #where_clause {
+            fn class_metadata() -> #p::Metadata {
+                #p::metadata(&[#(#method_names),*], &[#(#oneway),*], &[#(#attrs),*])
+            }
+        }
+
         #[allow(clippy::result_large_err, clippy::let_unit_value)]
         impl #impl_generics #p::RemoteObject for #self_ty #where_clause {
             fn metadata(&self) -> #p::Metadata {

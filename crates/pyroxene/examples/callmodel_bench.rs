@@ -53,7 +53,9 @@ async fn main() -> pyroxene::Result<()> {
     for _ in 0..5 {
         let start = Instant::now();
         for i in 0..calls {
-            proxy.call("add", tuple![i64::try_from(i).unwrap_or(0), 1], None).await?;
+            proxy
+                .call("add", tuple![i64::try_from(i).unwrap_or(0), 1], None)
+                .await?;
         }
         single_best = single_best.min(start.elapsed().as_secs_f64());
         let start = Instant::now();
@@ -71,7 +73,10 @@ async fn main() -> pyroxene::Result<()> {
     let mut seen = 0u64;
     while let Some(item) = stream.next_item().await {
         if item? != Value::from(seen) {
-            return Err(pyroxene::Error::new(pyroxene::ErrorKind::Protocol, "wrong item"));
+            return Err(pyroxene::Error::new(
+                pyroxene::ErrorKind::Protocol,
+                "wrong item",
+            ));
         }
         seen += 1;
     }

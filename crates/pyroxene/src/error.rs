@@ -159,3 +159,26 @@ impl std::error::Error for Error {
 
 /// Result alias of pyroxene.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Error> for RemoteException {
+    /// What a method raises when a call it made failed, so `?` works in methods returning
+    /// `Result<_, RemoteException>`: the remote exception itself (as a Python method calling a
+    /// proxy lets it propagate), else the Pyro5 error of the kind, e.g.
+    /// `Pyro5.errors.CommunicationError` with the message.
+    fn from(e: Error) -> RemoteException {
+        if let Some(remote) = e.remote {
+            return *remote;
+        }
+        let class = match e.kind {
+            ErrorKind::Communication => "CommunicationError",
+            ErrorKind::Timeout => "TimeoutError",
+            ErrorKind::ConnectionClosed => "ConnectionClosedError",
+            ErrorKind::Protocol => "ProtocolError",
+            ErrorKind::Serialize => "SerializeError",
+            ErrorKind::Daemon => "DaemonError",
+            ErrorKind::Naming => "NamingError",
+            ErrorKind::Remote | ErrorKind::Config => "PyroError",
+        };
+        RemoteException::new(format!("Pyro5.errors.{class}"), e.message)
+    }
+}

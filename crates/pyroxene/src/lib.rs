@@ -72,6 +72,9 @@
 //! - [`naming`]: finding the name server, its typed client [`naming::NameServer`], and
 //!   resolving `PYRONAME:`/`PYROMETA:` URIs (which [`Proxy`] also does by itself).
 //! - [`echo`]: Pyro's test echo server object.
+//! - [`server::InstanceMode`]: registering a type (`register_class`, `register_factory`);
+//!   [`Proxy`] and [`Uri`] as values (autoproxy: `Daemon::proxy_for`); [`SerializedBlob`].
+//! - [`async_mapping`]: Pyro4's futures and Pyro5's `_pyroAsync` in async Rust terms.
 //! - [`Error`]: the networking error, with [`ErrorKind`] and the [`RemoteException`] a call raised.
 
 #![deny(missing_docs)]
@@ -79,6 +82,7 @@
 // Lets `#[expose]` (which emits `::pyroxene::...` paths) be used inside this crate too.
 extern crate self as pyroxene;
 
+pub mod async_mapping;
 pub mod client;
 pub mod config;
 pub mod echo;
@@ -89,7 +93,7 @@ pub mod naming;
 pub mod server;
 mod transport;
 
-pub use client::Proxy;
+pub use client::{Proxy, SerializedBlob};
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
 pub use pyroxene_macros::expose;
@@ -102,7 +106,7 @@ pub mod __private {
     pub use crate::RemoteException;
     pub use crate::macro_support::*;
     pub use crate::server::{
-        BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteObject,
+        BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteClass, RemoteObject,
     };
     pub use pyroxene_wire::{Dict, Value};
 }

@@ -187,3 +187,25 @@ async fn config_compression_reaches_daemon_and_proxy() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_compression_reaches_the_proxy_on_the_wire() {
+    let Some(py) = python() else { return };
+    // As above: Python's daemon takes a 1 MB value only compressed, so the answer proves the
+    // proxy compressed because PYRO_COMPRESSION said so (and that Python's reply inflates).
+    let (_server, uri) = python_echo_server(
+        &py,
+        &[
+            ("PYRO_COMPRESSION", "true"),
+            ("PYRO_MAX_MESSAGE_SIZE", "100000"),
+        ],
+    );
+    let config = pyroxene::Config::from_vars([("PYRO_COMPRESSION", "true")]).expect("config");
+    let big = Value::from("z".repeat(1_000_000));
+    let proxy = Proxy::new(&uri).expect("uri").with_config(&config);
+    let got = proxy
+        .call("echo", Value::Tuple(vec![big.clone()]), None)
+        .await
+        .expect("compressed by config");
+    assert_eq!(got, big);
+}

@@ -32,6 +32,7 @@ mod exception;
 mod handshake;
 mod names;
 mod objects;
+mod serde_objects;
 
 pub use exception::{RemoteException, batch_results};
 pub use handshake::{ConnectRequest, ConnectResponse, Metadata, NameSet};

@@ -1,14 +1,17 @@
 //! The client side: [`Proxy`] and its blocking twin.
 
 mod batch;
+mod blob;
 pub mod blocking;
 mod connect;
 mod context;
 mod proxy;
 mod resolve;
 mod stream;
+mod value;
 
 pub use batch::{Batch, BatchResults};
+pub use blob::SerializedBlob;
 pub use context::{RequestContext, Response};
 pub use proxy::Proxy;
 pub use stream::RemoteStream;

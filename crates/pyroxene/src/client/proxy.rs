@@ -324,7 +324,7 @@ impl Proxy {
     }
 
     /// Whether the metadata marks `method` oneway (checked in place: no copy per call).
-    fn is_oneway(&self, method: &str) -> bool {
+    pub(super) fn is_oneway(&self, method: &str) -> bool {
         self.inner
             .metadata
             .lock()
@@ -617,7 +617,7 @@ impl From<Response> for Raw {
 
 impl Raw {
     /// The value of a plain reply; a stream reply closes the stream and fails.
-    async fn into_value(self, proxy: &Proxy) -> Result<Value> {
+    pub(super) async fn into_value(self, proxy: &Proxy) -> Result<Value> {
         match self.stream {
             None => Ok(self.response.value),
             Some(id) => {

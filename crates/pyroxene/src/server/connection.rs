@@ -46,6 +46,7 @@ pub(crate) async fn serve_connection(
     peer: String,
     version: ProtocolVersion,
     mut stop: watch::Receiver<bool>,
+    scope: Arc<super::scope::ConnectionScope>,
 ) {
     let mut open = Open {
         conn: Connection::new(stream, version, shared.settings.max_message_size),
@@ -56,6 +57,7 @@ pub(crate) async fn serve_connection(
     open.conn.accept(&[MessageType::Connect]);
     open.conn.set_read_timeout(shared.settings.comm_timeout);
     let session = Session {
+        scope,
         shared,
         peer,
         version,
@@ -82,6 +84,8 @@ async fn next_message(
 }
 
 struct Session {
+    /// What lives as long as the connection (session instances; see `scope.rs`).
+    scope: Arc<super::scope::ConnectionScope>,
     shared: Arc<Shared>,
     peer: String,
     version: ProtocolVersion,
@@ -291,9 +295,10 @@ impl Session {
         let context = Arc::new(context);
         let reply_context = context.clone();
         let shared = self.shared.clone();
+        reply_context.set_scope(self.scope.clone());
         let version = self.version;
         let batched = msg.has(Flags::BATCH);
-        let call = ser.decode_call_shared(&msg.payload);
+        let call = super::blob::decode_call(ser, &msg);
         let work = async move {
             match call {
                 Ok(call) if batched => batch::run(&shared, version, call, &context).await,

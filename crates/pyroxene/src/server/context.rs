@@ -16,6 +16,8 @@ pub type AnnotationId = [u8; 4];
 pub struct CallContext {
     /// The client's address as text (`127.0.0.1:50432`, `[::1]:50432`, or the unix socket path).
     pub client_address: String,
+    /// The connection the call came on, when a daemon serves it (see `scope.rs`).
+    scope: std::sync::OnceLock<std::sync::Arc<super::scope::ConnectionScope>>,
     /// The protocol version the client speaks.
     pub protocol: ProtocolVersion,
     /// The serializer the client used (the reply uses it too).
@@ -49,6 +51,7 @@ impl CallContext {
     ) -> CallContext {
         CallContext {
             client_address,
+            scope: std::sync::OnceLock::new(),
             protocol,
             serializer,
             seq,
@@ -105,5 +108,24 @@ impl CallContext {
             .lock()
             .map(|mut m| std::mem::take(&mut *m))
             .unwrap_or_default()
+    }
+}
+
+impl CallContext {
+    /// Ties the call to its connection (the daemon does this once per call).
+    pub(crate) fn set_scope(&self, scope: std::sync::Arc<super::scope::ConnectionScope>) {
+        let _ = self.scope.set(scope);
+    }
+
+    /// The connection the call came on; `None` for a context made outside a daemon.
+    pub(crate) fn scope(&self) -> Option<&super::scope::ConnectionScope> {
+        self.scope.get().map(|s| &**s)
+    }
+
+    /// The daemon serving this call, to register objects or make proxies for them
+    /// ([`Daemon::proxy_for`](super::Daemon::proxy_for)); `None` outside a daemon or once
+    /// it is gone.
+    pub fn daemon(&self) -> Option<super::Daemon> {
+        self.scope()?.daemon.upgrade()
     }
 }

@@ -293,10 +293,45 @@ pub struct Daemon {
     listener: Arc<Listener>,
 }
 
+/// A reference to a [`Daemon`] that doesn't keep it alive: what an object the daemon serves
+/// holds to register more objects (a `Daemon` clone inside a registered object would be a
+/// reference cycle). [`CallContext::daemon`](super::CallContext::daemon) gives the serving
+/// daemon too.
+#[derive(Clone)]
+pub struct WeakDaemon {
+    shared: std::sync::Weak<Shared>,
+    listener: std::sync::Weak<Listener>,
+}
+
+impl WeakDaemon {
+    /// The daemon, while it exists.
+    pub fn upgrade(&self) -> Option<Daemon> {
+        Some(Daemon {
+            shared: self.shared.upgrade()?,
+            listener: self.listener.upgrade()?,
+        })
+    }
+}
+
+impl Daemon {
+    /// The registered object `id` (for the call-model helpers in sibling modules).
+    pub(crate) fn object(&self, id: &str) -> Option<Arc<dyn RemoteObject>> {
+        self.shared.object(id)
+    }
+}
+
 impl Daemon {
     /// Starts describing a daemon (host, port, unix socket, NAT, timeouts, handshake check).
     pub fn builder() -> DaemonBuilder {
         DaemonBuilder::default()
+    }
+
+    /// A reference that doesn't keep the daemon alive (see [`WeakDaemon`]).
+    pub fn downgrade(&self) -> WeakDaemon {
+        WeakDaemon {
+            shared: Arc::downgrade(&self.shared),
+            listener: Arc::downgrade(&self.listener),
+        }
     }
 
     /// Registers an object under a generated id (`obj_` + 32 hex digits, like Python's).
@@ -423,6 +458,7 @@ impl Daemon {
                         peer,
                         ProtocolVersion::V5,
                         stop,
+                        super::scope::ConnectionScope::new(self.downgrade()),
                     ));
                 }
                 Err(e) => {

@@ -14,6 +14,15 @@ mod stream;
 /// TypeError texts (what `#[expose]` uses), for objects that implement
 /// [`RemoteObject`] by hand. `params` are `(name, required)`; `qualname` is `Class.method`.
 pub use crate::macro_support::bind as bind_arguments;
+
+// The call model: instance modes, proxies as values, kept-serialized blobs.
+mod autoproxy;
+mod blob;
+mod instance;
+mod scope;
+pub use daemon::WeakDaemon;
+pub use instance::{InstanceMode, RemoteClass};
+
 pub use context::{AnnotationId, CallContext};
 pub use current::current_context;
 pub use daemon::{DAEMON_OBJECT_ID, Daemon, DaemonBuilder, HandshakeValidator};

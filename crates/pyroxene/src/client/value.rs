@@ -1,0 +1,83 @@
+//! A [`Proxy`] as a value: serde maps it to and from Pyro5's `Pyro5.client.Proxy` class dict
+//! (URI, oneway/methods/attrs, handshake, serializer), so proxies cross the wire both ways,
+//! e.g. a callback object a client passes to a server method:
+//!
+//! ```
+//! use pyroxene::{Proxy, Value, from_value, to_value};
+//! let proxy = Proxy::new("PYRO:callback@127.0.0.1:4000")?;
+//! let value = to_value(&proxy)?;
+//! assert_eq!(
+//!     value.to_string(),
+//!     "{'__class__': 'Pyro5.client.Proxy', 'state': ('PYRO:callback@127.0.0.1:4000', (), (), (), 'hello', None)}"
+//! );
+//! let back: Proxy = from_value(value)?;     // a method parameter of type Proxy reads it so
+//! assert_eq!(back.uri(), proxy.uri());
+//! # Ok::<(), pyroxene::Error>(())
+//! ```
+//!
+//! A proxy received this way is not connected yet; it connects on its first call, and knows
+//! which methods are oneway from the metadata the value carried.
+
+use pyroxene_wire::dialect::ProxyState;
+use pyroxene_wire::{Serializer, Value};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::Proxy;
+use crate::server::Metadata;
+
+impl Proxy {
+    /// A proxy from the state a proxy value carries: its URI, handshake data, serializer and
+    /// (when the value had any) metadata.
+    pub fn from_state(state: ProxyState) -> Proxy {
+        let mut proxy = Proxy::from_uri(state.uri).with_handshake(state.handshake);
+        if let Some(ser) = state.serializer.as_deref().and_then(Serializer::from_name) {
+            proxy = proxy.with_serializer(ser);
+        }
+        let meta = state.metadata;
+        if !(meta.methods.is_empty() && meta.oneway.is_empty() && meta.attrs.is_empty()) {
+            proxy.preset_metadata(meta);
+        }
+        proxy
+    }
+
+    /// What the proxy's value carries: URI, the metadata known so far, handshake data and
+    /// the serializer (named only when it isn't serpent, Pyro's default, so a Python
+    /// receiver uses its own configured one as for any proxy).
+    pub fn state(&self) -> ProxyState {
+        let serializer = self.inner.serializer;
+        ProxyState {
+            uri: self.inner.uri.clone(),
+            metadata: self.metadata().unwrap_or_default(),
+            handshake: self.inner.handshake.clone(),
+            serializer: (serializer != Serializer::Serpent).then(|| serializer.name().to_owned()),
+        }
+    }
+
+    /// Sets the metadata as if learned from a handshake (Python:
+    /// `_pyroGetMetadata(known_metadata=...)`); a later connect replaces it.
+    pub(crate) fn preset_metadata(&self, metadata: Metadata) {
+        if let Ok(mut m) = self.inner.metadata.lock() {
+            *m = Some(metadata);
+        }
+    }
+}
+
+impl Serialize for Proxy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.state().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Proxy {
+    /// Reads a proxy value of Pyro5 or Pyro4, or a URI (value or string) as a proxy for it.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Proxy, D::Error> {
+        ProxyState::deserialize(deserializer).map(Proxy::from_state)
+    }
+}
+
+impl From<&Proxy> for Value {
+    /// The `Pyro5.client.Proxy` value.
+    fn from(proxy: &Proxy) -> Value {
+        proxy.state().to_value(pyroxene_wire::ProtocolVersion::V5)
+    }
+}
