@@ -65,6 +65,15 @@ pub(crate) fn uri_text(v: &Value) -> Result<String> {
     }
 }
 
+/// Whether `v` is a list, tuple, set or dict: an iterable whose items [`metadata`] may still
+/// refuse.
+pub(crate) fn is_collection(v: Option<&Value>) -> bool {
+    matches!(
+        v,
+        Some(Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Dict(_))
+    )
+}
+
 /// The items of an iterable argument as Python's `set(x)` / `frozenset(x)` sees them.
 fn items<'a>(v: &'a Value, what: &str) -> Result<Vec<&'a Value>> {
     match v {

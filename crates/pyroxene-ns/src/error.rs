@@ -1,8 +1,8 @@
 //! [`NsError`]: everything the name server can refuse or fail at, with the Python exception
 //! class and text a Pyro5 client sees for it.
 
-use pyroxene::RemoteException;
 use pyroxene::wire::uri::UriError;
+use pyroxene::{ProtocolVersion, RemoteException};
 
 /// Why a name server operation failed. `Display` is the text of the exception Python's name
 /// server raises in the same situation; [`NsError::python_class`] is its class.
@@ -53,18 +53,32 @@ pub enum NsError {
 impl NsError {
     /// The Python exception class a Pyro5 client raises for this error.
     pub fn python_class(&self) -> &'static str {
+        self.python_class_for(ProtocolVersion::V5)
+    }
+
+    /// The Python exception class a client of `version` raises for this error (Pyro's own
+    /// classes live in `Pyro4.errors` or `Pyro5.errors`; the texts are the same).
+    pub fn python_class_for(&self, version: ProtocolVersion) -> &'static str {
         match self {
             NsError::UnknownName(_)
             | NsError::AlreadyRegistered(_)
             | NsError::InvalidRegex(_)
-            | NsError::Storage { .. } => "Pyro5.errors.NamingError",
+            | NsError::Storage { .. } => match version {
+                ProtocolVersion::V4 => "Pyro4.errors.NamingError",
+                ProtocolVersion::V5 => "Pyro5.errors.NamingError",
+            },
             NsError::TwoFilters
             | NsError::TwoMetaFilters
             | NsError::InvalidStorage(_)
             | NsError::SqliteMemory => "builtins.ValueError",
-            NsError::Uri(_) => "Pyro5.errors.PyroError",
+            NsError::Uri(e) => e.python_class(version),
             NsError::Type(_) => "builtins.TypeError",
         }
+    }
+
+    /// The exception a client of `version` gets for this error.
+    pub fn to_remote(&self, version: ProtocolVersion) -> RemoteException {
+        RemoteException::new(self.python_class_for(version), self.to_string())
     }
 
     /// A storage failure during `operation`.
@@ -75,7 +89,7 @@ impl NsError {
 
 impl From<NsError> for RemoteException {
     fn from(e: NsError) -> RemoteException {
-        RemoteException::new(e.python_class(), e.to_string())
+        e.to_remote(ProtocolVersion::V5)
     }
 }
 

@@ -72,10 +72,13 @@ pub mod broadcast;
 mod error;
 mod launch;
 mod object;
+mod object_v4;
 mod registry;
 pub mod storage;
 
 pub use error::{NsError, Result};
 pub use launch::{NameServerDaemon, NsOptions, StartError};
 pub use object::{METHODS, NameServer};
-pub use registry::{MetaFilter, NAMESERVER_CLASS_TAG, NAMESERVER_NAME, Registry};
+pub use registry::{
+    MetaFilter, NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME, Registry,
+};

@@ -1,5 +1,6 @@
 //! [`NameServer`]: the `Pyro.NameServer` object as Pyro5 clients call it — Python's method
-//! names, parameters (positional or keyword), result shapes and exceptions.
+//! names, parameters (positional or keyword), result shapes and exceptions. What Pyro4 clients
+//! see differently is in `object_v4.rs`; the rest is shared.
 //!
 //! Implemented by hand rather than with `#[expose]` because `yplookup` must tell an omitted
 //! `return_metadata` (default True) from an explicit None (false), which `Option<T>`
@@ -9,7 +10,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use pyroxene::server::{BoxFuture, CallResult, Invocation, Metadata, RemoteObject, bind_arguments};
-use pyroxene::{Dict, ProtocolVersion, RemoteException, Value};
+use pyroxene::{Dict, ProtocolVersion, RemoteException, Uri, Value};
 
 use crate::args;
 use crate::error::Result;
@@ -32,6 +33,48 @@ pub const METHODS: [&str; 8] = [
 /// when the store doesn't block.
 const INLINE_METHODS: [&str; 5] = ["ping", "count", "lookup", "register", "set_metadata"];
 
+/// The parameters (name, required) of a Pyro5 method; `None` for a method it doesn't have.
+pub(crate) fn params(method: &str) -> Option<&'static [(&'static str, bool)]> {
+    Some(match method {
+        "count" | "ping" => &[],
+        "lookup" => &[("name", true), ("return_metadata", false)],
+        "register" => &[
+            ("name", true),
+            ("uri", true),
+            ("safe", false),
+            ("metadata", false),
+        ],
+        "set_metadata" => &[("name", true), ("metadata", true)],
+        "remove" => &[("name", false), ("prefix", false), ("regex", false)],
+        "list" => &[
+            ("prefix", false),
+            ("regex", false),
+            ("return_metadata", false),
+        ],
+        "yplookup" => &[
+            ("meta_all", false),
+            ("meta_any", false),
+            ("return_metadata", false),
+        ],
+        _ => return None,
+    })
+}
+
+/// Arguments bound to a method's parameters, in their order (`None`: not given).
+pub(crate) struct Bound(Vec<Option<Value>>);
+
+impl Bound {
+    /// Parameter `i`, if given.
+    pub(crate) fn get(&self, i: usize) -> Option<&Value> {
+        self.0.get(i).and_then(Option::as_ref)
+    }
+
+    /// Required parameter `i` (binding has made sure it is there).
+    pub(crate) fn required(&self, i: usize) -> &Value {
+        self.get(i).unwrap_or(&Value::None)
+    }
+}
+
 /// The name server object: serve it under [`crate::NAMESERVER_NAME`] in a
 /// [`pyroxene::Daemon`] (or let [`crate::NameServerDaemon`] do all of that).
 #[derive(Debug)]
@@ -50,52 +93,68 @@ impl NameServer {
         &self.registry
     }
 
-    /// Runs one call synchronously (the storage may block): binds the arguments like Python,
-    /// then does what Python's method does.
+    /// Runs one call of a Pyro5 client synchronously (the storage may block): binds the
+    /// arguments like Python, then does what Python's method does.
     pub fn dispatch(&self, method: &str, args: Vec<Value>, kwargs: Dict) -> CallResult {
-        let params: &[(&str, bool)] = match method {
-            "count" | "ping" => &[],
-            "lookup" => &[("name", true), ("return_metadata", false)],
-            "register" => &[
-                ("name", true),
-                ("uri", true),
-                ("safe", false),
-                ("metadata", false),
-            ],
-            "set_metadata" => &[("name", true), ("metadata", true)],
-            "remove" => &[("name", false), ("prefix", false), ("regex", false)],
-            "list" => &[
-                ("prefix", false),
-                ("regex", false),
-                ("return_metadata", false),
-            ],
-            "yplookup" => &[
-                ("meta_all", false),
-                ("meta_any", false),
-                ("return_metadata", false),
-            ],
-            other => {
-                return Err(RemoteException::new(
-                    "builtins.AttributeError",
-                    format!("'NameServer' object has no attribute '{other}'"),
-                ));
-            }
+        self.dispatch_as(ProtocolVersion::V5, method, args, kwargs)
+    }
+
+    /// Runs one call as Python's name server of `version` answers it: Pyro4's API, result
+    /// shapes and exception classes for [`ProtocolVersion::V4`], Pyro5's for `V5`. The daemon
+    /// calls this with the protocol of the caller ([`CallContext::protocol`]).
+    ///
+    /// [`CallContext::protocol`]: pyroxene::server::CallContext::protocol
+    pub fn dispatch_as(
+        &self,
+        version: ProtocolVersion,
+        method: &str,
+        args: Vec<Value>,
+        kwargs: Dict,
+    ) -> CallResult {
+        let params = match version {
+            ProtocolVersion::V4 => crate::object_v4::params(method),
+            ProtocolVersion::V5 => params(method),
         };
-        let a = bind_arguments(&format!("NameServer.{method}"), params, args, kwargs)?;
-        let arg = |i: usize| a.get(i).and_then(Option::as_ref);
-        let required = |i: usize| arg(i).unwrap_or(&Value::None);
-        let result = match method {
+        let Some(params) = params else {
+            return Err(RemoteException::new(
+                "builtins.AttributeError",
+                format!("'NameServer' object has no attribute '{method}'"),
+            ));
+        };
+        let bound = Bound(bind_arguments(
+            &format!("NameServer.{method}"),
+            params,
+            args,
+            kwargs,
+        )?);
+        let result = match version {
+            ProtocolVersion::V4 => self.call_v4(method, &bound),
+            ProtocolVersion::V5 => self.call(method, &bound),
+        };
+        result.map_err(|e| e.to_remote(version))
+    }
+
+    /// A Pyro5 method (and a Pyro4 one that is the same) on bound arguments.
+    pub(crate) fn call(&self, method: &str, a: &Bound) -> Result<Value> {
+        match method {
             "ping" => Ok(Value::None),
             "count" => self.count(),
-            "lookup" => self.lookup(required(0), args::truthy(arg(1))),
-            "register" => self.register(required(0), required(1), arg(2), arg(3)),
-            "set_metadata" => self.set_metadata(required(0), required(1)),
-            "remove" => self.remove(arg(0), arg(1), arg(2)),
-            "list" => self.list(arg(0), arg(1), args::truthy(arg(2))),
+            "lookup" => {
+                let (uri, registration) = self.found(a.required(0))?;
+                let uri = uri.to_value(ProtocolVersion::V5);
+                Ok(if args::truthy(a.get(1)) {
+                    Value::Tuple(vec![uri, tags_value(&registration.metadata)])
+                } else {
+                    uri
+                })
+            }
+            "register" => self.register(a.required(0), a.required(1), a.get(2), a.get(3)),
+            "set_metadata" => self.set_metadata(a.required(0), a.required(1)),
+            "remove" => self.remove(a.get(0), a.get(1), a.get(2)),
+            "list" => self.list(a.get(0), a.get(1), args::truthy(a.get(2))),
             // Omitted means True (Python's default); an explicit None means false.
-            _ => self.yplookup(arg(0), arg(1), arg(2).is_none_or(Value::is_truthy)),
-        };
-        result.map_err(RemoteException::from)
+            _ => self.yplookup(a.get(0), a.get(1), a.get(2).is_none_or(Value::is_truthy)),
+        }
     }
 
     fn count(&self) -> Result<Value> {
@@ -103,21 +162,15 @@ impl NameServer {
         Ok(Value::Int(i64::try_from(n).unwrap_or(i64::MAX)))
     }
 
-    fn lookup(&self, name: &Value, return_metadata: bool) -> Result<Value> {
+    /// The registration `lookup` finds, with its URI parsed (Python returns a URI object,
+    /// while `list` gives the stored text).
+    pub(crate) fn found(&self, name: &Value) -> Result<(Uri, Registration)> {
         let registration = self.registry.lookup(args::lookup_name(name)?)?;
-        // Python returns a URI object (a str in `list`): parse what was stored.
-        let uri = self
-            .registry
-            .parse_uri(&registration.uri)?
-            .to_value(ProtocolVersion::V5);
-        Ok(if return_metadata {
-            Value::Tuple(vec![uri, tags_value(&registration.metadata)])
-        } else {
-            uri
-        })
+        let uri = self.registry.parse_uri(&registration.uri)?;
+        Ok((uri, registration))
     }
 
-    fn register(
+    pub(crate) fn register(
         &self,
         name: &Value,
         uri: &Value,
@@ -141,7 +194,7 @@ impl NameServer {
         Ok(Value::None)
     }
 
-    fn remove(
+    pub(crate) fn remove(
         &self,
         name: Option<&Value>,
         prefix: Option<&Value>,
@@ -173,7 +226,7 @@ impl NameServer {
         }
         let (prefix, regex) = filters(prefix, regex)?;
         let found = self.registry.list(prefix, regex)?;
-        Ok(listing(found, return_metadata))
+        Ok(listing(found, return_metadata, |_, tags| tags_value(tags)))
     }
 
     fn yplookup(
@@ -199,12 +252,12 @@ impl NameServer {
             (None, None) => return Ok(Value::Dict(Box::default())),
         };
         let found = self.registry.yplookup(&filter)?;
-        Ok(listing(found, return_metadata))
+        Ok(listing(found, return_metadata, |_, tags| tags_value(tags)))
     }
 }
 
 /// The prefix and regex filters as str; Python fails on other types when it uses them.
-fn filters<'a>(
+pub(crate) fn filters<'a>(
     prefix: Option<&'a Value>,
     regex: Option<&'a Value>,
 ) -> Result<(Option<&'a str>, Option<&'a str>)> {
@@ -230,14 +283,18 @@ fn tags_value(tags: &BTreeSet<String>) -> Value {
     ))
 }
 
-/// `{name: uri_str}` or `{name: (uri_str, {tags})}`, in storage order.
-fn listing(found: Vec<(String, Registration)>, return_metadata: bool) -> Value {
+/// `{name: uri_str}` or `{name: (uri_str, tags(name, metadata))}`, in storage order.
+pub(crate) fn listing(
+    found: Vec<(String, Registration)>,
+    return_metadata: bool,
+    tags: impl Fn(&str, &BTreeSet<String>) -> Value,
+) -> Value {
     let dict: Dict = found
         .into_iter()
         .map(|(name, r)| {
             let uri = Value::from(r.uri.as_str());
             let value = if return_metadata {
-                Value::Tuple(vec![uri, tags_value(&r.metadata)])
+                Value::Tuple(vec![uri, tags(&name, &r.metadata)])
             } else {
                 uri
             };
@@ -258,11 +315,12 @@ impl RemoteObject for NameServer {
             // the hop to a pool thread and back (measured: 5.6× lookups/s at 1 client, 2.2× at 64).
             // sqlite may wait for the disk, and a listing or pattern scan of a big store takes
             // milliseconds: those stay off the runtime's threads.
+            let version = call.context.protocol;
             if !self.registry.may_block() && INLINE_METHODS.contains(&call.method.as_str()) {
-                return self.dispatch(&call.method, call.args, call.kwargs);
+                return self.dispatch_as(version, &call.method, call.args, call.kwargs);
             }
             let task = tokio::task::spawn_blocking(move || {
-                self.dispatch(&call.method, call.args, call.kwargs)
+                self.dispatch_as(version, &call.method, call.args, call.kwargs)
             });
             task.await.unwrap_or_else(|e| {
                 Err(RemoteException::new(

@@ -16,6 +16,10 @@ pub const NAMESERVER_NAME: &str = "Pyro.NameServer";
 /// The metadata tag of the name server's own registration.
 pub const NAMESERVER_CLASS_TAG: &str = "class:Pyro5.nameserver.NameServer";
 
+/// The class tag Pyro4's name server registers itself with; Pyro4 clients see it on our own
+/// registration in place of [`NAMESERVER_CLASS_TAG`].
+pub const NAMESERVER_CLASS_TAG_PYRO4: &str = "class:Pyro4.naming.NameServer";
+
 /// A metadata search of `yplookup`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MetaFilter {
