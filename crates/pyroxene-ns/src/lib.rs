@@ -30,6 +30,30 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Pyro4 clients
+//!
+//! The same [`NameServer`] answers Python Pyro4 (4.82) clients with Pyro4's API: the daemon
+//! hands every call its [`CallContext`](pyroxene::server::CallContext), and a caller speaking
+//! protocol 48 gets what `Pyro4.naming.NameServer` answers (see
+//! [`NameServer::dispatch_as`]). Both kinds of client share the registrations.
+//!
+//! | | Pyro5 caller | Pyro4 caller |
+//! |---|---|---|
+//! | `list` | `(prefix, regex, return_metadata)` | `(prefix, regex, metadata_all, metadata_any, return_metadata)` |
+//! | metadata search | `yplookup(meta_all, meta_any, return_metadata=True)` | `list(metadata_all=…)` / `list(metadata_any=…)`; no `yplookup` (AttributeError) |
+//! | two filters | ValueError if both prefix and regex are non-empty | ValueError if more than one is not None (even `""` / `[]`) |
+//! | empty metadata filter | `yplookup` finds nothing | `list` lists everything |
+//! | tags in results | a set | a list |
+//! | `lookup` | `Pyro5.core.URI` | `Pyro4.core.URI` |
+//! | Pyro's exceptions | `Pyro5.errors.NamingError`, `PyroError` | `Pyro4.errors.NamingError`, `PyroError` (same texts) |
+//! | falsy `metadata` (`0`, `False`) | TypeError ("not iterable") | no tags |
+//! | `remove("unknown", prefix=…)` | 0 | goes on to the prefix / regex |
+//! | the name server's own tag | `class:Pyro5.nameserver.NameServer` | `class:Pyro4.naming.NameServer` ([`NAMESERVER_CLASS_TAG_PYRO4`]) |
+//!
+//! `ping`, `count`, `register`, the argument binding and the TypeError texts are the same.
+//! The connection metadata (the method list a proxy gets on connect) still lists `yplookup`
+//! for Pyro4 callers: the daemon asks objects for it without a call context.
+//!
 //! # Layout
 //!
 //! - [`NameServer`]: the remote object (argument binding, Python's TypeErrors, result shapes).
