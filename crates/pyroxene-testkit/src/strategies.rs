@@ -53,7 +53,7 @@ pub fn text() -> impl Strategy<Value = String> {
 fn key(ser: Serializer) -> BoxedStrategy<Value> {
     match ser {
         Serializer::Msgpack | Serializer::Json => text().prop_map(Value::Str).boxed(),
-        Serializer::Serpent | Serializer::Marshal => prop_oneof![
+        Serializer::Serpent | Serializer::Marshal | Serializer::Pickle => prop_oneof![
             3 => text().prop_map(Value::Str),
             2 => (-1000i64..1000).prop_map(Value::Int),
             1 => (text(), -5i64..5).prop_map(|(s, i)| Value::Tuple(vec![Value::Str(s), Value::Int(i)])),
@@ -81,7 +81,7 @@ fn scalar(ser: Serializer) -> BoxedStrategy<Value> {
                 .prop_map(|(re, im)| Value::Complex { re, im }),
         ]
         .boxed(),
-        Serializer::Marshal | Serializer::Msgpack => prop_oneof![
+        Serializer::Marshal | Serializer::Msgpack | Serializer::Pickle => prop_oneof![
             8 => common,
             1 => proptest::collection::vec(any::<u8>(), 0..20).prop_map(|b| Value::Bytes(b.into())),
             1 => (float(), float()).prop_map(|(re, im)| Value::Complex { re, im }),

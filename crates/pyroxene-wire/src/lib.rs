@@ -36,7 +36,8 @@
 //!   one module per format: [`serializer::serpent`], [`serializer::json`],
 //!   [`serializer::marshal`], [`serializer::msgpack`].
 //! - [`protocol`]: message frames, sans IO: [`protocol::Message`], [`protocol::Flags`],
-//!   annotations, the [`protocol::Codec`] trait and its Pyro5 implementation [`protocol::V5`],
+//!   annotations, the [`protocol::Codec`] trait and its implementations [`protocol::V5`] (Pyro5)
+//!   and [`protocol::V4`] (Pyro4, with HMAC),
 //!   zlib compression with a bound, [`protocol::ProtocolError`] with Python's texts.
 //! - [`dialect`]: the payload shapes each Pyro version expects: exception dicts
 //!   ([`dialect::RemoteException`]), batch results, URIs and proxies as values, the

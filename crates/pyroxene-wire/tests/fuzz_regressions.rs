@@ -24,7 +24,7 @@ fn replay_dir(ser: Serializer, dir: &Path) -> usize {
 #[test]
 fn fuzz_regressions_stay_fixed() {
     let root = workspace_root().join("fuzz/regressions");
-    for ser in Serializer::ALL {
+    for &ser in Serializer::all(pyroxene_wire::ProtocolVersion::V4) {
         replay_dir(ser, &root.join(format!("{}_decode", ser.name())));
     }
 }
@@ -58,18 +58,38 @@ fn message_parse_regressions_and_stream_prefixes() {
             pyroxene_wire::protocol::check_round_trip(&data);
         }
     }
-    let streams = vectors_dir().join("pyro5");
     for name in [
-        "echo_serpent.s2c.bin",
-        "compression_serpent.s2c.bin",
-        "annotations_serpent.c2s.bin",
+        "pyro5/echo_serpent.s2c.bin",
+        "pyro5/compression_serpent.s2c.bin",
+        "pyro5/annotations_serpent.c2s.bin",
+        "pyro4/echo_serpent.s2c.bin",
+        "pyro4/annotations_serpent.c2s.bin",
+        "pyro4/echo_pickle.s2c.bin",
     ] {
-        let data = std::fs::read(streams.join(name)).expect("stream");
+        let data = std::fs::read(vectors_dir().join(name)).expect("stream");
         for end in 0..=data.len().min(2048) {
             pyroxene_wire::protocol::check_round_trip(&data[..end]);
         }
         for start in (0..data.len()).step_by(5) {
             pyroxene_wire::protocol::check_round_trip(&data[start..]);
+        }
+    }
+}
+
+/// Every prefix and suffix of the pickled payloads Pyro4 recorded, through the pickle oracle.
+#[test]
+fn pickle_stream_windows_are_handled() {
+    for name in [
+        "echo_pickle.c2s.bin",
+        "exception_pickle.s2c.bin",
+        "special_values_pickle.s2c.bin",
+    ] {
+        let data = std::fs::read(vectors_dir().join("pyro4").join(name)).expect("stream");
+        for end in 0..=data.len().min(4096) {
+            check_round_trip(Serializer::Pickle, &data[..end]);
+        }
+        for start in (0..data.len()).step_by(3) {
+            check_round_trip(Serializer::Pickle, &data[start..]);
         }
     }
 }

@@ -201,3 +201,39 @@ impl AnnotationsBuilder {
         self.ann
     }
 }
+
+/// Splits an annotation block into chunks of a 4-byte id, a big-endian length of `len_width`
+/// bytes (4 in v5, 2 in v4) and the value, checking as Python does: the id must decode as
+/// ASCII, and each chunk must fit in what is left of the block. Values are copied only from
+/// bytes that are there, never sized by a length field alone.
+///
+/// (Pyro4 itself silently truncates a value that overruns the block; refusing it costs no
+/// real peer anything, as no Pyro sender writes one.)
+pub(crate) fn parse_chunks(
+    mut rest: &[u8],
+    len_width: usize,
+) -> Result<Annotations, ProtocolError> {
+    let mut chunks = AnnotationsBuilder::default();
+    while !rest.is_empty() {
+        // Python decodes the (possibly partial) id before it looks at the length.
+        if !rest.iter().take(4).all(u8::is_ascii) {
+            return Err(ProtocolError::InvalidAnnotationId);
+        }
+        let Some((head, tail)) = rest.split_at_checked(4 + len_width) else {
+            return Err(ProtocolError::AnnotationOverrun);
+        };
+        let len = head[4..]
+            .iter()
+            .fold(0u64, |acc, b| acc << 8 | u64::from(*b));
+        let Some((value, after)) = usize::try_from(len)
+            .ok()
+            .and_then(|len| tail.split_at_checked(len))
+        else {
+            return Err(ProtocolError::AnnotationOverrun);
+        };
+        let id = AnnotationId::from_bytes([head[0], head[1], head[2], head[3]])?;
+        chunks.push(id, value.to_vec());
+        rest = after;
+    }
+    Ok(chunks.finish())
+}

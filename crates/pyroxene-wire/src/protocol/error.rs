@@ -8,8 +8,8 @@ use super::message::MessageTypes;
 ///
 /// `Display` gives **Python's exact text** wherever Python has one, because a daemon sends that
 /// text back to a Python client in a CONNECTFAIL reply (as Python's own daemon does), and a
-/// Python user compares it with what Pyro itself says. All of these are a `ProtocolError` on the
-/// Python side ([`ProtocolError::python_class`]).
+/// Python user compares it with what Pyro itself says. Python's class for each is in
+/// [`ProtocolError::python_class`].
 ///
 /// ```
 /// use pyroxene_wire::protocol::{ParseOptions, ProtocolError, V5};
@@ -80,6 +80,41 @@ pub enum ProtocolError {
         /// The limit the inflated payload hit.
         max: u64,
     },
+    /// v4: the header does not start with `PYRO` and protocol 48.
+    #[error("invalid data or unsupported protocol version")]
+    V4InvalidHeader,
+    /// v4: the header's checksum field does not match the sum of its fields.
+    #[error("header checksum mismatch")]
+    ChecksumMismatch,
+    /// v4: `data_size + annotations_size` (or an outgoing message) exceeds the size limit
+    /// (Pyro4's `MessageTooLargeError` text).
+    #[error("max message size exceeded ({size} where max={max})")]
+    MaxSizeExceeded {
+        /// Payload plus annotation block.
+        size: u64,
+        /// The configured limit.
+        max: u64,
+    },
+    /// v4: a negative data size in a received header, or a payload of 2 GiB or more to send
+    /// (the v4 field is a signed 32-bit int; Pyro4's sender text).
+    #[error("invalid message size (outside range 0..2Gb)")]
+    InvalidDataSize,
+    /// v4: an annotation value or the whole block exceeds the 16-bit length fields.
+    #[error("annotations too large for protocol 48 ({size} bytes, max=65535)")]
+    AnnotationsTooLarge {
+        /// The size that did not fit.
+        size: u64,
+    },
+    /// v4: the `HMAC` annotation does not match the message (wrong key or altered message).
+    #[error("message hmac mismatch")]
+    HmacMismatch,
+    /// v4: a message with an `HMAC` annotation while no key is set, or without one while a key
+    /// is set.
+    #[error("hmac key config not symmetric")]
+    HmacNotSymmetric,
+    /// Pyro5 has no HMAC: a key was asked for with a protocol that cannot carry it.
+    #[error("protocol 502 has no hmac; an hmac key only works with Pyro4 peers")]
+    HmacUnsupported,
 }
 
 fn expected_suffix(expected: &Option<MessageTypes>) -> String {
@@ -90,8 +125,9 @@ fn expected_suffix(expected: &Option<MessageTypes>) -> String {
 }
 
 impl ProtocolError {
-    /// The Python class a Pyro peer of `version` uses for this error: always its
-    /// `ProtocolError` (`Pyro5.errors.ProtocolError` / `Pyro4.errors.ProtocolError`).
+    /// The Python class a Pyro peer of `version` uses for this error: its `ProtocolError`
+    /// (`Pyro5.errors.ProtocolError` / `Pyro4.errors.ProtocolError`), except Pyro4's HMAC
+    /// refusals (`SecurityError`) and size limit (`MessageTooLargeError`).
     ///
     /// ```
     /// use pyroxene_wire::ProtocolVersion;
@@ -99,9 +135,15 @@ impl ProtocolError {
     /// assert_eq!(ProtocolError::InvalidData.python_class(ProtocolVersion::V5), "Pyro5.errors.ProtocolError");
     /// ```
     pub fn python_class(&self, version: ProtocolVersion) -> &'static str {
-        match version {
-            ProtocolVersion::V4 => "Pyro4.errors.ProtocolError",
-            ProtocolVersion::V5 => "Pyro5.errors.ProtocolError",
+        match (self, version) {
+            (Self::HmacMismatch | Self::HmacNotSymmetric, ProtocolVersion::V4) => {
+                "Pyro4.errors.SecurityError"
+            }
+            (Self::MaxSizeExceeded { .. }, ProtocolVersion::V4) => {
+                "Pyro4.errors.MessageTooLargeError"
+            }
+            (_, ProtocolVersion::V4) => "Pyro4.errors.ProtocolError",
+            (_, ProtocolVersion::V5) => "Pyro5.errors.ProtocolError",
         }
     }
 }

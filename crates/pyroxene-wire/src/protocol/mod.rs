@@ -2,9 +2,11 @@
 //!
 //! A [`Message`] is version-neutral (type, semantic [`Flags`], seq, serializer id,
 //! [`Annotations`], optional [`CorrelationId`], payload). A [`Codec`] turns it into the bytes of
-//! one protocol version and back: [`V5`] for Pyro5 (protocol 502) now, a `V4` codec for Pyro4
+//! one protocol version and back: [`V5`] for Pyro5 (protocol 502) and [`V4`] for Pyro4
 //! (protocol 48: 24-byte header with checksum, u16 annotation lengths, HMAC, `CORR`
-//! annotation, other flag bits) later, behind the same trait. Nothing here reads a socket:
+//! annotation, other flag bits), behind the same trait. A daemon serving both picks the codec
+//! from a connection's first 6 bytes ([`detect_version`], then [`codec_for`] or, with a Pyro4
+//! HMAC key, [`codec_with_hmac`]). Nothing here reads a socket:
 //! [`Codec::parse`] looks at a buffer and says "need more" (`Ok(None)`) or hands back a message
 //! and how many bytes it took, which is the shape a `tokio_util::codec::Decoder` wants.
 //!
@@ -33,6 +35,7 @@ mod annotations;
 pub mod compress;
 mod error;
 mod message;
+mod v4;
 mod v5;
 
 pub use annotations::{AnnotationId, Annotations};
@@ -41,6 +44,7 @@ pub use error::ProtocolError;
 pub use message::{
     CorrelationId, Flags, Message, MessageType, MessageTypes, ParseCorrelationIdError,
 };
+pub use v4::{HmacKey, V4};
 pub use v5::V5;
 
 use std::ops::Range;
@@ -86,6 +90,11 @@ pub const MAX_MESSAGE_SIZE: u64 = 1_073_741_824;
 /// Constants of the v5 format.
 pub mod v5_format {
     pub use super::v5::{CHUNK_OVERHEAD, HEADER_SIZE, MAGIC, PROTOCOL_VERSION};
+}
+
+/// Constants of the v4 format.
+pub mod v4_format {
+    pub use super::v4::{CHECKSUM_MAGIC, CHUNK_OVERHEAD, HEADER_SIZE, HMAC_SIZE, PROTOCOL_VERSION};
 }
 
 /// What a receiver accepts.
@@ -171,7 +180,7 @@ impl Header {
     /// Bytes of the fixed header (40 for v5, 24 for v4).
     pub fn header_size(&self) -> usize {
         match self.version {
-            ProtocolVersion::V4 => 24,
+            ProtocolVersion::V4 => v4::HEADER_SIZE,
             ProtocolVersion::V5 => v5::HEADER_SIZE,
         }
     }
@@ -331,6 +340,52 @@ pub fn detect_version(first6: &[u8]) -> Option<ProtocolVersion> {
     }
 }
 
+/// The keyless codec of `version`, shared and free to pick per connection.
+///
+/// ```
+/// use pyroxene_wire::ProtocolVersion;
+/// use pyroxene_wire::protocol::{codec_for, detect_version};
+/// let first = b"PYRO\x00\x30\x00\x01";
+/// let codec = codec_for(detect_version(first).unwrap());
+/// assert_eq!((codec.version(), codec.header_size()), (ProtocolVersion::V4, 24));
+/// ```
+pub fn codec_for(version: ProtocolVersion) -> &'static dyn Codec {
+    match version {
+        ProtocolVersion::V4 => &v4::PLAIN,
+        ProtocolVersion::V5 => &V5,
+    }
+}
+
+/// The codec of `version` with a Pyro4 HMAC key (`None` or an empty key: no key, the same as
+/// [`codec_for`]). A daemon configured with a key calls this once it has seen the first 6
+/// bytes of a connection.
+///
+/// ```
+/// use std::sync::Arc;
+/// use pyroxene_wire::ProtocolVersion;
+/// use pyroxene_wire::protocol::{codec_with_hmac, ProtocolError};
+/// let key: Arc<[u8]> = Arc::from(&b"secret"[..]);
+/// let v4 = codec_with_hmac(ProtocolVersion::V4, Some(key.clone())).unwrap();
+/// assert_eq!(v4.version(), ProtocolVersion::V4);
+/// let v5 = codec_with_hmac(ProtocolVersion::V5, Some(key));
+/// assert_eq!(v5.unwrap_err(), ProtocolError::HmacUnsupported);
+/// ```
+///
+/// # Errors
+/// [`ProtocolError::HmacUnsupported`] for a key with Pyro5, which has no HMAC: refusing keeps
+/// a daemon that demands signed messages from silently serving unsigned Pyro5 connections.
+pub fn codec_with_hmac(
+    version: ProtocolVersion,
+    hmac_key: Option<HmacKey>,
+) -> Result<std::sync::Arc<dyn Codec>, ProtocolError> {
+    match (version, hmac_key.filter(|k| !k.is_empty())) {
+        (ProtocolVersion::V4, Some(key)) => Ok(std::sync::Arc::new(V4::with_hmac(key))),
+        (ProtocolVersion::V4, None) => Ok(std::sync::Arc::new(V4::new())),
+        (ProtocolVersion::V5, None) => Ok(std::sync::Arc::new(V5)),
+        (ProtocolVersion::V5, Some(_)) => Err(ProtocolError::HmacUnsupported),
+    }
+}
+
 /// The fuzzing oracle of the message parser (used by `fuzz/` and by the regression tests over
 /// its findings): parsing must not panic, and whatever parses must re-encode to bytes that parse
 /// back to the same message.
@@ -339,26 +394,40 @@ pub fn detect_version(first6: &[u8]) -> Option<ProtocolVersion> {
 /// When that round trip breaks: that is the bug the fuzzer looks for.
 #[doc(hidden)]
 pub fn check_round_trip(data: &[u8]) {
+    // v4 with a key too, so the signing path is exercised (a random message only gets past
+    // the HMAC check if it has none... or the fuzzer found SHA-1 collisions).
+    let keyed = V4::with_hmac(&b"fuzz"[..]);
+    let codecs: [&dyn Codec; 3] = [&V5, &v4::PLAIN, &keyed];
+    for codec in codecs {
+        check_codec_round_trip(codec, data);
+    }
+}
+
+fn check_codec_round_trip(codec: &dyn Codec, data: &[u8]) {
     // A small limit keeps zip bombs cheap; both the raw and the inflating path are exercised.
     for decompress in [false, true] {
         let opts = ParseOptions::default()
             .max_message_size(1 << 20)
             .decompress(decompress);
-        let Ok(Some((msg, used))) = V5.parse(data, &opts) else {
+        let Ok(Some((msg, used))) = codec.parse(data, &opts) else {
             continue;
         };
         assert!(used <= data.len());
         // The in-place parse of a receive buffer agrees and leaves exactly the rest.
         let mut buf = BytesMut::from(data);
-        let shared = V5.parse_bytes(&mut buf, &opts);
+        let shared = codec.parse_bytes(&mut buf, &opts);
         assert_eq!(shared, Ok(Some(msg.clone())));
         assert_eq!(buf.len(), data.len() - used);
-        let bytes = V5.encode(&msg).expect("a parsed message re-encodes");
+        let Ok(bytes) = codec.encode(&msg) else {
+            // Only v4 can refuse: an inflated payload or the chunks it adds may not fit.
+            assert_eq!(codec.version(), ProtocolVersion::V4);
+            continue;
+        };
         // Inflated payloads may legitimately exceed the limit together with the annotations.
         let raw = ParseOptions::default()
             .max_message_size(u64::MAX)
             .decompress(false);
-        match V5.parse(&bytes, &raw) {
+        match codec.parse(&bytes, &raw) {
             Ok(Some((again, n))) => {
                 assert_eq!(n, bytes.len());
                 assert_eq!(again, msg);

@@ -1,6 +1,6 @@
 //! The Pyro5 codec (protocol 502): a 40-byte header, `!4sI` annotation chunks, the payload.
 
-use super::annotations::{AnnotationId, AnnotationsBuilder};
+use super::annotations::parse_chunks;
 use bytes::Bytes;
 
 use super::compress::Compression;
@@ -179,7 +179,7 @@ impl V5 {
             flags: header.flags,
             seq: header.seq,
             serializer_id: header.serializer_id,
-            annotations: parse_annotations(ann_bytes)?,
+            annotations: parse_chunks(ann_bytes, 4)?,
             correlation_id: header.correlation_id,
             payload: Bytes::new(),
         };
@@ -295,30 +295,4 @@ impl Codec for V5 {
     fn encode_head(&self, msg: &Message, out: &mut Vec<u8>) -> Result<(), ProtocolError> {
         V5::encode_head(self, msg, out)
     }
-}
-
-/// Splits the annotation block into chunks, checking as Python does: the id must decode as
-/// ASCII, and each chunk (8-byte header included) must fit in what is left of the block.
-fn parse_annotations(mut rest: &[u8]) -> Result<super::Annotations, ProtocolError> {
-    let mut chunks = AnnotationsBuilder::default();
-    while !rest.is_empty() {
-        // Python decodes the (possibly partial) id before it looks at the length.
-        if !rest.iter().take(4).all(u8::is_ascii) {
-            return Err(ProtocolError::InvalidAnnotationId);
-        }
-        let Some((head, tail)) = rest.split_first_chunk::<8>() else {
-            return Err(ProtocolError::AnnotationOverrun);
-        };
-        let len = u32::from_be_bytes([head[4], head[5], head[6], head[7]]);
-        let Some((value, after)) = usize::try_from(len)
-            .ok()
-            .and_then(|len| tail.split_at_checked(len))
-        else {
-            return Err(ProtocolError::AnnotationOverrun);
-        };
-        let id = AnnotationId::from_bytes([head[0], head[1], head[2], head[3]])?;
-        chunks.push(id, value.to_vec());
-        rest = after;
-    }
-    Ok(chunks.finish())
 }

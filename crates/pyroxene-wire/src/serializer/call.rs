@@ -48,7 +48,9 @@ impl Serializer {
             other => other,
         };
         let payload = match self {
-            Serializer::Serpent => Value::Tuple(vec![object.into(), method.into(), vargs, kwargs]),
+            Serializer::Serpent | Serializer::Pickle => {
+                Value::Tuple(vec![object.into(), method.into(), vargs, kwargs])
+            }
             Serializer::Marshal => {
                 Value::Tuple(vec![object.into(), method.into(), as_list(vargs), kwargs])
             }

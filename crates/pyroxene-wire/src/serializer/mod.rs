@@ -5,15 +5,15 @@
 //! protocol versions (json and marshal swap), and they live only here: [`Serializer::id`] and
 //! [`Serializer::from_id`].
 //!
-//! | Python value | serpent | json | marshal | msgpack |
-//! |---|---|---|---|---|
-//! | tuple | tuple | list | tuple | list |
-//! | set | set (empty → tuple) | list | set | list |
-//! | bytes | dict `{data, encoding}` | *error* | bytes | bytes |
-//! | int > 64 bit | int | int | int | int (ext 0x31) |
-//! | nan / ±inf | nan dict / `1e30000` | `NaN` / `Infinity` | float | float |
-//! | complex | complex | *error* | complex | complex (ext 0x30) |
-//! | dict with int keys | dict | dict with str keys | dict | decode error in Python |
+//! | Python value | serpent | json | marshal | msgpack | pickle (Pyro4 only) |
+//! |---|---|---|---|---|---|
+//! | tuple | tuple | list | tuple | list | tuple |
+//! | set | set (empty → tuple) | list | set | list | set |
+//! | bytes | dict `{data, encoding}` | *error* | bytes | bytes | bytes |
+//! | int > 64 bit | int | int | int | int (ext 0x31) | int |
+//! | nan / ±inf | nan dict / `1e30000` | `NaN` / `Infinity` | float | float | float |
+//! | complex | complex | *error* | complex | complex (ext 0x30) | complex |
+//! | dict with int keys | dict | dict with str keys | dict | decode error in Python | dict |
 //!
 //! [`Serializer::normalize`] computes that right-hand side: the value a peer gets back.
 
@@ -22,6 +22,7 @@ pub mod json;
 pub mod marshal;
 pub mod msgpack;
 mod normalize;
+pub mod pickle;
 pub mod serpent;
 #[cfg(test)]
 mod test_vectors;
@@ -51,7 +52,11 @@ impl ProtocolVersion {
     }
 }
 
-/// One of the four serializers both Pyro versions share.
+/// One of Pyro's serializers: the four both versions share, and Pyro4's pickle.
+///
+/// Pickle exists only in Pyro4: it is not in [`Serializer::ALL`] (what a daemon accepts by
+/// default, the Pyro5 set), [`Serializer::from_id`] never yields it for Pyro5, and its Pyro5
+/// [`Serializer::id`] is 0, an id no Pyro5 serializer has (use [`Serializer::try_id`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Serializer {
     /// serpent: Python literal text (the default of both versions).
@@ -62,6 +67,8 @@ pub enum Serializer {
     Marshal,
     /// msgpack with Pyro's ext types.
     Msgpack,
+    /// Python's pickle, plain data only (Pyro4 only; see [`pickle`]).
+    Pickle,
 }
 
 impl Serializer {
@@ -73,17 +80,45 @@ impl Serializer {
         Serializer::Msgpack,
     ];
 
-    /// The id in a message header of protocol `version`.
+    /// Every serializer of protocol `version`: [`Serializer::ALL`], plus pickle for Pyro4.
+    pub fn all(version: ProtocolVersion) -> &'static [Serializer] {
+        match version {
+            ProtocolVersion::V4 => &[
+                Serializer::Serpent,
+                Serializer::Json,
+                Serializer::Marshal,
+                Serializer::Pickle,
+                Serializer::Msgpack,
+            ],
+            ProtocolVersion::V5 => &Serializer::ALL,
+        }
+    }
+
+    /// The id in a message header of protocol `version`; 0 (no serializer) for pickle in
+    /// Pyro5, which has none.
     ///
     /// ```text
     /// serializer  v4  v5
     /// serpent      1   1
     /// json         2   3
     /// marshal      3   2
-    /// msgpack      6   4     (v4 also has pickle 4, dill 5, cloudpickle 7)
+    /// pickle       4   -
+    /// msgpack      6   4     (v4 also has dill 5, cloudpickle 7: not supported)
     /// ```
     pub fn id(self, version: ProtocolVersion) -> u8 {
-        match (self, version) {
+        self.try_id(version).unwrap_or(0)
+    }
+
+    /// The id in a message header of protocol `version`, if this serializer exists there.
+    ///
+    /// ```
+    /// use pyroxene_wire::{ProtocolVersion, Serializer};
+    /// assert_eq!(Serializer::Pickle.try_id(ProtocolVersion::V4), Some(4));
+    /// assert_eq!(Serializer::Pickle.try_id(ProtocolVersion::V5), None);
+    /// assert_eq!(Serializer::from_id(4, ProtocolVersion::V5), Some(Serializer::Msgpack));
+    /// ```
+    pub fn try_id(self, version: ProtocolVersion) -> Option<u8> {
+        Some(match (self, version) {
             (Serializer::Serpent, _) => 1,
             (Serializer::Json, ProtocolVersion::V4) => 2,
             (Serializer::Json, ProtocolVersion::V5) => 3,
@@ -91,14 +126,17 @@ impl Serializer {
             (Serializer::Marshal, ProtocolVersion::V5) => 2,
             (Serializer::Msgpack, ProtocolVersion::V4) => 6,
             (Serializer::Msgpack, ProtocolVersion::V5) => 4,
-        }
+            (Serializer::Pickle, ProtocolVersion::V4) => 4,
+            (Serializer::Pickle, ProtocolVersion::V5) => return None,
+        })
     }
 
     /// The serializer a header id of protocol `version` names, if it is one of ours.
     pub fn from_id(id: u16, version: ProtocolVersion) -> Option<Serializer> {
-        Serializer::ALL
-            .into_iter()
-            .find(|s| u16::from(s.id(version)) == id)
+        Serializer::all(version)
+            .iter()
+            .copied()
+            .find(|s| s.try_id(version).map(u16::from) == Some(id))
     }
 
     /// The name Pyro's config uses (`SERIALIZER`, `SERIALIZERS_ACCEPTED`): `"serpent"`, ...
@@ -108,13 +146,24 @@ impl Serializer {
             Serializer::Json => "json",
             Serializer::Marshal => "marshal",
             Serializer::Msgpack => "msgpack",
+            Serializer::Pickle => "pickle",
         }
     }
 
-    /// The serializer with config name `name` (case-insensitive).
+    /// The serializer with config name `name` (case-insensitive) among the four shared ones
+    /// (not pickle: see [`Serializer::from_name_in`]).
     pub fn from_name(name: &str) -> Option<Serializer> {
         Serializer::ALL
             .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The serializer with config name `name` among those of protocol `version` (so
+    /// `"pickle"` only for Pyro4).
+    pub fn from_name_in(name: &str, version: ProtocolVersion) -> Option<Serializer> {
+        Serializer::all(version)
+            .iter()
+            .copied()
             .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
     }
 
@@ -125,6 +174,7 @@ impl Serializer {
             Serializer::Json => "JsonSerializer",
             Serializer::Marshal => "MarshalSerializer",
             Serializer::Msgpack => "MsgpackSerializer",
+            Serializer::Pickle => "PickleSerializer",
         }
     }
 
@@ -139,6 +189,7 @@ impl Serializer {
             Serializer::Json => json::to_vec(value),
             Serializer::Marshal => marshal::to_vec(value),
             Serializer::Msgpack => msgpack::to_vec(value),
+            Serializer::Pickle => pickle::to_vec(value),
         }
     }
 
@@ -152,6 +203,7 @@ impl Serializer {
             Serializer::Json => json::from_slice(bytes),
             Serializer::Marshal => marshal::from_slice(bytes),
             Serializer::Msgpack => msgpack::from_slice(bytes),
+            Serializer::Pickle => pickle::from_slice(bytes),
         }
     }
 
@@ -164,7 +216,7 @@ impl Serializer {
         match self {
             Serializer::Marshal => marshal::from_bytes(bytes),
             Serializer::Msgpack => msgpack::from_bytes(bytes),
-            Serializer::Serpent | Serializer::Json => self.decode(bytes),
+            Serializer::Serpent | Serializer::Json | Serializer::Pickle => self.decode(bytes),
         }
     }
 

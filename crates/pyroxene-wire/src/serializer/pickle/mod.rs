@@ -1,0 +1,197 @@
+//! The pickle serializer (Pyro4 only, id 4): the plain-data subset of Python's pickle
+//! protocols 2 to 5, read and written without ever running or naming arbitrary code.
+//!
+//! ```text
+//! pickle.dumps([1, 'a'], 4)  ->  80 04              PROTO 4
+//!                                95 .. (8 bytes)    FRAME (a size hint, skipped)
+//!                                5d 94              EMPTY_LIST, MEMOIZE
+//!                                28 4b 01           MARK, BININT1 1
+//!                                8c 01 61 94        SHORT_BINUNICODE 'a', MEMOIZE
+//!                                65 2e              APPENDS, STOP
+//! ```
+//!
+//! # Decoding
+//!
+//! [`from_slice`] runs the opcodes of protocols 2-5 (and the binary ones of protocol 1) on a
+//! stack, with the memo (`BINPUT`/`MEMOIZE`/`BINGET`) sharing containers as Python does: a list
+//! memoized while empty and filled later is filled when fetched. Globals are never imported;
+//! only these names mean something, each mapped to a [`Value`]:
+//!
+//! | global | as pickle writes it | value |
+//! |---|---|---|
+//! | `builtins.complex` | REDUCE `(re, im)` | `Complex` |
+//! | `builtins.set` / `frozenset` | REDUCE `([items],)` (protocol 2) | `Set` |
+//! | `builtins.bytearray`, `_codecs.encode`, `builtins.bytes` | REDUCE (protocol 2 bytes) | `Bytes` |
+//! | builtin exceptions, `Pyro4.errors.*` | REDUCE `args` + BUILD `{attributes}` | the exception dict of [`crate::dialect`] |
+//! | `Pyro4.core.URI`, `Pyro4.core.Proxy` | NEWOBJ + BUILD `state` | `{'__class__': ..., 'state': state}`, the shape of Pyro4's serpent dicts |
+//!
+//! (`__builtin__` and `exceptions` are accepted for `builtins`, as pickle's protocol-2 name
+//! mapping writes them.) Any other global is an [`ErrorKind::Unsupported`] error naming it:
+//! Pyro4's pickle peers may send any class, and turning unknown ones into dicts would hide
+//! that the value is not what the sender meant. A recursive structure is an error too.
+//!
+//! Hostile input is bounded: lengths are checked against the remaining input before anything
+//! is allocated, nesting is limited to [`crate::MAX_DEPTH`], and the copies the memo makes (a
+//! value fetched many times is copied each time, "billion laughs") are charged to a budget of
+//! 64 MiB plus 64 bytes per input byte.
+//!
+//! # Encoding
+//!
+//! [`to_vec`] writes protocol 4 (no frames, no memo: both optional): readable by every Python
+//! 3.4+, which Pyro4 4.82 on Python 3 is (its own default, `HIGHEST_PROTOCOL`, is 5 since
+//! Python 3.8; protocol 2 would need globals for bytes and sets). Sets inside dict keys and set
+//! elements are written as frozensets, which Python requires there. Exception dicts of builtin
+//! or `Pyro4.errors` classes and `Pyro4.core.URI` dicts are written as those objects; any other
+//! dict, `__class__` key or not, stays a dict, so data never makes a Python peer import a
+//! module it names.
+
+mod decode;
+mod encode;
+#[cfg(test)]
+mod tests;
+
+use crate::{Result, Value};
+
+/// Decodes pickled bytes (protocols 2-5). Bytes after the STOP opcode are ignored, as
+/// `pickle.loads` does.
+///
+/// ```
+/// use pyroxene_wire::serializer::pickle;
+/// use pyroxene_wire::{list, Value};
+/// // pickle.dumps([1, 'a'], 2)
+/// let bytes = b"\x80\x02]q\x00(K\x01X\x01\x00\x00\x00aq\x01e.";
+/// assert_eq!(pickle::from_slice(bytes).unwrap(), list![1, "a"]);
+/// ```
+///
+/// # Errors
+/// Malformed or truncated input, an opcode outside the supported set, a global other than the
+/// table's, recursion, nesting deeper than [`crate::MAX_DEPTH`], or a memo copy budget overrun.
+pub fn from_slice(bytes: &[u8]) -> Result<Value> {
+    decode::decode(bytes)
+}
+
+/// Encodes a value as pickle protocol 4.
+///
+/// ```
+/// use pyroxene_wire::serializer::pickle;
+/// use pyroxene_wire::tuple;
+/// assert_eq!(pickle::to_vec(&tuple![1, true]).unwrap(), b"\x80\x04K\x01\x88\x86.");
+/// ```
+///
+/// # Errors
+/// Nesting deeper than [`crate::MAX_DEPTH`], or a list/dict where Python needs a hashable key.
+pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
+    encode::encode(value)
+}
+
+/// Whether `module.name` is a builtin exception class a pickle may name (Python's own list:
+/// every subclass of `BaseException` in `builtins`).
+pub(crate) fn is_builtin_exception(name: &str) -> bool {
+    BUILTIN_EXCEPTIONS.binary_search(&name).is_ok()
+}
+
+/// CPython 3.11's builtin exception classes, sorted (for the binary search).
+const BUILTIN_EXCEPTIONS: &[&str] = &[
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
+    "BaseException",
+    "BaseExceptionGroup",
+    "BlockingIOError",
+    "BrokenPipeError",
+    "BufferError",
+    "BytesWarning",
+    "ChildProcessError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "DeprecationWarning",
+    "EOFError",
+    "EncodingWarning",
+    "EnvironmentError",
+    "Exception",
+    "ExceptionGroup",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "FutureWarning",
+    "GeneratorExit",
+    "IOError",
+    "ImportError",
+    "ImportWarning",
+    "IndentationError",
+    "IndexError",
+    "InterruptedError",
+    "IsADirectoryError",
+    "KeyError",
+    "KeyboardInterrupt",
+    "LookupError",
+    "MemoryError",
+    "ModuleNotFoundError",
+    "NameError",
+    "NotADirectoryError",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "PendingDeprecationWarning",
+    "PermissionError",
+    "ProcessLookupError",
+    "RecursionError",
+    "ReferenceError",
+    "ResourceWarning",
+    "RuntimeError",
+    "RuntimeWarning",
+    "StopAsyncIteration",
+    "StopIteration",
+    "SyntaxError",
+    "SyntaxWarning",
+    "SystemError",
+    "SystemExit",
+    "TabError",
+    "TimeoutError",
+    "TypeError",
+    "UnboundLocalError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeError",
+    "UnicodeTranslateError",
+    "UnicodeWarning",
+    "UserWarning",
+    "ValueError",
+    "Warning",
+    "ZeroDivisionError",
+];
+
+/// What a pickled class name means to us (see the module table); `None`: not allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Known {
+    Complex,
+    Set,
+    FrozenSet,
+    /// `bytes`, `bytearray` and `_codecs.encode`: all give bytes.
+    Bytes,
+    Exception,
+    /// `Pyro4.core.URI` / `Pyro4.core.Proxy`: rebuilt from BUILD state.
+    PyroObject,
+}
+
+/// The meaning of global `module.name`, and the class name the value carries.
+pub(crate) fn known_global(module: &str, name: &str) -> Option<(Known, String)> {
+    let builtin = matches!(module, "builtins" | "__builtin__" | "exceptions");
+    let known = match (module, name) {
+        (_, "complex") if builtin => Known::Complex,
+        (_, "set") if builtin => Known::Set,
+        (_, "frozenset") if builtin => Known::FrozenSet,
+        (_, "bytes" | "bytearray") if builtin => Known::Bytes,
+        ("_codecs", "encode") => Known::Bytes,
+        (_, n) if builtin && is_builtin_exception(n) => Known::Exception,
+        ("Pyro4.errors", n) if crate::dialect::PyroErrorClass::from_class_name(n).is_some() => {
+            Known::Exception
+        }
+        ("Pyro4.core", "URI" | "Proxy") => Known::PyroObject,
+        _ => return None,
+    };
+    let module = if builtin { "builtins" } else { module };
+    Some((known, format!("{module}.{name}")))
+}

@@ -1,0 +1,11 @@
+//! Fuzzes the pickle decoder (Pyro4): any input gives Ok or Err, never a panic, a hang or an
+//! unbounded allocation (memo bombs hit the copy budget); and whatever decodes must survive our
+//! own encode/decode round trip.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use pyroxene_wire::Serializer;
+
+fuzz_target!(|data: &[u8]| {
+    pyroxene_wire::serializer::check_round_trip(Serializer::Pickle, data);
+});
