@@ -1,11 +1,14 @@
 //! Byte streams (TCP or unix socket) carrying Pyro messages: read one whole message, write one.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::BytesMut;
 use pyroxene_wire::ProtocolVersion;
-use pyroxene_wire::protocol::{Codec, Message, MessageType, ParseOptions, V5};
+use pyroxene_wire::protocol::{
+    Codec, HmacKey, Message, MessageType, ParseOptions, codec_for, codec_with_hmac,
+};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 
@@ -61,11 +64,14 @@ impl AsyncWrite for Stream {
 /// Payloads larger than this are written separately from their header (one copy less).
 const BIG_PAYLOAD: usize = 64 * 1024;
 
-/// The framing of protocol `version`.
-pub(crate) fn codec_for(version: ProtocolVersion) -> &'static dyn Codec {
-    match version {
-        ProtocolVersion::V5 | ProtocolVersion::V4 => &V5,
-    }
+/// The framing of protocol `version` for one connection, with a Pyro4 HMAC key when given
+/// (a key with Pyro5 is refused: Pyro5 has no HMAC, see `codec_with_hmac`).
+pub(crate) fn connection_codec(
+    version: ProtocolVersion,
+    hmac_key: Option<HmacKey>,
+) -> Result<Arc<dyn Codec>> {
+    codec_with_hmac(version, hmac_key)
+        .map_err(|e| Error::new(ErrorKind::Config, e.to_string()).with_source(e))
 }
 
 /// The sender's rules for an outgoing message, as Python's `SendingMessage` applies them:
@@ -92,22 +98,18 @@ pub(crate) fn prepare(
 pub(crate) struct Connection {
     stream: Stream,
     buf: BytesMut,
-    codec: &'static dyn Codec,
+    codec: Arc<dyn Codec>,
     options: ParseOptions,
     out: Vec<u8>,
     read_timeout: Option<std::time::Duration>,
 }
 
 impl Connection {
-    pub(crate) fn new(
-        stream: Stream,
-        version: ProtocolVersion,
-        max_message_size: u64,
-    ) -> Connection {
+    pub(crate) fn new(stream: Stream, codec: Arc<dyn Codec>, max_message_size: u64) -> Connection {
         Connection {
             stream,
             buf: BytesMut::with_capacity(8 * 1024),
-            codec: codec_for(version),
+            codec,
             options: ParseOptions::default().max_message_size(max_message_size),
             out: Vec::with_capacity(8 * 1024),
             read_timeout: None,

@@ -8,7 +8,7 @@ use tokio::net::{TcpStream, UnixStream};
 use super::proxy::{Inner, PooledConnection, VERSION};
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
-use crate::transport::{Connection, Stream, prepare};
+use crate::transport::{Connection, Stream, connection_codec, prepare};
 
 /// A new connection to `inner.uri` with the connect handshake done; remembers the metadata and
 /// the handshake response in `inner`.
@@ -36,7 +36,11 @@ pub(super) async fn open(inner: &Inner) -> Result<PooledConnection> {
             Stream::Tcp(tcp)
         }
     };
-    let mut conn = Connection::new(stream, VERSION, inner.max_message_size);
+    let mut conn = Connection::new(
+        stream,
+        connection_codec(VERSION, None)?,
+        inner.max_message_size,
+    );
     conn.accept(&[MessageType::ConnectOk, MessageType::ConnectFail]);
     let ser = inner.serializer;
     let data =

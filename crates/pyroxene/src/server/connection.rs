@@ -16,7 +16,7 @@ use super::payload;
 use super::{batch, current};
 use crate::RemoteException;
 use crate::error::{ErrorKind, Result};
-use crate::transport::{Connection, Stream, prepare};
+use crate::transport::{Connection, Stream, connection_codec, prepare};
 
 /// Takes a connection off the daemon's count when dropped (after the socket it follows).
 struct Counted {
@@ -48,8 +48,16 @@ pub(crate) async fn serve_connection(
     mut stop: watch::Receiver<bool>,
     scope: Arc<super::scope::ConnectionScope>,
 ) {
+    let codec = match connection_codec(version, None) {
+        Ok(codec) => codec,
+        Err(e) => {
+            tracing::warn!("connection from {peer} refused: {e}");
+            shared.connections.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+    };
     let mut open = Open {
-        conn: Connection::new(stream, version, shared.settings.max_message_size),
+        conn: Connection::new(stream, codec, shared.settings.max_message_size),
         _counted: Counted {
             shared: shared.clone(),
         },
