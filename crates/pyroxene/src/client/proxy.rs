@@ -200,7 +200,7 @@ impl Proxy {
     }
 
     /// Makes sure the protocol is known before a message is built (`auto` connects once).
-    pub(super) async fn ensure_version(&self) -> Result<ProtocolVersion> {
+    pub(crate) async fn ensure_version(&self) -> Result<ProtocolVersion> {
         if let Some(v) = self.inner.known_version() {
             return Ok(v);
         }

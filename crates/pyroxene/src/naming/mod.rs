@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 pub use client::{NameServer, Registration};
-pub use locate::{locate_ns, locate_ns_with_config};
+pub use locate::{LocateOptions, locate_ns, locate_ns_with_config, locate_ns_with_options};
 pub use pyroxene_wire::uri::TagSet;
 
 use crate::error::{Error, ErrorKind, Result};
