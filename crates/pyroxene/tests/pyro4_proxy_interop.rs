@@ -294,3 +294,56 @@ async fn hmac_key_right_works_wrong_or_missing_refused() {
         Value::Int(3)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pyroname_resolves_through_a_pyro4_name_server() {
+    let Some(py) = python_or_skip() else { return };
+    let mut ns = PythonProcess::spawn(
+        &py,
+        &["-m", "Pyro4.naming", "-n", "127.0.0.1", "-p", "0", "-x"],
+        &[],
+    )
+    .expect("start the Pyro4 name server");
+    let ns_uri = ns.wait_for_line("URI =").expect("URI line");
+    let port = ns_uri.rsplit(':').next().expect("port").to_owned();
+    let mut server = PythonProcess::spawn(
+        &py,
+        &[
+            "-m",
+            "Pyro4.test.echoserver",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            "0",
+            "-n",
+        ],
+        &[("PYRO_NS_HOST", "127.0.0.1"), ("PYRO_NS_PORT", &port)],
+    )
+    .expect("start the Pyro4 echo server");
+    server.wait_for_line("echo uri:").expect("echo uri line");
+    server
+        .wait_for_line("echoserver running.")
+        .expect("registered and running");
+    // The typed client on the Pyro4 API: lookup, list, and the metadata search via list().
+    let ns_client = pyroxene::naming::NameServer::new(Proxy::new(&ns_uri).expect("ns uri"));
+    let found = ns_client.lookup("test.echoserver").await.expect("lookup");
+    assert_eq!(found.object(), "test.echoserver");
+    assert_eq!(ns_client.protocol_version().await.expect("version"), V4);
+    let listed = ns_client.list(Some("test."), None).await.expect("list");
+    assert!(listed.contains_key("test.echoserver"), "{listed:?}");
+    let by_meta = ns_client
+        .yplookup(&["class:Pyro4.naming.NameServer"], &[] as &[&str])
+        .await
+        .expect("metadata search");
+    assert!(by_meta.contains_key("Pyro.NameServer"), "{by_meta:?}");
+    // A PYRONAME proxy: resolved through the Pyro4 name server, then calls in Pyro4.
+    let proxy = Proxy::new(format!("PYRONAME:test.echoserver@127.0.0.1:{port}")).expect("uri");
+    assert_eq!(
+        proxy
+            .call("echo", tuple!["named"], None)
+            .await
+            .expect("call"),
+        Value::from("named")
+    );
+    assert_eq!(proxy.protocol_version(), Some(V4));
+}
