@@ -5,16 +5,27 @@
 //! locate the nameserver" is printed, then nsc returns); 1 when the command fails ("Error:
 //! <class> - <message>" on stdout, then Python's re-raised exception ends it) or gets the wrong
 //! number of arguments (a message on stderr); 2 for a usage error.
+//!
+//! Against a Pyro4 name server (protocol detected, or `PYROXENE_PROTOCOL=4`) it is
+//! `python -m Pyro4.nsc` instead: `-k/--key` or `PYRO_HMAC_KEY` (not both) for the HMAC key,
+//! `listmeta_all`/`listmeta_any` instead of `yplookup_all`/`yplookup_any`, metadata printed as
+//! the lists the Pyro4 name server sends, and a failed command prints its `Error:` line and
+//! ends with status 0 (Pyro4's nsc doesn't re-raise).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use pyroxene::naming::{NameServer, Registration, TagSet, locate_ns_with_config};
-use pyroxene::{Error, ErrorKind, Value};
+use pyroxene::config::Protocol;
+use pyroxene::naming::{LocateOptions, NameServer, Registration, TagSet, locate_ns_with_options};
+use pyroxene::{Config, Error, ErrorKind, ProtocolVersion, Value};
 
-/// The flags of Pyro5's nsc (it has no `-k`: Pyro5 dropped HMAC keys).
+/// Pyro4's environment variable for the HMAC key, which Pyro4's nsc reads (and Pyro5 refuses:
+/// it is taken out of the environment before the Pyro5 config is read).
+const HMAC_KEY_ENV: &str = "PYRO_HMAC_KEY";
+
+/// The flags of Pyro5's nsc, plus Pyro4's `-k` (HMAC key; Pyro4 only).
 #[derive(Args, Debug)]
 pub(crate) struct NscArgs {
     /// hostname of the NS
@@ -26,6 +37,9 @@ pub(crate) struct NscArgs {
     /// Unix domain socket name of the NS
     #[arg(short, long)]
     unixsocket: Option<String>,
+    /// the HMAC key to use (deprecated; Pyro4 name servers only)
+    #[arg(short, long)]
+    key: Option<String>,
     /// verbose output
     #[arg(short, long)]
     verbose: bool,
@@ -50,6 +64,10 @@ enum NscCommand {
     YplookupAll,
     #[value(name = "yplookup_any")]
     YplookupAny,
+    #[value(name = "listmeta_all")]
+    ListmetaAll,
+    #[value(name = "listmeta_any")]
+    ListmetaAny,
     Setmeta,
     Ping,
 }
@@ -78,9 +96,60 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+impl NscCommand {
+    /// Whether nsc of protocol `version` has this command.
+    fn exists_in(self, version: ProtocolVersion) -> bool {
+        match self {
+            NscCommand::YplookupAll | NscCommand::YplookupAny => version == ProtocolVersion::V5,
+            NscCommand::ListmetaAll | NscCommand::ListmetaAny => version == ProtocolVersion::V4,
+            _ => true,
+        }
+    }
+}
+
+/// optparse's `parser.error("invalid or missing command")`: usage on stderr, status 2.
+fn invalid_command(version: ProtocolVersion) -> u8 {
+    let (prog, meta) = match version {
+        ProtocolVersion::V4 => ("nsc.py", "listmeta_all listmeta_any"),
+        ProtocolVersion::V5 => ("nsc.py", "yplookup_all yplookup_any"),
+    };
+    eprintln!(
+        "Usage: {prog} [options] command [arguments]\nCommands: register remove removematching \
+         lookup list listmatching\n          {meta} setmeta ping\n\n{prog}: error: invalid or \
+         missing command"
+    );
+    2
+}
+
 /// Runs nsc and returns its exit status.
 pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
-    let config = crate::config_cmd::load()?;
+    // PYRO_HMAC_KEY is Pyro4's (its nsc reads it); the Pyro5 config would refuse it.
+    let env_key = std::env::var_os(HMAC_KEY_ENV);
+    let config = Config::from_vars(std::env::vars_os().filter(|(k, _)| k != HMAC_KEY_ENV))?;
+    pyroxene::logging::init_from_config(&config).context("setting up logging")?;
+    let protocol = Protocol::from_env()?;
+    if let Protocol::Fixed(version) = protocol
+        && !args.command.exists_in(version)
+    {
+        return Ok(invalid_command(version));
+    }
+    if args.key.is_some() {
+        eprintln!(
+            "UserWarning: using -k to supply HMAC key on the command line is a security problem \
+             and is deprecated since Pyro 4.72. See the documentation for an alternative."
+        );
+    }
+    let hmac_key = match (&args.key, env_key) {
+        (Some(_), Some(_)) => {
+            eprintln!("error: don't use -k and PYRO_HMAC_KEY at the same time");
+            return Ok(1);
+        }
+        (Some(key), None) => Some(key.as_bytes().to_vec()),
+        (None, Some(key)) => Some(key.as_encoded_bytes().to_vec()),
+        (None, None) => None,
+    }
+    .filter(|k| !k.is_empty());
+    let options = LocateOptions { protocol, hmac_key };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -93,7 +162,12 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
         Some(path) => format!("./u:{path}"),
         None => args.host.clone(),
     };
-    let located = runtime.block_on(locate_ns_with_config(&config, Some(&host), args.port));
+    let located = runtime.block_on(locate_ns_with_options(
+        &config,
+        Some(&host),
+        args.port,
+        &options,
+    ));
     let ns = match located {
         Ok(ns) => ns,
         Err(e) => {
@@ -101,10 +175,21 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
             return Ok(0);
         }
     };
+    let version = match runtime.block_on(ns.protocol_version()) {
+        Ok(v) => v,
+        Err(e) => {
+            writeln!(out, "Error: {e}")?;
+            return Ok(0);
+        }
+    };
+    if !args.command.exists_in(version) {
+        out.flush()?;
+        return Ok(invalid_command(version));
+    }
     if args.verbose {
         writeln!(out, "Name server found: {}", ns.proxy().uri())?;
     }
-    let done = runtime.block_on(command(&ns, args.command, &args.args, &mut out));
+    let done = runtime.block_on(command(&ns, version, args.command, &args.args, &mut out));
     match done {
         Ok(()) => {
             if args.verbose {
@@ -116,6 +201,11 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
             out.flush()?;
             eprintln!("{text}");
             Ok(1)
+        }
+        Err(Failure::Raised { class, message }) if version == ProtocolVersion::V4 => {
+            // Pyro4's nsc prints the error and returns.
+            writeln!(out, "Error: {class} - {message}")?;
+            Ok(0)
         }
         Err(Failure::Raised { class, message }) => {
             writeln!(out, "Error: {class} - {message}")?;
@@ -129,6 +219,7 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
 
 async fn command(
     ns: &NameServer,
+    version: ProtocolVersion,
     cmd: NscCommand,
     args: &[String],
     out: &mut impl Write,
@@ -143,23 +234,23 @@ async fn command(
             writeln!(out, "Name server ping ok.")?;
         }
         NscCommand::List => match args.first() {
-            None => print_list(out, &ns.list_with_metadata(None, None).await?, "")?,
+            None => print_list(out, version, &ns.list_with_metadata(None, None).await?, "")?,
             Some(prefix) => {
                 let found = ns.list_with_metadata(Some(prefix), None).await?;
-                print_list(out, &found, &format!("- prefix '{prefix}'"))?;
+                print_list(out, version, &found, &format!("- prefix '{prefix}'"))?;
             }
         },
         NscCommand::Listmatching => {
             let regex = one("requires one argument: pattern")?;
             let found = ns.list_with_metadata(None, Some(regex)).await?;
-            print_list(out, &found, &format!("- regex '{regex}'"))?;
+            print_list(out, version, &found, &format!("- regex '{regex}'"))?;
         }
         NscCommand::Lookup => {
             let name = one("requires one argument: name")?;
             let (uri, metadata) = ns.lookup_with_metadata(name).await?;
             writeln!(out, "{uri}")?;
             if !metadata.is_empty() {
-                writeln!(out, "metadata: {}", set_repr(&metadata))?;
+                writeln!(out, "metadata: {}", tags_repr(version, &metadata))?;
             }
         }
         NscCommand::Register => {
@@ -199,9 +290,12 @@ async fn command(
         }
         NscCommand::Setmeta => {
             let Some((name, tags)) = args.split_first() else {
-                return Err(Failure::Usage(
-                    "requires arguments: uri and zero or more meta tags",
-                ));
+                return Err(Failure::Usage(match version {
+                    ProtocolVersion::V4 => {
+                        "requires at least 2 arguments: uri and zero or more meta tags"
+                    }
+                    ProtocolVersion::V5 => "requires arguments: uri and zero or more meta tags",
+                }));
             };
             // Python makes a set of them: repeated tags count once.
             let tags: Vec<String> = tags
@@ -217,19 +311,22 @@ async fn command(
                 writeln!(out, "Metadata updated")?;
             }
         }
-        NscCommand::YplookupAll | NscCommand::YplookupAny => {
+        NscCommand::YplookupAll
+        | NscCommand::YplookupAny
+        | NscCommand::ListmetaAll
+        | NscCommand::ListmetaAny => {
             if args.is_empty() {
                 return Err(Failure::Usage(
                     "requires at least one metadata tag argument",
                 ));
             }
             let none: &[String] = &[];
-            let found = if matches!(cmd, NscCommand::YplookupAll) {
+            let found = if matches!(cmd, NscCommand::YplookupAll | NscCommand::ListmetaAll) {
                 ns.yplookup(args, none).await?
             } else {
                 ns.yplookup(none, args).await?
             };
-            print_list(out, &found, " - searched by metadata")?;
+            print_list(out, version, &found, " - searched by metadata")?;
         }
     }
     Ok(())
@@ -239,6 +336,7 @@ async fn command(
 /// does), each entry's tags under it when it has any.
 fn print_list(
     out: &mut impl Write,
+    version: ProtocolVersion,
     found: &BTreeMap<String, Registration>,
     title: &str,
 ) -> std::io::Result<()> {
@@ -246,7 +344,7 @@ fn print_list(
     for (name, entry) in found {
         writeln!(out, "{name} --> {}", entry.text)?;
         if !entry.metadata.is_empty() {
-            writeln!(out, "    metadata: {}", set_repr(&entry.metadata))?;
+            writeln!(out, "    metadata: {}", tags_repr(version, &entry.metadata))?;
         }
     }
     writeln!(out, "--------END LIST {title}")
@@ -255,9 +353,19 @@ fn print_list(
 /// Python's repr of the tag set, in the order the name server sent it. Python's own nsc prints
 /// its set in hash order, which is random per process unless PYTHONHASHSEED fixes it; the
 /// server's order is what a Python nsc with the server's hash seed shows.
-fn set_repr(tags: &TagSet) -> String {
-    let set = tags.iter().map(|t| Value::from(t.as_str())).collect();
-    Value::Set(Box::new(set)).to_string()
+///
+/// A Pyro4 name server sends lists (its sets made lists, in its order), which Pyro4's nsc
+/// prints as lists.
+fn tags_repr(version: ProtocolVersion, tags: &TagSet) -> String {
+    match version {
+        ProtocolVersion::V4 => {
+            Value::List(tags.iter().map(|t| Value::from(t.as_str())).collect()).to_string()
+        }
+        ProtocolVersion::V5 => {
+            let set = tags.iter().map(|t| Value::from(t.as_str())).collect();
+            Value::Set(Box::new(set)).to_string()
+        }
+    }
 }
 
 /// `type(x).__name__` and `str(x)` of the exception Python's nsc would have caught.

@@ -122,6 +122,15 @@ impl Connection {
         self.read_timeout = timeout;
     }
 
+    /// The protocol number in the header of what the peer sent, when its first 6 bytes are
+    /// in (`PYRO` + version): how a proxy under `auto` recognises a Pyro4 daemon's answer.
+    pub(crate) fn received_protocol(&self) -> Option<u16> {
+        match self.buf.get(..6) {
+            Some([b'P', b'Y', b'R', b'O', hi, lo]) => Some(u16::from_be_bytes([*hi, *lo])),
+            _ => None,
+        }
+    }
+
     /// Only these message types are valid next (Python checks the type from the header).
     pub(crate) fn accept(&mut self, types: &[MessageType]) {
         self.options = self.options.accept(types);

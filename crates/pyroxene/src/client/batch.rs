@@ -5,7 +5,7 @@ use pyroxene_wire::protocol::{Flags, MessageType};
 use pyroxene_wire::{Dict, Value, to_value};
 use serde::Serialize;
 
-use super::proxy::{Proxy, VERSION};
+use super::proxy::Proxy;
 use super::resolve;
 use crate::RemoteException;
 use crate::error::{Error, ErrorKind, Result};
@@ -122,6 +122,7 @@ impl Batch {
     }
 
     async fn send_as(self, oneway: bool) -> Result<Value> {
+        self.proxy.ensure_version().await?;
         let inner = &*self.proxy.inner;
         let object = resolve::call_object(inner);
         let payload =
@@ -133,7 +134,12 @@ impl Batch {
         if oneway {
             msg.flags.insert(Flags::ONEWAY);
         }
-        prepare(VERSION, &mut msg, inner.compression, inner.max_message_size)?;
+        prepare(
+            inner.version(),
+            &mut msg,
+            inner.compression,
+            inner.max_message_size,
+        )?;
         let raw = self.proxy.send_with_retries(msg, None).await?;
         Ok(raw.response.value)
     }

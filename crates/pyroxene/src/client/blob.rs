@@ -205,6 +205,7 @@ impl Proxy {
             let same = self.clone().with_serializer(ser);
             return Box::pin(same.call_blob(method, blob)).await;
         }
+        self.ensure_version().await?;
         let inner = &*self.inner;
         let object = super::resolve::call_object(inner);
         let info = Value::Tuple(vec![
@@ -232,7 +233,7 @@ impl Proxy {
             msg.flags.insert(Flags::ONEWAY);
         }
         prepare(
-            super::proxy::VERSION,
+            inner.version(),
             &mut msg,
             inner.compression,
             inner.max_message_size,

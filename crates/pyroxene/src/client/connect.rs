@@ -1,20 +1,77 @@
 //! Opening a proxy connection: the socket (TCP, unix path or Linux abstract socket) and the
 //! connect handshake (CONNECT -> CONNECTOK with metadata, or CONNECTFAIL).
 
-use pyroxene_wire::protocol::{Message, MessageType};
-use pyroxene_wire::{Serializer, Value};
+use pyroxene_wire::protocol::{Flags, Message, MessageType};
+use pyroxene_wire::{ProtocolVersion, Serializer, Value};
 use tokio::net::{TcpStream, UnixStream};
 
-use super::proxy::{Inner, PooledConnection, VERSION};
+use super::proxy::{Inner, PooledConnection};
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
 use crate::transport::{Connection, Stream, connection_codec, prepare};
 
 /// A new connection to `inner.uri` with the connect handshake done; remembers the metadata and
-/// the handshake response in `inner`.
+/// the handshake response in `inner` (and under `auto`, the protocol the daemon speaks: see
+/// [`super::Proxy::with_protocol`]).
 pub(super) async fn open(inner: &Inner) -> Result<PooledConnection> {
     let target = super::resolve::connect_target(inner).await?;
     let uri: &crate::Uri = &target;
+    let Some(version) = inner.known_version() else {
+        // auto: the Pyro5 CONNECT first; a Pyro4 daemon answers it with a Pyro4 CONNECTFAIL.
+        return match handshake(inner, uri, ProtocolVersion::V5).await {
+            Ok(conn) => {
+                remember(inner, ProtocolVersion::V5);
+                Ok(conn)
+            }
+            Err(Refused::Pyro4(first)) => {
+                tracing::debug!("{first}; the daemon speaks Pyro4: reconnecting with protocol 48");
+                let conn = handshake(inner, uri, ProtocolVersion::V4)
+                    .await
+                    .map_err(Refused::into_error)?;
+                remember(inner, ProtocolVersion::V4);
+                Ok(conn)
+            }
+            Err(Refused::Other(e)) => Err(e),
+        };
+    };
+    handshake(inner, uri, version)
+        .await
+        .map_err(Refused::into_error)
+}
+
+fn remember(inner: &Inner, version: ProtocolVersion) {
+    if let Ok(mut d) = inner.detected.lock() {
+        d.get_or_insert(version);
+    }
+}
+
+/// Why a handshake failed: the peer answered in Pyro4 framing (what `auto` looks for), or
+/// anything else.
+enum Refused {
+    Pyro4(Error),
+    Other(Error),
+}
+
+impl Refused {
+    fn into_error(self) -> Error {
+        match self {
+            Refused::Pyro4(e) | Refused::Other(e) => e,
+        }
+    }
+}
+
+impl From<Error> for Refused {
+    fn from(e: Error) -> Refused {
+        Refused::Other(e)
+    }
+}
+
+/// Connects to `uri` and does the CONNECT handshake of protocol `version`.
+async fn handshake(
+    inner: &Inner,
+    uri: &crate::Uri,
+    version: ProtocolVersion,
+) -> std::result::Result<PooledConnection, Refused> {
     let location = uri.location().unwrap_or_default();
     let stream = match uri.sockname() {
         Some(path) => Stream::Unix(
@@ -32,31 +89,54 @@ pub(super) async fn open(inner: &Inner) -> Result<PooledConnection> {
             let tcp = TcpStream::connect((host, port))
                 .await
                 .map_err(|e| comm_error(&location, e))?;
-            tcp.set_nodelay(true)?;
+            tcp.set_nodelay(true).map_err(Error::from)?;
             Stream::Tcp(tcp)
         }
     };
     let mut conn = Connection::new(
         stream,
-        connection_codec(VERSION, None)?,
+        connection_codec(version, inner.hmac_key.clone())?,
         inner.max_message_size,
     );
     conn.accept(&[MessageType::ConnectOk, MessageType::ConnectFail]);
     let ser = inner.serializer;
     let data =
         pyroxene_wire::dict! { "handshake" => inner.handshake.clone(), "object" => uri.object() };
-    let mut msg = inner.message(MessageType::Connect, 0, ser.encode(&data)?, None)?;
-    prepare(VERSION, &mut msg, inner.compression, inner.max_message_size)?;
+    let mut msg = inner.message_in(
+        version,
+        MessageType::Connect,
+        0,
+        ser.encode(&data).map_err(Error::from)?,
+        None,
+    )?;
+    if version == ProtocolVersion::V4 {
+        // Pyro4 sends the metadata with CONNECTOK only when asked (Pyro5 always does).
+        msg.flags.insert(Flags::META_ON_CONNECT);
+    }
+    prepare(version, &mut msg, inner.compression, inner.max_message_size)?;
     conn.write_message(&msg).await?;
-    let reply = conn.read_message().await?.ok_or_else(|| {
+    let read = conn.read_message().await;
+    if version == ProtocolVersion::V5
+        && conn.received_protocol() == Some(ProtocolVersion::V4.number())
+    {
+        let text = match &read {
+            Err(e) => e.to_string(),
+            Ok(_) => "a Pyro4 answer".to_owned(),
+        };
+        return Err(Refused::Pyro4(Error::new(
+            ErrorKind::Protocol,
+            format!("connection to {location}: {text}"),
+        )));
+    }
+    let reply = read?.ok_or_else(|| {
         Error::new(
             ErrorKind::ConnectionClosed,
             "connection closed during the handshake",
         )
     })?;
     // The reply may come in any serializer (CONNECTFAIL for early errors is marshal).
-    let reply_ser = reply.serializer(VERSION).unwrap_or(Serializer::Marshal);
-    let body = reply_ser.decode(&reply.payload)?;
+    let reply_ser = reply.serializer(version).unwrap_or(Serializer::Marshal);
+    let body = reply_ser.decode(&reply.payload).map_err(Error::from)?;
     match reply.msg_type {
         MessageType::ConnectOk => {
             accepted(inner, &body)?;
@@ -71,15 +151,15 @@ pub(super) async fn open(inner: &Inner) -> Result<PooledConnection> {
             let text = body
                 .as_str()
                 .map_or_else(|| body.to_string(), str::to_owned);
-            Err(Error::new(
+            Err(Refused::Other(Error::new(
                 ErrorKind::Daemon,
                 format!("connection to {location} rejected: {text}"),
-            ))
+            )))
         }
-        other => Err(Error::new(
+        other => Err(Refused::Other(Error::new(
             ErrorKind::Protocol,
             format!("connect: invalid msg type {} received", other.number()),
-        )),
+        ))),
     }
 }
 
@@ -144,7 +224,32 @@ impl Inner {
         payload: Vec<u8>,
         request: Option<&super::RequestContext>,
     ) -> Result<Message> {
-        let ser_id = u16::from(self.serializer.id(VERSION));
+        self.message_in(self.version(), msg_type, seq, payload, request)
+    }
+
+    /// [`Inner::message`] for protocol `version` (the handshake's, before it is known).
+    pub(super) fn message_in(
+        &self,
+        version: ProtocolVersion,
+        msg_type: MessageType,
+        seq: u16,
+        payload: Vec<u8>,
+        request: Option<&super::RequestContext>,
+    ) -> Result<Message> {
+        let ser_id = self
+            .serializer
+            .try_id(version)
+            .map(u16::from)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!(
+                        "serializer {} is not available in protocol {}",
+                        self.serializer.name(),
+                        version.number()
+                    ),
+                )
+            })?;
         let mut msg = Message::new(msg_type, ser_id, seq, payload);
         let corr = request
             .and_then(|r| r.correlation_id)

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pyroxene_wire::protocol::{Flags, Message, MessageType};
+use pyroxene_wire::protocol::{Flags, HmacKey, Message, MessageType};
 use pyroxene_wire::uri::UriProtocol;
 use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value, to_value};
 use serde::Serialize;
@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use super::connect::open;
 use super::resolve::{self, Retarget};
 use super::{Batch, RemoteStream, RequestContext, Response};
+use crate::config::Protocol;
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
 use crate::transport::{Connection, prepare};
@@ -55,6 +56,12 @@ pub(super) struct Inner {
     pub(super) naming: Arc<Config>,
     /// The latest resolution of a PYRONAME/PYROMETA URI.
     pub(super) resolved: Mutex<Option<Uri>>,
+    /// The protocol asked for ([`Proxy::with_protocol`]).
+    pub(super) protocol: Protocol,
+    /// Pyro4's `_pyroHmacKey`: signs and checks every message (protocol 4 only).
+    pub(super) hmac_key: Option<HmacKey>,
+    /// The protocol `auto` detected on the first connection.
+    pub(super) detected: Mutex<Option<ProtocolVersion>>,
 }
 
 impl Inner {
@@ -74,7 +81,29 @@ impl Inner {
             annotations: Mutex::new(Vec::new()),
             naming: Arc::new(Config::default()),
             resolved: Mutex::new(None),
+            protocol: Protocol::Auto,
+            hmac_key: None,
+            detected: Mutex::new(None),
         }
+    }
+
+    /// The protocol this proxy speaks when it is known without asking the daemon: the one
+    /// asked for, Pyro4 for `auto` with a Pyro4-only feature (an HMAC key, pickle), else
+    /// what `auto` detected on the first connection.
+    pub(super) fn known_version(&self) -> Option<ProtocolVersion> {
+        match self.protocol {
+            Protocol::Fixed(v) => Some(v),
+            Protocol::Auto if self.hmac_key.is_some() || self.serializer == Serializer::Pickle => {
+                Some(ProtocolVersion::V4)
+            }
+            Protocol::Auto => self.detected.lock().ok().and_then(|d| *d),
+        }
+    }
+
+    /// The protocol of the messages built now (Pyro5 until `auto` learned otherwise; calls
+    /// connect first, see [`Proxy::ensure_version`]).
+    pub(super) fn version(&self) -> ProtocolVersion {
+        self.known_version().unwrap_or(ProtocolVersion::V5)
     }
 }
 
@@ -84,8 +113,6 @@ pub(super) struct PooledConnection {
     /// The object id this connection's handshake named (a PYRONAME proxy's resolution).
     pub(super) object: String,
 }
-
-pub(super) const VERSION: ProtocolVersion = ProtocolVersion::V5;
 
 impl Proxy {
     /// A proxy for `uri`. A `PYRONAME:`/`PYROMETA:` URI is resolved through the name server
@@ -118,6 +145,8 @@ impl Proxy {
             max_message_size: shared.max_message_size,
             compression: shared.compression,
             naming: shared.naming.clone(),
+            protocol: shared.protocol,
+            hmac_key: shared.hmac_key.clone(),
             ..Inner::new(shared.uri.clone())
         });
         change(&mut inner);
@@ -130,6 +159,54 @@ impl Proxy {
     #[must_use]
     pub fn with_serializer(self, serializer: Serializer) -> Proxy {
         self.reconfigure(|i| i.serializer = serializer)
+    }
+
+    /// Speaks this protocol: [`Protocol::Auto`] (the default), Pyro4 (protocol 48) or Pyro5
+    /// (protocol 502); a [`ProtocolVersion`] converts. `pyroxene nsc` and other tools take it
+    /// from `PYROXENE_PROTOCOL` ([`Protocol::from_env`]).
+    ///
+    /// What `auto` does, once per proxy, on its first connection: with an HMAC key or the
+    /// pickle serializer (Pyro4-only) it speaks Pyro4 outright. Otherwise it sends the Pyro5
+    /// CONNECT. A Pyro5 daemon answers it and the proxy speaks Pyro5 from then on. A Pyro4
+    /// daemon reads the first 24 bytes as a Pyro4 header, fails with "invalid data or
+    /// unsupported protocol version", answers with a Pyro4-framed CONNECTFAIL carrying that
+    /// text and closes that one connection (it goes on serving everybody else). The proxy
+    /// recognises the Pyro4 header of that answer (`PYRO` + protocol 48), opens a new
+    /// connection and does the Pyro4 handshake (CONNECT with META_ON_CONNECT); from then on
+    /// it speaks Pyro4. Any other answer is an error as with a fixed protocol. A clone made
+    /// before the first connection detects on its own; [`Proxy::release`] keeps the answer.
+    #[must_use]
+    pub fn with_protocol(self, protocol: impl Into<Protocol>) -> Proxy {
+        let protocol = protocol.into();
+        self.reconfigure(|i| i.protocol = protocol)
+    }
+
+    /// Pyro4's HMAC key (`proxy._pyroHmacKey`): every message is signed with it and every
+    /// reply must carry a matching signature (Pyro4 4.82 reads no key from the environment
+    /// or config; neither does this). Implies protocol 4 under `auto`; with
+    /// [`Proxy::with_protocol`] Pyro5 the first connection fails ([`ErrorKind::Config`]:
+    /// Pyro5 has no HMAC). An empty key means none, as in Pyro4.
+    #[must_use]
+    pub fn with_hmac_key(self, key: impl AsRef<[u8]>) -> Proxy {
+        let key = key.as_ref();
+        let key = (!key.is_empty()).then(|| HmacKey::from(key));
+        self.reconfigure(|i| i.hmac_key = key)
+    }
+
+    /// The protocol this proxy speaks: the fixed one, or what `auto` detected (`None` while
+    /// `auto` hasn't connected yet).
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        self.inner.known_version()
+    }
+
+    /// Makes sure the protocol is known before a message is built (`auto` connects once).
+    pub(crate) async fn ensure_version(&self) -> Result<ProtocolVersion> {
+        if let Some(v) = self.inner.known_version() {
+            return Ok(v);
+        }
+        let conn = self.checkout().await?;
+        self.checkin(conn);
+        Ok(self.inner.version())
     }
 
     /// Gives up on a call (and its connection) after `timeout` (Pyro's COMMTIMEOUT).
@@ -399,6 +476,7 @@ impl Proxy {
         oneway: bool,
         request: Option<&RequestContext>,
     ) -> Result<Raw> {
+        self.ensure_version().await?;
         let inner = &*self.inner;
         // Built, compressed and size-checked once: a refused message is never sent (nor retried).
         // Only a proxy that resolves names keeps the arguments, as each new connection may find
@@ -429,6 +507,7 @@ impl Proxy {
         let Some(object) = object else {
             return self.invoke(method, args, kwargs, oneway, None).await;
         };
+        self.ensure_version().await?;
         let msg = self
             .inner
             .call_message(object, method, args, kwargs, oneway, None)?;
@@ -595,7 +674,12 @@ impl Inner {
         if oneway {
             msg.flags.insert(Flags::ONEWAY);
         }
-        prepare(VERSION, &mut msg, self.compression, self.max_message_size)?;
+        prepare(
+            self.version(),
+            &mut msg,
+            self.compression,
+            self.max_message_size,
+        )?;
         Ok(msg)
     }
 }

@@ -28,7 +28,11 @@ pub(super) fn connect_target(
         if inner.uri.protocol() == UriProtocol::Pyro {
             return Ok(Cow::Borrowed(&inner.uri));
         }
-        let uri = crate::naming::resolve_with_config(&inner.uri, &inner.naming).await?;
+        let options = crate::naming::LocateOptions {
+            protocol: inner.protocol,
+            hmac_key: inner.hmac_key.as_ref().map(|k| k.to_vec()),
+        };
+        let uri = crate::naming::resolve_with_options(&inner.uri, &inner.naming, &options).await?;
         tracing::debug!("{} resolved to {uri}", inner.uri);
         if let Ok(mut latest) = inner.resolved.lock() {
             *latest = Some(uri.clone());

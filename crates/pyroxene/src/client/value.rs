@@ -76,8 +76,9 @@ impl<'de> Deserialize<'de> for Proxy {
 }
 
 impl From<&Proxy> for Value {
-    /// The `Pyro5.client.Proxy` value.
+    /// The proxy value of the protocol the proxy speaks (`Pyro5.client.Proxy`, or
+    /// `Pyro4.core.Proxy` once it speaks Pyro4).
     fn from(proxy: &Proxy) -> Value {
-        proxy.state().to_value(pyroxene_wire::ProtocolVersion::V5)
+        proxy.state().to_value(proxy.inner.version())
     }
 }

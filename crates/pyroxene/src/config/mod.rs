@@ -26,6 +26,7 @@
 
 mod items;
 mod parse;
+mod protocol;
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
@@ -33,6 +34,7 @@ use std::time::Duration;
 
 pub use items::Config;
 pub use parse::ConfigValue;
+pub use protocol::{PROTOCOL_ENV, Protocol};
 
 use crate::Serializer;
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Display;
 
-use pyroxene_wire::{Dict, Value};
+use pyroxene_wire::{Dict, ProtocolVersion, Value};
 
 use super::TagSet;
 use crate::error::{Error, ErrorKind, Result};
@@ -191,7 +191,9 @@ impl NameServer {
     }
 
     /// `yplookup(meta_all, meta_any, return_metadata=True)`: the registrations having all
-    /// of `meta_all`, or any of `meta_any` (give one; both empty finds nothing).
+    /// of `meta_all`, or any of `meta_any` (give one; both empty finds nothing). A Pyro4
+    /// name server has no `yplookup`: its `list(metadata_all=, metadata_any=,
+    /// return_metadata=)` is called instead.
     ///
     /// # Errors
     /// ValueError when both are given.
@@ -217,6 +219,15 @@ impl NameServer {
         entries(&v, "yplookup", uri_of)
     }
 
+    /// The protocol of the name server: Pyro4's has the metadata search in `list` (and no
+    /// `yplookup`). Connects under `auto` when not connected yet.
+    ///
+    /// # Errors
+    /// When the name server can't be reached.
+    pub async fn protocol_version(&self) -> Result<ProtocolVersion> {
+        self.proxy.ensure_version().await
+    }
+
     async fn yp<S: AsRef<str>>(&self, all: &[S], any: &[S], meta: bool) -> Result<Value> {
         // Python tests the filters for truth, so an empty list means "not given".
         let filter = |tags: &[S]| {
@@ -226,12 +237,25 @@ impl NameServer {
                 Value::List(tags.iter().map(|t| Value::from(t.as_ref())).collect())
             }
         };
-        let kw = kwargs([
-            ("meta_all", filter(all)),
-            ("meta_any", filter(any)),
-            ("return_metadata", meta.into()),
-        ]);
-        self.call("yplookup", Vec::new(), kw).await
+        match self.protocol_version().await? {
+            // Pyro4: list(prefix, regex, metadata_all, metadata_any, return_metadata).
+            ProtocolVersion::V4 => {
+                let kw = kwargs([
+                    ("metadata_all", filter(all)),
+                    ("metadata_any", filter(any)),
+                    ("return_metadata", meta.into()),
+                ]);
+                self.call("list", Vec::new(), kw).await
+            }
+            ProtocolVersion::V5 => {
+                let kw = kwargs([
+                    ("meta_all", filter(all)),
+                    ("meta_any", filter(any)),
+                    ("return_metadata", meta.into()),
+                ]);
+                self.call("yplookup", Vec::new(), kw).await
+            }
+        }
     }
 
     async fn call(&self, method: &str, args: Vec<Value>, kwargs: Dict) -> Result<Value> {

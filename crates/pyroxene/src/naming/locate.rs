@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 
 use super::{NAMESERVER_NAME, NameServer};
+use crate::config::Protocol;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Config, Proxy, Uri};
 
@@ -50,17 +51,53 @@ pub async fn locate_ns_with_config(
     host: Option<&str>,
     port: Option<u16>,
 ) -> Result<NameServer> {
+    locate_ns_with_options(config, host, port, &LocateOptions::default()).await
+}
+
+/// How the name server proxy talks, beyond [`Config`]: the protocol (`auto` by default, see
+/// [`Proxy::with_protocol`]) and Pyro4's HMAC key (Pyro4's `locateNS(hmac_key=...)`).
+#[derive(Debug, Clone, Default)]
+pub struct LocateOptions {
+    /// The protocol of the name server proxy.
+    pub protocol: Protocol,
+    /// Pyro4's HMAC key, if any.
+    pub hmac_key: Option<Vec<u8>>,
+}
+
+impl LocateOptions {
+    fn proxy(&self, uri: Uri, config: &Config) -> Proxy {
+        let proxy = Proxy::from_uri(uri)
+            .with_config(config)
+            .with_protocol(self.protocol);
+        match &self.hmac_key {
+            Some(key) => proxy.with_hmac_key(key),
+            None => proxy,
+        }
+    }
+}
+
+/// [`locate_ns_with_config`] with a protocol and an HMAC key for the name server proxy (how
+/// `pyroxene nsc` finds a Pyro4 name server).
+///
+/// # Errors
+/// As [`locate_ns_with_config`].
+pub async fn locate_ns_with_options(
+    config: &Config,
+    host: Option<&str>,
+    port: Option<u16>,
+    options: &LocateOptions,
+) -> Result<NameServer> {
     let port = port.filter(|&p| p != 0);
     let (host, port) = match host.filter(|h| !h.is_empty()) {
         Some(host) => (host.to_owned(), port),
         None => {
-            if let Some(ns) = try_localhost(config, port).await {
+            if let Some(ns) = try_localhost(config, port, options).await {
                 return Ok(ns);
             }
             if config.prefer_ip_version != 6 {
                 let bcport = port.unwrap_or_else(|| config_port(config.ns_bcport));
                 if let Some(uri) = broadcast(config, bcport).await? {
-                    return Ok(NameServer::new(Proxy::from_uri(uri).with_config(config)));
+                    return Ok(NameServer::new(options.proxy(uri, config)));
                 }
                 tracing::debug!("broadcast locate failed, try direct connection on NS_HOST");
             }
@@ -70,7 +107,7 @@ pub async fn locate_ns_with_config(
     let port = port.unwrap_or_else(|| config_port(config.ns_port));
     let uri = Uri::parse(&ns_uri_text(&host, port))
         .map_err(|e| Error::new(ErrorKind::Config, e.to_string()).with_source(e))?;
-    let proxy = Proxy::from_uri(uri).with_config(config);
+    let proxy = options.proxy(uri, config);
     match proxy.connect().await {
         Ok(_) => Ok(NameServer::new(proxy)),
         Err(e) => {
@@ -96,7 +133,11 @@ fn ns_uri_text(host: &str, port: u16) -> String {
 }
 
 /// Step 1: a name server on this machine, when NS_HOST says to look here.
-async fn try_localhost(config: &Config, port: Option<u16>) -> Option<NameServer> {
+async fn try_localhost(
+    config: &Config,
+    port: Option<u16>,
+    options: &LocateOptions,
+) -> Option<NameServer> {
     let ns_host = config.ns_host.as_str();
     if !(ns_host == "localhost" || ns_host == "::1" || ns_host.starts_with("127.")) {
         return None;
@@ -113,7 +154,7 @@ async fn try_localhost(config: &Config, port: Option<u16>) -> Option<NameServer>
             continue;
         };
         tracing::debug!("locating the NS: {uri}");
-        let proxy = Proxy::from_uri(uri).with_config(config);
+        let proxy = options.proxy(uri, config);
         if proxy.connect().await.is_ok() {
             tracing::debug!("located NS");
             return Some(NameServer::new(proxy));

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 pub use client::{NameServer, Registration};
-pub use locate::{locate_ns, locate_ns_with_config};
+pub use locate::{LocateOptions, locate_ns, locate_ns_with_config, locate_ns_with_options};
 pub use pyroxene_wire::uri::TagSet;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -52,12 +52,25 @@ pub async fn resolve(uri: &Uri) -> Result<Uri> {
 /// The name server's NamingError ("unknown name: x"); [`ErrorKind::Naming`] when no
 /// registration has the tags or no name server is found.
 pub async fn resolve_with_config(uri: &Uri, config: &Config) -> Result<Uri> {
+    resolve_with_options(uri, config, &LocateOptions::default()).await
+}
+
+/// [`resolve_with_config`] with the name server proxy's protocol and Pyro4 HMAC key (Pyro4's
+/// `_resolve(uri, hmac_key)`: a proxy resolves through the name server with its own key).
+///
+/// # Errors
+/// As [`resolve_with_config`].
+pub async fn resolve_with_options(
+    uri: &Uri,
+    config: &Config,
+    options: &LocateOptions,
+) -> Result<Uri> {
     let protocol = uri.protocol();
     if protocol == UriProtocol::Pyro {
         return Ok(uri.clone());
     }
     tracing::debug!("resolving {uri}");
-    let ns = locate_ns_with_config(config, uri.host(), uri.port()).await?;
+    let ns = locate_ns_with_options(config, uri.host(), uri.port(), options).await?;
     let delay = Duration::try_from_secs_f64(config.ns_lookup_delay).unwrap_or_default();
     let start = Instant::now();
     // Sleeps at least 0.2 s, so this runs at most delay / 0.2 + 1 times.
