@@ -9,8 +9,10 @@ Usage:
         expects the connection to be refused and prints the Pyro4 error class and text;
     python pyro4_client.py ns HOST PORT [KEY]
         uses a Pyro4 name server: ping, register, lookup, list, remove;
-    python pyro4_client.py bench URI SECONDS
-        calls echo() for SECONDS and prints "calls/s N".
+    python pyro4_client.py bench URI N
+        N echo() calls, prints "calls/s RATE";
+    python pyro4_client.py nsbench HOST PORT N
+        N name server lookups, prints "lookups/s RATE".
 
 Every Pyro4 default is kept except the serializer (and SERIALIZERS_ACCEPTED is not a client
 setting). Nothing here starts servers.
@@ -133,15 +135,25 @@ def ns_checks(host, port, key):
     print("done")
 
 
-def bench(uri, seconds):
+def bench(uri, n):
+    """N echo() calls on one proxy (serpent), after connecting; prints calls/s."""
     with Pyro4.Proxy(uri) as p:
         p._pyroBind()
-        end = time.time() + float(seconds)
-        n = 0
-        while time.time() < end:
-            p.echo(n)
-            n += 1
-        print("calls/s %d" % (n / float(seconds)))
+        start = time.perf_counter()
+        for i in range(int(n)):
+            p.echo(i)
+        print("calls/s %.1f" % (int(n) / (time.perf_counter() - start)))
+
+
+def nsbench(host, port, n):
+    """N lookup() calls on one name server proxy; prints lookups/s."""
+    ns = Pyro4.locateNS(host, int(port))
+    ns.register("bench.name", "PYRO:bench@127.0.0.1:5555")
+    start = time.perf_counter()
+    for _ in range(int(n)):
+        ns.lookup("bench.name")
+    print("lookups/s %.1f" % (int(n) / (time.perf_counter() - start)))
+    ns.remove("bench.name")
 
 
 def main():
@@ -154,6 +166,8 @@ def main():
         ns_checks(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "")
     elif cmd == "bench":
         bench(sys.argv[2], sys.argv[3])
+    elif cmd == "nsbench":
+        nsbench(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit("unknown command " + cmd)
 
