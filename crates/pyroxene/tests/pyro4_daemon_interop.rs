@@ -195,3 +195,56 @@ async fn junk_and_bad_headers_are_refused() {
     assert_eq!(echoed, pyroxene::Value::from("ok"));
     daemon.shutdown();
 }
+
+/// A Pyro4 CONNECT whose first bytes arrive in pieces ("PYR", then the rest) is still
+/// recognised: the daemon waits for 6 bytes before picking the protocol, and answers
+/// CONNECTOK in protocol 48 with the metadata the META_ON_CONNECT flag asked for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pyro4_header_in_pieces() {
+    use pyroxene::wire::protocol::{Flags, Message, MessageType, ParseOptions, V4};
+    use pyroxene::wire::{ProtocolVersion, Value, dict};
+    let (daemon, _) = echo_daemon(Daemon::builder()).await;
+    let addr = daemon.local_addr().expect("tcp");
+    let payload = Serializer::Serpent
+        .encode(&dict! { "handshake" => "hi", "object" => ECHO_OBJECT_NAME })
+        .expect("encode");
+    let id = u16::from(Serializer::Serpent.id(ProtocolVersion::V4));
+    let connect =
+        Message::new(MessageType::Connect, id, 7, payload).with_flags(Flags::META_ON_CONNECT);
+    let wire = V4::new().encode(&connect).expect("encode connect");
+    let reply = tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        s.write_all(&wire[..3]).expect("write");
+        std::thread::sleep(Duration::from_millis(50));
+        s.write_all(&wire[3..]).expect("write");
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        for _ in 0..100 {
+            if let Ok(Some((msg, _))) = V4::new().parse(&buf, &ParseOptions::default()) {
+                return msg;
+            }
+            let n = s.read(&mut chunk).expect("read");
+            assert!(n > 0, "closed before a reply");
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        panic!("no reply");
+    })
+    .await
+    .expect("join");
+    assert_eq!(reply.msg_type, MessageType::ConnectOk);
+    assert_eq!(reply.seq, 7);
+    assert!(reply.has(Flags::META_ON_CONNECT));
+    let body = Serializer::Serpent.decode(&reply.payload).expect("decode");
+    assert_eq!(body.get("handshake"), Some(&Value::from("hello")));
+    // Pyro4 metadata: lists, not sets.
+    assert!(
+        matches!(
+            body.get("meta").and_then(|m| m.get("methods")),
+            Some(Value::List(_))
+        ),
+        "{body}"
+    );
+    daemon.shutdown();
+}
