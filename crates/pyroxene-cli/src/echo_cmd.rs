@@ -45,7 +45,7 @@ pub(crate) struct EchoArgs {
 }
 
 pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
-    let config = crate::config_cmd::load()?;
+    let config = crate::ns_cmd::load_server_config()?;
     let naming = args.naming || args.nameserver;
     let quiet = args.quiet && !args.verbose;
     let key = crate::ns_cmd::hmac_key(args.key.clone())?;

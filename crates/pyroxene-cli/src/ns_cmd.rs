@@ -54,6 +54,22 @@ pub(crate) struct NsArgs {
 /// Pyro4's launchers print "Warning: HMAC key not set. Anyone can connect to this server!"
 /// when there is no key; ours don't: they serve Pyro5 clients too, which have no key to set,
 /// and their output stays line for line that of Pyro5's launchers.
+/// The process configuration as `config_cmd::load` reads it, except that Pyro4's
+/// `PYRO_HMAC_KEY` (which Pyro5's config refuses as unknown) is left to [`hmac_key`]: these
+/// servers speak Pyro4 too.
+pub(crate) fn load_server_config() -> anyhow::Result<pyroxene::Config> {
+    let vars = std::env::vars_os().filter(|(k, _)| !k.eq_ignore_ascii_case("PYRO_HMAC_KEY"));
+    let config = pyroxene::Config::from_vars(vars.map(|(k, v)| {
+        if cfg!(windows) {
+            (k.to_ascii_uppercase(), v)
+        } else {
+            (k, v)
+        }
+    }))?;
+    pyroxene::logging::init_from_config(&config).context("setting up logging")?;
+    Ok(config)
+}
+
 pub(crate) fn hmac_key(flag: Option<String>) -> anyhow::Result<Option<Vec<u8>>> {
     if flag.is_some() {
         eprintln!(
@@ -75,7 +91,7 @@ pub(crate) fn hmac_key(flag: Option<String>) -> anyhow::Result<Option<Vec<u8>>> 
 }
 
 pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
-    let config = crate::config_cmd::load()?;
+    let config = load_server_config()?;
     if config.ns_autoclean > 0.0 {
         // Honest rather than silent: Python would start its auto-cleaner here.
         eprintln!(
