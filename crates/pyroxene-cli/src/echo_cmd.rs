@@ -39,12 +39,16 @@ pub(crate) struct EchoArgs {
     /// don't output anything
     #[arg(short, long)]
     quiet: bool,
+    /// the Pyro4 HMAC key to use (or env PYRO_HMAC_KEY); Pyro5 clients are then refused
+    #[arg(short = 'k', long)]
+    key: Option<String>,
 }
 
 pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
-    let config = crate::config_cmd::load()?;
+    let config = crate::ns_cmd::load_server_config()?;
     let naming = args.naming || args.nameserver;
     let quiet = args.quiet && !args.verbose;
+    let key = crate::ns_cmd::hmac_key(args.key.clone())?;
     if !quiet {
         println!("Starting Pyro's built-in test echo server.");
     }
@@ -52,14 +56,15 @@ pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         // Python starts its name server before the echo daemon binds.
         let nameserver = match args.nameserver {
-            true => Some(start_nameserver(&config, &args.host).await?),
+            true => Some(start_nameserver(&config, &args.host, key.as_deref()).await?),
             false => None,
         };
         // PYRO_* settings (COMMTIMEOUT, MAX_MESSAGE_SIZE, COMPRESSION, NAT...), then the flags.
         let mut builder = Daemon::builder()
             .config(&config)
             .host(args.host.clone())
-            .port(args.port);
+            .port(args.port)
+            .hmac_key(key.as_deref());
         if let Some(path) = &args.unixsocket {
             builder = builder.unixsocket(path.clone());
         }
@@ -105,9 +110,14 @@ pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
 
 /// The name server of `-N`: Python's `start_ns(host)` (NS_PORT, memory storage, broadcast
 /// unless bound to loopback or IPv6), served in the background until the process ends.
-async fn start_nameserver(config: &Config, host: &str) -> anyhow::Result<Arc<NameServerDaemon>> {
+async fn start_nameserver(
+    config: &Config,
+    host: &str,
+    key: Option<&[u8]>,
+) -> anyhow::Result<Arc<NameServerDaemon>> {
     let mut options = NsOptions::from_config(config);
     options.host = host.to_owned();
+    options.hmac_key = key.map(<[u8]>::to_vec);
     let ns = NameServerDaemon::start(options)
         .await
         .context("starting the name server")?;

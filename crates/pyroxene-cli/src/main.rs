@@ -101,8 +101,11 @@ fn main() -> anyhow::Result<std::process::ExitCode> {
     };
     if let Some((wanted, what)) = descriptors {
         // Logging first (the subcommand's own load() then finds it installed), so the limit
-        // change shows in a DEBUG log.
-        config_cmd::load()?;
+        // change shows in a DEBUG log. The servers also speak Pyro4 and take its PYRO_HMAC_KEY.
+        match &cli.command {
+            Command::Ns(_) | Command::Echo(_) => ns_cmd::load_server_config().map(drop)?,
+            _ => config_cmd::load().map(drop)?,
+        }
         fd_limit::raise(wanted, what);
     }
     match cli.command {

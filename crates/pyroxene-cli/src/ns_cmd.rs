@@ -41,10 +41,57 @@ pub(crate) struct NsArgs {
     /// don't start a broadcast server
     #[arg(short = 'x', long)]
     nobc: bool,
+    /// the Pyro4 HMAC key to use (or env PYRO_HMAC_KEY); Pyro5 clients are then refused
+    #[arg(short = 'k', long)]
+    key: Option<String>,
+}
+
+/// Pyro4's key rule (`pyro4-ns` and its echo server): `-k`, or the environment's
+/// `PYRO_HMAC_KEY`, not both; an empty key is no key. Pyro4 warns that `-k` shows the key
+/// to anyone listing processes; so do we, on stderr. With a key, a note says Pyro5 clients
+/// will be refused (they have no HMAC).
+///
+/// Pyro4's launchers print "Warning: HMAC key not set. Anyone can connect to this server!"
+/// when there is no key; ours don't: they serve Pyro5 clients too, which have no key to set,
+/// and their output stays line for line that of Pyro5's launchers.
+/// The process configuration as `config_cmd::load` reads it, except that Pyro4's
+/// `PYRO_HMAC_KEY` (which Pyro5's config refuses as unknown) is left to [`hmac_key`]: these
+/// servers speak Pyro4 too.
+pub(crate) fn load_server_config() -> anyhow::Result<pyroxene::Config> {
+    let vars = std::env::vars_os().filter(|(k, _)| !k.eq_ignore_ascii_case("PYRO_HMAC_KEY"));
+    let config = pyroxene::Config::from_vars(vars.map(|(k, v)| {
+        if cfg!(windows) {
+            (k.to_ascii_uppercase(), v)
+        } else {
+            (k, v)
+        }
+    }))?;
+    pyroxene::logging::init_from_config(&config).context("setting up logging")?;
+    Ok(config)
+}
+
+pub(crate) fn hmac_key(flag: Option<String>) -> anyhow::Result<Option<Vec<u8>>> {
+    if flag.is_some() {
+        eprintln!(
+            "UserWarning: using -k to supply HMAC key on the command line is a security problem \
+             and is deprecated since Pyro 4.72. See the documentation for an alternative."
+        );
+    }
+    let key = match (flag, std::env::var_os("PYRO_HMAC_KEY")) {
+        (Some(_), Some(_)) => bail!("error: don't use -k and PYRO_HMAC_KEY at the same time"),
+        (Some(k), None) => k.into_bytes(),
+        (None, Some(k)) => k.into_encoded_bytes(),
+        (None, None) => Vec::new(),
+    };
+    if key.is_empty() {
+        return Ok(None);
+    }
+    eprintln!("Note: HMAC key set: Pyro4 clients must use it; Pyro5 clients are refused.");
+    Ok(Some(key))
 }
 
 pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
-    let config = crate::config_cmd::load()?;
+    let config = load_server_config()?;
     if config.ns_autoclean > 0.0 {
         // Honest rather than silent: Python would start its auto-cleaner here.
         eprintln!(
@@ -54,6 +101,7 @@ pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
     let mut options = NsOptions::from_config(&config);
     options.storage = StorageSpec::parse(&args.storage)?;
     options.broadcast = !args.nobc;
+    options.hmac_key = hmac_key(args.key)?;
     if let Some(host) = args.host {
         options.host = host;
     }

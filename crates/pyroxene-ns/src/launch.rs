@@ -59,6 +59,9 @@ pub struct NsOptions {
     pub nathost: Option<String>,
     /// External port for NAT (Pyro: NATPORT; 0 = the bound port).
     pub natport: Option<u16>,
+    /// Pyro4's HMAC key (`pyro4-ns -k` / `PYRO_HMAC_KEY`): Pyro4 clients must sign with it,
+    /// Pyro5 clients are then refused (see `DaemonBuilder::hmac_key`). `None`: no key.
+    pub hmac_key: Option<Vec<u8>>,
     /// The rest of the configuration (COMMTIMEOUT, MAX_MESSAGE_SIZE, COMPRESSION, NS_PORT for
     /// `PYRONAME:` URIs without a port).
     pub config: Config,
@@ -80,6 +83,7 @@ impl NsOptions {
             broadcast_on_loopback: false,
             nathost: config.nathost.clone(),
             natport: config.nathost.as_ref().map(|_| port(config.natport)),
+            hmac_key: None,
             config: config.clone(),
         }
     }
@@ -118,7 +122,8 @@ impl NameServerDaemon {
         let mut builder = Daemon::builder()
             .config(&options.config)
             .host(options.host.clone())
-            .port(options.port);
+            .port(options.port)
+            .hmac_key(options.hmac_key.as_deref());
         if let Some(path) = &options.unixsocket {
             builder = builder.unixsocket(path.clone());
         }

@@ -1,12 +1,13 @@
 //! Pyro4 4.82 clients' view of our name server, compared with Python's Pyro4 name server.
 //!
-//! Our daemon doesn't speak protocol 48 yet, so the calls reach our `NameServer` in process:
-//! `interop/ns4_api_client.py --dump-calls` gives the INVOKE payloads a Pyro4 proxy sends
-//! (Pyro4's own `dumpsCall`), we decode them with our serializer, invoke the object with a
-//! Pyro4 call context, encode the results and exceptions with our serializer, and the script
-//! (`--render`) decodes them as a Pyro4 proxy does and prints the transcript it prints when it
-//! calls Python's name server over the network. Once the daemon speaks protocol 48, the same
-//! script takes our name server's URI instead (`ns4_api_client.py PYRO:...`).
+//! These calls reach our `NameServer` in process (no socket, so a transcript difference is the
+//! object's, not the daemon's): `interop/ns4_api_client.py --dump-calls` gives the INVOKE
+//! payloads a Pyro4 proxy sends (Pyro4's own `dumpsCall`), we decode them with our serializer,
+//! invoke the object with a Pyro4 call context, encode the results and exceptions with our
+//! serializer, and the script (`--render`) decodes them as a Pyro4 proxy does and prints the
+//! transcript it prints when it calls Python's name server over the network. The same script
+//! against our name server over the network (the daemon speaks protocol 48) is in
+//! `pyro4_ns_interop.rs`.
 //!
 //! Every Python process gets `PYRO_BROADCAST_ADDRS=127.0.0.1` (testkit) and is killed on
 //! drop; Python's name server binds 127.0.0.1 without a broadcast responder (`-x`).

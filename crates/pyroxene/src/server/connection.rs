@@ -39,16 +39,37 @@ struct Open {
 /// Numbers connections, so item streams know whose they are.
 static CONNECTION_IDS: AtomicU64 = AtomicU64::new(1);
 
+/// Why a Pyro5 client of a daemon with an HMAC key is refused (see `DaemonBuilder::hmac_key`).
+const PYRO5_WITH_KEY: &str = "this daemon requires a Pyro4 HMAC key; Pyro5 has no HMAC";
+
 /// Serves one accepted connection; the daemon has already counted it in `shared.connections`.
+/// Its protocol version comes from its first 6 bytes (see `peek.rs`): Pyro4 and Pyro5
+/// clients share the port, anything else is served (and refused) as Pyro5.
 pub(crate) async fn serve_connection(
     shared: Arc<Shared>,
     stream: Stream,
     peer: String,
-    version: ProtocolVersion,
     mut stop: watch::Receiver<bool>,
     scope: Arc<super::scope::ConnectionScope>,
 ) {
-    let codec = match connection_codec(version, None) {
+    let detect = super::peek::detect(&stream);
+    let detected = tokio::select! {
+        _ = stop.wait_for(|s| *s) => None,
+        v = async {
+            match shared.settings.comm_timeout {
+                Some(t) => tokio::time::timeout(t, detect).await.ok().flatten(),
+                None => detect.await,
+            }
+        } => v,
+    };
+    let version = detected.unwrap_or(ProtocolVersion::V5);
+    let key = match version {
+        ProtocolVersion::V4 => shared.settings.hmac_key.clone(),
+        ProtocolVersion::V5 => None,
+    };
+    let refusal = (version == ProtocolVersion::V5 && shared.settings.hmac_key.is_some())
+        .then_some(PYRO5_WITH_KEY);
+    let codec = match connection_codec(version, key) {
         Ok(codec) => codec,
         Err(e) => {
             tracing::warn!("connection from {peer} refused: {e}");
@@ -69,6 +90,7 @@ pub(crate) async fn serve_connection(
         shared,
         peer,
         version,
+        refusal,
         id: CONNECTION_IDS.fetch_add(1, Ordering::Relaxed),
     };
     if let Err(e) = session.run(&mut open.conn, &mut stop).await {
@@ -97,6 +119,9 @@ struct Session {
     shared: Arc<Shared>,
     peer: String,
     version: ProtocolVersion,
+    /// Set when every CONNECT is to be refused with this text (a Pyro5 client of a keyed
+    /// daemon).
+    refusal: Option<&'static str>,
     /// This connection's number (see [`CONNECTION_IDS`]).
     id: u64,
 }
@@ -137,7 +162,7 @@ impl Session {
 
     /// Whether clients may use `ser` ([`DaemonBuilder::serializers`](super::DaemonBuilder::serializers)).
     fn accepts(&self, ser: Serializer) -> bool {
-        self.shared.settings.serializers.contains(&ser)
+        self.shared.settings.accepts(self.version, ser)
     }
 
     /// An exception RESULT for `request` carrying Pyro's error `class` (e.g. `ProtocolError`)
@@ -186,14 +211,19 @@ impl Session {
             self.connect_fail(conn, None, first.seq, &text).await;
             return Ok(());
         }
+        if let Some(text) = self.refusal {
+            self.connect_fail(conn, Some(ser), first.seq, text).await;
+            return Ok(());
+        }
         match self.handshake(ser, &first) {
-            Ok(reply) => {
+            Ok((reply, flags)) => {
                 let msg = Message::new(
                     MessageType::ConnectOk,
                     first.serializer_id,
                     first.seq,
                     reply,
                 )
+                .with_flags(flags)
                 .with_correlation_id(self.correlation(&first));
                 self.send(conn, msg).await?;
             }
@@ -254,24 +284,49 @@ impl Session {
         let _ = self.send(conn, msg).await;
     }
 
-    /// Validates a CONNECT and builds the CONNECTOK payload, or the refusal text.
-    fn handshake(&self, ser: Serializer, msg: &Message) -> std::result::Result<Vec<u8>, String> {
+    /// Validates a CONNECT and builds the CONNECTOK payload and flags, or the refusal text.
+    ///
+    /// Pyro5 always sends the object id and gets `{"handshake", "meta"}` back. Pyro4 does so
+    /// only with META_ON_CONNECT (its METADATA setting, on by default), echoed in the reply's
+    /// flags; without it the reply is the handshake response alone and no object is named.
+    /// Missing keys give Python's `KeyError` texts (`'handshake'`, `'object'`) in Pyro4, which
+    /// indexes the dict; Pyro5's default handshake is `None`.
+    fn handshake(
+        &self,
+        ser: Serializer,
+        msg: &Message,
+    ) -> std::result::Result<(Vec<u8>, Flags), String> {
         let data = ser.decode(&msg.payload).map_err(|e| e.to_string())?;
-        let object_id = match data.get("object") {
-            Some(Value::Str(id)) => id.clone(),
-            _ => return Err("'object'".into()),
+        let with_meta = self.version == ProtocolVersion::V5 || msg.has(Flags::META_ON_CONNECT);
+        let handshake = match (data.get("handshake"), self.version) {
+            (Some(h), _) => h.clone(),
+            (None, ProtocolVersion::V4) => return Err("'handshake'".into()),
+            (None, ProtocolVersion::V5) => Value::None,
         };
-        let handshake = data.get("handshake").cloned().unwrap_or_default();
         let response = match &self.shared.settings.handshake {
             Some(validate) => validate(&handshake)?,
             None => Value::from("hello"),
+        };
+        if !with_meta {
+            return Ok((
+                ser.encode(&response).map_err(|e| e.to_string())?,
+                Flags::empty(),
+            ));
+        }
+        let object_id = match data.get("object") {
+            Some(Value::Str(id)) => id.clone(),
+            _ => return Err("'object'".into()),
         };
         let object = self
             .shared
             .object(&object_id)
             .ok_or_else(|| "unknown object".to_owned())?;
         let reply = payload::connect_ok(self.version, response, &object.metadata());
-        ser.encode(&reply).map_err(|e| e.to_string())
+        let flags = match self.version {
+            ProtocolVersion::V4 => Flags::META_ON_CONNECT,
+            ProtocolVersion::V5 => Flags::empty(),
+        };
+        Ok((ser.encode(&reply).map_err(|e| e.to_string())?, flags))
     }
 
     /// Runs one INVOKE; the reply to send, or `None` for oneway calls.

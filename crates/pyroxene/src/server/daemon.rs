@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use pyroxene_wire::protocol::HmacKey;
 use pyroxene_wire::{ProtocolVersion, Serializer};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::watch;
@@ -46,7 +47,10 @@ pub struct DaemonBuilder {
     pub(crate) max_message_size: u64,
     pub(crate) handshake: Option<HandshakeValidator>,
     pub(crate) compression: bool,
-    pub(crate) serializers: Vec<Serializer>,
+    /// `None`: each version's default (see [`DaemonBuilder::serializers`]).
+    pub(crate) serializers: Option<Vec<Serializer>>,
+    /// Pyro4's HMAC key (see [`DaemonBuilder::hmac_key`]).
+    pub(crate) hmac_key: Option<HmacKey>,
     /// Item streaming: on/off, lifetime, linger (builder methods in `stream.rs`).
     pub(crate) streams: StreamSettings,
 }
@@ -63,7 +67,8 @@ impl Default for DaemonBuilder {
             max_message_size: 1_073_741_824,
             handshake: None,
             compression: false,
-            serializers: Serializer::ALL.to_vec(),
+            serializers: None,
+            hmac_key: None,
             streams: StreamSettings::default(),
         }
     }
@@ -130,8 +135,18 @@ impl DaemonBuilder {
         self
     }
 
-    /// The serializers clients may use (all four by default), like Pyro4's
-    /// SERIALIZERS_ACCEPTED; Pyro5 has no such setting, so this follows Pyro4's behaviour:
+    /// The serializers clients may use, like Pyro4's SERIALIZERS_ACCEPTED. By default each
+    /// protocol's own default: all four (serpent, json, marshal, msgpack) for Pyro5 clients,
+    /// Pyro4's `serpent,marshal,json` for Pyro4 clients. A list set here applies to both
+    /// (a serializer a version doesn't have is simply never seen in it).
+    ///
+    /// **Pickle** (Pyro4 only) is accepted only when this list names
+    /// [`Serializer::Pickle`]: Python's pickle runs code named by the data, so Pyro4 itself
+    /// leaves it out of its default set. Ours never imports anything (plain data, builtin and
+    /// `Pyro4.errors` exceptions, URIs; anything else is refused), but the Python *clients*
+    /// that unpickle our replies are the peers that would turn it on, so it stays opt-in.
+    ///
+    /// Pyro5 has no such setting, so this follows Pyro4's behaviour for both versions:
     ///
     /// - a CONNECT in a refused serializer is answered with CONNECTFAIL in marshal, text
     ///   `message used serializer that is not accepted: N` (N the serializer's wire id), which a
@@ -143,7 +158,41 @@ impl DaemonBuilder {
     /// PING is answered whatever its serializer id (it carries no serialized data).
     #[must_use]
     pub fn serializers(mut self, accepted: &[Serializer]) -> Self {
-        self.serializers = accepted.to_vec();
+        self.serializers = Some(accepted.to_vec());
+        self
+    }
+
+    /// Whether a client speaking `version` may use `ser`.
+    pub(crate) fn accepts(&self, version: ProtocolVersion, ser: Serializer) -> bool {
+        match &self.serializers {
+            Some(list) => list.contains(&ser),
+            None => match version {
+                ProtocolVersion::V4 => {
+                    matches!(
+                        ser,
+                        Serializer::Serpent | Serializer::Marshal | Serializer::Json
+                    )
+                }
+                ProtocolVersion::V5 => Serializer::ALL.contains(&ser),
+            },
+        }
+    }
+
+    /// Pyro4's HMAC key (Pyro4: `daemon._pyroHmacKey`, `pyro4-ns -k`): every message of a
+    /// Pyro4 connection must then be signed with it, and the daemon signs its own. As in
+    /// Pyro4 the rule is symmetric: a keyed daemon refuses unsigned and wrongly signed
+    /// messages, an unkeyed one refuses signed messages (Pyro4's client then reports
+    /// "message hmac mismatch" or "hmac key config not symmetric"; the connection is closed).
+    /// An empty key means no key.
+    ///
+    /// **Pyro5 clients of a keyed daemon are refused**: Pyro5 has no HMAC, and serving them
+    /// would let anyone past the key by speaking the other protocol. They get CONNECTFAIL
+    /// with "this daemon requires a Pyro4 HMAC key; Pyro5 has no HMAC", which a Python
+    /// proxy raises as `CommunicationError("connection to ... rejected: ...")`. Run a second,
+    /// unkeyed daemon for Pyro5 clients if both are needed.
+    #[must_use]
+    pub fn hmac_key(mut self, key: Option<&[u8]>) -> Self {
+        self.hmac_key = key.filter(|k| !k.is_empty()).map(HmacKey::from);
         self
     }
 
@@ -456,7 +505,6 @@ impl Daemon {
                         shared,
                         stream,
                         peer,
-                        ProtocolVersion::V5,
                         stop,
                         super::scope::ConnectionScope::new(self.downgrade()),
                     ));

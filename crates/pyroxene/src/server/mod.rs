@@ -8,6 +8,7 @@ pub(crate) mod current;
 mod daemon;
 mod object;
 mod payload;
+mod peek;
 mod stream;
 
 /// Binds a call's positional and keyword arguments to named parameters with CPython's rules and
