@@ -98,11 +98,6 @@ def batch_checks(p, serializer):
         results = b()
     check("batch 1", next(results), 1)
     check("batch 2", next(results), "two")
-    if serializer == "pickle":
-        # KNOWN GAP: pyroxene's pickle writer has no Pyro4.futures._ExceptionWrapper object
-        # yet, so a failed batch call arrives as a plain dict instead of raising.
-        print("skip batch error (pickle)")
-        return
     try:
         next(results)
         check("batch error raises", False, True)

@@ -123,15 +123,7 @@ async fn rust_proxy_calls_the_pyro4_echo_server_with_each_serializer() {
         batch.call("echo", tuple!["two"], None);
         batch.call("error", tuple![], None);
         batch.call("echo", tuple![4], None);
-        if ser == Serializer::Pickle {
-            // Only batches without an error for now: the pickle allow-list (pyroxene-wire)
-            // doesn't take Pyro4.futures._ExceptionWrapper yet (see the report/TODO).
-            let mut batch = proxy.batch();
-            batch.call("echo", tuple![1], None);
-            batch.call("echo", tuple!["two"], None);
-            let results = batch.send().await.expect("batch");
-            assert_eq!(results.values, vec![Value::Int(1), Value::from("two")]);
-        } else if ser == Serializer::Marshal {
+        if ser == Serializer::Marshal {
             // Pyro4's own limit: its marshal serializer can't dump the _ExceptionWrapper in
             // the results, so the whole batch fails on the daemon, as for a Python client.
             let err = batch

@@ -562,6 +562,9 @@ impl Machine<'_> {
     }
 }
 
+/// Pyro4's wrapper of a failed call in batch results.
+pub(super) const EXCEPTION_WRAPPER: &str = "Pyro4.futures._ExceptionWrapper";
+
 /// GLOBAL's class, if it is one the table allows.
 fn resolve(at: usize, module: &str, name: &str) -> Result<Item> {
     match known_global(module, name) {
@@ -651,6 +654,16 @@ fn finish(at: usize, node: &Node, items: Vec<Value>) -> Result<Value> {
                 "args" => Value::Tuple(args),
                 "attributes" => attributes,
             }
+        }
+        // The dialect's batch-error shape: {'__class__': ..., 'exception': {exception dict}}.
+        Node::Object(class, _) if class.as_ref() == EXCEPTION_WRAPPER => {
+            let exception = match items.into_iter().next() {
+                Some(Value::Dict(mut state)) if state.len() == 1 => state
+                    .shift_remove(&Value::from("exception"))
+                    .ok_or_else(|| bad(at, "_ExceptionWrapper state without 'exception'"))?,
+                _ => return Err(bad(at, "_ExceptionWrapper state is not {'exception': ...}")),
+            };
+            crate::dict! { "__class__" => class.as_ref(), "exception" => exception }
         }
         Node::Object(class, _) => crate::dict! {
             "__class__" => class.as_ref(),

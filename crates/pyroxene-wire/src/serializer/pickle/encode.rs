@@ -154,6 +154,18 @@ fn write_object<'a>(out: &mut Vec<u8>, d: &'a Dict) -> Option<Frame<'a>> {
             frame.between = b"R";
             Some(frame)
         }
+        Known::PyroObject if name == "_ExceptionWrapper" && d.len() == 2 => {
+            let exception = get("exception").filter(|e| matches!(e, Value::Dict(_)))?;
+            write_global(out, module, name);
+            // NEWOBJ, then the state {'exception': <exception>}: EMPTY_DICT, the key, the
+            // exception (framed), SETITEM and BUILD.
+            out.extend_from_slice(&[b')', 0x81, b'}']);
+            let key = b"exception";
+            out.push(0x8c); // SHORT_BINUNICODE
+            out.push(key.len() as u8);
+            out.extend_from_slice(key);
+            Some(Frame::new(std::iter::once((exception, false)), b"sb"))
+        }
         Known::PyroObject if name == "URI" && d.len() == 2 => {
             let state = get("state").filter(|s| matches!(s, Value::Tuple(t) if t.len() == 5))?;
             write_global(out, module, name);

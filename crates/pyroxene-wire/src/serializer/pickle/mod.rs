@@ -190,6 +190,8 @@ pub(crate) fn known_global(module: &str, name: &str) -> Option<(Known, String)> 
             Known::Exception
         }
         ("Pyro4.core", "URI" | "Proxy") => Known::PyroObject,
+        // A failed call in a batch result (NEWOBJ + BUILD {'exception': ...}).
+        ("Pyro4.futures", "_ExceptionWrapper") => Known::PyroObject,
         _ => return None,
     };
     let module = if builtin { "builtins" } else { module };

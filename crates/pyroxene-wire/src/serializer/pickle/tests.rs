@@ -132,3 +132,28 @@ fn encoder_refuses_unhashable_keys_and_deep_values() {
     }
     assert_eq!(to_vec(&deep).unwrap_err().kind(), ErrorKind::TooDeep);
 }
+
+/// A failed call in Pyro4 batch results: Python's pickle of
+/// `Pyro4.futures._ExceptionWrapper(ValueError('in batch'))` (protocol 4, made with the venv's
+/// Pyro4 4.82) decodes to the dialect's wrapper dict, and ours reads back the same.
+#[test]
+fn exception_wrapper_of_batch_results() {
+    let python = "80049563000000000000008c0d5079726f342e66757475726573948c115f457863657074696f6e\
+                  577261707065729493942981947d948c09657863657074696f6e948c086275696c74696e73948c\
+                  0a56616c75654572726f729493948c08696e206261746368948594529473622e";
+    let bytes: Vec<u8> = (0..python.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&python[i..i + 2], 16).unwrap())
+        .collect();
+    let want = dict! {
+        "__class__" => "Pyro4.futures._ExceptionWrapper",
+        "exception" => dict! {
+            "__class__" => "builtins.ValueError",
+            "__exception__" => true,
+            "args" => tuple!["in batch"],
+            "attributes" => Value::new_dict(),
+        },
+    };
+    assert_eq!(from_slice(&bytes).unwrap(), want);
+    assert_eq!(from_slice(&to_vec(&want).unwrap()).unwrap(), want);
+}
