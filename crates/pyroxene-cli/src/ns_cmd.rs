@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use pyroxene_ns::storage::StorageSpec;
 use pyroxene_ns::{NameServerDaemon, NsOptions};
+use tokio::signal::unix::SignalKind;
 
 /// The flags of Pyro5's name server launcher (argparse names, defaults and help texts).
 #[derive(Args, Debug)]
@@ -131,16 +132,19 @@ pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
         let ns = NameServerDaemon::start(options)
             .await
             .context("starting the name server")?;
-        for line in &ns.startup_lines {
-            println!("{line}");
-        }
-        // Ctrl-C stops serving and ends with Python's farewell line.
+        // Ctrl-C stops serving and ends with Python's farewell line. The handler is installed
+        // before the startup lines go out: whoever reads them may interrupt at once.
+        let mut interrupt = tokio::signal::unix::signal(SignalKind::interrupt())
+            .context("installing the Ctrl-C handler")?;
         let daemon = ns.daemon.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if interrupt.recv().await.is_some() {
                 daemon.shutdown();
             }
         });
+        for line in &ns.startup_lines {
+            println!("{line}");
+        }
         ns.serve().await?;
         println!("NS shut down.");
         anyhow::Ok(())

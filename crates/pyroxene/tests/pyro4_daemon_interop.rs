@@ -248,3 +248,53 @@ async fn a_pyro4_header_in_pieces() {
     );
     daemon.shutdown();
 }
+
+/// Hands out the echo server's URI and a proxy to it, as a method's result.
+struct Directory {
+    echo: pyroxene::Uri,
+}
+
+#[pyroxene::expose]
+impl Directory {
+    #[nonblocking]
+    fn uri(&self) -> pyroxene::Uri {
+        self.echo.clone()
+    }
+
+    #[nonblocking]
+    fn proxy(&self) -> pyroxene::Proxy {
+        pyroxene::Proxy::from_uri(self.echo.clone())
+    }
+}
+
+/// A URI and a proxy returned by a Rust method reach a Python Pyro4 client as Pyro4's own
+/// `URI` and `Proxy` objects (serde gives them Pyro5's class shapes; the daemon translates them
+/// for Pyro4 connections), and the proxy works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pyro4_clients_receive_pyro4_uris_and_proxies() {
+    let Some(py) = python() else { return };
+    let (daemon, uri) = echo_daemon(Daemon::builder()).await;
+    let echo = pyroxene::Uri::parse(&uri).expect("echo uri");
+    let dir = daemon
+        .register_with_id(Arc::new(Directory { echo }), "test.directory")
+        .expect("register");
+    for ser in ["serpent", "json"] {
+        let script = format!(
+            "import Pyro4\n\
+             Pyro4.config.SERIALIZER = '{ser}'\n\
+             d = Pyro4.Proxy('{dir}')\n\
+             u = d.uri()\n\
+             print(type(u).__module__, type(u).__name__, u)\n\
+             p = d.proxy()\n\
+             print(type(p).__module__, type(p).__name__, p.echo('via proxy'))\n"
+        );
+        let (ok, out) = run_python(&py, vec!["-c".to_owned(), script], Vec::new()).await;
+        assert!(ok, "{ser}:\n{out}");
+        assert!(
+            out.contains(&format!("Pyro4.core URI {uri}")),
+            "{ser}:\n{out}"
+        );
+        assert!(out.contains("Pyro4.core Proxy via proxy"), "{ser}:\n{out}");
+    }
+    daemon.shutdown();
+}

@@ -33,11 +33,13 @@ mod handshake;
 mod names;
 mod objects;
 mod serde_objects;
+mod translate;
 
 pub use exception::{RemoteException, batch_results};
 pub use handshake::{ConnectRequest, ConnectResponse, Metadata, NameSet};
 pub use names::{PRIVATE_DUNDERS, is_private_name};
 pub use objects::ProxyState;
+pub use translate::translate_objects;
 
 use crate::value::{Dict, StrKey};
 use crate::{ProtocolVersion, Value};

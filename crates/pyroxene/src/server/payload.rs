@@ -68,8 +68,9 @@ pub(crate) fn stream_message(
     }
 }
 
-/// The RESULT message for a call's outcome, in the request's serializer and seq. A result that
-/// can't be serialized becomes a SerializeError exception, as in Pyro.
+/// The RESULT message for a call's outcome, in the request's serializer and seq (URI and proxy
+/// values in the class shapes of the client's protocol version). A result that can't be
+/// serialized becomes a SerializeError exception, as in Pyro.
 pub(crate) fn result_message(
     version: ProtocolVersion,
     ser: Serializer,
@@ -78,7 +79,14 @@ pub(crate) fn result_message(
     corr: CorrelationId,
     result: Result<Value, RemoteException>,
 ) -> Message {
-    let (payload, exception) = match result.map(|v| ser.encode(&v)) {
+    let encoded = result.map(|mut v| {
+        // serde gives URIs and proxies Pyro5's class shapes; a Pyro4 client needs Pyro4's.
+        if version == ProtocolVersion::V4 {
+            pyroxene_wire::dialect::translate_objects(&mut v, version);
+        }
+        ser.encode(&v)
+    });
+    let (payload, exception) = match encoded {
         Ok(Ok(bytes)) => (Ok(bytes), false),
         Ok(Err(e)) => (
             ser.encode(&exception_value(&RemoteException::new(
