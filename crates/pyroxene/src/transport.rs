@@ -116,6 +116,14 @@ impl Connection {
         }
     }
 
+    /// Puts bytes already read from the stream (the opening a daemon looked at to pick the
+    /// protocol version) in front of what is read next.
+    pub(crate) fn unread(&mut self, bytes: &[u8]) {
+        let rest = self.buf.split();
+        self.buf.extend_from_slice(bytes);
+        self.buf.unsplit(rest);
+    }
+
     /// Gives up reading when the peer sends nothing for this long (Pyro's COMMTIMEOUT as a
     /// socket timeout: it bounds each wait for bytes, not the transfer of a whole message).
     pub(crate) fn set_read_timeout(&mut self, timeout: Option<std::time::Duration>) {

@@ -298,3 +298,39 @@ async fn pyro4_clients_receive_pyro4_uris_and_proxies() {
     }
     daemon.shutdown();
 }
+
+/// A unix socket serves both generations too: the opening is read (not peeked) and handed
+/// back to the connection, so a Pyro4 and a Pyro5 Python client call the same socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pyro4_and_pyro5_clients_share_one_unix_socket() {
+    let Some(py) = python() else { return };
+    let dir = std::env::temp_dir().join(format!("pyroxene-p4unix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("echo.sock");
+    let _ = std::fs::remove_file(&path);
+    let daemon = Daemon::builder()
+        .unixsocket(path.to_string_lossy().into_owned())
+        .bind()
+        .await
+        .expect("bind unix");
+    let uri = daemon
+        .register_with_id(Arc::new(EchoServer::new(false)), ECHO_OBJECT_NAME)
+        .expect("register")
+        .to_string();
+    let serving = daemon.clone();
+    tokio::spawn(async move { serving.serve().await });
+    for lib in ["Pyro4", "Pyro5.api"] {
+        let script = format!(
+            "import {lib} as pyro\n\
+             p = pyro.Proxy('{uri}')\n\
+             print('{lib}', p.echo([1, 'two']))\n"
+        );
+        let (ok, out) = run_python(&py, vec!["-c".to_owned(), script], Vec::new()).await;
+        assert!(
+            ok && out.contains(&format!("{lib} [1, 'two']")),
+            "{lib}:\n{out}"
+        );
+    }
+    daemon.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -47,17 +47,18 @@ const PYRO5_WITH_KEY: &str = "this daemon requires a Pyro4 HMAC key; Pyro5 has n
 /// clients share the port, anything else is served (and refused) as Pyro5.
 pub(crate) async fn serve_connection(
     shared: Arc<Shared>,
-    stream: Stream,
+    mut stream: Stream,
     peer: String,
     mut stop: watch::Receiver<bool>,
     scope: Arc<super::scope::ConnectionScope>,
 ) {
-    let detect = super::peek::detect(&stream);
-    let detected = tokio::select! {
-        _ = stop.wait_for(|s| *s) => None,
+    let comm_timeout = shared.settings.comm_timeout;
+    let detect = super::peek::opening(&mut stream);
+    let (detected, opening) = tokio::select! {
+        _ = stop.wait_for(|s| *s) => (None, Vec::new()),
         v = async {
-            match shared.settings.comm_timeout {
-                Some(t) => tokio::time::timeout(t, detect).await.ok().flatten(),
+            match comm_timeout {
+                Some(t) => tokio::time::timeout(t, detect).await.unwrap_or((None, Vec::new())),
                 None => detect.await,
             }
         } => v,
@@ -83,6 +84,7 @@ pub(crate) async fn serve_connection(
             shared: shared.clone(),
         },
     };
+    open.conn.unread(&opening);
     open.conn.accept(&[MessageType::Connect]);
     open.conn.set_read_timeout(shared.settings.comm_timeout);
     let session = Session {
