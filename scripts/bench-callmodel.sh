@@ -2,7 +2,7 @@
 # Call-model speed, measured in one run on this machine, side by side (BENCHMARKS.md, issue 5):
 #  1. Rust proxy -> Rust daemon: 1,000 small calls as one batch vs 1,000 single calls
 #  2. Rust proxy -> Rust daemon: item streaming of 100,000 items, items/s
-#  3. Python Pyro5 client streaming 20,000 items and batching 1,000 calls:
+#  3. Python Pyro5 client streaming 100,000 items and batching 1,000 calls:
 #     -> Rust daemon (examples/callmodel_bench.rs serve) vs -> Python daemon
 #     (interop/pyro5_callmodel_daemon.py, the same count(n)/add(a, b) as a generator)
 # Everything binds to 127.0.0.1; every server started here is killed on exit.
@@ -42,10 +42,10 @@ a=$(json "$r" single_s); b=$(json "$r" batch_s)
 printf '| Rust↔Rust: 1,000 add() calls, ms (best of 5): one batch vs single calls | %.2f | %.2f | %s× faster |\n' \
   "$(python3 -c "print($b*1000)")" "$(python3 -c "print($a*1000)")" "$(ratio "$a" "$b")"
 printf '| Rust↔Rust: streaming 100,000 items, items/s | %.0f | — | — |\n' "$(json "$r" items_per_second)"
-rust=$("$python" interop/bench_callmodel_client.py "$rust_uri" 20000 1000)
-py=$("$python" interop/bench_callmodel_client.py "$py_uri" 20000 1000)
+rust=$("$python" interop/bench_callmodel_client.py "$rust_uri" 100000 1000)
+py=$("$python" interop/bench_callmodel_client.py "$py_uri" 100000 1000)
 a=$(json "$rust" items_per_second); b=$(json "$py" items_per_second)
-printf '| Python client, streaming 20,000 items, items/s: Rust daemon vs Python daemon | %.0f | %.0f | %s× |\n' "$a" "$b" "$(ratio "$a" "$b")"
+printf '| Python client, streaming 100,000 items, items/s: Rust daemon vs Python daemon | %.0f | %.0f | %s× |\n' "$a" "$b" "$(ratio "$a" "$b")"
 a=$(json "$rust" batch_s); b=$(json "$py" batch_s)
 printf '| Python client, one batch of 1,000 add() calls, ms: Rust daemon vs Python daemon | %.2f | %.2f | %s× faster |\n' \
   "$(python3 -c "print($a*1000)")" "$(python3 -c "print($b*1000)")" "$(ratio "$b" "$a")"
