@@ -291,6 +291,30 @@ async fn current_context_and_correlation_propagation() {
     assert_eq!(reply.annotation("XREQ"), Some(&b"re:hi"[..]));
     assert_eq!(reply.correlation_id, Some(corr));
 
+    // The next call on the same connection (the daemon reuses the finished call's context)
+    // sees none of the first call's annotations, id or reply annotations.
+    let plain = proxy
+        .call_with_context("context", tuple![], None, &RequestContext::new())
+        .await
+        .expect("context again");
+    let again = &plain.value;
+    assert_eq!(again.get("client"), seen.get("client"), "same connection");
+    assert_eq!(
+        again.get("seq").and_then(Value::as_i64),
+        seen.get("seq").and_then(Value::as_i64).map(|s| s + 1)
+    );
+    assert_eq!(
+        again.get("annotations").map(Value::to_string).as_deref(),
+        Some("{}")
+    );
+    assert_eq!(plain.annotation("XREQ"), None);
+    let fresh = plain.correlation_id.expect("the daemon makes an id");
+    assert_ne!(fresh, corr);
+    assert_eq!(
+        again.get("correlation_id").and_then(Value::as_str),
+        Some(fresh.map(|b| format!("{b:02x}")).concat().as_str())
+    );
+
     // The id reaches a call the method makes, from sync and async methods alike.
     for method in ["relay", "relay_async"] {
         let reply = proxy

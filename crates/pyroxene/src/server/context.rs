@@ -112,6 +112,29 @@ impl CallContext {
 }
 
 impl CallContext {
+    /// Makes a finished call's context the context of the next call on the same connection
+    /// (the daemon reuses it when nothing else holds it).
+    pub(crate) fn renew(
+        &mut self,
+        serializer: Serializer,
+        seq: u16,
+        flags: Flags,
+        correlation_id: Option<[u8; 16]>,
+        annotations: BTreeMap<AnnotationId, Vec<u8>>,
+    ) {
+        self.serializer = serializer;
+        self.seq = seq;
+        self.flags = flags;
+        self.correlation_id = correlation_id;
+        self.annotations = annotations;
+        if let Ok(map) = self.response_annotations.get_mut() {
+            map.clear();
+        }
+        if let Ok(stream) = self.stream.get_mut() {
+            *stream = None;
+        }
+    }
+
     /// Ties the call to its connection (the daemon does this once per call).
     pub(crate) fn set_scope(&self, scope: std::sync::Arc<super::scope::ConnectionScope>) {
         let _ = self.scope.set(scope);
