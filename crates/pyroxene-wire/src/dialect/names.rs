@@ -56,6 +56,11 @@ pub const PRIVATE_DUNDERS: &[&str] = &[
 /// assert!(!is_private_name("echo") && !is_private_name("__len__"));
 /// ```
 pub fn is_private_name(name: &str) -> bool {
+    // Every private name starts with `_` (the dunders too): most calls are decided here,
+    // without a scan of the dunder list.
+    if !name.starts_with('_') {
+        return false;
+    }
     if PRIVATE_DUNDERS.contains(&name) {
         return true;
     }
