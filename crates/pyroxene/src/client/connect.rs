@@ -40,9 +40,7 @@ pub(super) async fn open(inner: &Inner) -> Result<PooledConnection> {
 }
 
 fn remember(inner: &Inner, version: ProtocolVersion) {
-    if let Ok(mut d) = inner.detected.lock() {
-        d.get_or_insert(version);
-    }
+    let _ = inner.detected.set(version);
 }
 
 /// Why a handshake failed: the peer answered in Pyro4 framing (what `auto` looks for), or

@@ -1,6 +1,6 @@
 //! [`Proxy`]: calls the methods of a remote Pyro object.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use pyroxene_wire::protocol::{Flags, HmacKey, Message, MessageType};
@@ -61,7 +61,7 @@ pub(super) struct Inner {
     /// Pyro4's `_pyroHmacKey`: signs and checks every message (protocol 4 only).
     pub(super) hmac_key: Option<HmacKey>,
     /// The protocol `auto` detected on the first connection.
-    pub(super) detected: Mutex<Option<ProtocolVersion>>,
+    pub(super) detected: OnceLock<ProtocolVersion>,
 }
 
 impl Inner {
@@ -83,7 +83,7 @@ impl Inner {
             resolved: Mutex::new(None),
             protocol: Protocol::Auto,
             hmac_key: None,
-            detected: Mutex::new(None),
+            detected: OnceLock::new(),
         }
     }
 
@@ -96,7 +96,7 @@ impl Inner {
             Protocol::Auto if self.hmac_key.is_some() || self.serializer == Serializer::Pickle => {
                 Some(ProtocolVersion::V4)
             }
-            Protocol::Auto => self.detected.lock().ok().and_then(|d| *d),
+            Protocol::Auto => self.detected.get().copied(),
         }
     }
 
