@@ -62,13 +62,15 @@ impl<'a> Lexer<'a> {
 
     fn literal(&mut self, prefix_len: usize) -> Result<Lit<'a>> {
         let start = self.pos;
-        let prefix = self.src[start..start + prefix_len].to_ascii_lowercase();
-        let (raw, bytes) = match prefix.as_str() {
-            "" | "u" => (false, false),
-            "r" => (true, false),
-            "b" => (false, true),
-            "br" | "rb" => (true, true),
+        let prefix = &self.src.as_bytes()[start..start + prefix_len];
+        // Matched as bytes: lowercasing into a String cost an allocation check per literal.
+        let (raw, bytes) = match prefix {
+            [] | [b'u' | b'U'] => (false, false),
+            [b'r' | b'R'] => (true, false),
+            [b'b' | b'B'] => (false, true),
+            [b'b' | b'B', b'r' | b'R'] | [b'r' | b'R', b'b' | b'B'] => (true, true),
             _ => {
+                let prefix = self.src[start..start + prefix_len].to_ascii_lowercase();
                 return Err(Error::syntax(
                     start,
                     format!("malformed serpent data: {prefix:?}-prefixed strings are not literals"),
