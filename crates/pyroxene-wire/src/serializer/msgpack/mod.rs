@@ -110,6 +110,18 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// The call array `[object, method, vargs, kwargs]`, as [`to_vec`] of it writes it.
+pub(crate) fn call_to_vec(
+    object: &str,
+    method: &str,
+    vargs: &Value,
+    kwargs: Option<&crate::Dict>,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(object.len() + method.len() + 64);
+    encode::encode_call(&mut out, object, method, vargs, kwargs)?;
+    Ok(out)
+}
+
 /// Decodes one msgpack value that fills all of `bytes`.
 ///
 /// # Errors
