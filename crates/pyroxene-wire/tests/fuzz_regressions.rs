@@ -56,9 +56,14 @@ fn every_prefix_of_every_vector_is_handled() {
 fn call_readers_agree_on_regressions_and_call_vectors() {
     let root = workspace_root().join("fuzz/regressions");
     let all = Serializer::all(pyroxene_wire::ProtocolVersion::V4);
-    for target in ["call_decode", "serpent_decode", "json_decode", "marshal_decode"]
-        .into_iter()
-        .chain(["msgpack_decode", "pickle_decode"])
+    for target in [
+        "call_decode",
+        "serpent_decode",
+        "json_decode",
+        "marshal_decode",
+    ]
+    .into_iter()
+    .chain(["msgpack_decode", "pickle_decode"])
     {
         let Ok(entries) = std::fs::read_dir(root.join(target)) else {
             continue;

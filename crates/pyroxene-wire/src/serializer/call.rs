@@ -74,7 +74,7 @@ impl Serializer {
     /// # Errors
     /// When the payload doesn't decode or doesn't have the call shape.
     pub fn decode_call(self, bytes: &[u8]) -> Result<Call> {
-        if let Some(call) = self.decode_call_fast(bytes) {
+        if let Some(call) = self.decode_call_fast(bytes, None) {
             return call;
         }
         self.call_from_value(self.decode(bytes)?)
@@ -86,7 +86,7 @@ impl Serializer {
     /// # Errors
     /// As [`Serializer::decode_call`].
     pub fn decode_call_shared(self, bytes: &bytes::Bytes) -> Result<Call> {
-        if let Some(call) = self.decode_call_fast(bytes) {
+        if let Some(call) = self.decode_call_fast(bytes, Some(bytes)) {
             return call;
         }
         self.call_from_value(self.decode_shared(bytes)?)
@@ -96,19 +96,20 @@ impl Serializer {
     /// cost about as much again as parsing it); `None` for any other payload, which then goes
     /// the general way. The fast readers give `Some` only with the very items the general
     /// decoder would put in the tuple, so the result, error or not, is the same either way.
-    fn decode_call_fast(self, bytes: &[u8]) -> Option<Result<Call>> {
-        match self {
-            Serializer::Serpent => {
-                let items = serpent::decode_call(bytes)?;
-                Some(call_from_items(
-                    Value::Str(items.object),
-                    Value::Str(items.method),
-                    items.vargs,
-                    items.kwargs,
-                ))
-            }
-            _ => None,
-        }
+    ///
+    /// `owner` is the shared buffer `bytes` is, for [`Serializer::decode_call_shared`].
+    fn decode_call_fast(self, bytes: &[u8], owner: Option<&bytes::Bytes>) -> Option<Result<Call>> {
+        let items = match self {
+            Serializer::Serpent => serpent::decode_call(bytes)?,
+            Serializer::Msgpack => msgpack::decode_call(bytes, owner)?,
+            _ => return None,
+        };
+        Some(call_from_items(
+            Value::Str(items.object),
+            Value::Str(items.method),
+            items.vargs,
+            items.kwargs,
+        ))
     }
 
     /// The general way: the call from the decoded payload value.
@@ -165,6 +166,18 @@ pub fn check_decode_call(ser: Serializer, data: &[u8]) {
         "{} decode_call_shared of {data:?}: {fast:?}, but the general path gives {general:?}",
         ser.name()
     );
+}
+
+/// The items of a call payload as a fast reader found them, ready for [`call_from_items`].
+pub(crate) struct CallItems {
+    /// The object id.
+    pub(crate) object: String,
+    /// The method name.
+    pub(crate) method: String,
+    /// The third item, as decoded.
+    pub(crate) vargs: Value,
+    /// The fourth item, as decoded; `None` for an empty dict.
+    pub(crate) kwargs: Option<Value>,
 }
 
 /// The call from the four items of a call payload; `kwargs` `None` stands for an empty dict

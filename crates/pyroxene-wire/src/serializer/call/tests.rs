@@ -231,3 +231,47 @@ fn nesting_limits_are_the_general_ones() {
         }
     }
 }
+
+/// msgpack calls as Pyro and we write them take the fast reader, shared buffers included; other
+/// arrays go the general way; both give the general result.
+#[test]
+fn msgpack_fast_reader_takes_the_usual_shape() {
+    use crate::serializer::msgpack;
+    let big = Value::Bytes(vec![7u8; 10_000].into());
+    let mut kwargs = Dict::default();
+    kwargs.insert("k".into(), big.clone());
+    for (vargs, kwargs) in [
+        (Value::Tuple(vec!["hello".into()]), Some(Dict::default())),
+        (Value::List(vec![1.into(), big.clone()]), None),
+        (Value::Tuple(vec![]), Some(kwargs)),
+        (Value::Int(5), None),
+    ] {
+        let bytes = Serializer::Msgpack
+            .encode_call("obj", "method", vargs, kwargs)
+            .expect("encodes");
+        assert!(msgpack::decode_call(&bytes, None).is_some(), "{bytes:?}");
+        check_decode_call(Serializer::Msgpack, &bytes);
+    }
+    for bytes in [
+        &b"\x93\xa1o\xa1m\x90"[..],
+        b"\x94\x01\xa1m\x90\x80",
+        b"\x94\xa1o\xa1m\x90\x80\x00",
+        b"\x94\xda\x00\x01o\xa1m\x90\x80",
+    ] {
+        assert!(msgpack::decode_call(bytes, None).is_none(), "{bytes:?}");
+        check_decode_call(Serializer::Msgpack, bytes);
+    }
+    // Big bytes arguments stay views of a shared payload.
+    let payload = bytes::Bytes::from(
+        Serializer::Msgpack
+            .encode_call("o", "m", Value::Tuple(vec![big]), None)
+            .expect("encodes"),
+    );
+    let call = Serializer::Msgpack
+        .decode_call_shared(&payload)
+        .expect("decodes");
+    let Some(Value::Bytes(b)) = call.vargs.first() else {
+        panic!("not bytes: {call:?}")
+    };
+    assert!(payload.as_ptr_range().contains(&b.as_ptr()));
+}

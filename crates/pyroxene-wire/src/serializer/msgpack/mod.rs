@@ -122,6 +122,19 @@ pub(crate) fn call_to_vec(
     Ok(out)
 }
 
+/// The items of a call array, when the payload has the usual shape (see
+/// `Decoder::decode_call`); `None` sends the caller to the general decoder. With `owner`, big
+/// bytes values are views of it, as with [`from_bytes`].
+pub(crate) fn decode_call(
+    bytes: &[u8],
+    owner: Option<&bytes::Bytes>,
+) -> Option<super::call::CallItems> {
+    match owner {
+        Some(owner) => decode::Decoder::shared(owner).decode_call(),
+        None => decode::Decoder::new(bytes).decode_call(),
+    }
+}
+
 /// Decodes one msgpack value that fills all of `bytes`.
 ///
 /// # Errors

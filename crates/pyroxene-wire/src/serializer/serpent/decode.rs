@@ -5,7 +5,8 @@
 //! `string.rs`.
 
 use super::encode::HEADER;
-use super::scan::find_special;
+use super::scan::find_plain_end;
+use crate::serializer::call::CallItems;
 use crate::value::{StrKey, check_hashable};
 use crate::{Dict, Error, MAX_DEPTH, Result, Set, Value};
 
@@ -400,18 +401,6 @@ pub(super) fn decode_call(input: &[u8]) -> Option<CallItems> {
     })
 }
 
-/// The items of a call tuple, from [`decode_call`].
-pub(crate) struct CallItems {
-    /// The object id.
-    pub(crate) object: String,
-    /// The method name.
-    pub(crate) method: String,
-    /// The third item, as decoded.
-    pub(crate) vargs: Value,
-    /// The fourth item, as decoded; `None` for an empty dict `{}`.
-    pub(crate) kwargs: Option<Value>,
-}
-
 impl<'a> Lexer<'a> {
     /// Consumes `want` if it is the next byte.
     #[inline]
@@ -419,17 +408,18 @@ impl<'a> Lexer<'a> {
         (self.peek()? == want).then(|| self.pos += 1)
     }
 
-    /// A string literal without prefix, escapes, line ends or triple quotes: borrowed from the
-    /// input. `None` for anything else (the caller gives up). The caller then wants a comma, so
-    /// an adjacent literal (which would concatenate) makes it give up too.
-    fn plain_str(&mut self) -> Option<&'a str> {
+    /// A string literal without prefix, escapes, control chars (line ends, tabs, NUL) or triple
+    /// quotes: borrowed from the input, the read position moved past it. `None` for anything
+    /// else, where the caller goes the general way. The caller checks what follows (an adjacent
+    /// literal would concatenate).
+    pub(super) fn plain_str(&mut self) -> Option<&'a str> {
         let b = self.src.as_bytes();
         let quote = self.peek().filter(|&q| q == b'\'' || q == b'"')?;
         let body = self.pos + 1;
         if b.get(body) == Some(&quote) && b.get(body + 1) == Some(&quote) {
             return None;
         }
-        let end = find_special(b, body, quote, false);
+        let end = find_plain_end(b, body, quote);
         if b.get(end) != Some(&quote) {
             return None;
         }

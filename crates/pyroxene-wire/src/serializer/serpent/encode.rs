@@ -86,13 +86,15 @@ impl Encoder {
     /// instead of recursing, so nesting up to [`MAX_DEPTH`] costs no call stack, even in debug
     /// builds.
     fn write(&mut self, root: &Value, depth: usize) -> Result<()> {
+        // A scalar (a typical method result) or a flat list/tuple (typical call arguments)
+        // needs none of the general loop's stack.
         match root {
             Value::List(items) | Value::Tuple(items) if items.iter().all(is_scalar) => {
-                return self.flat(root, items, depth);
+                self.flat(root, items, depth)
             }
-            _ => {}
+            _ if is_scalar(root) => self.scalar(root),
+            _ => self.write_from(Vec::new(), Some(root), depth),
         }
-        self.write_from(Vec::new(), Some(root), depth)
     }
 
     /// Writes a dict found inside `depth` containers (a call's kwargs, which come unboxed).

@@ -38,8 +38,6 @@ mod tests;
 #[cfg(test)]
 mod vectors;
 
-pub(crate) use decode::CallItems;
-
 use crate::{Result, Value};
 
 /// Encoder settings; the default is what Pyro sends out of the box.
@@ -107,7 +105,7 @@ pub(crate) fn call_to_vec(
 
 /// The items of a call tuple, when the payload has the plain shape (see `decode::decode_call`);
 /// `None` sends the caller to [`from_slice`].
-pub(crate) fn decode_call(bytes: &[u8]) -> Option<CallItems> {
+pub(crate) fn decode_call(bytes: &[u8]) -> Option<super::call::CallItems> {
     decode::decode_call(bytes)
 }
 
