@@ -6,7 +6,7 @@ use std::path::Path;
 
 use pyroxene_testkit::{vectors_dir, workspace_root};
 use pyroxene_wire::Serializer;
-use pyroxene_wire::serializer::check_round_trip;
+use pyroxene_wire::serializer::{check_decode_call, check_round_trip};
 
 fn replay_dir(ser: Serializer, dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -44,6 +44,47 @@ fn every_prefix_of_every_vector_is_handled() {
                 for start in (0..data.len()).step_by(7) {
                     check_round_trip(ser, &data[start..]);
                 }
+            }
+        }
+    }
+}
+
+/// The call readers' oracle (the `call_decode` target) over every regression input of every
+/// decoder and every prefix and suffix of the captured call payloads: the fast call readers
+/// must agree with the general way on all of them.
+#[test]
+fn call_readers_agree_on_regressions_and_call_vectors() {
+    let root = workspace_root().join("fuzz/regressions");
+    let all = Serializer::all(pyroxene_wire::ProtocolVersion::V4);
+    for target in [
+        "call_decode",
+        "serpent_decode",
+        "json_decode",
+        "marshal_decode",
+    ]
+    .into_iter()
+    .chain(["msgpack_decode", "pickle_decode"])
+    {
+        let Ok(entries) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let data = std::fs::read(entry.path()).expect("read regression input");
+            for &ser in all {
+                check_decode_call(ser, &data);
+            }
+        }
+    }
+    let dir = vectors_dir().join("serializers");
+    for ser in Serializer::ALL {
+        for lib in ["pyro4", "pyro5"] {
+            let path = dir.join(format!("{lib}-{}-calls.bin", ser.name()));
+            let data = std::fs::read(&path).expect("vector file");
+            for end in 0..=data.len().min(4096) {
+                check_decode_call(ser, &data[..end]);
+            }
+            for start in 0..data.len() {
+                check_decode_call(ser, &data[start..]);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! The INVOKE payload shape of each serializer: `(object, method, vargs, kwargs)`.
 
-use super::Serializer;
+use super::{Serializer, json, marshal, msgpack, serpent};
 use crate::value::{Dict, StrKey};
 use crate::{Error, ErrorKind, Result, Value};
 
@@ -42,29 +42,28 @@ impl Serializer {
         vargs: Value,
         kwargs: Option<Dict>,
     ) -> Result<Vec<u8>> {
-        let kwargs = kwargs.map_or(Value::None, Value::from);
-        let as_list = |vargs| match vargs {
-            Value::Tuple(items) => Value::List(items),
-            other => other,
-        };
-        let payload = match self {
-            Serializer::Serpent | Serializer::Pickle => {
-                Value::Tuple(vec![object.into(), method.into(), vargs, kwargs])
+        // Each format writes the call shape straight into one buffer, the same bytes as
+        // encoding the tuple/array/dict would give, without building it: that temporary (two
+        // `String`s, a `Vec`, dropping it all) cost more than encoding a small call.
+        let kw = kwargs.as_ref();
+        match self {
+            Serializer::Serpent => serpent::call_to_vec(object, method, &vargs, kw),
+            // marshal writes Pyro's vargs as a list (a tuple and a list are the same to msgpack
+            // and json).
+            Serializer::Marshal => marshal::call_to_vec(object, method, &as_list(vargs), kw),
+            Serializer::Msgpack => msgpack::call_to_vec(object, method, &vargs, kw),
+            Serializer::Json => json::call_to_vec(object, method, &vargs, kw),
+            // Pyro4 only, and rare: the general path.
+            Serializer::Pickle => {
+                let kwargs = kwargs.map_or(Value::None, Value::from);
+                self.encode(&Value::Tuple(vec![
+                    object.into(),
+                    method.into(),
+                    vargs,
+                    kwargs,
+                ]))
             }
-            Serializer::Marshal => {
-                Value::Tuple(vec![object.into(), method.into(), as_list(vargs), kwargs])
-            }
-            Serializer::Msgpack => {
-                Value::List(vec![object.into(), method.into(), as_list(vargs), kwargs])
-            }
-            Serializer::Json => crate::dict! {
-                "object" => object,
-                "method" => method,
-                "params" => as_list(vargs),
-                "kwargs" => kwargs,
-            },
-        };
-        self.encode(&payload)
+        }
     }
 
     /// Decodes an INVOKE payload of this serializer.
@@ -75,6 +74,9 @@ impl Serializer {
     /// # Errors
     /// When the payload doesn't decode or doesn't have the call shape.
     pub fn decode_call(self, bytes: &[u8]) -> Result<Call> {
+        if let Some(call) = self.decode_call_fast(bytes, None) {
+            return call;
+        }
         self.call_from_value(self.decode(bytes)?)
     }
 
@@ -84,9 +86,33 @@ impl Serializer {
     /// # Errors
     /// As [`Serializer::decode_call`].
     pub fn decode_call_shared(self, bytes: &bytes::Bytes) -> Result<Call> {
+        if let Some(call) = self.decode_call_fast(bytes, Some(bytes)) {
+            return call;
+        }
         self.call_from_value(self.decode_shared(bytes)?)
     }
 
+    /// The call from a payload of the usual shape, read without building the call tuple (which
+    /// cost about as much again as parsing it); `None` for any other payload, which then goes
+    /// the general way. The fast readers give `Some` only with the very items the general
+    /// decoder would put in the tuple, so the result, error or not, is the same either way.
+    ///
+    /// `owner` is the shared buffer `bytes` is, for [`Serializer::decode_call_shared`].
+    fn decode_call_fast(self, bytes: &[u8], owner: Option<&bytes::Bytes>) -> Option<Result<Call>> {
+        let items = match self {
+            Serializer::Serpent => serpent::decode_call(bytes)?,
+            Serializer::Msgpack => msgpack::decode_call(bytes, owner)?,
+            _ => return None,
+        };
+        Some(call_from_items(
+            Value::Str(items.object),
+            Value::Str(items.method),
+            items.vargs,
+            items.kwargs,
+        ))
+    }
+
+    /// The general way: the call from the decoded payload value.
     fn call_from_value(self, value: Value) -> Result<Call> {
         let (object, method, vargs, kwargs) = match (self, value) {
             (Serializer::Json, Value::Dict(mut d)) => (
@@ -110,28 +136,88 @@ impl Serializer {
                 ));
             }
         };
-        Ok(Call {
-            object: text(object, "object id")?,
-            method: text(method, "method name")?,
-            vargs: match vargs {
-                Value::Tuple(v) | Value::List(v) => v,
-                Value::None => Vec::new(),
-                other => vec![other],
-            },
-            kwargs: match kwargs {
-                Value::None => None,
-                Value::Dict(d) => Some(*d),
-                other => {
-                    return Err(Error::new(
-                        ErrorKind::Type,
-                        format!(
-                            "call kwargs must be a dict or None, not {}",
-                            other.type_name()
-                        ),
-                    ));
-                }
-            },
-        })
+        call_from_items(object, method, vargs, Some(kwargs))
+    }
+}
+
+/// The fuzzing oracle of the call readers (used by the `call_decode` fuzz target and the call
+/// tests): [`Serializer::decode_call`] and [`Serializer::decode_call_shared`], fast paths
+/// included, must give exactly what the general way gives (the payload decoded as a value,
+/// then taken apart), the same call or the same error; and never panic.
+///
+/// # Panics
+/// When they differ: that is the bug the fuzzer looks for.
+#[doc(hidden)]
+pub fn check_decode_call(ser: Serializer, data: &[u8]) {
+    let general = ser.decode(data).and_then(|v| ser.call_from_value(v));
+    let fast = ser.decode_call(data);
+    assert!(
+        fast == general,
+        "{} decode_call of {data:?}: {fast:?}, but the general path gives {general:?}",
+        ser.name()
+    );
+    let shared = bytes::Bytes::copy_from_slice(data);
+    let general = ser
+        .decode_shared(&shared)
+        .and_then(|v| ser.call_from_value(v));
+    let fast = ser.decode_call_shared(&shared);
+    assert!(
+        fast == general,
+        "{} decode_call_shared of {data:?}: {fast:?}, but the general path gives {general:?}",
+        ser.name()
+    );
+}
+
+/// The items of a call payload as a fast reader found them, ready for [`call_from_items`].
+pub(crate) struct CallItems {
+    /// The object id.
+    pub(crate) object: String,
+    /// The method name.
+    pub(crate) method: String,
+    /// The third item, as decoded.
+    pub(crate) vargs: Value,
+    /// The fourth item, as decoded; `None` for an empty dict.
+    pub(crate) kwargs: Option<Value>,
+}
+
+/// The call from the four items of a call payload; `kwargs` `None` stands for an empty dict
+/// (which a fast reader doesn't box into a [`Value`] just to unbox it here).
+fn call_from_items(
+    object: Value,
+    method: Value,
+    vargs: Value,
+    kwargs: Option<Value>,
+) -> Result<Call> {
+    Ok(Call {
+        object: text(object, "object id")?,
+        method: text(method, "method name")?,
+        vargs: match vargs {
+            Value::Tuple(v) | Value::List(v) => v,
+            Value::None => Vec::new(),
+            other => vec![other],
+        },
+        kwargs: match kwargs {
+            None => Some(Dict::default()),
+            Some(Value::None) => None,
+            Some(Value::Dict(d)) => Some(*d),
+            Some(other) => {
+                return Err(Error::new(
+                    ErrorKind::Type,
+                    format!(
+                        "call kwargs must be a dict or None, not {}",
+                        other.type_name()
+                    ),
+                ));
+            }
+        },
+    })
+}
+
+/// A tuple of arguments as the list marshal sends (moved, not copied).
+fn as_list(vargs: Value) -> Value {
+    match vargs {
+        Value::Tuple(items) => Value::List(items),
+        other => other,
     }
 }
 
@@ -155,3 +241,6 @@ fn text(v: Value, what: &str) -> Result<String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;

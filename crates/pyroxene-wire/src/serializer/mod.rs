@@ -28,6 +28,8 @@ pub mod serpent;
 mod test_vectors;
 
 pub use call::Call;
+#[doc(hidden)]
+pub use call::check_decode_call;
 
 use bytes::Bytes;
 

@@ -5,27 +5,78 @@ use num_bigint::BigInt;
 
 use crate::repr::{bigint_decimal, write_float_repr};
 use crate::serializer::room_for;
-use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
+use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 const SERIALIZER: &str = "JsonSerializer";
 
 pub(super) fn to_vec(value: &Value) -> Result<Vec<u8>> {
     let mut out = String::with_capacity(64);
-    let mut stack: Vec<Items<'_>> = Vec::new();
-    let mut next = Some(value);
+    write_from(&mut out, Vec::new(), Some(value), 0)?;
+    Ok(out.into_bytes())
+}
+
+/// The bytes of Pyro's call object `{"object": .., "method": .., "params": vargs, "kwargs": ..}`
+/// (kwargs `None` as null), written straight into one buffer: the same bytes, and the same error
+/// for an argument json refuses, as [`to_vec`] of that dict, without building it (a dict of
+/// four hashed keys per call).
+pub(super) fn call_to_vec(
+    object: &str,
+    method: &str,
+    vargs: &Value,
+    kwargs: Option<&Dict>,
+) -> Result<Vec<u8>> {
+    let mut out = String::with_capacity(object.len() + method.len() + 80);
+    out.push_str("{\"object\": ");
+    write_str(&mut out, object);
+    out.push_str(", \"method\": ");
+    write_str(&mut out, method);
+    out.push_str(", \"params\": ");
+    // Inside the call dict: one level of nesting is used up already.
+    write_from(&mut out, Vec::new(), Some(vargs), 1)?;
+    out.push_str(", \"kwargs\": ");
+    match kwargs {
+        None => out.push_str("null"),
+        Some(kwargs) if kwargs.is_empty() => out.push_str("{}"),
+        Some(kwargs) => {
+            too_deep(1)?;
+            out.push('{');
+            write_from(&mut out, vec![Items::Dict(kwargs.iter(), false)], None, 1)?;
+        }
+    }
+    out.push('}');
+    Ok(out.into_bytes())
+}
+
+/// Writes `next` (if any) and everything in it, then the rest of the containers open on
+/// `stack` (all inside `depth` others).
+fn write_from<'a>(
+    out: &mut String,
+    mut stack: Vec<Items<'a>>,
+    mut next: Option<&'a Value>,
+    depth: usize,
+) -> Result<()> {
+    if next.is_none() {
+        next = next_item(out, &mut stack)?;
+    }
     while let Some(v) = next {
-        if let Some(items) = write_value(&mut out, v)? {
-            if stack.len() >= MAX_DEPTH {
-                return Err(Error::new(
-                    ErrorKind::TooDeep,
-                    format!("nesting deeper than {MAX_DEPTH} levels"),
-                ));
-            }
+        if let Some(items) = write_value(out, v)? {
+            too_deep(stack.len() + depth)?;
             stack.push(items);
         }
-        next = next_item(&mut out, &mut stack)?;
+        next = next_item(out, &mut stack)?;
     }
-    Ok(out.into_bytes())
+    Ok(())
+}
+
+/// Refuses a container opened inside `depth` others when that is deeper than [`MAX_DEPTH`].
+fn too_deep(depth: usize) -> Result<()> {
+    if depth >= MAX_DEPTH {
+        return Err(Error::new(
+            ErrorKind::TooDeep,
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    Ok(())
 }
 
 /// The items of a container still to be written, and whether one was written already.

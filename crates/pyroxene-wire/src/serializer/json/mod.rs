@@ -81,6 +81,16 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
     encode::to_vec(value)
 }
 
+/// Pyro's json call object, as [`to_vec`] of the dict writes it.
+pub(crate) fn call_to_vec(
+    object: &str,
+    method: &str,
+    vargs: &Value,
+    kwargs: Option<&crate::Dict>,
+) -> Result<Vec<u8>> {
+    encode::call_to_vec(object, method, vargs, kwargs)
+}
+
 /// Decodes json bytes as Pyro's json serializer does (`json.loads`), accepting `NaN`,
 /// `Infinity` and `-Infinity`.
 ///

@@ -4,25 +4,76 @@
 use num_bigint::{BigInt, Sign};
 
 use crate::serializer::put_bulk;
-use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
+use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 pub(super) fn to_vec(value: &Value) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(64);
-    let mut stack: Vec<Items<'_>> = Vec::new();
-    let mut next = Some(value);
-    while let Some(v) = next {
-        if let Some(items) = write(&mut out, v)? {
-            if stack.len() >= MAX_DEPTH {
-                return Err(Error::new(
-                    ErrorKind::TooDeep,
-                    format!("nesting deeper than {MAX_DEPTH} levels"),
-                ));
+    write_from(&mut out, Vec::new(), Some(value), 0)?;
+    Ok(out)
+}
+
+/// The bytes of the call tuple `(object, method, vargs, kwargs)` (kwargs `None` as None),
+/// written straight into one buffer: the same bytes, and the same error for an argument marshal
+/// refuses, as [`to_vec`] of that tuple, without building it.
+pub(super) fn call_to_vec(
+    object: &str,
+    method: &str,
+    vargs: &Value,
+    kwargs: Option<&Dict>,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(object.len() + method.len() + 64);
+    out.extend_from_slice(b")\x04");
+    write_str(&mut out, object)?;
+    write_str(&mut out, method)?;
+    // Inside the call tuple: one level of nesting is used up already.
+    write_from(&mut out, Vec::new(), Some(vargs), 1)?;
+    match kwargs {
+        None => out.push(b'N'),
+        Some(kwargs) => {
+            too_deep(1)?;
+            out.push(b'{');
+            // Usually empty: then there is no stack to allocate, just the end mark.
+            if kwargs.is_empty() {
+                out.push(b'0');
+            } else {
+                write_from(&mut out, vec![Items::Dict(kwargs.iter(), None)], None, 1)?;
             }
-            stack.push(items);
         }
-        next = next_item(&mut out, &mut stack);
     }
     Ok(out)
+}
+
+/// Writes `next` and everything in it, then the rest of the containers open on `stack` (all
+/// inside `depth` others).
+fn write_from<'a>(
+    out: &mut Vec<u8>,
+    mut stack: Vec<Items<'a>>,
+    mut next: Option<&'a Value>,
+    depth: usize,
+) -> Result<()> {
+    loop {
+        if let Some(v) = next
+            && let Some(items) = write(out, v)?
+        {
+            too_deep(stack.len() + depth)?;
+            stack.push(items);
+        }
+        next = next_item(out, &mut stack);
+        if next.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+/// Refuses a container opened inside `depth` others when that is deeper than [`MAX_DEPTH`].
+fn too_deep(depth: usize) -> Result<()> {
+    if depth >= MAX_DEPTH {
+        return Err(Error::new(
+            ErrorKind::TooDeep,
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    Ok(())
 }
 
 /// The items of a container still to be written.
@@ -97,18 +148,7 @@ fn write<'a>(out: &mut Vec<u8>, v: &'a Value) -> Result<Option<Items<'a>>> {
             out.extend_from_slice(&re.to_le_bytes());
             out.extend_from_slice(&im.to_le_bytes());
         }
-        Value::Str(s) => {
-            let b = s.as_bytes();
-            if !s.is_ascii() {
-                write_size(out, b'u', b.len())?;
-            } else if b.len() < 256 {
-                out.push(b'z');
-                out.push(b.len() as u8);
-            } else {
-                write_size(out, b'a', b.len())?;
-            }
-            put_bulk(out, b);
-        }
+        Value::Str(s) => write_str(out, s)?,
         Value::Bytes(b) => {
             write_size(out, b's', b.len())?;
             put_bulk(out, b);
@@ -136,6 +176,21 @@ fn write<'a>(out: &mut Vec<u8>, v: &'a Value) -> Result<Option<Items<'a>>> {
         }
     }
     Ok(None)
+}
+
+/// A str: `z` (short ASCII), `a` (ASCII) or `u` (UTF-8), as CPython picks.
+fn write_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
+    let b = s.as_bytes();
+    if !s.is_ascii() {
+        write_size(out, b'u', b.len())?;
+    } else if b.len() < 256 {
+        out.push(b'z');
+        out.push(b.len() as u8);
+    } else {
+        write_size(out, b'a', b.len())?;
+    }
+    put_bulk(out, b);
+    Ok(())
 }
 
 fn write_bigint(out: &mut Vec<u8>, b: &BigInt) {

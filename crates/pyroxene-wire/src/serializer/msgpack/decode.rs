@@ -8,6 +8,7 @@ use rmp::Marker;
 
 use super::ext;
 use crate::serializer::bytes_value;
+use crate::serializer::call::CallItems;
 use crate::value::{Dict, RandomState, check_key_depth};
 use crate::{Error, MAX_DEPTH, Result, Value};
 
@@ -48,6 +49,60 @@ impl<'a> Decoder<'a> {
     /// Containers are tracked on an explicit stack instead of by recursion, so the nesting
     /// limit costs heap, not thread stack (in debug builds too).
     pub(super) fn decode_all(mut self) -> Result<Value> {
+        let value = self.value(0)?;
+        self.finish(value)
+    }
+
+    /// The items of a call array `[object, method, vargs, kwargs]`, read without building the
+    /// array, when the payload has the usual shape: a 4-item fixarray, object and method as str.
+    /// `None` for anything else (and for anything that fails): the caller then decodes with
+    /// [`Decoder::decode_all`] as before.
+    ///
+    /// Every item is read with the decoders the general loop uses for it, vargs and kwargs
+    /// inside the array's one nesting level, so `Some` comes only where [`Decoder::decode_all`]
+    /// succeeds, with the items it would put in the array.
+    pub(crate) fn decode_call(mut self) -> Option<CallItems> {
+        if self.u8().ok()? != 0x94 {
+            return None;
+        }
+        let object = self.name()?;
+        let method = self.name()?;
+        let vargs = self.value(1).ok()?;
+        // The usual kwargs: nil, or an empty map not boxed into a dict only to be unboxed.
+        let kwargs = match self.buf.get(self.pos) {
+            Some(0x80) => {
+                self.pos += 1;
+                None
+            }
+            _ => Some(self.value(1).ok()?),
+        };
+        (self.pos == self.buf.len()).then_some(CallItems {
+            object,
+            method,
+            vargs,
+            kwargs,
+        })
+    }
+
+    /// A str item (a call's object or method name), as [`Decoder::scalar`] reads it.
+    fn name(&mut self) -> Option<String> {
+        let start = self.pos;
+        let byte = self.u8().ok()?;
+        let n = match Marker::from_u8(byte) {
+            Marker::FixStr(n) => usize::from(n),
+            Marker::Str8 => usize::from(self.u8().ok()?),
+            _ => {
+                self.pos = start;
+                return None;
+            }
+        };
+        let bytes = self.take(n).ok()?;
+        std::str::from_utf8(bytes).ok().map(str::to_owned)
+    }
+
+    /// One complete value inside `depth` enclosing containers (0: the top level; the caller
+    /// checks what follows).
+    fn value(&mut self, depth: usize) -> Result<Value> {
         let mut stack: Vec<Frame> = Vec::new();
         loop {
             // Runs of scalars go straight into the innermost container (the hot path).
@@ -60,7 +115,7 @@ impl<'a> Decoder<'a> {
                 if let Some(frame) = stack.pop()
                     && let Some(value) = complete(&mut stack, frame.into_value(), self.pos)?
                 {
-                    return self.finish(value);
+                    return Ok(value);
                 }
                 continue;
             }
@@ -77,12 +132,12 @@ impl<'a> Decoder<'a> {
                 marker => {
                     let value = self.scalar(marker, start)?;
                     match complete(&mut stack, value, self.pos)? {
-                        Some(value) => return self.finish(value),
+                        Some(value) => return Ok(value),
                         None => continue,
                     }
                 }
             };
-            if stack.len() >= MAX_DEPTH {
+            if stack.len() + depth >= MAX_DEPTH {
                 return Err(Error::too_deep(start));
             }
             // Every item takes at least one byte: never reserve more than the input can hold.
@@ -102,7 +157,7 @@ impl<'a> Decoder<'a> {
             if len > 0 {
                 stack.push(frame);
             } else if let Some(value) = complete(&mut stack, frame.into_value(), self.pos)? {
-                return self.finish(value);
+                return Ok(value);
             }
         }
     }

@@ -8,7 +8,7 @@ use rmp::Marker;
 use super::{EXT_BIGINT, EXT_COMPLEX};
 use crate::repr::bigint_decimal;
 use crate::serializer::{put_bulk, reserve_run};
-use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
+use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 /// A container whose items are being written.
 enum Frame<'a> {
@@ -25,49 +25,105 @@ enum Frame<'a> {
 /// Containers are tracked on an explicit stack instead of by recursion, so the nesting limit
 /// costs heap, not thread stack (in debug builds too).
 pub(super) fn encode(out: &mut Vec<u8>, value: &Value) -> Result<()> {
-    let mut stack: Vec<Frame<'_>> = Vec::new();
-    let mut value = value;
+    encode_in(out, value, 0)
+}
+
+/// The bytes of the call array `[object, method, vargs, kwargs]` (kwargs `None` as nil),
+/// written straight into one buffer: the same bytes, and the same error for an argument msgpack
+/// refuses, as [`encode`] of that array, without building it.
+pub(super) fn encode_call(
+    out: &mut Vec<u8>,
+    object: &str,
+    method: &str,
+    vargs: &Value,
+    kwargs: Option<&Dict>,
+) -> Result<()> {
+    write_array_header(out, 4);
+    write_str(out, object)?;
+    write_str(out, method)?;
+    // Inside the call array: one level of nesting is used up already.
+    encode_in(out, vargs, 1)?;
+    match kwargs {
+        None => out.push(Marker::Null.to_u8()),
+        Some(kwargs) => {
+            enter(1)?;
+            write_map_header(out, len_u32(kwargs.len(), "dict is too large")?);
+            // Usually empty: then there is no stack to allocate.
+            if !kwargs.is_empty() {
+                encode_from(out, vec![Frame::Dict(kwargs.iter(), None)], None, 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Appends `value`, found inside `depth` containers.
+fn encode_in(out: &mut Vec<u8>, value: &Value, depth: usize) -> Result<()> {
+    encode_from(out, Vec::new(), Some(value), depth)
+}
+
+/// Appends `first` (if any) and the rest of the containers open on `stack` (all inside `depth`
+/// others).
+fn encode_from<'a>(
+    out: &mut Vec<u8>,
+    mut stack: Vec<Frame<'a>>,
+    first: Option<&'a Value>,
+    depth: usize,
+) -> Result<()> {
+    let mut value = match first {
+        Some(v) => v,
+        None => match next_value(&mut stack) {
+            Some(v) => v,
+            None => return Ok(()),
+        },
+    };
     loop {
         match value {
             Value::List(items) | Value::Tuple(items) => {
-                enter(stack.len())?;
+                enter(stack.len() + depth)?;
                 write_array_header(out, len_u32(items.len(), "list is too large")?);
                 stack.push(Frame::Seq(items.iter()));
             }
             Value::Set(items) => {
                 // Pyro's `default` hook turns a set into a tuple: an array in the set's order.
-                enter(stack.len())?;
+                enter(stack.len() + depth)?;
                 write_array_header(out, len_u32(items.len(), "list is too large")?);
                 stack.push(Frame::Set(items.iter()));
             }
             Value::Dict(d) => {
-                enter(stack.len())?;
+                enter(stack.len() + depth)?;
                 write_map_header(out, len_u32(d.len(), "dict is too large")?);
                 stack.push(Frame::Dict(d.iter(), None));
             }
             scalar => encode_scalar(out, scalar)?,
         }
-        // The next item of the innermost container that has one left.
-        value = loop {
-            let next = match stack.last_mut() {
-                None => return Ok(()),
-                Some(Frame::Seq(items)) => items.next(),
-                Some(Frame::Set(items)) => items.next(),
-                Some(Frame::Dict(pairs, pending)) => match pending.take() {
-                    Some(v) => Some(v),
-                    None => pairs.next().map(|(k, v)| {
-                        *pending = Some(v);
-                        k
-                    }),
-                },
-            };
-            match next {
-                Some(v) => break v,
-                None => {
-                    stack.pop();
-                }
-            }
+        value = match next_value(&mut stack) {
+            Some(v) => v,
+            None => return Ok(()),
         };
+    }
+}
+
+/// The next item of the innermost container that has one left, closing the finished ones.
+fn next_value<'a>(stack: &mut Vec<Frame<'a>>) -> Option<&'a Value> {
+    loop {
+        let next = match stack.last_mut()? {
+            Frame::Seq(items) => items.next(),
+            Frame::Set(items) => items.next(),
+            Frame::Dict(pairs, pending) => match pending.take() {
+                Some(v) => Some(v),
+                None => pairs.next().map(|(k, v)| {
+                    *pending = Some(v);
+                    k
+                }),
+            },
+        };
+        match next {
+            Some(v) => return Some(v),
+            None => {
+                stack.pop();
+            }
+        }
     }
 }
 
@@ -90,10 +146,7 @@ fn encode_scalar(out: &mut Vec<u8>, value: &Value) -> Result<()> {
             out.extend_from_slice(&re.to_le_bytes());
             out.extend_from_slice(&im.to_le_bytes());
         }
-        Value::Str(s) => {
-            write_str_header(out, len_u32(s.len(), "unicode string is too large")?);
-            put_bulk(out, s.as_bytes());
-        }
+        Value::Str(s) => write_str(out, s)?,
         Value::Bytes(b) => {
             write_bin_header(out, len_u32(b.len(), "bytes object is too large")?);
             put_bulk(out, b);
@@ -101,6 +154,13 @@ fn encode_scalar(out: &mut Vec<u8>, value: &Value) -> Result<()> {
         // encode() handles containers before calling this.
         Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Dict(_) => {}
     }
+    Ok(())
+}
+
+/// A str: its header, then its UTF-8 bytes.
+fn write_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
+    write_str_header(out, len_u32(s.len(), "unicode string is too large")?);
+    put_bulk(out, s.as_bytes());
     Ok(())
 }
 

@@ -110,6 +110,31 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// The call array `[object, method, vargs, kwargs]`, as [`to_vec`] of it writes it.
+pub(crate) fn call_to_vec(
+    object: &str,
+    method: &str,
+    vargs: &Value,
+    kwargs: Option<&crate::Dict>,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(object.len() + method.len() + 64);
+    encode::encode_call(&mut out, object, method, vargs, kwargs)?;
+    Ok(out)
+}
+
+/// The items of a call array, when the payload has the usual shape (see
+/// `Decoder::decode_call`); `None` sends the caller to the general decoder. With `owner`, big
+/// bytes values are views of it, as with [`from_bytes`].
+pub(crate) fn decode_call(
+    bytes: &[u8],
+    owner: Option<&bytes::Bytes>,
+) -> Option<super::call::CallItems> {
+    match owner {
+        Some(owner) => decode::Decoder::shared(owner).decode_call(),
+        None => decode::Decoder::new(bytes).decode_call(),
+    }
+}
+
 /// Decodes one msgpack value that fills all of `bytes`.
 ///
 /// # Errors

@@ -4,6 +4,9 @@
 //! so hostile nesting can never overflow the call stack. Scalars are lexed in `number.rs` and
 //! `string.rs`.
 
+use super::encode::HEADER;
+use super::scan::find_plain_end;
+use crate::serializer::call::CallItems;
 use crate::value::{StrKey, check_hashable};
 use crate::{Dict, Error, MAX_DEPTH, Result, Set, Value};
 
@@ -20,7 +23,7 @@ pub(super) fn decode(input: &[u8]) -> Result<Value> {
     };
     // Python's serpent.loads refuses a NUL character anywhere before parsing. Instead of a
     // separate pass, the lexers never accept a NUL, and any error is reported as the NUL.
-    parse(&mut Lexer { src, pos: 0 }).map_err(|e| match input.iter().position(|&b| b == 0) {
+    parse(&mut Lexer::after_header(src)).map_err(|e| match input.iter().position(|&b| b == 0) {
         Some(at) => nul_error(at),
         None => e,
     })
@@ -32,7 +35,18 @@ pub(super) struct Lexer<'a> {
     pub(super) pos: usize,
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
+    /// A lexer for `src`, past serpent's usual header line if it starts with one: the parser
+    /// would skip it first thing as a comment anyway, and a known line needs no scanning.
+    pub(super) fn after_header(src: &'a str) -> Self {
+        let pos = if src.starts_with(HEADER) {
+            HEADER.len()
+        } else {
+            0
+        };
+        Lexer { src, pos }
+    }
+
     /// The byte at `at`, if any.
     #[inline]
     pub(super) fn byte(&self, at: usize) -> Option<u8> {
@@ -174,7 +188,16 @@ enum Frame {
     Bare(Vec<Value>),
 }
 
+/// Parses the one value that fills the input (a top-level bare tuple included).
 fn parse(lx: &mut Lexer<'_>) -> Result<Value> {
+    parse_value(lx, 0)
+}
+
+/// Parses the value at the read position, inside `depth` enclosing containers. At the top
+/// (`depth` 0) the value must fill the rest of the input (or be a bare tuple that does); inside
+/// a container (an item of a call tuple parsed by [`decode_call`]) it stops right after the
+/// value, where the caller reads what the enclosing container expects next.
+fn parse_value(lx: &mut Lexer<'_>, depth: usize) -> Result<Value> {
     let mut stack: Vec<Frame> = Vec::new();
     // Whether a closing bracket may come instead of a value (right after an opening bracket or
     // a comma).
@@ -192,7 +215,7 @@ fn parse(lx: &mut Lexer<'_>) -> Result<Value> {
         };
         let mut value = match c {
             b'[' | b'(' | b'{' => {
-                if stack.len() >= MAX_DEPTH {
+                if stack.len() + depth >= MAX_DEPTH {
                     return Err(Error::too_deep(lx.pos));
                 }
                 lx.pos += 1;
@@ -220,6 +243,9 @@ fn parse(lx: &mut Lexer<'_>) -> Result<Value> {
         };
         // `value` is complete: hand it to the enclosing containers, closing as many as end here.
         loop {
+            if depth > 0 && stack.is_empty() {
+                return Ok(value);
+            }
             lx.skip_ws();
             let Some(top) = stack.last_mut() else {
                 match lx.peek() {
@@ -323,6 +349,147 @@ fn parse(lx: &mut Lexer<'_>) -> Result<Value> {
             may_close = true;
             continue 'value;
         }
+    }
+}
+
+/// The four items of a call payload `(object, method, vargs, kwargs)`, parsed without building
+/// the tuple, when the payload is the plain shape Pyro sends: object and method as string
+/// literals without escapes or prefixes, vargs and kwargs any literal. `None` for anything else
+/// (escapes, bytes or concatenated names, a list or a bare tuple, a trailing comma, invalid
+/// data, ...): the caller then decodes with [`decode`] as before.
+///
+/// Every step is one the general parser takes at the same position on the same input (the same
+/// lexers, the same whitespace skipping, [`parse_value`] with the call tuple's nesting level for
+/// vargs and kwargs), and `Some` only comes out where that parser succeeds; so the items are the
+/// ones [`decode`] would put in the tuple, and errors stay its own.
+pub(super) fn decode_call(input: &[u8]) -> Option<CallItems> {
+    let src = std::str::from_utf8(input).ok()?;
+    let lx = &mut Lexer::after_header(src);
+    lx.skip_ws();
+    lx.eat(b'(')?;
+    lx.skip_ws();
+    let object = lx.plain_str()?;
+    lx.skip_ws();
+    lx.eat(b',')?;
+    lx.skip_ws();
+    let method = lx.plain_str()?;
+    lx.skip_ws();
+    lx.eat(b',')?;
+    lx.skip_ws();
+    let vargs = match lx.flat_seq() {
+        Some(vargs) => vargs,
+        None => parse_value(lx, 1).ok()?,
+    };
+    lx.skip_ws();
+    lx.eat(b',')?;
+    lx.skip_ws();
+    // The usual empty kwargs: skip boxing a dict that the call would unbox again.
+    let kwargs = if src.as_bytes().get(lx.pos..lx.pos + 2) == Some(b"{}") {
+        lx.pos += 2;
+        None
+    } else {
+        Some(parse_value(lx, 1).ok()?)
+    };
+    lx.skip_ws();
+    lx.eat(b')')?;
+    lx.skip_ws();
+    (lx.pos == src.len()).then(|| CallItems {
+        object: object.to_owned(),
+        method: method.to_owned(),
+        vargs,
+        kwargs,
+    })
+}
+
+impl<'a> Lexer<'a> {
+    /// Consumes `want` if it is the next byte.
+    #[inline]
+    fn eat(&mut self, want: u8) -> Option<()> {
+        (self.peek()? == want).then(|| self.pos += 1)
+    }
+
+    /// A string literal without prefix, escapes, control chars (line ends, tabs, NUL) or triple
+    /// quotes: borrowed from the input, the read position moved past it. `None` for anything
+    /// else, where the caller goes the general way. The caller checks what follows (an adjacent
+    /// literal would concatenate).
+    pub(super) fn plain_str(&mut self) -> Option<&'a str> {
+        let b = self.src.as_bytes();
+        let quote = self.peek().filter(|&q| q == b'\'' || q == b'"')?;
+        let body = self.pos + 1;
+        if b.get(body) == Some(&quote) && b.get(body + 1) == Some(&quote) {
+            return None;
+        }
+        let end = find_plain_end(b, body, quote);
+        if b.get(end) != Some(&quote) {
+            return None;
+        }
+        self.pos = end + 1;
+        self.src.get(body..end)
+    }
+
+    /// A tuple or list of scalars only (the usual call arguments) at the read position, parsed
+    /// the way [`parse_value`] does inside one container but without its stack; `None` (with
+    /// the read position unchanged) for anything else, which [`parse_value`] then reads.
+    fn flat_seq(&mut self) -> Option<Value> {
+        let start = self.pos;
+        let parsed = self.flat_seq_at();
+        if parsed.is_none() {
+            self.pos = start;
+        }
+        parsed
+    }
+
+    fn flat_seq_at(&mut self) -> Option<Value> {
+        let close = match self.peek()? {
+            b'(' => b')',
+            b'[' => b']',
+            _ => return None,
+        };
+        // Opened inside the call tuple, one level deep, which MAX_DEPTH always allows.
+        const _: () = assert!(MAX_DEPTH > 1);
+        self.pos += 1;
+        let mut items = Vec::new();
+        // A parenthesized value is a tuple once it has a comma; a list always is a list.
+        let mut seq = close == b']';
+        loop {
+            self.skip_ws();
+            let c = self.peek()?;
+            if c == close {
+                // Right after the opening bracket or a comma.
+                self.pos += 1;
+                return Some(seq_value(close, items));
+            }
+            if matches!(c, b'(' | b'[' | b'{' | b')' | b']' | b'}') {
+                return None;
+            }
+            let item = self.scalar(c).ok()?;
+            self.skip_ws();
+            match self.peek()? {
+                b',' => {
+                    self.pos += 1;
+                    items.push(item);
+                    seq = true;
+                }
+                c if c == close => {
+                    self.pos += 1;
+                    if !seq {
+                        return Some(item);
+                    }
+                    items.push(item);
+                    return Some(seq_value(close, items));
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// The tuple or list that `close` ends.
+fn seq_value(close: u8, items: Vec<Value>) -> Value {
+    if close == b']' {
+        Value::List(items)
+    } else {
+        Value::Tuple(items)
     }
 }
 

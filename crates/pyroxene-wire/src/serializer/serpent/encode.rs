@@ -10,7 +10,7 @@ use crate::repr::{
     INT_MAX_STR_DIGITS, int_to_str_too_long, is_printable, write_bytes_repr, write_float_repr,
 };
 use crate::serializer::room_for;
-use crate::{Error, ErrorKind, MAX_DEPTH, Result, Value};
+use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Value};
 
 /// The header line Python's serpent writes before the literal.
 pub(super) const HEADER: &str = "# serpent utf-8 python3.2\n";
@@ -28,7 +28,41 @@ pub(super) fn encode(value: &Value, options: Options) -> Result<Vec<u8>> {
         bytes_repr: options.bytes_repr,
     };
     enc.out.push_str(HEADER);
-    enc.write(value)?;
+    enc.write(value, 0)?;
+    Ok(enc.out.into_bytes())
+}
+
+/// The bytes of the 4-tuple `(object, method, vargs, kwargs)` (kwargs `None` as None), written
+/// straight into one buffer: the same bytes, and the same error for an argument serpent refuses,
+/// as [`encode`] of that tuple, without building it (two `String`s and a `Vec` per call).
+pub(super) fn encode_call(
+    object: &str,
+    method: &str,
+    vargs: &Value,
+    kwargs: Option<&Dict>,
+    options: Options,
+) -> Result<Vec<u8>> {
+    let mut enc = Encoder {
+        out: String::with_capacity(HEADER.len() + object.len() + method.len() + 64),
+        bytes_repr: options.bytes_repr,
+    };
+    enc.out.push_str(HEADER);
+    enc.out.push('(');
+    write_str(&mut enc.out, object);
+    enc.out.push(',');
+    write_str(&mut enc.out, method);
+    enc.out.push(',');
+    // Inside the call tuple: one level of nesting is used up already.
+    enc.write(vargs, 1)?;
+    match kwargs {
+        None => enc.out.push_str(",None)"),
+        Some(kwargs) if kwargs.is_empty() => enc.out.push_str(",{})"),
+        Some(kwargs) => {
+            enc.out.push(',');
+            enc.write_dict(kwargs, 1)?;
+            enc.out.push(')');
+        }
+    }
     Ok(enc.out.into_bytes())
 }
 
@@ -48,21 +82,61 @@ enum Open<'v> {
 }
 
 impl Encoder {
-    /// Writes `root`. Containers go on an explicit stack instead of recursing, so nesting up to
-    /// [`MAX_DEPTH`] costs no call stack, even in debug builds.
-    fn write<'v>(&mut self, root: &'v Value) -> Result<()> {
-        let mut stack: Vec<Open<'v>> = Vec::new();
-        let mut next = Some(root);
+    /// Writes `root`, found inside `depth` containers. Containers go on an explicit stack
+    /// instead of recursing, so nesting up to [`MAX_DEPTH`] costs no call stack, even in debug
+    /// builds.
+    fn write(&mut self, root: &Value, depth: usize) -> Result<()> {
+        // A scalar (a typical method result) or a flat list/tuple (typical call arguments)
+        // needs none of the general loop's stack.
+        match root {
+            Value::List(items) | Value::Tuple(items) if items.iter().all(is_scalar) => {
+                self.flat(root, items, depth)
+            }
+            _ if is_scalar(root) => self.scalar(root),
+            _ => self.write_from(Vec::new(), Some(root), depth),
+        }
+    }
+
+    /// Writes a dict found inside `depth` containers (a call's kwargs, which come unboxed).
+    fn write_dict(&mut self, dict: &Dict, depth: usize) -> Result<()> {
+        too_deep(depth)?;
+        self.out.push('{');
+        self.write_from(vec![Open::Dict(dict.iter(), None)], None, depth)
+    }
+
+    /// A list or tuple of scalars only (most call arguments): written without the stack the
+    /// general loop allocates, with the same bytes and the same depth limit.
+    fn flat(&mut self, root: &Value, items: &[Value], depth: usize) -> Result<()> {
+        too_deep(depth)?;
+        let (open, close) = match root {
+            Value::List(_) => ('[', "]"),
+            _ if items.len() == 1 => ('(', ",)"),
+            _ => ('(', ")"),
+        };
+        self.out.push(open);
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.scalar(item)?;
+        }
+        self.out.push_str(close);
+        Ok(())
+    }
+
+    /// The general loop: `stack` holds the containers already open (inside `depth` others),
+    /// `next` the value to write first.
+    fn write_from<'v>(
+        &mut self,
+        mut stack: Vec<Open<'v>>,
+        mut next: Option<&'v Value>,
+        depth: usize,
+    ) -> Result<()> {
         loop {
             if let Some(v) = next.take()
                 && let Some(open) = self.start(v)?
             {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(Error::new(
-                        ErrorKind::TooDeep,
-                        format!("nesting deeper than {MAX_DEPTH} levels"),
-                    ));
-                }
+                too_deep(stack.len() + depth)?;
                 stack.push(open);
             }
             let Some(top) = stack.last_mut() else {
@@ -199,6 +273,25 @@ impl Encoder {
             self.out.push_str("', 'encoding': 'base64'}");
         }
     }
+}
+
+/// Refuses a container opened inside `depth` others when that is deeper than [`MAX_DEPTH`].
+fn too_deep(depth: usize) -> Result<()> {
+    if depth >= MAX_DEPTH {
+        return Err(Error::new(
+            ErrorKind::TooDeep,
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `v` is written without brackets of its own (not a list, tuple, set or dict).
+fn is_scalar(v: &Value) -> bool {
+    !matches!(
+        v,
+        Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Dict(_)
+    )
 }
 
 /// serpent only allows bool, bytes, str, tuple and numbers as dict keys and set elements.

@@ -93,6 +93,22 @@ pub fn to_vec_with(value: &Value, options: &Options) -> Result<Vec<u8>> {
     encode::encode(value, *options)
 }
 
+/// The call tuple `(object, method, vargs, kwargs)`, as [`to_vec`] of it writes it.
+pub(crate) fn call_to_vec(
+    object: &str,
+    method: &str,
+    vargs: &Value,
+    kwargs: Option<&crate::Dict>,
+) -> Result<Vec<u8>> {
+    encode::encode_call(object, method, vargs, kwargs, Options::default())
+}
+
+/// The items of a call tuple, when the payload has the plain shape (see `decode::decode_call`);
+/// `None` sends the caller to [`from_slice`].
+pub(crate) fn decode_call(bytes: &[u8]) -> Option<super::call::CallItems> {
+    decode::decode_call(bytes)
+}
+
 /// Decodes serpent bytes (any Python literal, with or without the header comment).
 ///
 /// The NaN dict `{'__class__':'float','value':'nan'}` becomes a NaN float, as Pyro's serpent

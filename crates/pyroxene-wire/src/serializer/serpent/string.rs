@@ -26,6 +26,21 @@ impl<'a> Lexer<'a> {
     /// One string or bytes literal (its prefix is `prefix_len` letters at the read position),
     /// concatenated with the literals that directly follow it, as Python does.
     pub(super) fn strings(&mut self, prefix_len: usize) -> Result<Value> {
+        // Most literals are plain `'text'` with nothing after them to concatenate: read those
+        // without the general machinery (prefix, escapes, triple quotes, concatenation). The
+        // steps and the result are the general ones; anything else starts over below.
+        let start = self.pos;
+        if prefix_len == 0
+            && let Some(text) = self.plain_str()
+        {
+            let after = self.pos;
+            self.skip_ws();
+            if self.string_start().is_none() {
+                self.pos = after;
+                return Ok(Value::Str(text.to_owned()));
+            }
+            self.pos = start;
+        }
         let mut value = match self.literal(prefix_len)? {
             Lit::Str(s) => Value::Str(s.into_owned()),
             Lit::Bytes(b) => Value::Bytes(b.into_owned().into()),
@@ -62,13 +77,15 @@ impl<'a> Lexer<'a> {
 
     fn literal(&mut self, prefix_len: usize) -> Result<Lit<'a>> {
         let start = self.pos;
-        let prefix = self.src[start..start + prefix_len].to_ascii_lowercase();
-        let (raw, bytes) = match prefix.as_str() {
-            "" | "u" => (false, false),
-            "r" => (true, false),
-            "b" => (false, true),
-            "br" | "rb" => (true, true),
+        let prefix = &self.src.as_bytes()[start..start + prefix_len];
+        // Matched as bytes: lowercasing into a String cost an allocation check per literal.
+        let (raw, bytes) = match prefix {
+            [] | [b'u' | b'U'] => (false, false),
+            [b'r' | b'R'] => (true, false),
+            [b'b' | b'B'] => (false, true),
+            [b'b' | b'B', b'r' | b'R'] | [b'r' | b'R', b'b' | b'B'] => (true, true),
             _ => {
+                let prefix = self.src[start..start + prefix_len].to_ascii_lowercase();
                 return Err(Error::syntax(
                     start,
                     format!("malformed serpent data: {prefix:?}-prefixed strings are not literals"),
