@@ -279,8 +279,8 @@ impl Raw {
             .encode_call(
                 "Pyro.NameServer",
                 "lookup",
-                tuple!["Pyro.NameServer"],
-                Some(pyroxene::Dict::default()),
+                &tuple!["Pyro.NameServer"],
+                Some(&pyroxene::Dict::default()),
             )
             .expect("encode");
         self.send(&Message::new(MessageType::Invoke, id, 1, body))

@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use pyroxene_wire::{Dict, Serializer, Value, dict, list};
 
 /// A dict of 100 mixed items (ints, floats, strs, bools, lists, small dicts), as in the Python script.
@@ -43,15 +43,15 @@ fn bench(c: &mut Criterion) {
     let kwargs = Dict::default();
     let mut enc = c.benchmark_group("encode");
     for ser in Serializer::ALL {
-        // A proxy owns the arguments it encodes, so building them is not part of the encoding.
         enc.bench_function(BenchmarkId::new(ser.name(), "call_dict100"), |b| {
-            b.iter_batched(
-                || (call_args.clone(), kwargs.clone()),
-                |(args, kw)| {
-                    ser.encode_call("obj_1234567890", "process", black_box(args), Some(kw))
-                },
-                BatchSize::SmallInput,
-            )
+            b.iter(|| {
+                ser.encode_call(
+                    "obj_1234567890",
+                    "process",
+                    black_box(&call_args),
+                    Some(&kwargs),
+                )
+            })
         });
         for (name, value) in payloads() {
             if ser == Serializer::Json && name == "bytes_1mb" {
@@ -67,12 +67,8 @@ fn bench(c: &mut Criterion) {
     enc.finish();
     let mut dec = c.benchmark_group("decode");
     for ser in Serializer::ALL {
-        let Ok(call) = ser.encode_call(
-            "obj_1234567890",
-            "process",
-            call_args.clone(),
-            Some(kwargs.clone()),
-        ) else {
+        let Ok(call) = ser.encode_call("obj_1234567890", "process", &call_args, Some(&kwargs))
+        else {
             continue;
         };
         dec.bench_function(BenchmarkId::new(ser.name(), "call_dict100"), |b| {

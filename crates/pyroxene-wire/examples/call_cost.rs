@@ -15,9 +15,9 @@ use std::hint::black_box;
 use bytes::Bytes;
 use pyroxene_wire::{Call, Dict, Result, Serializer, Value, tuple};
 
-/// The client encodes the call (the arguments are built by the caller, as a proxy does).
+/// The client encodes the call.
 #[inline(never)]
-fn op_encode_call(ser: Serializer, vargs: Value, kwargs: Dict) -> Result<Vec<u8>> {
+fn op_encode_call(ser: Serializer, vargs: &Value, kwargs: &Dict) -> Result<Vec<u8>> {
     ser.encode_call(
         black_box("test.echoserver"),
         black_box("echo"),
@@ -55,7 +55,7 @@ fn main() -> Result<()> {
     let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(100_000);
     let mut total = 0usize;
     for _ in 0..n {
-        let payload = Bytes::from(op_encode_call(ser, tuple!["hello"], Dict::default())?);
+        let payload = Bytes::from(op_encode_call(ser, &tuple!["hello"], &Dict::default())?);
         let call = op_decode_call(ser, black_box(&payload))?;
         let result = call.vargs.into_iter().next().unwrap_or_default();
         let reply = Bytes::from(op_encode_result(ser, black_box(&result))?);

@@ -140,7 +140,7 @@ proptest! {
     ) {
         for &ser in all() {
             let want = reference_encode_call(ser, &object, &method, vargs.clone(), kwargs.clone());
-            let got = ser.encode_call(&object, &method, vargs.clone(), kwargs.clone());
+            let got = ser.encode_call(&object, &method, &vargs, kwargs.as_ref());
             prop_assert_eq!(got, want, "{}", ser.name());
         }
     }
@@ -156,7 +156,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         for &ser in all() {
-            if let Ok(bytes) = ser.encode_call(&object, &method, vargs.clone(), kwargs.clone()) {
+            if let Ok(bytes) = ser.encode_call(&object, &method, &vargs, kwargs.as_ref()) {
                 check_with_mutations(ser, &bytes, seed);
             }
         }

@@ -301,7 +301,8 @@ fn calls_decode_and_encode_like_python() {
                     _ => None,
                 }
                 .expect("vargs");
-                let ours = ser.encode_call(&call.object, &call.method, vargs, call.kwargs.clone());
+                let ours =
+                    ser.encode_call(&call.object, &call.method, &vargs, call.kwargs.as_ref());
                 compare_encoding(&label, ours, &bytes, &mut failures);
             }
         }

@@ -24,12 +24,12 @@ impl Serializer {
     /// `vargs` is normally a [`Value::Tuple`] (what Python proxies send for user calls); Pyro
     /// itself sends a [`Value::List`] for some internal calls (`get_metadata`), and serpent keeps
     /// the difference on the wire. `kwargs` `None` is sent as None/null (attribute access, batch).
-    /// The arguments are taken by value: a proxy builds them for each call anyway, and the
-    /// payload is assembled around them without copying.
+    /// The arguments are borrowed: the payload is written from them directly, so a caller can
+    /// send the same arguments again without cloning them.
     ///
     /// ```
     /// use pyroxene_wire::{Serializer, tuple};
-    /// let bytes = Serializer::Json.encode_call("test.echoserver", "echo", tuple!["hello"], None).unwrap();
+    /// let bytes = Serializer::Json.encode_call("test.echoserver", "echo", &tuple!["hello"], None).unwrap();
     /// assert_eq!(bytes, br#"{"object": "test.echoserver", "method": "echo", "params": ["hello"], "kwargs": null}"#);
     /// ```
     ///
@@ -39,27 +39,26 @@ impl Serializer {
         self,
         object: &str,
         method: &str,
-        vargs: Value,
-        kwargs: Option<Dict>,
+        vargs: &Value,
+        kwargs: Option<&Dict>,
     ) -> Result<Vec<u8>> {
         // Each format writes the call shape straight into one buffer, the same bytes as
         // encoding the tuple/array/dict would give, without building it: that temporary (two
         // `String`s, a `Vec`, dropping it all) cost more than encoding a small call.
-        let kw = kwargs.as_ref();
         match self {
-            Serializer::Serpent => serpent::call_to_vec(object, method, &vargs, kw),
+            Serializer::Serpent => serpent::call_to_vec(object, method, vargs, kwargs),
             // marshal writes Pyro's vargs as a list (a tuple and a list are the same to msgpack
-            // and json).
-            Serializer::Marshal => marshal::call_to_vec(object, method, &as_list(vargs), kw),
-            Serializer::Msgpack => msgpack::call_to_vec(object, method, &vargs, kw),
-            Serializer::Json => json::call_to_vec(object, method, &vargs, kw),
+            // and json); the marshal writer does that for a tuple it is given.
+            Serializer::Marshal => marshal::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Msgpack => msgpack::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Json => json::call_to_vec(object, method, vargs, kwargs),
             // Pyro4 only, and rare: the general path.
             Serializer::Pickle => {
-                let kwargs = kwargs.map_or(Value::None, Value::from);
+                let kwargs = kwargs.map_or(Value::None, |k| Value::from(k.clone()));
                 self.encode(&Value::Tuple(vec![
                     object.into(),
                     method.into(),
-                    vargs,
+                    vargs.clone(),
                     kwargs,
                 ]))
             }
@@ -211,14 +210,6 @@ fn call_from_items(
             }
         },
     })
-}
-
-/// A tuple of arguments as the list marshal sends (moved, not copied).
-fn as_list(vargs: Value) -> Value {
-    match vargs {
-        Value::Tuple(items) => Value::List(items),
-        other => other,
-    }
 }
 
 fn take(d: &mut Dict, key: &str) -> Result<Value> {

@@ -268,7 +268,7 @@ impl RawClient {
     ) -> pyroxene::wire::protocol::Message {
         use pyroxene::wire::protocol::{Message, MessageType};
         let body = ser
-            .encode_call(object, method, args, Some(pyroxene::Dict::default()))
+            .encode_call(object, method, &args, Some(&pyroxene::Dict::default()))
             .expect("encode");
         let id = u16::from(ser.id(pyroxene::ProtocolVersion::V5));
         self.send(&Message::new(MessageType::Invoke, id, seq, body))

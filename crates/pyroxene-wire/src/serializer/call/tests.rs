@@ -215,7 +215,7 @@ fn nesting_limits_are_the_general_ones() {
         for &ser in all() {
             for kwargs in [None, Some(Dict::default()), Some(nested_kwargs.clone())] {
                 let want = reference_encode_call(ser, "o", "m", vargs.clone(), kwargs.clone());
-                let got = ser.encode_call("o", "m", vargs.clone(), kwargs);
+                let got = ser.encode_call("o", "m", &vargs, kwargs.as_ref());
                 assert_eq!(got, want, "{} depth {depth}", ser.name());
             }
         }
@@ -247,7 +247,7 @@ fn msgpack_fast_reader_takes_the_usual_shape() {
         (Value::Int(5), None),
     ] {
         let bytes = Serializer::Msgpack
-            .encode_call("obj", "method", vargs, kwargs)
+            .encode_call("obj", "method", &vargs, kwargs.as_ref())
             .expect("encodes");
         assert!(msgpack::decode_call(&bytes, None).is_some(), "{bytes:?}");
         check_decode_call(Serializer::Msgpack, &bytes);
@@ -264,7 +264,7 @@ fn msgpack_fast_reader_takes_the_usual_shape() {
     // Big bytes arguments stay views of a shared payload.
     let payload = bytes::Bytes::from(
         Serializer::Msgpack
-            .encode_call("o", "m", Value::Tuple(vec![big]), None)
+            .encode_call("o", "m", &Value::Tuple(vec![big]), None)
             .expect("encodes"),
     );
     let call = Serializer::Msgpack

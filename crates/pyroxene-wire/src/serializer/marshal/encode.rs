@@ -12,8 +12,8 @@ pub(super) fn to_vec(value: &Value) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// The bytes of the call tuple `(object, method, vargs, kwargs)` (kwargs `None` as None),
-/// written straight into one buffer: the same bytes, and the same error for an argument marshal
+/// The bytes of the call tuple `(object, method, vargs, kwargs)` (kwargs `None` as None, a
+/// tuple of vargs as a list, as Pyro sends it), written straight into one buffer: the same bytes, and the same error for an argument marshal
 /// refuses, as [`to_vec`] of that tuple, without building it.
 pub(super) fn call_to_vec(
     object: &str,
@@ -25,8 +25,18 @@ pub(super) fn call_to_vec(
     out.extend_from_slice(b")\x04");
     write_str(&mut out, object)?;
     write_str(&mut out, method)?;
-    // Inside the call tuple: one level of nesting is used up already.
-    write_from(&mut out, Vec::new(), Some(vargs), 1)?;
+    // Inside the call tuple: one level of nesting is used up already. Pyro sends a tuple of
+    // arguments as a list.
+    match vargs {
+        Value::Tuple(items) => {
+            write_size(&mut out, b'[', items.len())?;
+            too_deep(1)?;
+            if !items.is_empty() {
+                write_from(&mut out, vec![Items::Seq(items.iter())], None, 1)?;
+            }
+        }
+        other => write_from(&mut out, Vec::new(), Some(other), 1)?,
+    }
     match kwargs {
         None => out.push(b'N'),
         Some(kwargs) => {
