@@ -55,6 +55,10 @@ pub fn bind(
     kwargs: Dict,
 ) -> Result<Vec<Option<Value>>, RemoteException> {
     let given = args.len();
+    if given == params.len() && kwargs.is_empty() {
+        // The common call: every parameter given positionally, nothing to check.
+        return Ok(args.into_iter().map(Some).collect());
+    }
     let mut slots: Vec<Option<Value>> = args.into_iter().map(Some).collect();
     slots.truncate(params.len());
     slots.resize_with(params.len(), || None);

@@ -201,6 +201,26 @@ async fn streaming_off_is_refused_like_python() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arguments_can_be_lent_to_calls() {
+    let (daemon, _, uri, _) = start(Daemon::builder()).await;
+    let proxy = Proxy::new(&uri).expect("uri");
+    let args = tuple![20, 22];
+    for _ in 0..3 {
+        let sum = proxy.call("add", &args, None).await.expect("add");
+        assert_eq!(sum, Value::from(42));
+    }
+    proxy
+        .call_oneway("remember", &tuple!["lent"], None)
+        .await
+        .expect("oneway");
+    assert_eq!(
+        proxy.call("add", args, None).await.expect("owned"),
+        Value::from(42)
+    );
+    daemon.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_run_in_order_and_stop_at_the_first_error() {
     let (daemon, _, uri, _) = start(Daemon::builder()).await;
     let proxy = Proxy::new(&uri).expect("uri");

@@ -128,7 +128,7 @@ impl Batch {
         let payload =
             inner
                 .serializer
-                .encode_call(&object, "<batch>", Value::List(self.calls), None)?;
+                .encode_call(&object, "<batch>", &Value::List(self.calls), None)?;
         let mut msg = inner.message(MessageType::Invoke, 0, payload, None)?;
         msg.flags.insert(Flags::BATCH);
         if oneway {

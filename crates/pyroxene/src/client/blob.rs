@@ -219,8 +219,8 @@ impl Proxy {
             Content::Data(data) => Bytes::from(inner.serializer.encode_call(
                 &object,
                 method,
-                data.clone(),
-                Some(Dict::default()),
+                data,
+                Some(&Dict::default()),
             )?),
         };
         let mut msg = inner

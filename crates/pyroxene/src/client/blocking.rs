@@ -1,5 +1,6 @@
 //! [`Proxy`] for code that isn't async: each call blocks on a private runtime.
 
+use std::borrow::Borrow;
 use std::sync::Arc;
 
 use pyroxene_wire::{Dict, Value};
@@ -53,7 +54,12 @@ impl Proxy {
     ///
     /// # Errors
     /// As the async version.
-    pub fn call(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<Value> {
+    pub fn call(
+        &self,
+        method: &str,
+        args: impl Borrow<Value>,
+        kwargs: Option<Dict>,
+    ) -> Result<Value> {
         self.runtime.block_on(self.inner.call(method, args, kwargs))
     }
 
@@ -64,7 +70,7 @@ impl Proxy {
     pub fn call_with_context(
         &self,
         method: &str,
-        args: Value,
+        args: impl Borrow<Value>,
         kwargs: Option<Dict>,
         request: &super::RequestContext,
     ) -> Result<super::Response> {
@@ -80,7 +86,7 @@ impl Proxy {
     pub fn call_stream(
         &self,
         method: &str,
-        args: Value,
+        args: impl Borrow<Value>,
         kwargs: Option<Dict>,
     ) -> Result<RemoteIter> {
         let stream = self
@@ -112,7 +118,12 @@ impl Proxy {
     ///
     /// # Errors
     /// As the async version.
-    pub fn call_oneway(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<()> {
+    pub fn call_oneway(
+        &self,
+        method: &str,
+        args: impl Borrow<Value>,
+        kwargs: Option<Dict>,
+    ) -> Result<()> {
         self.runtime
             .block_on(self.inner.call_oneway(method, args, kwargs))
     }

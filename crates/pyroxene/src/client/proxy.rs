@@ -1,6 +1,7 @@
 //! [`Proxy`]: calls the methods of a remote Pyro object.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::borrow::Borrow;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::Duration;
 
 use pyroxene_wire::protocol::{Flags, HmacKey, Message, MessageType};
@@ -320,17 +321,23 @@ impl Proxy {
         }
     }
 
-    /// Calls `method` with positional `args` (a tuple or list Value, e.g. `tuple![1, 2]`) and
-    /// optional keyword arguments. A method the metadata marks oneway returns `None` at once.
+    /// Calls `method` with positional `args` (a tuple or list Value, e.g. `tuple![1, 2]`, given
+    /// or lent: `&args` sends the same arguments again without a clone) and optional keyword
+    /// arguments. A method the metadata marks oneway returns `None` at once.
     ///
     /// # Errors
     /// [`ErrorKind::Remote`] with the exception the method raised; communication, timeout and
     /// protocol errors otherwise.
     /// A method that returns an iterator (an item stream) fails with [`ErrorKind::Protocol`]
     /// and the stream is closed at once: use [`Proxy::call_stream`] for those.
-    pub async fn call(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<Value> {
+    pub async fn call(
+        &self,
+        method: &str,
+        args: impl Borrow<Value>,
+        kwargs: Option<Dict>,
+    ) -> Result<Value> {
         let oneway = self.is_oneway(method);
-        self.invoke(method, args, kwargs, oneway, None)
+        self.invoke(method, args.borrow(), kwargs.as_ref(), oneway, None)
             .await?
             .into_value(self)
             .await
@@ -348,10 +355,12 @@ impl Proxy {
     pub async fn call_stream(
         &self,
         method: &str,
-        args: Value,
+        args: impl Borrow<Value>,
         kwargs: Option<Dict>,
     ) -> Result<RemoteStream> {
-        let raw = self.invoke(method, args, kwargs, false, None).await?;
+        let raw = self
+            .invoke(method, args.borrow(), kwargs.as_ref(), false, None)
+            .await?;
         match raw.stream {
             Some(id) => Ok(RemoteStream::new(self.clone(), id)),
             None => Err(Error::new(
@@ -385,13 +394,19 @@ impl Proxy {
     pub async fn call_with_context(
         &self,
         method: &str,
-        args: Value,
+        args: impl Borrow<Value>,
         kwargs: Option<Dict>,
         request: &RequestContext,
     ) -> Result<Response> {
         let oneway = self.is_oneway(method);
         let raw = self
-            .invoke(method, args, kwargs, oneway, Some(request))
+            .invoke(
+                method,
+                args.borrow(),
+                kwargs.as_ref(),
+                oneway,
+                Some(request),
+            )
             .await?;
         if let Some(id) = &raw.stream {
             let _ = super::stream::close_stream(self, id).await;
@@ -429,8 +444,13 @@ impl Proxy {
     ///
     /// # Errors
     /// When the message can't be sent.
-    pub async fn call_oneway(&self, method: &str, args: Value, kwargs: Option<Dict>) -> Result<()> {
-        self.invoke(method, args, kwargs, true, None)
+    pub async fn call_oneway(
+        &self,
+        method: &str,
+        args: impl Borrow<Value>,
+        kwargs: Option<Dict>,
+    ) -> Result<()> {
+        self.invoke(method, args.borrow(), kwargs.as_ref(), true, None)
             .await
             .map(|_| ())
     }
@@ -442,7 +462,7 @@ impl Proxy {
     pub async fn get_attr(&self, name: &str) -> Result<Value> {
         self.invoke(
             "__getattr__",
-            Value::Tuple(vec![Value::from(name)]),
+            &Value::Tuple(vec![Value::from(name)]),
             None,
             false,
             None,
@@ -459,7 +479,7 @@ impl Proxy {
     pub async fn set_attr(&self, name: &str, value: Value) -> Result<()> {
         self.invoke(
             "__setattr__",
-            Value::Tuple(vec![Value::from(name), value]),
+            &Value::Tuple(vec![Value::from(name), value]),
             None,
             false,
             None,
@@ -471,27 +491,32 @@ impl Proxy {
     async fn invoke(
         &self,
         method: &str,
-        args: Value,
-        kwargs: Option<Dict>,
+        args: &Value,
+        kwargs: Option<&Dict>,
         oneway: bool,
         request: Option<&RequestContext>,
     ) -> Result<Raw> {
         self.ensure_version().await?;
         let inner = &*self.inner;
         // Built, compressed and size-checked once: a refused message is never sent (nor retried).
-        // Only a proxy that resolves names keeps the arguments, as each new connection may find
-        // another object id to put in the message.
+        if inner.uri.protocol() == UriProtocol::Pyro {
+            let msg =
+                inner.call_message(inner.uri.object(), method, args, kwargs, oneway, request)?;
+            return self.send_with_retries(msg, None).await;
+        }
+        // A proxy that resolves names keeps the arguments at hand, as each new connection may
+        // find another object id to put in the message.
         let object = resolve::call_object(inner);
-        let mut retarget = (inner.uri.protocol() != UriProtocol::Pyro).then(|| Retarget {
+        let mut retarget = Retarget {
             object: object.clone(),
             method,
-            args: args.clone(),
-            kwargs: kwargs.clone(),
+            args,
+            kwargs,
             oneway,
             request,
-        });
+        };
         let msg = inner.call_message(&object, method, args, kwargs, oneway, request)?;
-        self.send_with_retries(msg, retarget.as_mut()).await
+        self.send_with_retries(msg, Some(&mut retarget)).await
     }
 
     /// Calls `method` of object `object` (the proxy's own when `None`) on this proxy's
@@ -500,8 +525,8 @@ impl Proxy {
         &self,
         object: Option<&str>,
         method: &str,
-        args: Value,
-        kwargs: Option<Dict>,
+        args: &Value,
+        kwargs: Option<&Dict>,
         oneway: bool,
     ) -> Result<Raw> {
         let Some(object) = object else {
@@ -662,14 +687,17 @@ impl Inner {
         &self,
         object: &str,
         method: &str,
-        args: Value,
-        kwargs: Option<Dict>,
+        args: &Value,
+        kwargs: Option<&Dict>,
         oneway: bool,
         request: Option<&RequestContext>,
     ) -> Result<Message> {
-        let payload =
-            self.serializer
-                .encode_call(object, method, args, Some(kwargs.unwrap_or_default()))?;
+        // Python proxies send `{}` when there are no keyword arguments.
+        static NO_KWARGS: LazyLock<Dict> = LazyLock::new(Dict::default);
+        let kwargs = kwargs.unwrap_or(&NO_KWARGS);
+        let payload = self
+            .serializer
+            .encode_call(object, method, args, Some(kwargs))?;
         let mut msg = self.message(MessageType::Invoke, 0, payload, request)?;
         if oneway {
             msg.flags.insert(Flags::ONEWAY);

@@ -58,8 +58,8 @@ pub(super) struct Retarget<'a> {
     /// The object id the current message names.
     pub(super) object: String,
     pub(super) method: &'a str,
-    pub(super) args: Value,
-    pub(super) kwargs: Option<Dict>,
+    pub(super) args: &'a Value,
+    pub(super) kwargs: Option<&'a Dict>,
     pub(super) oneway: bool,
     pub(super) request: Option<&'a RequestContext>,
 }
@@ -74,8 +74,8 @@ impl Retarget<'_> {
         let msg = inner.call_message(
             object,
             self.method,
-            self.args.clone(),
-            self.kwargs.clone(),
+            self.args,
+            self.kwargs,
             self.oneway,
             self.request,
         )?;

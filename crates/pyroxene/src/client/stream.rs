@@ -119,7 +119,7 @@ impl<T> RemoteStream<T> {
                 .invoke_on(
                     Some(DAEMON_OBJECT_ID),
                     "get_next_stream_item",
-                    args,
+                    &args,
                     None,
                     false,
                 )
@@ -221,7 +221,7 @@ pub(super) async fn close_stream(proxy: &Proxy, id: &str) -> Result<()> {
         .invoke_on(
             Some(DAEMON_OBJECT_ID),
             "close_stream",
-            Value::List(vec![Value::from(id)]),
+            &Value::List(vec![Value::from(id)]),
             None,
             true,
         )
