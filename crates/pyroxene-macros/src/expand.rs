@@ -76,6 +76,26 @@ fn remote_object(item: &ItemImpl, class: &Class) -> TokenStream {
         .collect();
 
     let method_arms = class.methods.iter().map(|m| method_arm(m, class_name, &p));
+    let now_arms: Vec<TokenStream> = class
+        .methods
+        .iter()
+        .filter(|m| m.call.inline && !m.call.is_async)
+        .map(|m| method_now_arm(m, class_name, &p))
+        .collect();
+    // Only types with `#[nonblocking]` methods answer at once; the others keep the default.
+    let invoke_now = (!now_arms.is_empty()).then(|| {
+        quote! {
+            fn invoke_now(
+                &self,
+                __pyroxene_call: #p::Invocation,
+            ) -> ::core::result::Result<#p::CallResult, #p::Invocation> {
+                match __pyroxene_call.method.as_str() {
+                    #(#now_arms)*
+                    _ => ::core::result::Result::Err(__pyroxene_call),
+                }
+            }
+        }
+    });
     let getter_arms = class
         .getters
         .iter()
@@ -121,6 +141,8 @@ fn remote_object(item: &ItemImpl, class: &Class) -> TokenStream {
                 }
             }
 
+            #invoke_now
+
             fn get_attr(
                 self: ::std::sync::Arc<Self>,
                 __pyroxene_name: ::std::string::String,
@@ -158,6 +180,42 @@ fn remote_object(item: &ItemImpl, class: &Class) -> TokenStream {
 /// `"name" => future,` for an exposed method: binds the arguments, converts them, calls.
 fn method_arm(m: &Method, class_name: &str, p: &TokenStream) -> TokenStream {
     let name = &m.name;
+    let body = method_body(m, class_name, p);
+    let span = m.call.ident.span();
+    let boxed = private_at(span, "boxed");
+    // The future is spanned at the method's name, where a "not `Send`" error should point.
+    let future = quote_spanned! {span=>
+        async move {
+            #body
+        }
+    };
+    let call = quote_spanned!(span=> #boxed(#future));
+    quote!(#name => #call,)
+}
+
+/// `"name" => { .. }` for a `#[nonblocking]` method in `invoke_now`: the same body run at once,
+/// with no future to box (the daemon's fast path for methods that never wait).
+fn method_now_arm(m: &Method, class_name: &str, p: &TokenStream) -> TokenStream {
+    let name = &m.name;
+    let body = method_body(m, class_name, p);
+    quote! {
+        #name => {
+            let #p::Invocation {
+                method: _,
+                args: __pyroxene_args,
+                kwargs: __pyroxene_kwargs,
+                context: __pyroxene_context,
+            } = __pyroxene_call;
+            let __pyroxene_run = || -> #p::CallResult { #body };
+            ::core::result::Result::Ok(__pyroxene_run())
+        }
+    }
+}
+
+/// Binds the arguments of `__pyroxene_args`/`__pyroxene_kwargs`, converts them and calls the
+/// method: statements ending in the `CallResult` (`?` returns the binding errors).
+fn method_body(m: &Method, class_name: &str, p: &TokenStream) -> TokenStream {
+    let name = &m.name;
     let qualname = format!("{class_name}.{name}");
     let specs = m.call.params.iter().map(|param| {
         let (name, required) = (&param.name, !param.optional);
@@ -184,18 +242,11 @@ fn method_arm(m: &Method, class_name: &str, p: &TokenStream) -> TokenStream {
         }
     });
     let run = run(&m.call, &qualname, p);
-    let span = m.call.ident.span();
-    let boxed = private_at(span, "boxed");
-    // The future is spanned at the method's name, where a "not `Send`" error should point.
-    let future = quote_spanned! {span=>
-        async move {
-            #bind
-            #(#convert)*
-            #run
-        }
-    };
-    let call = quote_spanned!(span=> #boxed(#future));
-    quote!(#name => #call,)
+    quote! {
+        #bind
+        #(#convert)*
+        #run
+    }
 }
 
 /// `"name" => future,` for a property getter (`setter` false) or setter.

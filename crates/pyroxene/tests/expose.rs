@@ -477,6 +477,36 @@ async fn async_and_nonblocking_methods() {
     );
 }
 
+/// `#[nonblocking]` methods answer through `invoke_now` (the daemon's path without a future),
+/// binding errors and panics included; other methods hand the call back untouched.
+#[test]
+fn nonblocking_methods_answer_at_once() {
+    let s = server();
+    let now = |method: &str, args: Vec<Value>| {
+        s.invoke_now(Invocation {
+            method: method.to_owned(),
+            args,
+            kwargs: Dict::default(),
+            context: context(),
+        })
+    };
+    assert_eq!(
+        now("nonblocking", vec![1.into()]).ok(),
+        Some(Ok(Value::from(2)))
+    );
+    let missing = now("nonblocking", vec![]).ok().and_then(Result::err);
+    assert!(missing.is_some_and(|e| {
+        e.to_string()
+            .contains("missing 1 required positional argument")
+    }),);
+    let panicked = now("panics_inline", vec![]).ok().and_then(Result::err);
+    assert!(panicked.is_some_and(|e| e.to_string().contains("inline boom")));
+    for method in ["slow", "sleepy", "no_such_method"] {
+        let back = now(method, vec![0.5.into()]).err().expect("handed back");
+        assert_eq!((back.method.as_str(), back.args.len()), (method, 1));
+    }
+}
+
 /// On a single-threaded runtime, a call to an async method completes while a sync method
 /// that blocks its thread is still running: the sync method is not on the runtime's thread.
 #[tokio::test(flavor = "current_thread")]

@@ -64,6 +64,8 @@ async fn instance_modes_single_session_percall() {
     let serials = [serial(&percall).await, serial(&percall).await];
     assert_ne!(serials[0], serials[1]);
     assert!(wait_until(|| census(InstanceMode::PerCall).dropped.load(Ordering::SeqCst) == 2).await);
+    // One instance per call, though the method answers on the daemon's fast path.
+    assert_eq!(census(InstanceMode::PerCall).made.load(Ordering::SeqCst), 2);
 
     let (s1, s2) = (
         tally(&daemon, InstanceMode::Single),

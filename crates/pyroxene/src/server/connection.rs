@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use super::context::CallContext;
 use super::daemon::Shared;
-use super::object::{Invocation, is_private_name};
+use super::object::{Invocation, RemoteObject, is_private_name};
 use super::payload;
 use super::{batch, current};
 use crate::RemoteException;
@@ -308,17 +308,18 @@ impl Session {
         ser: Serializer,
         corr: CorrelationId,
     ) -> Arc<CallContext> {
-        let annotations: BTreeMap<_, _> = msg
-            .annotations
-            .iter()
-            .map(|(id, v)| (*id.as_bytes(), v.to_vec()))
-            .collect();
+        let annotations = || {
+            msg.annotations
+                .iter()
+                .map(|(id, v)| (*id.as_bytes(), v.to_vec()))
+        };
         if let Some(mut context) = spare.take()
             && let Some(reuse) = Arc::get_mut(&mut context)
         {
-            reuse.renew(ser, msg.seq, msg.flags, Some(corr.0), annotations);
+            reuse.renew(ser, msg.seq, msg.flags, Some(corr.0), annotations());
             return context;
         }
+        let annotations: BTreeMap<_, _> = annotations().collect();
         let mut context = CallContext::new(
             self.peer.clone(),
             self.version,
@@ -421,25 +422,47 @@ impl Session {
         }
         let context = self.context_for(spare, &msg, ser, corr);
         let reply_context = context.clone();
-        let shared = self.shared.clone();
         let version = self.version;
         let batched = msg.has(Flags::BATCH);
         let call = super::blob::decode_call(ser, &msg);
-        let work = async move {
-            match call {
-                Ok(call) if batched => batch::run(&shared, version, call, &context).await,
-                Ok(call) => dispatch(&shared, version, call, context.clone()).await,
+        let result = if oneway || batched {
+            let shared = self.shared.clone();
+            let work = async move {
+                match call {
+                    Ok(call) if batched => batch::run(&shared, version, call, &context).await,
+                    Ok(call) => dispatch(&shared, version, call, context).await,
+                    Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
+                }
+            };
+            let work = current::scope(reply_context.clone(), work);
+            if oneway {
+                tokio::spawn(async move {
+                    let _ = work.await; // oneway: results and errors are dropped, as in Pyro
+                });
+                return None;
+            }
+            work.await
+        } else {
+            match call.map(|call| route(&self.shared, version, call, context)) {
+                Ok(Ok(Route::Method(object, invocation))) => {
+                    // A method that never waits answers right here: no future, no task-local
+                    // scope; its current_context is this thread's for as long as it runs.
+                    let now = {
+                        let _current = current::enter(Some(reply_context.clone()));
+                        object.invoke_now(invocation)
+                    };
+                    match now {
+                        Ok(result) => result,
+                        Err(invocation) => {
+                            current::scope(reply_context.clone(), object.invoke(invocation)).await
+                        }
+                    }
+                }
+                Ok(Ok(other)) => current::scope(reply_context.clone(), other.run()).await,
+                Ok(Err(e)) => Err(e),
                 Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
             }
         };
-        let work = current::scope(reply_context.clone(), work);
-        if oneway {
-            tokio::spawn(async move {
-                let _ = work.await; // oneway: results and errors are dropped, as in Pyro
-            });
-            return None;
-        }
-        let result = work.await;
         let stream = reply_context.take_stream().filter(|_| result.is_ok());
         let mut reply = match stream {
             Some(stream) => {
@@ -474,12 +497,44 @@ impl Session {
     }
 }
 
+/// Runs a call: routed, then awaited (the path of oneway calls, which run on a task of their
+/// own).
 async fn dispatch(
     shared: &Shared,
     version: ProtocolVersion,
     call: pyroxene_wire::Call,
     context: Arc<CallContext>,
 ) -> std::result::Result<Value, RemoteException> {
+    route(shared, version, call, context)?.run().await
+}
+
+/// Where a call goes, once its object is found and the name passed Pyro's checks.
+enum Route {
+    Method(Arc<dyn RemoteObject>, Invocation),
+    GetAttr(Arc<dyn RemoteObject>, String, Arc<CallContext>),
+    SetAttr(Arc<dyn RemoteObject>, String, Value, Arc<CallContext>),
+}
+
+impl Route {
+    async fn run(self) -> std::result::Result<Value, RemoteException> {
+        match self {
+            Route::Method(object, invocation) => object.invoke(invocation).await,
+            Route::GetAttr(object, name, context) => object.get_attr(name, context).await,
+            Route::SetAttr(object, name, value, context) => {
+                object.set_attr(name, value, context).await
+            }
+        }
+    }
+}
+
+/// Finds the object and checks the name as Python's daemon does (unknown object, private
+/// names, attribute access), without running anything yet.
+fn route(
+    shared: &Shared,
+    version: ProtocolVersion,
+    call: pyroxene_wire::Call,
+    context: Arc<CallContext>,
+) -> std::result::Result<Route, RemoteException> {
     let Some(object) = shared.object(&call.object) else {
         return Err(RemoteException::new(
             payload::pyro_error(version, "DaemonError"),
@@ -502,26 +557,26 @@ async fn dispatch(
                 return Err(private_attribute(&name));
             }
             if call.method == "__getattr__" {
-                object.get_attr(name, context).await
+                Ok(Route::GetAttr(object, name, context))
             } else {
                 let value = if args.len() > 1 {
                     args.swap_remove(1)
                 } else {
                     Value::None
                 };
-                object.set_attr(name, value, context).await
+                Ok(Route::SetAttr(object, name, value, context))
             }
         }
         method if is_private_name(method) => Err(private_attribute(method)),
-        _ => {
-            let invocation = Invocation {
+        _ => Ok(Route::Method(
+            object,
+            Invocation {
                 method: call.method,
                 args,
                 kwargs: call.kwargs.unwrap_or_default(),
                 context,
-            };
-            object.invoke(invocation).await
-        }
+            },
+        )),
     }
 }
 

@@ -116,6 +116,20 @@ impl<T: RemoteClass> RemoteObject for ClassObject<T> {
         self.instance(&call.context).invoke(call)
     }
 
+    fn invoke_now(&self, call: Invocation) -> Result<CallResult, Invocation> {
+        // A per-call instance made here would be made again by `invoke` when the method
+        // can't answer at once: those calls take the one path that makes exactly one.
+        let reused = match self.mode {
+            InstanceMode::Single => true,
+            InstanceMode::Session => call.context.scope().is_some(),
+            InstanceMode::PerCall => false,
+        };
+        if !reused {
+            return Err(call);
+        }
+        self.instance(&call.context).invoke_now(call)
+    }
+
     fn get_attr(self: Arc<Self>, name: String, context: Arc<CallContext>) -> BoxFuture<CallResult> {
         self.instance(&context).get_attr(name, context)
     }

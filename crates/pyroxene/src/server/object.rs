@@ -66,6 +66,15 @@ pub trait RemoteObject: Send + Sync + 'static {
     /// Calls an exposed method. The daemon has already refused private and unexposed names.
     fn invoke(self: Arc<Self>, call: Invocation) -> BoxFuture<CallResult>;
 
+    /// Answers a call at once, without a future, when its method never waits: the result, or
+    /// the call handed back for [`RemoteObject::invoke`]. The daemon tries this first (the
+    /// call's [`current_context`](crate::current_context) is set meanwhile); the default
+    /// hands every call back. `#[expose]` answers its `#[nonblocking]` methods here, which
+    /// spares them a boxed future per call.
+    fn invoke_now(&self, call: Invocation) -> Result<CallResult, Invocation> {
+        Err(call)
+    }
+
     /// Reads an exposed property (a Python proxy's attribute access).
     fn get_attr(self: Arc<Self>, name: String, context: Arc<CallContext>) -> BoxFuture<CallResult> {
         let _ = context;
