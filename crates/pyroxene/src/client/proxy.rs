@@ -571,7 +571,9 @@ impl Proxy {
         retarget: Option<&mut Retarget<'_>>,
     ) -> Result<Raw> {
         let oneway = msg.has(Flags::ONEWAY);
-        let work = async {
+        // Pinned where it is made: moving this future (over a kilobyte, its read and write
+        // states included) into the await cost a copy of it per call.
+        let work = std::pin::pin!(async {
             let mut pooled = if fresh {
                 open(&self.inner).await?
             } else {
@@ -658,7 +660,7 @@ impl Proxy {
                 annotations,
                 correlation_id,
             }))
-        };
+        });
         match self.inner.timeout {
             Some(t) => tokio::time::timeout(t, work)
                 .await

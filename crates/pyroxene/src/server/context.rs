@@ -120,14 +120,21 @@ impl CallContext {
         seq: u16,
         flags: Flags,
         correlation_id: Option<[u8; 16]>,
-        annotations: BTreeMap<AnnotationId, Vec<u8>>,
+        annotations: impl Iterator<Item = (AnnotationId, Vec<u8>)>,
     ) {
         self.serializer = serializer;
         self.seq = seq;
         self.flags = flags;
         self.correlation_id = correlation_id;
-        self.annotations = annotations;
-        if let Ok(map) = self.response_annotations.get_mut() {
+        // Maps are cleared only when they hold something: most calls carry no annotations,
+        // and even an empty BTreeMap costs a walk to drop.
+        if !self.annotations.is_empty() {
+            self.annotations.clear();
+        }
+        self.annotations.extend(annotations);
+        if let Ok(map) = self.response_annotations.get_mut()
+            && !map.is_empty()
+        {
             map.clear();
         }
         if let Ok(stream) = self.stream.get_mut() {

@@ -448,7 +448,14 @@ impl<'a> Lexer<'a> {
         // Opened inside the call tuple, one level deep, which MAX_DEPTH always allows.
         const _: () = assert!(MAX_DEPTH > 1);
         self.pos += 1;
-        let mut items = Vec::new();
+        self.skip_ws();
+        // Sized at once for the usual few arguments (growing from empty costs more than the
+        // allocation itself); `()` allocates nothing.
+        let mut items = if self.peek() == Some(close) {
+            Vec::new()
+        } else {
+            Vec::with_capacity(4)
+        };
         // A parenthesized value is a tuple once it has a comma; a list always is a list.
         let mut seq = close == b']';
         loop {
