@@ -502,7 +502,7 @@ fn nonblocking_methods_answer_at_once() {
     let panicked = now("panics_inline", vec![]).ok().and_then(Result::err);
     assert!(panicked.is_some_and(|e| e.to_string().contains("inline boom")));
     for method in ["slow", "sleepy", "no_such_method"] {
-        let back = now(method, vec![0.5.into()]).err().expect("handed back");
+        let back = now(method, vec![0.5.into()]).expect_err("handed back");
         assert_eq!((back.method.as_str(), back.args.len()), (method, 1));
     }
 }
