@@ -9,7 +9,7 @@ use pyroxene_wire::ProtocolVersion;
 use pyroxene_wire::protocol::{
     Codec, HmacKey, Message, MessageType, ParseOptions, codec_for, codec_with_hmac,
 };
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -19,6 +19,24 @@ use crate::error::{Error, ErrorKind, Result};
 pub(crate) enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
+}
+
+impl Stream {
+    /// A read that doesn't wait (see [`Connection::read_some`]).
+    fn try_read_buf(&self, buf: &mut BytesMut) -> std::io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_read_buf(buf),
+            Stream::Unix(s) => s.try_read_buf(buf),
+        }
+    }
+
+    /// Waits until the socket may have something to read.
+    async fn readable(&self) -> std::io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.readable().await,
+            Stream::Unix(s) => s.readable().await,
+        }
+    }
 }
 
 impl AsyncRead for Stream {
@@ -156,13 +174,7 @@ impl Connection {
                 Ok(None) => self.reserve_for_message(),
                 Err(e) => return Err(Error::new(ErrorKind::Protocol, e.to_string()).with_source(e)),
             }
-            let read = self.stream.read_buf(&mut self.buf);
-            let n = match self.read_timeout {
-                Some(t) => tokio::time::timeout(t, read)
-                    .await
-                    .map_err(|_| Error::new(ErrorKind::Timeout, "receiving: timeout"))??,
-                None => read.await?,
-            };
+            let n = self.read_some().await?;
             if n == 0 {
                 return if self.buf.is_empty() {
                     Ok(None)
@@ -172,6 +184,32 @@ impl Connection {
                         "connection closed in the middle of a message",
                     ))
                 };
+            }
+        }
+    }
+
+    /// Reads what the socket has into the buffer (0 at the end of the stream), waiting for
+    /// it when there is nothing yet.
+    ///
+    /// Not `read_buf`: tokio takes a read that leaves its buffer partly empty as proof that
+    /// the socket is drained and waits for epoll before the next read, which then always
+    /// costs an `epoll_wait` and a trip through the runtime even when the next request is
+    /// already there (a client on the same CPU has usually sent it by the time the reply is
+    /// written). `try_read_buf` keeps the socket marked readable until a read finds nothing,
+    /// so a message that is already waiting is read at once, as a plain blocking loop would.
+    async fn read_some(&mut self) -> Result<usize> {
+        loop {
+            match self.stream.try_read_buf(&mut self.buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => return Err(e.into()),
+            }
+            let ready = self.stream.readable();
+            match self.read_timeout {
+                Some(t) => tokio::time::timeout(t, ready)
+                    .await
+                    .map_err(|_| Error::new(ErrorKind::Timeout, "receiving: timeout"))??,
+                None => ready.await?,
             }
         }
     }
