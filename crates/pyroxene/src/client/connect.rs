@@ -258,9 +258,12 @@ impl Inner {
         if let Some(id) = corr {
             msg = msg.with_correlation_id(pyroxene_wire::protocol::CorrelationId(id));
         }
+        // Copied only when there are any (most proxies set none).
         let own = self
             .annotations
             .lock()
+            .ok()
+            .filter(|a| !a.is_empty())
             .map(|a| a.clone())
             .unwrap_or_default();
         let per_call = request

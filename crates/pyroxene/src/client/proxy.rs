@@ -48,7 +48,9 @@ pub(super) struct Inner {
     pub(super) handshake: Value,
     pub(super) max_message_size: u64,
     pub(super) compression: bool,
-    idle: Mutex<Vec<PooledConnection>>,
+    /// Boxed: a call takes one out and puts it back, and a pointer moves cheaper than the
+    /// connection with its buffers.
+    idle: Mutex<Vec<Box<PooledConnection>>>,
     pub(super) metadata: Mutex<Option<Metadata>>,
     pub(super) handshake_response: Mutex<Option<Value>>,
     pub(super) correlation_id: Mutex<Option<[u8; 16]>>,
@@ -575,7 +577,7 @@ impl Proxy {
         // states included) into the await cost a copy of it per call.
         let work = std::pin::pin!(async {
             let mut pooled = if fresh {
-                open(&self.inner).await?
+                Box::new(open(&self.inner).await?)
             } else {
                 self.checkout().await?
             };
@@ -669,17 +671,17 @@ impl Proxy {
         }
     }
 
-    fn checkin(&self, conn: PooledConnection) {
+    fn checkin(&self, conn: Box<PooledConnection>) {
         if let Ok(mut idle) = self.inner.idle.lock() {
             idle.push(conn);
         }
     }
 
-    async fn checkout(&self) -> Result<PooledConnection> {
+    async fn checkout(&self) -> Result<Box<PooledConnection>> {
         if let Some(conn) = self.inner.idle.lock().ok().and_then(|mut i| i.pop()) {
             return Ok(conn);
         }
-        open(&self.inner).await
+        open(&self.inner).await.map(Box::new)
     }
 }
 
