@@ -139,6 +139,49 @@ impl Serializer {
     }
 }
 
+/// The oracle of the call writers (used by the call tests): [`Serializer::encode_call`] must
+/// write exactly what encoding the whole payload value writes (Pyro's `dumpsCall` builds that
+/// value), the same bytes or the same error.
+///
+/// # Panics
+/// When they differ.
+#[doc(hidden)]
+pub fn check_encode_call(
+    ser: Serializer,
+    object: &str,
+    method: &str,
+    vargs: &Value,
+    kwargs: Option<&Dict>,
+) {
+    let kw = kwargs.map_or(Value::None, |k| Value::from(k.clone()));
+    // marshal, msgpack and json carry Pyro's vargs as a list.
+    let listed = match vargs {
+        Value::Tuple(items) if ser != Serializer::Serpent && ser != Serializer::Pickle => {
+            Value::List(items.clone())
+        }
+        other => other.clone(),
+    };
+    let payload = match ser {
+        Serializer::Serpent | Serializer::Pickle | Serializer::Marshal => {
+            Value::Tuple(vec![object.into(), method.into(), listed, kw])
+        }
+        Serializer::Msgpack => Value::List(vec![object.into(), method.into(), listed, kw]),
+        Serializer::Json => crate::dict! {
+            "object" => object,
+            "method" => method,
+            "params" => listed,
+            "kwargs" => kw,
+        },
+    };
+    let want = ser.encode(&payload);
+    let got = ser.encode_call(object, method, vargs, kwargs);
+    assert!(
+        got == want,
+        "{} encode_call({object:?}, {method:?}, {vargs}, {kwargs:?}): {got:?}, but the payload value gives {want:?}",
+        ser.name()
+    );
+}
+
 /// The fuzzing oracle of the call readers (used by the `call_decode` fuzz target and the call
 /// tests): [`Serializer::decode_call`] and [`Serializer::decode_call_shared`], fast paths
 /// included, must give exactly what the general way gives (the payload decoded as a value,

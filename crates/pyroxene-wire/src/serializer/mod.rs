@@ -28,8 +28,9 @@ pub mod serpent;
 mod test_vectors;
 
 pub use call::Call;
+
 #[doc(hidden)]
-pub use call::check_decode_call;
+pub use call::{check_decode_call, check_encode_call};
 
 use bytes::Bytes;
 
@@ -332,4 +333,16 @@ mod shared_tests {
             assert!(!inside(s), "{ser:?} small");
         }
     }
+}
+
+/// An encoder's refusal of a container opened inside `depth` others when that is deeper than
+/// [`crate::MAX_DEPTH`] (the same error in every format).
+pub(crate) fn check_nesting(depth: usize) -> Result<()> {
+    if depth >= crate::MAX_DEPTH {
+        return Err(crate::Error::new(
+            crate::ErrorKind::TooDeep,
+            format!("nesting deeper than {} levels", crate::MAX_DEPTH),
+        ));
+    }
+    Ok(())
 }

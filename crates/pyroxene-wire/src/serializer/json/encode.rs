@@ -4,8 +4,9 @@
 use num_bigint::BigInt;
 
 use crate::repr::{bigint_decimal, write_float_repr};
+use crate::serializer::check_nesting;
 use crate::serializer::room_for;
-use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Value};
+use crate::{Dict, Error, ErrorKind, Result, Value};
 
 const SERIALIZER: &str = "JsonSerializer";
 
@@ -38,7 +39,7 @@ pub(super) fn call_to_vec(
         None => out.push_str("null"),
         Some(kwargs) if kwargs.is_empty() => out.push_str("{}"),
         Some(kwargs) => {
-            too_deep(1)?;
+            check_nesting(1)?;
             out.push('{');
             write_from(&mut out, vec![Items::Dict(kwargs.iter(), false)], None, 1)?;
         }
@@ -60,21 +61,10 @@ fn write_from<'a>(
     }
     while let Some(v) = next {
         if let Some(items) = write_value(out, v)? {
-            too_deep(stack.len() + depth)?;
+            check_nesting(stack.len() + depth)?;
             stack.push(items);
         }
         next = next_item(out, &mut stack)?;
-    }
-    Ok(())
-}
-
-/// Refuses a container opened inside `depth` others when that is deeper than [`MAX_DEPTH`].
-fn too_deep(depth: usize) -> Result<()> {
-    if depth >= MAX_DEPTH {
-        return Err(Error::new(
-            ErrorKind::TooDeep,
-            format!("nesting deeper than {MAX_DEPTH} levels"),
-        ));
     }
     Ok(())
 }

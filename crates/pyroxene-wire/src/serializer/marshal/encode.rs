@@ -3,8 +3,9 @@
 
 use num_bigint::{BigInt, Sign};
 
+use crate::serializer::check_nesting;
 use crate::serializer::put_bulk;
-use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Value};
+use crate::{Dict, Error, ErrorKind, Result, Value};
 
 pub(super) fn to_vec(value: &Value) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(64);
@@ -30,7 +31,7 @@ pub(super) fn call_to_vec(
     match vargs {
         Value::Tuple(items) => {
             write_size(&mut out, b'[', items.len())?;
-            too_deep(1)?;
+            check_nesting(1)?;
             if !items.is_empty() {
                 write_from(&mut out, vec![Items::Seq(items.iter())], None, 1)?;
             }
@@ -40,7 +41,7 @@ pub(super) fn call_to_vec(
     match kwargs {
         None => out.push(b'N'),
         Some(kwargs) => {
-            too_deep(1)?;
+            check_nesting(1)?;
             out.push(b'{');
             // Usually empty: then there is no stack to allocate, just the end mark.
             if kwargs.is_empty() {
@@ -65,7 +66,7 @@ fn write_from<'a>(
         if let Some(v) = next
             && let Some(items) = write(out, v)?
         {
-            too_deep(stack.len() + depth)?;
+            check_nesting(stack.len() + depth)?;
             stack.push(items);
         }
         next = next_item(out, &mut stack);
@@ -73,17 +74,6 @@ fn write_from<'a>(
             return Ok(());
         }
     }
-}
-
-/// Refuses a container opened inside `depth` others when that is deeper than [`MAX_DEPTH`].
-fn too_deep(depth: usize) -> Result<()> {
-    if depth >= MAX_DEPTH {
-        return Err(Error::new(
-            ErrorKind::TooDeep,
-            format!("nesting deeper than {MAX_DEPTH} levels"),
-        ));
-    }
-    Ok(())
 }
 
 /// The items of a container still to be written.

@@ -7,8 +7,9 @@ use rmp::Marker;
 
 use super::{EXT_BIGINT, EXT_COMPLEX};
 use crate::repr::bigint_decimal;
+use crate::serializer::check_nesting;
 use crate::serializer::{put_bulk, reserve_run};
-use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Value};
+use crate::{Dict, Error, ErrorKind, Result, Value};
 
 /// A container whose items are being written.
 enum Frame<'a> {
@@ -46,7 +47,7 @@ pub(super) fn encode_call(
     match kwargs {
         None => out.push(Marker::Null.to_u8()),
         Some(kwargs) => {
-            enter(1)?;
+            check_nesting(1)?;
             write_map_header(out, len_u32(kwargs.len(), "dict is too large")?);
             // Usually empty: then there is no stack to allocate.
             if !kwargs.is_empty() {
@@ -80,18 +81,18 @@ fn encode_from<'a>(
     loop {
         match value {
             Value::List(items) | Value::Tuple(items) => {
-                enter(stack.len() + depth)?;
+                check_nesting(stack.len() + depth)?;
                 write_array_header(out, len_u32(items.len(), "list is too large")?);
                 stack.push(Frame::Seq(items.iter()));
             }
             Value::Set(items) => {
                 // Pyro's `default` hook turns a set into a tuple: an array in the set's order.
-                enter(stack.len() + depth)?;
+                check_nesting(stack.len() + depth)?;
                 write_array_header(out, len_u32(items.len(), "list is too large")?);
                 stack.push(Frame::Set(items.iter()));
             }
             Value::Dict(d) => {
-                enter(stack.len() + depth)?;
+                check_nesting(stack.len() + depth)?;
                 write_map_header(out, len_u32(d.len(), "dict is too large")?);
                 stack.push(Frame::Dict(d.iter(), None));
             }
@@ -162,18 +163,6 @@ fn write_str(out: &mut Vec<u8>, s: &str) -> Result<()> {
     write_str_header(out, len_u32(s.len(), "unicode string is too large")?);
     put_bulk(out, s.as_bytes());
     Ok(())
-}
-
-/// Refuses a container inside `depth` others when that is deeper than [`MAX_DEPTH`].
-fn enter(depth: usize) -> Result<()> {
-    if depth >= MAX_DEPTH {
-        Err(Error::new(
-            ErrorKind::TooDeep,
-            format!("nesting deeper than {MAX_DEPTH} levels"),
-        ))
-    } else {
-        Ok(())
-    }
 }
 
 /// A length as u32, or msgpack-python's `ValueError` for anything longer.

@@ -9,8 +9,9 @@ use super::scan::{find_escape, plain_ascii};
 use crate::repr::{
     INT_MAX_STR_DIGITS, int_to_str_too_long, is_printable, write_bytes_repr, write_float_repr,
 };
+use crate::serializer::check_nesting;
 use crate::serializer::room_for;
-use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Value};
+use crate::{Dict, Error, ErrorKind, Result, Value};
 
 /// The header line Python's serpent writes before the literal.
 pub(super) const HEADER: &str = "# serpent utf-8 python3.2\n";
@@ -83,7 +84,7 @@ enum Open<'v> {
 
 impl Encoder {
     /// Writes `root`, found inside `depth` containers. Containers go on an explicit stack
-    /// instead of recursing, so nesting up to [`MAX_DEPTH`] costs no call stack, even in debug
+    /// instead of recursing, so nesting up to [`crate::MAX_DEPTH`] costs no call stack, even in debug
     /// builds.
     fn write(&mut self, root: &Value, depth: usize) -> Result<()> {
         // A scalar (a typical method result) or a flat list/tuple (typical call arguments)
@@ -99,7 +100,7 @@ impl Encoder {
 
     /// Writes a dict found inside `depth` containers (a call's kwargs, which come unboxed).
     fn write_dict(&mut self, dict: &Dict, depth: usize) -> Result<()> {
-        too_deep(depth)?;
+        check_nesting(depth)?;
         self.out.push('{');
         self.write_from(vec![Open::Dict(dict.iter(), None)], None, depth)
     }
@@ -107,7 +108,7 @@ impl Encoder {
     /// A list or tuple of scalars only (most call arguments): written without the stack the
     /// general loop allocates, with the same bytes and the same depth limit.
     fn flat(&mut self, root: &Value, items: &[Value], depth: usize) -> Result<()> {
-        too_deep(depth)?;
+        check_nesting(depth)?;
         let (open, close) = match root {
             Value::List(_) => ('[', "]"),
             _ if items.len() == 1 => ('(', ",)"),
@@ -136,7 +137,7 @@ impl Encoder {
             if let Some(v) = next.take()
                 && let Some(open) = self.start(v)?
             {
-                too_deep(stack.len() + depth)?;
+                check_nesting(stack.len() + depth)?;
                 stack.push(open);
             }
             let Some(top) = stack.last_mut() else {
@@ -273,17 +274,6 @@ impl Encoder {
             self.out.push_str("', 'encoding': 'base64'}");
         }
     }
-}
-
-/// Refuses a container opened inside `depth` others when that is deeper than [`MAX_DEPTH`].
-fn too_deep(depth: usize) -> Result<()> {
-    if depth >= MAX_DEPTH {
-        return Err(Error::new(
-            ErrorKind::TooDeep,
-            format!("nesting deeper than {MAX_DEPTH} levels"),
-        ));
-    }
-    Ok(())
 }
 
 /// Whether `v` is written without brackets of its own (not a list, tuple, set or dict).
