@@ -297,6 +297,18 @@ pub(crate) fn bytes_value(owner: Option<&Bytes>, data: &[u8]) -> Bytes {
     }
 }
 
+/// An encoder's refusal of a container opened inside `depth` others when that is deeper than
+/// [`crate::MAX_DEPTH`] (the same error in every format).
+pub(crate) fn check_nesting(depth: usize) -> Result<()> {
+    if depth >= crate::MAX_DEPTH {
+        return Err(crate::Error::new(
+            crate::ErrorKind::TooDeep,
+            format!("nesting deeper than {} levels", crate::MAX_DEPTH),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod shared_tests {
     use bytes::Bytes;
@@ -333,16 +345,4 @@ mod shared_tests {
             assert!(!inside(s), "{ser:?} small");
         }
     }
-}
-
-/// An encoder's refusal of a container opened inside `depth` others when that is deeper than
-/// [`crate::MAX_DEPTH`] (the same error in every format).
-pub(crate) fn check_nesting(depth: usize) -> Result<()> {
-    if depth >= crate::MAX_DEPTH {
-        return Err(crate::Error::new(
-            crate::ErrorKind::TooDeep,
-            format!("nesting deeper than {} levels", crate::MAX_DEPTH),
-        ));
-    }
-    Ok(())
 }
