@@ -210,6 +210,52 @@ pub fn check_decode_call(ser: Serializer, data: &[u8]) {
     );
 }
 
+/// [`check_decode_call`] for a payload and some mutations of it drawn from `seed` (byte flips,
+/// truncations, insertions of bytes that matter to the grammars, removals): the call tests'
+/// way of reaching the inputs a fast reader must give up on.
+///
+/// # Panics
+/// As [`check_decode_call`].
+#[doc(hidden)]
+pub fn check_decode_call_mutated(ser: Serializer, bytes: &[u8], seed: u64) {
+    check_decode_call(ser, bytes);
+    let interesting = b"()[]{},:'\" \n#\\\0bur1.-N\x80\x93\xa4\xc0\xff";
+    let mut s = seed;
+    for round in 0..6u64 {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let at = (s >> 33) as usize % (bytes.len() + 1);
+        check_decode_call(ser, &mutate(bytes, s, 1 + (round as usize % 3)));
+        check_decode_call(ser, bytes.get(..at).unwrap_or(bytes));
+        let mut inserted = bytes.to_vec();
+        inserted.insert(at, interesting[(s >> 20) as usize % interesting.len()]);
+        check_decode_call(ser, &inserted);
+        let mut removed = bytes.to_vec();
+        if at < removed.len() {
+            removed.remove(at);
+        }
+        check_decode_call(ser, &removed);
+    }
+}
+
+/// `bytes` with `flips` bytes overwritten at positions drawn from `seed` (an LCG): the call
+/// oracle and the "mutated vectors never panic" property tests share it.
+pub(crate) fn mutate(bytes: &[u8], seed: u64, flips: usize) -> Vec<u8> {
+    let mut bytes = bytes.to_vec();
+    let mut s = seed;
+    for _ in 0..flips {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let at = (s >> 33) as usize % bytes.len().max(1);
+        if let Some(b) = bytes.get_mut(at) {
+            *b = (s >> 24) as u8;
+        }
+    }
+    bytes
+}
+
 /// The items of a call payload as a fast reader found them, ready for [`call_from_items`].
 pub(crate) struct CallItems {
     /// The object id.

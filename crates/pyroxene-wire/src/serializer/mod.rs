@@ -30,7 +30,7 @@ mod test_vectors;
 pub use call::Call;
 
 #[doc(hidden)]
-pub use call::{check_decode_call, check_encode_call};
+pub use call::{check_decode_call, check_decode_call_mutated, check_encode_call};
 
 use bytes::Bytes;
 

@@ -29,19 +29,4 @@ pub(crate) fn vectors(ser: &str) -> Vec<(String, Json, Vec<u8>)> {
     out
 }
 
-/// `bytes` with `flips` bytes overwritten at positions drawn from `seed` (an LCG): the
-/// "mutated vectors never panic" property tests share it.
-pub(crate) fn mutate(bytes: &[u8], seed: u64, flips: usize) -> Vec<u8> {
-    let mut bytes = bytes.to_vec();
-    let mut s = seed;
-    for _ in 0..flips {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let at = (s >> 33) as usize % bytes.len().max(1);
-        if let Some(b) = bytes.get_mut(at) {
-            *b = (s >> 24) as u8;
-        }
-    }
-    bytes
-}
+pub(crate) use super::call::mutate;
