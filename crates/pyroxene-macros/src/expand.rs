@@ -76,6 +76,7 @@ fn remote_object(item: &ItemImpl, class: &Class) -> TokenStream {
         .collect();
 
     let method_arms = class.methods.iter().map(|m| method_arm(m, class_name, &p));
+    let take_call = take_call(&p);
     let now_arms: Vec<TokenStream> = class
         .methods
         .iter()
@@ -125,12 +126,7 @@ fn remote_object(item: &ItemImpl, class: &Class) -> TokenStream {
                 self: ::std::sync::Arc<Self>,
                 __pyroxene_call: #p::Invocation,
             ) -> #p::BoxFuture<#p::CallResult> {
-                let #p::Invocation {
-                    method: __pyroxene_method,
-                    args: __pyroxene_args,
-                    kwargs: __pyroxene_kwargs,
-                    context: __pyroxene_context,
-                } = __pyroxene_call;
+                #take_call
                 match __pyroxene_method.as_str() {
                     #(#method_arms)*
                     _ => #p::ready(::core::result::Result::Err(#p::no_method(
@@ -198,17 +194,26 @@ fn method_arm(m: &Method, class_name: &str, p: &TokenStream) -> TokenStream {
 fn method_now_arm(m: &Method, class_name: &str, p: &TokenStream) -> TokenStream {
     let name = &m.name;
     let body = method_body(m, class_name, p);
+    let take_call = take_call(p);
     quote! {
         #name => {
-            let #p::Invocation {
-                method: _,
-                args: __pyroxene_args,
-                kwargs: __pyroxene_kwargs,
-                context: __pyroxene_context,
-            } = __pyroxene_call;
+            #take_call
             let __pyroxene_run = || -> #p::CallResult { #body };
             ::core::result::Result::Ok(__pyroxene_run())
         }
+    }
+}
+
+/// `__pyroxene_call` (an `Invocation`) taken apart into the locals the method bodies use:
+/// `__pyroxene_method`, `__pyroxene_args`, `__pyroxene_kwargs`, `__pyroxene_context`.
+fn take_call(p: &TokenStream) -> TokenStream {
+    quote! {
+        let #p::Invocation {
+            method: __pyroxene_method,
+            args: __pyroxene_args,
+            kwargs: __pyroxene_kwargs,
+            context: __pyroxene_context,
+        } = __pyroxene_call;
     }
 }
 

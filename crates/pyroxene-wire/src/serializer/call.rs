@@ -46,12 +46,12 @@ impl Serializer {
         // encoding the tuple/array/dict would give, without building it: that temporary (two
         // `String`s, a `Vec`, dropping it all) cost more than encoding a small call.
         match self {
-            Serializer::Serpent => serpent::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Serpent => serpent::encode::call_to_vec(object, method, vargs, kwargs),
             // marshal writes Pyro's vargs as a list (a tuple and a list are the same to msgpack
             // and json); the marshal writer does that for a tuple it is given.
-            Serializer::Marshal => marshal::call_to_vec(object, method, vargs, kwargs),
-            Serializer::Msgpack => msgpack::call_to_vec(object, method, vargs, kwargs),
-            Serializer::Json => json::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Marshal => marshal::encode::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Msgpack => msgpack::encode::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Json => json::encode::call_to_vec(object, method, vargs, kwargs),
             // Pyro4 only, and rare: the general path.
             Serializer::Pickle => {
                 let kwargs = kwargs.map_or(Value::None, |k| Value::from(k.clone()));

@@ -20,7 +20,7 @@ pub(super) fn to_vec(value: &Value) -> Result<Vec<u8>> {
 /// (kwargs `None` as null), written straight into one buffer: the same bytes, and the same error
 /// for an argument json refuses, as [`to_vec`] of that dict, without building it (a dict of
 /// four hashed keys per call).
-pub(super) fn call_to_vec(
+pub(crate) fn call_to_vec(
     object: &str,
     method: &str,
     vargs: &Value,

@@ -56,7 +56,7 @@
 //! ```
 
 mod decode;
-mod encode;
+pub(super) mod encode;
 #[cfg(test)]
 mod tests;
 
@@ -79,16 +79,6 @@ use crate::{Result, Value};
 /// than 4300 digits, and nesting deeper than [`crate::MAX_DEPTH`]: always with Python's text.
 pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
     encode::to_vec(value)
-}
-
-/// Pyro's json call object, as [`to_vec`] of the dict writes it.
-pub(crate) fn call_to_vec(
-    object: &str,
-    method: &str,
-    vargs: &Value,
-    kwargs: Option<&crate::Dict>,
-) -> Result<Vec<u8>> {
-    encode::call_to_vec(object, method, vargs, kwargs)
 }
 
 /// Decodes json bytes as Pyro's json serializer does (`json.loads`), accepting `NaN`,

@@ -14,9 +14,10 @@ pub(super) fn to_vec(value: &Value) -> Result<Vec<u8>> {
 }
 
 /// The bytes of the call tuple `(object, method, vargs, kwargs)` (kwargs `None` as None, a
-/// tuple of vargs as a list, as Pyro sends it), written straight into one buffer: the same bytes, and the same error for an argument marshal
-/// refuses, as [`to_vec`] of that tuple, without building it.
-pub(super) fn call_to_vec(
+/// tuple of vargs as a list, as Pyro sends it), written straight into one buffer: the same
+/// bytes, and the same error for an argument marshal refuses, as [`to_vec`] of that tuple,
+/// without building it.
+pub(crate) fn call_to_vec(
     object: &str,
     method: &str,
     vargs: &Value,

@@ -75,7 +75,7 @@
 //! ```
 
 mod decode;
-mod encode;
+pub(super) mod encode;
 #[cfg(test)]
 mod tests;
 
@@ -97,16 +97,6 @@ use crate::{Result, Value};
 /// than 2^31 - 1 (which CPython can't write either: "unmarshallable object").
 pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
     encode::to_vec(value)
-}
-
-/// The call tuple `(object, method, vargs, kwargs)`, as [`to_vec`] of it writes it.
-pub(crate) fn call_to_vec(
-    object: &str,
-    method: &str,
-    vargs: &Value,
-    kwargs: Option<&crate::Dict>,
-) -> Result<Vec<u8>> {
-    encode::call_to_vec(object, method, vargs, kwargs)
 }
 
 /// Decodes marshal bytes as CPython's `marshal.loads` does, references included.

@@ -32,13 +32,14 @@ pub(super) fn encode(out: &mut Vec<u8>, value: &Value) -> Result<()> {
 /// The bytes of the call array `[object, method, vargs, kwargs]` (kwargs `None` as nil),
 /// written straight into one buffer: the same bytes, and the same error for an argument msgpack
 /// refuses, as [`encode`] of that array, without building it.
-pub(super) fn encode_call(
-    out: &mut Vec<u8>,
+pub(crate) fn call_to_vec(
     object: &str,
     method: &str,
     vargs: &Value,
     kwargs: Option<&Dict>,
-) -> Result<()> {
+) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(object.len() + method.len() + 64);
+    let out = &mut buf;
     write_array_header(out, 4);
     write_str(out, object)?;
     write_str(out, method)?;
@@ -55,7 +56,7 @@ pub(super) fn encode_call(
             }
         }
     }
-    Ok(())
+    Ok(buf)
 }
 
 /// Appends `value`, found inside `depth` containers.

@@ -76,7 +76,7 @@
 mod decode;
 
 pub(crate) use decode::tuple_keys;
-mod encode;
+pub(super) mod encode;
 mod ext;
 #[cfg(test)]
 mod tests;
@@ -107,18 +107,6 @@ const EXT_TIMESTAMP: i8 = -1;
 pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(64);
     encode::encode(&mut out, value)?;
-    Ok(out)
-}
-
-/// The call array `[object, method, vargs, kwargs]`, as [`to_vec`] of it writes it.
-pub(crate) fn call_to_vec(
-    object: &str,
-    method: &str,
-    vargs: &Value,
-    kwargs: Option<&crate::Dict>,
-) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(object.len() + method.len() + 64);
-    encode::encode_call(&mut out, object, method, vargs, kwargs)?;
     Ok(out)
 }
 

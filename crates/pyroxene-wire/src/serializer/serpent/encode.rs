@@ -36,16 +36,16 @@ pub(super) fn encode(value: &Value, options: Options) -> Result<Vec<u8>> {
 /// The bytes of the 4-tuple `(object, method, vargs, kwargs)` (kwargs `None` as None), written
 /// straight into one buffer: the same bytes, and the same error for an argument serpent refuses,
 /// as [`encode`] of that tuple, without building it (two `String`s and a `Vec` per call).
-pub(super) fn encode_call(
+pub(crate) fn call_to_vec(
     object: &str,
     method: &str,
     vargs: &Value,
     kwargs: Option<&Dict>,
-    options: Options,
 ) -> Result<Vec<u8>> {
+    // Calls use Pyro's default options, as Python's proxies do.
     let mut enc = Encoder {
         out: String::with_capacity(HEADER.len() + object.len() + method.len() + 64),
-        bytes_repr: options.bytes_repr,
+        bytes_repr: Options::default().bytes_repr,
     };
     enc.out.push_str(HEADER);
     enc.out.push('(');

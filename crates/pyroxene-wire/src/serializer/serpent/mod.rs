@@ -26,7 +26,7 @@
 //! ([`Value::to_bytes`] turns it into bytes), an empty set as an empty tuple.
 
 mod decode;
-mod encode;
+pub(super) mod encode;
 mod number;
 mod scan;
 mod string;
@@ -91,16 +91,6 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
 /// As [`to_vec`].
 pub fn to_vec_with(value: &Value, options: &Options) -> Result<Vec<u8>> {
     encode::encode(value, *options)
-}
-
-/// The call tuple `(object, method, vargs, kwargs)`, as [`to_vec`] of it writes it.
-pub(crate) fn call_to_vec(
-    object: &str,
-    method: &str,
-    vargs: &Value,
-    kwargs: Option<&crate::Dict>,
-) -> Result<Vec<u8>> {
-    encode::encode_call(object, method, vargs, kwargs, Options::default())
 }
 
 /// The items of a call tuple, when the payload has the plain shape (see `decode::decode_call`);
