@@ -4,7 +4,7 @@ fuzz/corpus/<serializer>_decode/<lib>-<name>. Usage: scripts/fuzz-seeds.py [VECT
 import json, os, sys
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-vectors = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "..", "shared", "reference", "vectors")
+vectors = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "testdata", "vectors")
 ser_dir = os.path.join(vectors, "serializers")
 index = json.load(open(os.path.join(ser_dir, "index.json")))
 count = 0

@@ -117,22 +117,16 @@ impl Drop for PythonScript {
     }
 }
 
-/// The byte vectors captured from the real Python libraries: `$PYROXENE_VECTORS`, else
-/// the first `shared/reference/vectors` beside the workspace or above it (where CI and
-/// developers have them).
+/// The byte vectors captured from the real Python libraries: `$PYROXENE_VECTORS` when set,
+/// else the repository's own copy in `testdata/vectors` (see its README for how they were
+/// captured and how to capture them again).
 ///
 /// # Panics
 /// When the folder is missing: vector tests must never pass silently without their data.
 pub fn vectors_dir() -> PathBuf {
     let dir = std::env::var_os("PYROXENE_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let root = workspace_root();
-            root.ancestors()
-                .map(|a| a.join("shared/reference/vectors"))
-                .find(|d| d.join("serializers/index.json").exists())
-                .unwrap_or_else(|| root.join("../shared/reference/vectors"))
-        });
+        .unwrap_or_else(|| workspace_root().join("testdata/vectors"));
     assert!(
         dir.join("serializers/index.json").exists(),
         "reference vectors not found at {} (set PYROXENE_VECTORS)",

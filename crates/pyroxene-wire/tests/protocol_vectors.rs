@@ -1,5 +1,5 @@
 //! The v5 codec against every message of the Pyro5 sessions recorded between the real Python
-//! libraries (`shared/reference/vectors/pyro5`): each TCP stream is split into messages whose
+//! libraries (`testdata/vectors/pyro5`): each TCP stream is split into messages whose
 //! header fields, annotations and payloads must match `index.json`, re-encoding must give the
 //! recorded bytes back, payloads must decode to what Python decoded (exceptions, handshakes,
 //! URIs, proxies, batch results through the dialect), and the hand-made invalid client bytes

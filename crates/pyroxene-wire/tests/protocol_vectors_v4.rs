@@ -1,5 +1,5 @@
 //! The v4 codec against every message of the Pyro4 4.82 sessions recorded between the real
-//! Python libraries (`shared/reference/vectors/pyro4`): each TCP stream splits into messages
+//! Python libraries (`testdata/vectors/pyro4`): each TCP stream splits into messages
 //! whose header fields and annotations match `index.json`, HMAC-signed streams verify with the
 //! key they were signed with and re-encode byte for byte (so our HMAC is Pyro4's), and the
 //! refused client bytes fail with the text the Python daemon sent back in its CONNECTFAIL.

@@ -1,5 +1,5 @@
 //! Byte-exact tests against the vectors captured from the real Python libraries
-//! (`shared/reference/vectors/serializers`: 66 values and 10 call payloads, each serialized by
+//! (`testdata/vectors/serializers`: 66 values and 10 call payloads, each serialized by
 //! Pyro4's and Pyro5's serpent/json/marshal/msgpack wrappers).
 //!
 //! Decoding is checked against what Python itself decodes from the same bytes (`loads_repr`,

@@ -1,5 +1,5 @@
 //! Pyro5's msgpack output for the values and call payloads of
-//! `shared/reference/vectors/serializers/` (`pyro5-msgpack.bin`, `pyro5-msgpack-calls.bin`),
+//! `testdata/vectors/serializers/` (`pyro5-msgpack.bin`, `pyro5-msgpack-calls.bin`),
 //! captured from Pyro5 5.17 with msgpack 1.2.4, `PYTHONHASHSEED=0`, `TZ=UTC`.
 
 /// One captured payload.
