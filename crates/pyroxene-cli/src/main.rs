@@ -23,7 +23,7 @@ mod report;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use pyroxene::Serializer;
 
@@ -149,10 +149,9 @@ fn convert(from: Serializer, to: Option<Serializer>, input: Option<PathBuf>) -> 
             bytes.pop();
         }
     }
-    let value = match from.decode(&bytes) {
-        Ok(v) => v,
-        Err(e) => bail!("cannot decode {} input: {e}", from.name()),
-    };
+    let value = from
+        .decode(&bytes)
+        .with_context(|| format!("cannot decode {} input", from.name()))?;
     let mut out = std::io::stdout().lock();
     match to {
         None => writeln!(out, "{value}")?,

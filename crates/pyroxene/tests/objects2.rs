@@ -126,7 +126,7 @@ async fn autoproxy_and_proxies_as_values() {
         .await
         .expect("uri string as Uri");
     assert_eq!(text, "PYRO:x@127.0.0.1:1");
-    let err = daemon.proxy_for("nothing").err().expect("unknown id");
+    let err = daemon.proxy_for("nothing").expect_err("unknown id");
     assert_eq!(err.kind(), ErrorKind::Daemon);
     daemon.shutdown();
 }

@@ -26,6 +26,12 @@ pub struct Proxy {
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("blocking::Proxy").field(&self.inner).finish()
+    }
+}
+
 impl Proxy {
     /// A blocking proxy for `uri`, with the settings of the `PYRO_*` environment (see
     /// [`crate::Proxy::new`]).
