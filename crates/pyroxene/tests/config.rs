@@ -622,3 +622,21 @@ fn scoped_logging_writes_at_the_level() {
     ));
     assert!(Config::from_vars([("PYRO_LOGLEVEL", "LOUD")]).is_err());
 }
+
+proptest::proptest! {
+    /// Seconds given with up to 9 decimals (what a person writes) print as Python prints the
+    /// float it reads: the `Duration` kept holds them exactly.
+    #[test]
+    fn seconds_print_as_pythons_float(secs in 0u64..10_000_000_000_000, nanos in 0u32..1_000_000_000, digits in 0usize..=9) {
+        let fraction = format!("{nanos:09}");
+        let text = if digits == 0 {
+            secs.to_string()
+        } else {
+            format!("{secs}.{}", &fraction[..digits])
+        };
+        let config = Config::from_vars([("PYRO_POLLTIMEOUT", text.as_str())]).expect("seconds");
+        let mut python = String::new();
+        pyroxene::wire::repr::write_float_repr(&mut python, text.parse::<f64>().expect("float"));
+        proptest::prop_assert_eq!(config.get("POLLTIMEOUT").expect("item").to_string(), python);
+    }
+}
