@@ -14,7 +14,6 @@ use std::str::FromStr;
 /// assert!("Thread".parse::<ServerType>().is_err()); // Python compares exactly
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
 pub enum ServerType {
     /// `thread`: a worker thread per connection (Python's default).
     #[default]
