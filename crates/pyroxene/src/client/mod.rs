@@ -1,5 +1,6 @@
 //! The client side: [`Proxy`] and its blocking twin.
 
+mod args;
 mod batch;
 mod blob;
 pub mod blocking;
@@ -10,6 +11,7 @@ mod resolve;
 mod stream;
 mod value;
 
+pub use args::{Args, IntoArgs};
 pub use batch::{Batch, BatchResults};
 pub use blob::SerializedBlob;
 pub use context::{RequestContext, Response};
