@@ -4,7 +4,11 @@
 
 #![deny(missing_docs)]
 
+mod attrs;
+mod client;
+mod dispatch;
 mod expand;
+mod interface;
 mod model;
 
 use proc_macro::TokenStream;
@@ -103,4 +107,12 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn expose(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::expose(args.into(), input.into()).into()
+}
+
+/// Declares a remote interface as a Rust trait: the typed clients `{Trait}Proxy` and
+/// `{Trait}BlockingProxy`, and what `#[pyroxene::expose] impl Trait for MyType` serves.
+/// See the `pyroxene` crate's docs ("Typed interfaces") for the whole story.
+#[proc_macro_attribute]
+pub fn interface(args: TokenStream, input: TokenStream) -> TokenStream {
+    interface::interface(args.into(), input.into()).into()
 }

@@ -87,6 +87,7 @@ pub mod client;
 pub mod config;
 pub mod echo;
 mod error;
+mod interface_support;
 pub mod logging;
 mod macro_support;
 pub mod naming;
@@ -96,14 +97,15 @@ mod transport;
 pub use client::{Proxy, SerializedBlob};
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
-pub use pyroxene_macros::expose;
+pub use pyroxene_macros::{expose, interface};
 pub use pyroxene_wire::dialect::RemoteException;
 pub use server::{Daemon, DaemonBuilder, ItemStream, current_context};
 
-/// What the code `#[expose]` generates refers to; not a public API.
+/// What the code `#[expose]` and `#[interface]` generate refers to; not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::RemoteException;
+    pub use crate::interface_support::*;
     pub use crate::macro_support::*;
     pub use crate::server::{
         BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteClass, RemoteObject,

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::any::Any;
+use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
@@ -49,7 +50,7 @@ fn type_error(message: String) -> RemoteException {
 /// with its error texts and in its order of checks: keyword problems, then too many positional
 /// arguments, then missing ones. `qualname` is `Class.method`; Python counts `self`, so do we.
 pub fn bind(
-    qualname: &str,
+    qualname: impl fmt::Display,
     params: &[(&str, bool)],
     args: Vec<Value>,
     kwargs: Dict,
@@ -107,7 +108,7 @@ pub fn bind(
 }
 
 /// `missing 2 required positional arguments: 'a' and 'b'` (CPython's `format_missing`).
-fn missing_error(qualname: &str, names: &[String]) -> RemoteException {
+fn missing_error(qualname: impl fmt::Display, names: &[String]) -> RemoteException {
     let list = match names {
         [one] => one.clone(),
         [first, second] => format!("{first} and {second}"),
@@ -123,7 +124,7 @@ fn missing_error(qualname: &str, names: &[String]) -> RemoteException {
 
 /// Converts a bound argument of a required parameter.
 pub fn required<T: DeserializeOwned + 'static>(
-    qualname: &str,
+    qualname: impl fmt::Display,
     name: &str,
     value: Option<Value>,
 ) -> Result<T, RemoteException> {
@@ -135,7 +136,7 @@ pub fn required<T: DeserializeOwned + 'static>(
 
 /// Converts a bound argument of an `Option<T>` parameter: absent or None is `None`.
 pub fn optional<T: DeserializeOwned + 'static>(
-    qualname: &str,
+    qualname: impl fmt::Display,
     name: &str,
     value: Option<Value>,
 ) -> Result<Option<T>, RemoteException> {
@@ -146,7 +147,7 @@ pub fn optional<T: DeserializeOwned + 'static>(
 }
 
 fn convert<T: DeserializeOwned + 'static>(
-    qualname: &str,
+    qualname: impl fmt::Display,
     name: &str,
     value: Value,
 ) -> Result<T, RemoteException> {
@@ -187,7 +188,7 @@ pub(crate) fn to_value_fast<T: Serialize + 'static>(value: T) -> Result<Value, S
 pub fn output_value<T: Serialize + 'static>(
     value: T,
     context: &CallContext,
-    qualname: &str,
+    qualname: impl fmt::Display,
 ) -> CallResult {
     let value = match cast::<T, Value>(value) {
         Ok(same) => return Ok(same),
@@ -216,11 +217,41 @@ pub fn output_value<T: Serialize + 'static>(
 pub fn output_result<T: Serialize + 'static, E: Into<RemoteException>>(
     result: Result<T, E>,
     context: &CallContext,
-    qualname: &str,
+    qualname: impl fmt::Display,
 ) -> CallResult {
     match result {
         Ok(value) => output_value(value, context, qualname),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// A method's [`ItemStream`] (typed or not) as the reply: the context keeps it and the
+/// daemon sends the streamed reply.
+pub fn output_stream<T>(
+    stream: ItemStream<T>,
+    context: &CallContext,
+    _qualname: impl fmt::Display,
+) -> CallResult {
+    Ok(context.stream_result(stream))
+}
+
+/// A method's `Result<ItemStream<T>, E>` as the reply: `Err` becomes the exception.
+pub fn output_stream_result<T, E: Into<RemoteException>>(
+    result: Result<ItemStream<T>, E>,
+    context: &CallContext,
+    qualname: impl fmt::Display,
+) -> CallResult {
+    output_stream(result.map_err(Into::into)?, context, qualname)
+}
+
+/// `Class.method`, as Python names a method in its TypeError texts, made only when a text
+/// needs it (an interface's class name is the implementing type's, a constant of its own).
+#[derive(Debug, Clone, Copy)]
+pub struct QualName(pub &'static str, pub &'static str);
+
+impl fmt::Display for QualName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
     }
 }
 

@@ -30,4 +30,4 @@ pub use daemon::{DAEMON_OBJECT_ID, Daemon, DaemonBuilder, HandshakeValidator};
 pub use object::{
     BoxFuture, CallResult, Invocation, Metadata, RemoteObject, is_private_name, unknown_attribute,
 };
-pub use stream::ItemStream;
+pub use stream::{AnyItem, ItemStream, StreamItem};
