@@ -2,8 +2,9 @@
 //! `{Trait}BlockingProxy` over `pyroxene::client::blocking::Proxy`, one method per remote
 //! method or property, with the trait's argument types.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Ident, ItemTrait, Visibility};
 
 use crate::dispatch::value_type;
@@ -116,12 +117,10 @@ fn method(m: &Method, flavor: Flavor) -> TokenStream {
     let name = &m.name;
     let call = &m.call;
     let args = args(call);
-    let (helper, output, note) = if m.oneway {
-        (
-            "oneway",
-            quote!(()),
-            format!("Calls `{name}` remotely as a oneway call: returns once it is sent."),
-        )
+    let span = call.output.span;
+    let (helper, output, reply, note) = if m.oneway {
+        let note = format!("Calls `{name}` remotely as a oneway call: returns once it is sent.");
+        ("oneway", quote!(()), None, note)
     } else if let Some(item) = &call.output.stream {
         let item = match item {
             Some(ty) => quote!(#ty),
@@ -131,28 +130,30 @@ fn method(m: &Method, flavor: Flavor) -> TokenStream {
             Flavor::Async => quote!(::pyroxene::client::RemoteStream<#item>),
             Flavor::Blocking => quote!(::pyroxene::client::blocking::RemoteIter<#item>),
         };
-        (
-            "stream",
-            stream,
-            format!("Calls `{name}` remotely and reads the items it streams."),
-        )
+        let note = format!("Calls `{name}` remotely and reads the items it streams.");
+        ("stream", stream, Some(reply(&item, span)), note)
     } else {
-        (
-            "call",
-            value_type(call.output.value.as_ref()),
-            format!("Calls `{name}` remotely."),
-        )
+        let value = value_type(call.output.value.as_ref());
+        let note = format!("Calls `{name}` remotely.");
+        ("call", value.clone(), Some(reply(&value, span)), note)
     };
     let helper = helper_ident(helper, flavor);
     let signature = signature(call, flavor, &output);
     let docs = docs(call, &note);
     let awaited = awaited(flavor);
+    let reply = reply.map(|r| quote!(, #r));
     quote! {
         #docs
         #signature {
-            #p::#helper(&self.proxy, #name, #args)#awaited
+            #p::#helper(&self.proxy, #name, #args #reply)#awaited
         }
     }
+}
+
+/// `reply::<T>()`, spanned at the return type: where an unreadable `T` is reported.
+fn reply(ty: &TokenStream, span: Span) -> TokenStream {
+    let reply = Ident::new("reply", span);
+    quote_spanned!(span=> ::pyroxene::__private::#reply::<#ty>())
 }
 
 /// A property read (`setter` false) or write.
@@ -162,7 +163,10 @@ fn accessor(a: &Accessor, flavor: Flavor, setter: bool) -> TokenStream {
     let call = &a.call;
     let awaited = awaited(flavor);
     if setter {
-        let value = call.params.first().map(|param| &param.ident);
+        let value = call.params.first().map(|param| {
+            let (ident, ty) = (&param.ident, &param.ty);
+            quote_spanned!(ty.span()=> #ident)
+        });
         let signature = signature(call, flavor, &quote!(()));
         let docs = docs(call, &format!("Sets the remote property `{name}`."));
         let helper = helper_ident("set_attr", flavor);
@@ -174,13 +178,14 @@ fn accessor(a: &Accessor, flavor: Flavor, setter: bool) -> TokenStream {
         }
     } else {
         let output = value_type(call.output.value.as_ref());
+        let reply = reply(&output, call.output.span);
         let signature = signature(call, flavor, &output);
         let docs = docs(call, &format!("Reads the remote property `{name}`."));
         let helper = helper_ident("get_attr", flavor);
         quote! {
             #docs
             #signature {
-                #p::#helper(&self.proxy, #name)#awaited
+                #p::#helper(&self.proxy, #name, #reply)#awaited
             }
         }
     }
@@ -220,10 +225,12 @@ fn docs(call: &Callable, note: &str) -> TokenStream {
 fn args(call: &Callable) -> TokenStream {
     let adds = call.params.iter().map(|param| {
         let (ident, name) = (&param.ident, &param.name);
+        // Spanned at the type: where a type that doesn't serialize is reported.
+        let span = param.ty.span();
         match (param.kw, param.optional) {
-            (false, _) => quote!(.arg(#ident)),
-            (true, false) => quote!(.kwarg(#name, #ident)),
-            (true, true) => quote!(.kwarg_opt(#name, #ident)),
+            (false, _) => quote_spanned!(span=> .arg(#ident)),
+            (true, false) => quote_spanned!(span=> .kwarg(#name, #ident)),
+            (true, true) => quote_spanned!(span=> .kwarg_opt(#name, #ident)),
         }
     });
     quote!(::pyroxene::client::Args::new() #(#adds)*)

@@ -3,9 +3,8 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
-use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{GenericParam, ImplItem, Item, ItemImpl, PathArguments, Type};
+use syn::{GenericParam, Generics, ImplItem, Item, ItemImpl, PathArguments, Type};
 
 use crate::attrs::take_markers;
 use crate::dispatch::{self, Target};
@@ -33,7 +32,7 @@ pub fn expose(args: TokenStream, input: TokenStream) -> TokenStream {
             quote! { #item #error }
         }
         None => {
-            let remote = remote_object(&item, &class);
+            let remote = inherent(&item, &class);
             quote! { #item #remote }
         }
     }
@@ -49,31 +48,40 @@ fn with_error(input: TokenStream, error: syn::Error) -> TokenStream {
     quote! { #input #error }
 }
 
-/// `impl RemoteObject for Type` for an inherent impl block.
-fn remote_object(item: &ItemImpl, class: &model::Class) -> TokenStream {
+/// The bodies of the `RemoteObject` methods (and `RemoteClass::class_metadata`), which
+/// read `self`, `__pyroxene_call`, `__pyroxene_name`, `__pyroxene_value` and
+/// `__pyroxene_context`.
+struct Bodies {
+    metadata: TokenStream,
+    invoke: TokenStream,
+    /// `None`: the default (every call handed back to `invoke`).
+    invoke_now: Option<TokenStream>,
+    get_attr: TokenStream,
+    set_attr: TokenStream,
+}
+
+/// `impl RemoteClass` and `impl RemoteObject` for `self_ty`.
+fn remote_object(generics: &Generics, self_ty: &Type, bodies: Bodies) -> TokenStream {
     let p = quote!(::pyroxene::__private);
-    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
-    let self_ty = &item.self_ty;
-    let target = Target::inherent(&class.name);
-    let metadata = dispatch::metadata(class);
-    let invoke = dispatch::invoke(class, &target);
-    // Only types with `#[nonblocking]` methods answer at once; the others keep the default.
-    let invoke_now = dispatch::invoke_now(class, &target).map(|arms| {
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let Bodies {
+        metadata,
+        invoke,
+        invoke_now,
+        get_attr,
+        set_attr,
+    } = bodies;
+    let invoke_now = invoke_now.map(|body| {
         quote! {
             fn invoke_now(
                 &self,
                 __pyroxene_call: #p::Invocation,
             ) -> ::core::result::Result<#p::CallResult, #p::Invocation> {
-                #arms
+                #body
             }
         }
     });
-    let get_attr = dispatch::attribute(class, &target, false);
-    let set_attr = dispatch::attribute(class, &target, true);
-
     quote! {
-        // The closures that run methods return `CallResult`, whose size is not the user's call;
-        // a method returning `()` has its `()` in a local like any other value.
         // What registering the type itself needs (`Daemon::register_class`).
         impl #impl_generics #p::RemoteClass for #self_ty #where_clause {
             fn class_metadata() -> #p::Metadata {
@@ -81,6 +89,8 @@ fn remote_object(item: &ItemImpl, class: &model::Class) -> TokenStream {
             }
         }
 
+        // The closures that run methods return `CallResult`, whose size is not the user's call;
+        // a method returning `()` has its `()` in a local like any other value.
         #[allow(clippy::result_large_err, clippy::let_unit_value)]
         impl #impl_generics #p::RemoteObject for #self_ty #where_clause {
             fn metadata(&self) -> #p::Metadata {
@@ -116,6 +126,20 @@ fn remote_object(item: &ItemImpl, class: &model::Class) -> TokenStream {
     }
 }
 
+/// The `RemoteObject` of an inherent impl block: its own dispatch.
+fn inherent(item: &ItemImpl, class: &model::Class) -> TokenStream {
+    let target = Target::inherent(&class.name);
+    let bodies = Bodies {
+        metadata: dispatch::metadata(class),
+        invoke: dispatch::invoke(class, &target),
+        // Only types with `#[nonblocking]` methods answer at once; the others keep the default.
+        invoke_now: dispatch::invoke_now(class, &target),
+        get_attr: dispatch::attribute(class, &target, false),
+        set_attr: dispatch::attribute(class, &target, true),
+    };
+    remote_object(&item.generics, &item.self_ty, bodies)
+}
+
 /// `#[expose] impl Interface for Type`: the trait (written with `#[interface]`) holds the
 /// remote interface and its dispatch; the impl says only the class name Python texts show and
 /// which sync methods are `#[nonblocking]`.
@@ -129,21 +153,7 @@ fn interface_impl(mut item: ItemImpl, mut errors: Errors) -> TokenStream {
     let Some((trait_path, _)) = item.trait_.clone() else {
         return item.into_token_stream();
     };
-    let class = match &*item.self_ty {
-        Type::Path(p) if p.qself.is_none() => p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.unraw().to_string())
-            .unwrap_or_default(),
-        other => {
-            errors.spanned(
-                other,
-                "`#[pyroxene::expose]` needs a named type (a struct or an enum)",
-            );
-            String::new()
-        }
-    };
+    let class = model::type_name(&item.self_ty, &mut errors);
     let mut nonblocking = Vec::new();
     for impl_item in &mut item.items {
         let ImplItem::Fn(f) = impl_item else { continue };
@@ -189,16 +199,25 @@ fn interface_impl(mut item: ItemImpl, mut errors: Errors) -> TokenStream {
     });
     let span = trait_path.span();
     let probe_call = quote_spanned!(span=> __pyroxene_object.__pyroxene_interface());
-    let invoke_now = (!nonblocking.is_empty()).then(|| {
-        quote! {
-            fn invoke_now(
-                &self,
-                __pyroxene_call: #p::Invocation,
-            ) -> ::core::result::Result<#p::CallResult, #p::Invocation> {
-                #p::dispatch_invoke_now(__pyroxene_dispatch, self, __pyroxene_call)
-            }
-        }
-    });
+    let bodies = Bodies {
+        metadata: quote!(#p::dispatch_metadata(__pyroxene_dispatch)),
+        invoke: quote!(#p::dispatch_invoke(__pyroxene_dispatch, self, __pyroxene_call)),
+        invoke_now: (!nonblocking.is_empty())
+            .then(|| quote!(#p::dispatch_invoke_now(__pyroxene_dispatch, self, __pyroxene_call))),
+        get_attr: quote! {
+            #p::dispatch_get_attr(__pyroxene_dispatch, self, __pyroxene_name, __pyroxene_context)
+        },
+        set_attr: quote! {
+            #p::dispatch_set_attr(
+                __pyroxene_dispatch,
+                self,
+                __pyroxene_name,
+                __pyroxene_value,
+                __pyroxene_context,
+            )
+        },
+    };
+    let remote = remote_object(&item.generics, self_ty, bodies);
 
     quote! {
         #item
@@ -218,54 +237,7 @@ fn interface_impl(mut item: ItemImpl, mut errors: Errors) -> TokenStream {
                 #probe_call
             }
 
-            impl #impl_generics #p::RemoteClass for #self_ty #where_clause {
-                fn class_metadata() -> #p::Metadata {
-                    #p::dispatch_metadata(__pyroxene_dispatch)
-                }
-            }
-
-            impl #impl_generics #p::RemoteObject for #self_ty #where_clause {
-                fn metadata(&self) -> #p::Metadata {
-                    #p::dispatch_metadata(__pyroxene_dispatch)
-                }
-
-                fn invoke(
-                    self: ::std::sync::Arc<Self>,
-                    __pyroxene_call: #p::Invocation,
-                ) -> #p::BoxFuture<#p::CallResult> {
-                    #p::dispatch_invoke(__pyroxene_dispatch, self, __pyroxene_call)
-                }
-
-                #invoke_now
-
-                fn get_attr(
-                    self: ::std::sync::Arc<Self>,
-                    __pyroxene_name: ::std::string::String,
-                    __pyroxene_context: ::std::sync::Arc<#p::CallContext>,
-                ) -> #p::BoxFuture<#p::CallResult> {
-                    #p::dispatch_get_attr(
-                        __pyroxene_dispatch,
-                        self,
-                        __pyroxene_name,
-                        __pyroxene_context,
-                    )
-                }
-
-                fn set_attr(
-                    self: ::std::sync::Arc<Self>,
-                    __pyroxene_name: ::std::string::String,
-                    __pyroxene_value: #p::Value,
-                    __pyroxene_context: ::std::sync::Arc<#p::CallContext>,
-                ) -> #p::BoxFuture<#p::CallResult> {
-                    #p::dispatch_set_attr(
-                        __pyroxene_dispatch,
-                        self,
-                        __pyroxene_name,
-                        __pyroxene_value,
-                        __pyroxene_context,
-                    )
-                }
-            }
+            #remote
         };
     }
 }

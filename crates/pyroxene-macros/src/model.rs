@@ -150,7 +150,19 @@ impl Class {
 
 /// Reads the impl block (already checked to be inherent), removing the helper attributes.
 pub fn read(item: &mut ItemImpl, errors: &mut Errors) -> Class {
-    let name = match &*item.self_ty {
+    let mut class = Class::new(type_name(&item.self_ty, errors));
+    for impl_item in &mut item.items {
+        if let ImplItem::Fn(f) = impl_item {
+            read_fn(&mut f.attrs, &mut f.sig, Place::Impl, &mut class, errors);
+        }
+    }
+    check_names(&mut class, errors);
+    class
+}
+
+/// The name of an impl block's type, as Python error texts show it (`EchoServer`).
+pub fn type_name(self_ty: &Type, errors: &mut Errors) -> String {
+    match self_ty {
         Type::Path(p) if p.qself.is_none() => p
             .path
             .segments
@@ -164,15 +176,7 @@ pub fn read(item: &mut ItemImpl, errors: &mut Errors) -> Class {
             );
             String::new()
         }
-    };
-    let mut class = Class::new(name);
-    for impl_item in &mut item.items {
-        if let ImplItem::Fn(f) = impl_item {
-            read_fn(&mut f.attrs, &mut f.sig, Place::Impl, &mut class, errors);
-        }
     }
-    check_names(&mut class, errors);
-    class
 }
 
 /// Sorts one method into the class, removing its helper attributes.
@@ -267,25 +271,25 @@ pub fn read_fn(
         }
         return;
     }
-    let shared = match place {
-        Place::Impl => SHARED,
-        Place::Interface => SHARED_INTERFACE,
+    let (shared, methods) = match place {
+        Place::Impl => (SHARED, "exposed methods"),
+        Place::Interface => (SHARED_INTERFACE, "interface methods"),
     };
     match &receiver.kind {
         ReceiverKind::Reference(_, _, None) => {}
         ReceiverKind::Reference(_, _, Some(_)) => {
             errors.spanned(
                 receiver,
-                format!("exposed methods take `&self`, not `&mut self`: {shared}"),
+                format!("{methods} take `&self`, not `&mut self`: {shared}"),
             );
         }
         ReceiverKind::Value => {
             errors.spanned(
                 receiver,
-                format!("exposed methods take `&self`, not `self`: {shared}"),
+                format!("{methods} take `&self`, not `self`: {shared}"),
             );
         }
-        _ => errors.spanned(receiver, format!("exposed methods take `&self`: {shared}")),
+        _ => errors.spanned(receiver, format!("{methods} take `&self`: {shared}")),
     }
     let Some(call) = read_callable(sig, place, markers.nonblocking.as_ref(), docs, errors) else {
         return;
@@ -360,14 +364,19 @@ fn read_callable(
     errors: &mut Errors,
 ) -> Option<Callable> {
     let mut ok = true;
+    let methods = match place {
+        Place::Impl => "exposed methods",
+        Place::Interface => "interface methods",
+    };
+    let generic = format!("{methods} {GENERIC}");
     for param in &sig.generics.params {
         if place == Place::Interface || !matches!(param, GenericParam::Lifetime(_)) {
-            errors.spanned(param, GENERIC);
+            errors.spanned(param, &generic);
             ok = false;
         }
     }
     if let Safety::Unsafe(token) = &sig.safety {
-        errors.at(token.span, "exposed methods can't be `unsafe`");
+        errors.at(token.span, format!("{methods} can't be `unsafe`"));
         ok = false;
     }
     if let (Some(attr), Some(_)) = (nonblocking, &sig.asyncness) {
@@ -383,7 +392,7 @@ fn read_callable(
         let ident = match &*arg.pat {
             Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
             other => {
-                errors.spanned(other, "exposed methods need a plain name for each parameter: it is the keyword argument's name");
+                errors.spanned(other, format!("{methods} need a plain name for each parameter: it is the keyword argument's name"));
                 ok = false;
                 continue;
             }
@@ -394,7 +403,7 @@ fn read_callable(
                 ok = false;
             }
             Type::ImplTrait(t) => {
-                errors.spanned(t, GENERIC);
+                errors.spanned(t, &generic);
                 ok = false;
             }
             _ => {}
@@ -427,8 +436,8 @@ fn read_callable(
     })
 }
 
-const GENERIC: &str = "exposed methods can't be generic: the daemon calls them with values decoded \
-                       at run time, so each parameter needs one concrete type";
+const GENERIC: &str = "can't be generic: the daemon calls them with values decoded at run time, so \
+                       each parameter needs one concrete type";
 
 /// Reads the return type.
 fn output(sig: &Signature) -> Output {

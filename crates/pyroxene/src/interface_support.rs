@@ -207,13 +207,19 @@ impl ClientProxy for blocking::Proxy {
     }
 }
 
+/// How a typed client reads a reply as `T`: made by [`reply`], where the bound is, so that
+/// a type that can't be read is reported once, at the trait's return type, for both clients.
+pub struct Reply<T>(fn(Value) -> Result<T>);
+
+/// The [`Reply`] of a `T` (the error of a `T` that isn't `DeserializeOwned` points here).
+pub fn reply<T: DeserializeOwned>() -> Reply<T> {
+    Reply(|value| Ok(from_value(value)?))
+}
+
 /// A typed client's call of a method.
-pub async fn client_call<T: DeserializeOwned>(
-    proxy: &Proxy,
-    method: &str,
-    args: Args,
-) -> Result<T> {
-    proxy.call_as(method, args).await
+pub async fn client_call<T>(proxy: &Proxy, method: &str, args: Args, reply: Reply<T>) -> Result<T> {
+    let (args, kwargs) = args.into_args()?.into_parts();
+    (reply.0)(proxy.call(method, args, kwargs).await?)
 }
 
 /// A typed client's call of a `#[oneway]` method: sent with the ONEWAY flag, whatever the
@@ -224,18 +230,20 @@ pub async fn client_oneway(proxy: &Proxy, method: &str, args: Args) -> Result<()
 }
 
 /// A typed client's call of a method that streams its result.
-pub async fn client_stream<T: DeserializeOwned>(
+pub async fn client_stream<T>(
     proxy: &Proxy,
     method: &str,
     args: Args,
+    reply: Reply<T>,
 ) -> Result<RemoteStream<T>> {
+    let _ = reply;
     let (args, kwargs) = args.into_args()?.into_parts();
     Ok(proxy.call_stream(method, args, kwargs).await?.typed())
 }
 
 /// A typed client's read of a property.
-pub async fn client_get_attr<T: DeserializeOwned>(proxy: &Proxy, name: &str) -> Result<T> {
-    Ok(from_value(proxy.get_attr(name).await?)?)
+pub async fn client_get_attr<T>(proxy: &Proxy, name: &str, reply: Reply<T>) -> Result<T> {
+    (reply.0)(proxy.get_attr(name).await?)
 }
 
 /// A typed client's write of a property.
@@ -244,12 +252,14 @@ pub async fn client_set_attr(proxy: &Proxy, name: &str, value: impl Serialize) -
 }
 
 /// [`client_call`] of a blocking client.
-pub fn blocking_call<T: DeserializeOwned>(
+pub fn blocking_call<T>(
     proxy: &blocking::Proxy,
     method: &str,
     args: Args,
+    reply: Reply<T>,
 ) -> Result<T> {
-    proxy.call_as(method, args)
+    let (args, kwargs) = args.into_args()?.into_parts();
+    (reply.0)(proxy.call(method, args, kwargs)?)
 }
 
 /// [`client_oneway`] of a blocking client.
@@ -259,18 +269,20 @@ pub fn blocking_oneway(proxy: &blocking::Proxy, method: &str, args: Args) -> Res
 }
 
 /// [`client_stream`] of a blocking client: the items as a blocking iterator.
-pub fn blocking_stream<T: DeserializeOwned>(
+pub fn blocking_stream<T>(
     proxy: &blocking::Proxy,
     method: &str,
     args: Args,
+    reply: Reply<T>,
 ) -> Result<blocking::RemoteIter<T>> {
+    let _ = reply;
     let (args, kwargs) = args.into_args()?.into_parts();
     Ok(proxy.call_stream(method, args, kwargs)?.typed())
 }
 
 /// [`client_get_attr`] of a blocking client.
-pub fn blocking_get_attr<T: DeserializeOwned>(proxy: &blocking::Proxy, name: &str) -> Result<T> {
-    Ok(from_value(proxy.get_attr(name)?)?)
+pub fn blocking_get_attr<T>(proxy: &blocking::Proxy, name: &str, reply: Reply<T>) -> Result<T> {
+    (reply.0)(proxy.get_attr(name)?)
 }
 
 /// [`client_set_attr`] of a blocking client.

@@ -214,14 +214,14 @@ pub fn output_value<T: Serialize + 'static>(
 }
 
 /// A method's `Result` as the reply: `Err` becomes the exception.
-pub fn output_result<T: Serialize + 'static, E: Into<RemoteException>>(
+pub fn output_result<T: Serialize + 'static, E: RaisedError>(
     result: Result<T, E>,
     context: &CallContext,
     qualname: impl fmt::Display,
 ) -> CallResult {
     match result {
         Ok(value) => output_value(value, context, qualname),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e.into_exception()),
     }
 }
 
@@ -236,12 +236,33 @@ pub fn output_stream<T>(
 }
 
 /// A method's `Result<ItemStream<T>, E>` as the reply: `Err` becomes the exception.
-pub fn output_stream_result<T, E: Into<RemoteException>>(
+pub fn output_stream_result<T, E: RaisedError>(
     result: Result<ItemStream<T>, E>,
     context: &CallContext,
     qualname: impl fmt::Display,
 ) -> CallResult {
-    output_stream(result.map_err(Into::into)?, context, qualname)
+    output_stream(result.map_err(E::into_exception)?, context, qualname)
+}
+
+/// The error type of an exposed method's `Result`: what converts into the exception the
+/// caller gets (`E: Into<RemoteException>`), named in the compile error when it doesn't.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be raised to a Pyro caller: it doesn't convert into `RemoteException`",
+    label = "the error type of this method",
+    note = "implement `From<{Self}> for pyroxene::RemoteException`, choosing the Python class \
+            (`RemoteException::from_error(\"builtins.ValueError\", &error)` keeps its causes); \
+            `String`, `&str`, `std::io::Error` and `pyroxene::Error` convert already"
+)]
+pub trait RaisedError {
+    /// The exception.
+    fn into_exception(self) -> RemoteException;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: Into<RemoteException>> RaisedError for E {
+    fn into_exception(self) -> RemoteException {
+        self.into()
+    }
 }
 
 /// `Class.method`, as Python names a method in its TypeError texts, made only when a text
