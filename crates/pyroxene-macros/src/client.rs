@@ -5,7 +5,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, ItemTrait, Visibility};
+use syn::{Ident, ItemTrait};
 
 use crate::dispatch::value_type;
 use crate::model::{Accessor, Callable, Class, Method};
@@ -49,13 +49,22 @@ fn client(item: &ItemTrait, class: &Class, flavor: Flavor) -> TokenStream {
          trait's argument types, returning `pyroxene::Result` (an exception the remote method \
          raised is [`pyroxene::Error::remote`]).\n\n{other}"
     );
-    let methods = class.methods.iter().map(|m| method(m, flavor));
-    let getters = class.getters.iter().map(|a| accessor(a, flavor, false));
-    let setters = class.setters.iter().map(|a| accessor(a, flavor, true));
+    // The struct's visibility (so the `unreachable_pub` lint has nothing to say either way).
+    let method_vis = quote!(#vis);
+    let methods = class.methods.iter().map(|m| method(m, flavor, &method_vis));
+    let getters = class
+        .getters
+        .iter()
+        .map(|a| accessor(a, flavor, &method_vis, false));
+    let setters = class
+        .setters
+        .iter()
+        .map(|a| accessor(a, flavor, &method_vis, true));
     let name_text = name.to_string();
-    let method_vis = method_vis(vis);
     quote! {
         #[doc = #doc]
+        // A program may use one side of an interface only (a server, or one of the clients).
+        #[allow(dead_code)]
         #[derive(Clone)]
         #vis struct #name {
             proxy: #proxy,
@@ -67,6 +76,7 @@ fn client(item: &ItemTrait, class: &Class, flavor: Flavor) -> TokenStream {
             }
         }
 
+        #[allow(dead_code)]
         impl #name {
             /// A client of the object at `uri` (`PYRO:`, `PYRONAME:` or `PYROMETA:`); it
             /// connects on its first call.
@@ -102,17 +112,8 @@ fn client(item: &ItemTrait, class: &Class, flavor: Flavor) -> TokenStream {
     }
 }
 
-/// Methods of a struct of visibility `vis`: `pub` unless the struct is private (so the
-/// `unreachable_pub` lint has nothing to say either way).
-fn method_vis(vis: &Visibility) -> TokenStream {
-    match vis {
-        Visibility::Inherited => quote!(),
-        other => quote!(#other),
-    }
-}
-
 /// A remote method.
-fn method(m: &Method, flavor: Flavor) -> TokenStream {
+fn method(m: &Method, flavor: Flavor, vis: &TokenStream) -> TokenStream {
     let p = quote!(::pyroxene::__private);
     let name = &m.name;
     let call = &m.call;
@@ -138,7 +139,7 @@ fn method(m: &Method, flavor: Flavor) -> TokenStream {
         ("call", value.clone(), Some(reply(&value, span)), note)
     };
     let helper = helper_ident(helper, flavor);
-    let signature = signature(call, flavor, &output);
+    let signature = signature(call, flavor, vis, &output);
     let docs = docs(call, &note);
     let awaited = awaited(flavor);
     let reply = reply.map(|r| quote!(, #r));
@@ -157,7 +158,7 @@ fn reply(ty: &TokenStream, span: Span) -> TokenStream {
 }
 
 /// A property read (`setter` false) or write.
-fn accessor(a: &Accessor, flavor: Flavor, setter: bool) -> TokenStream {
+fn accessor(a: &Accessor, flavor: Flavor, vis: &TokenStream, setter: bool) -> TokenStream {
     let p = quote!(::pyroxene::__private);
     let name = &a.name;
     let call = &a.call;
@@ -167,7 +168,7 @@ fn accessor(a: &Accessor, flavor: Flavor, setter: bool) -> TokenStream {
             let (ident, ty) = (&param.ident, &param.ty);
             quote_spanned!(ty.span()=> #ident)
         });
-        let signature = signature(call, flavor, &quote!(()));
+        let signature = signature(call, flavor, vis, &quote!(()));
         let docs = docs(call, &format!("Sets the remote property `{name}`."));
         let helper = helper_ident("set_attr", flavor);
         quote! {
@@ -179,7 +180,7 @@ fn accessor(a: &Accessor, flavor: Flavor, setter: bool) -> TokenStream {
     } else {
         let output = value_type(call.output.value.as_ref());
         let reply = reply(&output, call.output.span);
-        let signature = signature(call, flavor, &output);
+        let signature = signature(call, flavor, vis, &output);
         let docs = docs(call, &format!("Reads the remote property `{name}`."));
         let helper = helper_ident("get_attr", flavor);
         quote! {
@@ -192,7 +193,12 @@ fn accessor(a: &Accessor, flavor: Flavor, setter: bool) -> TokenStream {
 }
 
 /// `pub [async] fn name(&self, a: A, ..) -> ::pyroxene::Result<output>`.
-fn signature(call: &Callable, flavor: Flavor, output: &TokenStream) -> TokenStream {
+fn signature(
+    call: &Callable,
+    flavor: Flavor,
+    vis: &TokenStream,
+    output: &TokenStream,
+) -> TokenStream {
     let ident = &call.ident;
     let params = call.params.iter().map(|param| {
         let (ident, ty) = (&param.ident, &param.ty);
@@ -200,7 +206,7 @@ fn signature(call: &Callable, flavor: Flavor, output: &TokenStream) -> TokenStre
     });
     let asyncness = (flavor == Flavor::Async).then(|| quote!(async));
     quote! {
-        pub #asyncness fn #ident(&self, #(#params),*) -> ::pyroxene::Result<#output>
+        #vis #asyncness fn #ident(&self, #(#params),*) -> ::pyroxene::Result<#output>
     }
 }
 

@@ -200,15 +200,15 @@ fn interface_impl(mut item: ItemImpl, mut errors: Errors) -> TokenStream {
     let span = trait_path.span();
     let probe_call = quote_spanned!(span=> __pyroxene_object.__pyroxene_interface());
     let bodies = Bodies {
-        metadata: quote!(#p::dispatch_metadata(__pyroxene_dispatch)),
-        invoke: quote!(#p::dispatch_invoke(__pyroxene_dispatch, self, __pyroxene_call)),
+        metadata: quote!(#p::dispatch_metadata::<Self, _>(__pyroxene_dispatch)),
+        invoke: quote!(#p::dispatch_invoke::<Self, _>(__pyroxene_dispatch, self, __pyroxene_call)),
         invoke_now: (!nonblocking.is_empty())
-            .then(|| quote!(#p::dispatch_invoke_now(__pyroxene_dispatch, self, __pyroxene_call))),
+            .then(|| quote!(#p::dispatch_invoke_now::<Self, _>(__pyroxene_dispatch, self, __pyroxene_call))),
         get_attr: quote! {
-            #p::dispatch_get_attr(__pyroxene_dispatch, self, __pyroxene_name, __pyroxene_context)
+            #p::dispatch_get_attr::<Self, _>(__pyroxene_dispatch, self, __pyroxene_name, __pyroxene_context)
         },
         set_attr: quote! {
-            #p::dispatch_set_attr(
+            #p::dispatch_set_attr::<Self, _>(
                 __pyroxene_dispatch,
                 self,
                 __pyroxene_name,

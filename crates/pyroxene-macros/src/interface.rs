@@ -49,6 +49,7 @@ pub fn interface(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     model::check_names(&mut class, &mut errors);
     check_keywords(&class, &mut errors);
+    check_client_names(&class, &mut errors);
     let dispatcher = format_ident!("__{}PyroxeneDispatch", item.ident);
     let vis = &item.vis;
     item.items.push(parse_quote! {
@@ -123,6 +124,31 @@ fn check_keywords(class: &Class, errors: &mut Errors) {
                 ),
                 (false, None) => {}
             }
+        }
+    }
+}
+
+/// The typed clients' own methods, which a remote member can't be named like in Rust.
+const CLIENT_METHODS: &[&str] = &["new", "from_proxy", "proxy", "into_proxy"];
+
+/// A remote member whose Rust name is one of the typed clients' own methods.
+fn check_client_names(class: &Class, errors: &mut Errors) {
+    let calls = class
+        .methods
+        .iter()
+        .map(|m| &m.call)
+        .chain(class.getters.iter().map(|a| &a.call))
+        .chain(class.setters.iter().map(|a| &a.call));
+    for call in calls {
+        let name = call.ident.to_string();
+        if CLIENT_METHODS.contains(&name.as_str()) {
+            errors.at(
+                call.ident.span(),
+                format!(
+                    "the typed clients have a method `{name}` of their own: name the Rust \
+                     method otherwise and keep the remote name with `#[pyro(name = \"{name}\")]`"
+                ),
+            );
         }
     }
 }

@@ -156,3 +156,44 @@ async fn a_typed_client_wraps_a_configured_proxy() {
     );
     daemon.shutdown();
 }
+
+/// An interface in one module, implemented in another through its path, with a provided
+/// method, a supertrait, and a generic implementing type.
+mod api {
+    /// A catalogue.
+    #[pyroxene::interface]
+    pub trait Catalog: Send + Sync {
+        /// The entries.
+        async fn entries(&self) -> Vec<String>;
+
+        /// How many entries (provided: the implementations share it).
+        async fn size(&self) -> usize {
+            self.entries().await.len()
+        }
+    }
+}
+
+mod server {
+    /// A catalogue of whatever items it holds.
+    pub struct Items<T>(pub Vec<T>);
+
+    #[pyroxene::expose]
+    impl<T: ToString + Send + Sync + 'static> super::api::Catalog for Items<T> {
+        async fn entries(&self) -> Vec<String> {
+            self.0.iter().map(ToString::to_string).collect()
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interface_from_another_module_with_a_provided_method() {
+    let (daemon, _) = serve_shelf().await;
+    let items = std::sync::Arc::new(server::Items(vec![3, 1, 2]));
+    let uri = daemon.register_with_id(items, "catalog").expect("register");
+    let catalog = api::CatalogProxy::new(uri.to_string()).expect("uri");
+    assert_eq!(catalog.entries().await.expect("entries"), ["3", "1", "2"]);
+    assert_eq!(catalog.size().await.expect("size"), 3);
+    let meta = catalog.proxy().metadata().expect("connected");
+    assert!(meta.methods.iter().eq(["entries", "size"]), "{meta:?}");
+    daemon.shutdown();
+}

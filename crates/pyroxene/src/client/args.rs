@@ -21,7 +21,7 @@ use crate::error::Result;
 /// let none = (None::<i64>,).into_args().unwrap();
 /// assert_eq!(none.positional(), [Value::None]);
 /// let mixed = Args::new().arg("x").kwarg("limit", 5).into_args().unwrap();
-/// assert_eq!(mixed.keywords().get("limit"), Some(&Value::from(5)));
+/// assert_eq!(mixed.keywords().get(&Value::from("limit")), Some(&Value::from(5)));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an argument list",

@@ -25,6 +25,8 @@ pub trait Library {
 
     #[nonblocking]
     fn quick(&self);
+
+    fn proxy(&self) -> String;
 }
 
 fn main() {}
