@@ -107,6 +107,17 @@ pub fn bind(
     Ok(slots)
 }
 
+/// [`bind`] for objects that implement `RemoteObject` by hand, with a `Class.method` text
+/// (the macros pass a [`QualName`], formatted only for an error).
+pub fn bind_arguments(
+    qualname: &str,
+    params: &[(&str, bool)],
+    args: Vec<Value>,
+    kwargs: Dict,
+) -> Result<Vec<Option<Value>>, RemoteException> {
+    bind(qualname, params, args, kwargs)
+}
+
 /// `missing 2 required positional arguments: 'a' and 'b'` (CPython's `format_missing`).
 fn missing_error(qualname: impl fmt::Display, names: &[String]) -> RemoteException {
     let list = match names {
