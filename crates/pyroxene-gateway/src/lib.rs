@@ -1,0 +1,97 @@
+//! The Pyro HTTP gateway in Rust: Pyro objects registered in a name server, called from web
+//! pages and any HTTP client with JSON. A drop-in for Python's `pyro5-httpgateway` (the same
+//! URLs, headers, status codes and bodies), built to be deployed: one pooled proxy per
+//! object instead of a connection per request, name lookups cached briefly, requests bounded
+//! in size and count, and a WebSocket for many calls (and streamed results) on one connection.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use pyroxene_gateway::{Expose, Gateway, GatewayConfig};
+//!
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The name server is found as Python finds it (PYRO_NS_HOST, PYRO_NS_PORT, broadcast).
+//! let mut config = GatewayConfig::new(pyroxene::Config::from_env()?);
+//! config.expose = Expose::new(r"test\.|http\.")?;
+//! let gateway = Gateway::new(config)?;
+//! let bound = gateway.bind("localhost", 8080).await?;
+//! println!("Pyro HTTP gateway running on http://{}/pyro/", bound.local_addr());
+//! bound.serve().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ```text
+//! $ curl 'http://localhost:8080/pyro/test.echoserver/echo?message=hi'
+//! "hi"
+//! ```
+//!
+//! # Routes (Python's, plus ours)
+//!
+//! | request | answer |
+//! |---|---|
+//! | `/` | 302 to `/pyro/` |
+//! | `GET /pyro/` | the page: exposed names, their methods, a form to call them |
+//! | `GET/POST /pyro/<object>/<method>?k=v` | `method(k="v")`: 200 with the result as Pyro's json, `X-Pyro-Correlation-Id` |
+//! | `.../<object>/$meta` | `{"methods": [...], "attributes": [...]}` |
+//! | `.../<object>/<attribute>` | the attribute's value |
+//! | header `X-Pyro-Options: oneway` | the call is oneway: 200, empty body |
+//! | the object raises | 500, the exception dict (with `_pyroTraceback`) |
+//! | unknown name, unknown method, backend down | 500, the exception dict (NamingError, AttributeError, CommunicationError...) |
+//! | name outside the expose regex; wrong or missing key | 403, Python's texts |
+//! | `OPTIONS` / other verbs / no `<object>/<method>` | 200 / 405 / 404 |
+//! | POST form body (ours) | more keyword arguments |
+//! | POST `{"args": [...], "kwargs": {...}}` (ours) | typed arguments |
+//! | malformed request (ours) | 400 (body too large: 413), a ValueError exception dict |
+//! | `/pyro/ws` (ours) | WebSocket: see [`ws`](crate::GatewayConfig) frames below |
+//!
+//! Every answer but the redirect has the CORS headers (`Access-Control-Allow-Origin: <cors>`,
+//! `-Methods: GET, POST, OPTIONS`, `-Headers: Content-Type`).
+//!
+//! WebSocket frames: `{"id", "object", "method", "args", "kwargs", "oneway"}` in, `{"id",
+//! "result"}`, `{"id", "error": {exception dict}}`, or `{"id", "item"}`... `{"id", "end":
+//! true}` for a method returning an iterator, out.
+//!
+//! # Where it differs from Python's gateway
+//!
+//! - Pooled proxies and a name cache ([`GatewayConfig::name_ttl`], 1 s): a name registered
+//!   anew is seen after the TTL, or at once when a call to the old URI fails.
+//! - Text must be UTF-8: Python substitutes U+FFFD in the query and reads paths as Latin-1;
+//!   here both are a 400. A repeated `$key` is a wrong key (Python: a bare 500).
+//! - A method returning an iterator: 500 with Pyro4's ProtocolError "result of call is an
+//!   iterator" (Python 5.17's wsgiref fails with a bare text 500); stream it over `/pyro/ws`.
+//! - Exceptions raised in the gateway that Python raises in its proxy (connection refused,
+//!   timeouts) have pyroxene's texts: `Pyro5.errors.CommunicationError` "cannot connect to
+//!   127.0.0.1:9999: Connection refused (os error 111)" where Python says "cannot connect to
+//!   ('127.0.0.1', 9999): [Errno 111] Connection refused".
+//! - The expose regex is the `regex` crate's ([`Expose`]) and is checked at startup.
+//! - The page lists up to [`MAX_NAMES`](page::MAX_NAMES) names (Python: 10) and escapes them.
+//!
+//! # Layout
+//!
+//! - [`Gateway`], [`BoundGateway`] (`app`): the app, its router and its HTTP/1.1 server.
+//! - [`GatewayConfig`], [`Expose`], [`Limits`] (`config`): the settings and bounds.
+//! - [`params`]: query string, form and JSON bodies as call arguments (fuzzed).
+//! - [`correlation`]: `X-Pyro-Correlation-Id` read as Python's `uuid.UUID`.
+//! - `routes`: dispatch, route for route as Python's `pyro_app`; `invoke`: one call (lookup,
+//!   metadata, `$meta`, attribute, method); `backend`: name server, name cache, proxy pool;
+//!   `respond`: status lines, headers and bodies; `page`: `/pyro/`; `ws`: `/pyro/ws`.
+//! - [`GatewayError`]: why a gateway can't start.
+
+#![deny(missing_docs)]
+
+mod app;
+mod backend;
+mod config;
+pub mod correlation;
+mod error;
+mod invoke;
+pub mod page;
+pub mod params;
+mod respond;
+mod routes;
+mod ws;
+
+pub use app::{BoundGateway, Gateway};
+pub use config::{DEFAULT_EXPOSE, Expose, GatewayConfig, Limits};
+pub use error::GatewayError;
+pub use invoke::META;
