@@ -38,6 +38,14 @@ pub(crate) enum Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
+        // Python's NamingError("Failed to locate the nameserver") keeps its cause apart
+        // (`raise ... from x`); its other errors put the cause in their text.
+        if e.kind() == pyroxene::ErrorKind::Naming {
+            return Failure::Local(RemoteException::new(
+                "Pyro5.errors.NamingError",
+                e.message(),
+            ));
+        }
         Failure::Local(RemoteException::from(e))
     }
 }
