@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 use crate::backend::Backend;
 use crate::error::GatewayError;
 use crate::respond::Responder;
-use crate::{GatewayConfig, routes};
+use crate::{GatewayConfig, Limits, routes};
 
 /// What every request handler shares.
 pub(crate) struct App {
@@ -149,46 +149,64 @@ impl BoundGateway {
     /// As [`BoundGateway::serve`].
     pub async fn serve_until(self, stop: impl Future<Output = ()>) -> Result<(), GatewayError> {
         let limits = self.gateway.app.config.limits.clone();
-        let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-        let router = self.gateway.router();
-        let mut stop = std::pin::pin!(stop);
-        loop {
-            let slot = tokio::select! {
-                slot = slots.clone().acquire_owned() => slot,
-                () = &mut stop => return Ok(()),
-            };
-            let Ok(slot) = slot else { return Ok(()) };
-            let accepted = tokio::select! {
-                accepted = self.listener.accept() => accepted,
-                () = &mut stop => return Ok(()),
-            };
-            let stream = match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) if is_transient(&e) => {
-                    // Out of descriptors or a connection reset while queued: the others go on.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-                Err(e) => return Err(GatewayError::Accept(e)),
-            };
-            let _ = stream.set_nodelay(true);
-            let service = TowerToHyperService::new(router.clone());
-            let limits = limits.clone();
-            tokio::spawn(async move {
-                let connection = http1::Builder::new()
-                    .timer(TokioTimer::new())
-                    .header_read_timeout(limits.header_read_timeout)
-                    // hyper's minimum is 8 KiB.
-                    .max_buf_size(limits.max_header_bytes.max(8192))
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades();
-                if let Err(e) = connection.await {
-                    tracing::debug!("connection ended: {e}");
-                }
-                drop(slot);
-            });
-        }
+        serve_router(self.listener, self.gateway.router(), &limits, stop).await
+    }
+}
+
+/// Serves any axum `router` on `listener` the way the gateway serves itself: HTTP/1.1 with
+/// upgrades (WebSocket), at most `limits.max_connections` connections at once, a request head
+/// of at most `limits.max_header_bytes` (431 beyond) read within `limits.header_read_timeout`.
+/// Returns when `stop` completes.
+///
+/// This is also how `scripts/bench-gateway.sh` serves its hello-world baseline, so the
+/// baseline runs on exactly the gateway's HTTP stack.
+///
+/// # Errors
+/// [`GatewayError::Accept`] when the listening socket fails for good.
+pub async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    limits: &Limits,
+    stop: impl Future<Output = ()>,
+) -> Result<(), GatewayError> {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let mut stop = std::pin::pin!(stop);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot,
+            () = &mut stop => return Ok(()),
+        };
+        let Ok(slot) = slot else { return Ok(()) };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut stop => return Ok(()),
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) if is_transient(&e) => {
+                // Out of descriptors or a connection reset while queued: the others go on.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            Err(e) => return Err(GatewayError::Accept(e)),
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let (header_timeout, max_head) = (limits.header_read_timeout, limits.max_header_bytes);
+        tokio::spawn(async move {
+            let connection = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                // hyper's minimum is 8 KiB.
+                .max_buf_size(max_head.max(8192))
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+            drop(slot);
+        });
     }
 }
 

@@ -42,14 +42,33 @@
 //! | POST form body (ours) | more keyword arguments |
 //! | POST `{"args": [...], "kwargs": {...}}` (ours) | typed arguments |
 //! | malformed request (ours) | 400 (body too large: 413), a ValueError exception dict |
-//! | `/pyro/ws` (ours) | WebSocket: see [`ws`](crate::GatewayConfig) frames below |
+//! | `/pyro/ws` (ours) | WebSocket: see below |
 //!
 //! Every answer but the redirect has the CORS headers (`Access-Control-Allow-Origin: <cors>`,
 //! `-Methods: GET, POST, OPTIONS`, `-Headers: Content-Type`).
 //!
-//! WebSocket frames: `{"id", "object", "method", "args", "kwargs", "oneway"}` in, `{"id",
-//! "result"}`, `{"id", "error": {exception dict}}`, or `{"id", "item"}`... `{"id", "end":
-//! true}` for a method returning an iterator, out.
+//! # WebSocket
+//!
+//! `/pyro/ws` (our extension, what Pyro's old `flaskify` helper did with socket.io) takes one
+//! JSON text frame per call, any number in flight on one socket, and answers each as it
+//! finishes:
+//!
+//! ```text
+//! -> {"id": 1, "object": "test.echoserver", "method": "echo", "args": ["hi"], "kwargs": {}, "oneway": false}
+//! <- {"id": 1, "result": "hi"}
+//! -> {"id": 2, "object": "test.echoserver", "method": "generator"}
+//! <- {"id": 2, "item": "one"}  {"id": 2, "item": "two"}  {"id": 2, "item": "three"}  {"id": 2, "end": true}
+//! -> {"id": 3, "object": "test.echoserver", "method": "error"}
+//! <- {"id": 3, "error": {"__class__": "builtins.ValueError", "__exception__": true, "args": [...], "attributes": {...}}}
+//! ```
+//!
+//! `args`, `kwargs` and `oneway` are optional; `id` is any JSON value, returned as given
+//! (`null` when the frame could not be read). A oneway call is answered `{"id", "result":
+//! null}` once sent; `$meta` and attributes work as over HTTP. The expose regex applies to
+//! every frame (a refused name is a `Pyro5.errors.SecurityError`); the gateway key is checked
+//! when the socket opens (`X-Pyro-Gateway-Key` header, or `$key` in the URL's query, since
+//! browsers can't set headers on a WebSocket). Calls in flight per socket are bounded
+//! ([`Limits::max_ws_in_flight`]); closing the socket cancels them and closes their streams.
 //!
 //! # Where it differs from Python's gateway
 //!
@@ -70,7 +89,8 @@
 //!
 //! - [`Gateway`], [`BoundGateway`] (`app`): the app, its router and its HTTP/1.1 server.
 //! - [`GatewayConfig`], [`Expose`], [`Limits`] (`config`): the settings and bounds.
-//! - [`params`]: query string, form and JSON bodies as call arguments (fuzzed).
+//! - [`params`]: query string, form and JSON bodies as call arguments; [`frame`]: a
+//!   WebSocket frame as a call (both fuzzed).
 //! - [`correlation`]: `X-Pyro-Correlation-Id` read as Python's `uuid.UUID`.
 //! - `routes`: dispatch, route for route as Python's `pyro_app`; `invoke`: one call (lookup,
 //!   metadata, `$meta`, attribute, method); `backend`: name server, name cache, proxy pool;
@@ -84,6 +104,7 @@ mod backend;
 mod config;
 pub mod correlation;
 mod error;
+pub mod frame;
 mod invoke;
 pub mod page;
 pub mod params;
@@ -91,7 +112,7 @@ mod respond;
 mod routes;
 mod ws;
 
-pub use app::{BoundGateway, Gateway};
+pub use app::{BoundGateway, Gateway, serve_router};
 pub use config::{DEFAULT_EXPOSE, Expose, GatewayConfig, Limits};
 pub use error::GatewayError;
 pub use invoke::META;
