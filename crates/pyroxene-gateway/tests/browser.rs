@@ -6,6 +6,8 @@
 //!
 //! Without chromedriver the test is skipped, except under `CI=true`, where it fails.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a failed fixture is a failed test
+
 mod support;
 
 use std::net::TcpListener;

@@ -7,6 +7,8 @@
 //! uuid on both), and the page's body. The deliberate differences are listed in `DIFFERENT`:
 //! for those requests we check our answer against what we document instead.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a failed fixture is a failed test
+
 mod support;
 
 use std::net::SocketAddr;

@@ -3,6 +3,8 @@
 //! any lookup; and the speed mechanisms' behaviour (connections reused, names cached, a moved
 //! object followed at once).
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a failed fixture is a failed test
+
 mod support;
 
 use std::sync::Arc;
@@ -123,10 +125,7 @@ async fn body_header_and_parameter_limits() {
     );
     let r = get(
         gw.addr,
-        &format!(
-            "/pyro/test.echoserver/echo?{}",
-            vec!["message=1"; 11].join("&")
-        ),
+        &format!("/pyro/test.echoserver/echo?{}", ["message=1"; 11].join("&")),
     )
     .await;
     assert_json_error(&r, 400, "builtins.ValueError", "too many parameters");
@@ -146,7 +145,8 @@ async fn malformed_requests_get_400_with_a_json_error() {
     let json = [("Content-Type", "application/json")];
     let form = [("Content-Type", "application/x-www-form-urlencoded")];
     let deep = "[".repeat(5000);
-    let cases: Vec<(&[(&str, &str)], Vec<u8>, &str)> = vec![
+    type Case<'a> = (&'a [(&'a str, &'a str)], Vec<u8>, &'a str);
+    let cases: Vec<Case> = vec![
         (&json, b"{".to_vec(), "invalid JSON body: "),
         (&json, b"\xff\xfe".to_vec(), "invalid JSON body: "),
         (&json, b"[1, 2]".to_vec(), "the JSON body must be an object"),

@@ -9,6 +9,8 @@
 //! made with a seeded uuid4). Where we deliberately answer otherwise, the table below says
 //! what we answer instead; everything else must be equal.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a failed fixture is a failed test
+
 mod support;
 
 use std::collections::BTreeMap;

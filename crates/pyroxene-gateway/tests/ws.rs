@@ -2,6 +2,8 @@
 //! client from the pinned venv, against our gateway in front of our name server and echo
 //! server (and Python's, for the Python client).
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a failed fixture is a failed test
+
 mod support;
 
 use std::collections::BTreeMap;

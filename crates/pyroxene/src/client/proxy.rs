@@ -401,7 +401,10 @@ impl Proxy {
         kwargs: Option<Dict>,
         request: &RequestContext,
     ) -> Result<Response> {
-        match self.call_reply(method, args, kwargs, request, false).await? {
+        match self
+            .call_reply(method, args, kwargs, request, false)
+            .await?
+        {
             super::Reply::Value(response) => Ok(response),
             super::Reply::Stream(stream) => {
                 let _ = stream.close().await;
