@@ -12,5 +12,6 @@ export PYROXENE_PYTHON
 cargo test --workspace "$@"
 if [ $# -eq 0 ]; then
   scripts/test-wheel.sh
-  scripts/test-examples.sh
+  # `cargo test` just built the debug binary the examples run against
+  PYROXENE_BIN=${CARGO_TARGET_DIR:-target}/debug/pyroxene scripts/test-examples.sh
 fi
