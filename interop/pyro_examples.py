@@ -284,6 +284,8 @@ class Run:
             rules = [(re.escape(self.root), "<example>")]
             rules += self.ex.normalise.get(name, []) + self.ex.normalise.get("*", [])
             text = normalise(text, rules)
+            if text and not text.endswith("\n"):
+                text += "\n"
             status = prog.status
             out[name] = text + "[%s]" % (
                 "killed by the example's steps" if status == "killed" else "exit %s" % status)
