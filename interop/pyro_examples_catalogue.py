@@ -57,17 +57,16 @@ def interleaved(*starts):
 
 
 class Example:
-    def __init__(self, gen, folder, uses="", note="", steps=None, cwd="", expect=(),
-                 normalise=None, known=None, slow=False, compare_servers=False, ports=(),
-                 precheck=None):
+    def __init__(self, gen, folder, uses="", note="", steps=None, expect=(), normalise=None,
+                 known=None, ports=(), precheck=None):
         self.gen = gen
         self.folder = folder
         self.name = "pyro%d/%s" % (gen, folder)
         self.path = os.path.join(SRC[gen], folder)
-        self.uses, self.note, self.steps, self.cwd = uses, note, steps, cwd
+        self.uses, self.note, self.steps = uses, note, steps
         self.expect = list(expect)
         self.normalise = normalise or {}
-        self.known, self.slow, self.compare_servers = known, slow, compare_servers
+        self.known = known
         self.ports = ports  # fixed ports the example binds (one example at a time per port)
         self.precheck = precheck  # raises pyro_examples.NotRunnable where it can't run
 
@@ -120,8 +119,7 @@ neither([4], "ser_custom", "no NS")
 
 
 # ---- the name server --------------------------------------------------------------------
-def serve_ready(gen):
-    return r"^Pyro daemon running"
+SERVE_READY = r"^Pyro daemon running"  # the last line serve()/serveSimple() print
 
 
 def autoreconnect(r):
@@ -155,7 +153,7 @@ ex(BOTH, "autoreconnect", uses="ns", steps=autoreconnect,
 
 
 def autoretry(r):
-    r.start("server.py", ready=serve_ready(r.gen))
+    r.start("server.py", ready=SERVE_READY)
     r.run("client.py")
 
 
@@ -171,7 +169,7 @@ ex(BOTH, "banks", uses="ns", steps=banks, expect=[("client.py", r"The accounts i
 
 
 def blob_dispatch(r):
-    r.start("dispatcher/dispatcher.py", ready=serve_ready(r.gen))
+    r.start("dispatcher/dispatcher.py", ready=SERVE_READY)
     r.start("listeners/main.py", "weather", ready=r"waiting for data")
     r.start("listeners/main.py", "news", name="listener news", ready=r"waiting for data")
     r.run("client/client.py", stdin="weather\nnews\nweather\nnobody\n\n")
@@ -185,9 +183,9 @@ ex(BOTH, "blob-dispatch", uses="ns", steps=blob_dispatch,
 
 
 def callback(r):
-    r.start("server.py", ready=serve_ready(r.gen))
+    r.start("server.py", ready=SERVE_READY)
     r.run("client.py", timeout=30)
-    r.start("server2.py", ready=serve_ready(r.gen))
+    r.start("server2.py", ready=SERVE_READY)
     r.start("client2.py")
     r.wait("server2.py", r"^server: callbacks done")
     r.wait("client2.py", r"^ZeroDivisionError")  # its own log of the crashed callback 2
@@ -209,7 +207,7 @@ def typing_time(r):
 
 
 def chatbox(r):
-    r.start("server.py", ready=serve_ready(r.gen))
+    r.start("server.py", ready=SERVE_READY)
     # typed at the prompts, as a person would: the client joins with itself as callback
     # object, which its daemon thread must have registered by then
     r.start("client.py", name="alice", stdin="")
@@ -253,7 +251,7 @@ ex(BOTH, "circular", uses="ns", steps=circular, expect=[("client.py", r"complete
 
 
 def diffie_hellman(r):
-    r.start("server.py", ready=serve_ready(r.gen) if r.gen == 5 else r"Starting server loop")
+    r.start("server.py", ready=SERVE_READY if r.gen == 5 else r"Starting server loop")
     r.run("client.py")
 
 
@@ -265,7 +263,7 @@ ex([4], "diffie-hellman", uses="ns", steps=diffie_hellman, normalise={"*": [KEY]
 
 
 def distributed_computing(r):
-    r.start("dispatcher.py", ready=serve_ready(r.gen))
+    r.start("dispatcher.py", ready=SERVE_READY)
     r.start("worker.py", ready=r"getting work")
     r.run("client.py", timeout=600)
 
@@ -333,7 +331,7 @@ neither([4], "distributed-mandelbrot", "no NS in Pyro4's version (multiprocessin
 
 
 def exceptions(r):
-    r.start("server.py", ready=serve_ready(r.gen))
+    r.start("server.py", ready=SERVE_READY)
     r.run("client.py")
 
 
@@ -363,7 +361,7 @@ ex([4], "http", uses="ns+echo", steps=http,
 
 
 def instancemode(r):
-    r.start("server.py", ready=serve_ready(r.gen))
+    r.start("server.py", ready=SERVE_READY)
     r.run("client.py")
 
 
@@ -429,10 +427,10 @@ ex(BOTH, "ns-metadata", uses="ns", steps=nsmeta, expect=[("example.py", r"all st
 
 
 def oneway(r):
-    r.start("server.py", ready=serve_ready(r.gen))
+    r.start("server.py", ready=SERVE_READY)
     r.run("client.py", timeout=30)
     if r.gen == 5:  # Pyro4's has no server2/client2
-        r.start("server2.py", ready=serve_ready(r.gen))
+        r.start("server2.py", ready=SERVE_READY)
         r.run("client2.py", timeout=30)
 
 
@@ -448,7 +446,7 @@ ex([4], "robots", uses="ns", note="not run: the game server is a Tk GUI (needs a
 
 def servertypes(kind):
     def steps(r):
-        r.start("server.py", stdin=kind + "\n", ready=serve_ready(r.gen))
+        r.start("server.py", stdin=kind + "\n", ready=SERVE_READY)
         r.run("client.py", timeout=60)
     return steps
 
@@ -462,7 +460,7 @@ for kind, variant in (("t", "thread"), ("m", "multiplex")):
 
 
 def shoppingcart(r):
-    r.start("shopserver.py", ready=serve_ready(r.gen))
+    r.start("shopserver.py", ready=SERVE_READY)
     r.run("clients.py")
 
 
@@ -512,7 +510,7 @@ ex(BOTH, "timeout", uses="ns", steps=timeout, expect=[("client.py", r"TimeoutErr
 
 
 def usersession(r):
-    r.start("server.py", ready=serve_ready(r.gen))
+    r.start("server.py", ready=SERVE_READY)
     r.run("client.py", stdin="\n\n", timeout=60)
 
 
@@ -535,7 +533,7 @@ ex(BOTH, "usersession", uses="ns", steps=usersession,
 
 def warehouse(r):
     r.dir = os.path.join(r.dir, "phase3")
-    r.start("warehouse.py", ready=serve_ready(r.gen))
+    r.start("warehouse.py", ready=SERVE_READY)
     r.run("visit.py", stdin="shoes\nbike\n\ncouch\n")
 
 
@@ -561,7 +559,7 @@ ex([4], "deadlock", uses="ns", steps=deadlock, note="deadlocks by design: stoppe
 
 
 def proxysharing(r):
-    r.start("server.py", ready=serve_ready(r.gen))
+    r.start("server.py", ready=SERVE_READY)
     r.run("client.py", timeout=60)
 
 

@@ -4,8 +4,8 @@
 # target/pyro-examples/ (never committed), then interop/pyro_examples.py runs every example that
 # uses a name server or the echo server, unchanged, against Python's servers and against
 # `pyroxene ns` / `pyroxene echo`, and compares their output (see that file and
-# interop/pyro_examples_catalogue.py). Arguments go to the driver: --only pyro5/banks, --slow
-# (also the examples that take minutes), --list (the classification of every example).
+# interop/pyro_examples_catalogue.py). Arguments go to the driver: --only pyro5/banks,
+# --jobs N (examples at once, default 4), --verbose, --list (the classification of every example).
 # PYROXENE_BIN names the binary to test (default: target/debug/pyroxene, built here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +33,6 @@ if [ -z "$bin" ]; then
   cargo build -q -p pyroxene-cli
   bin=$target/debug/pyroxene
 fi
+start=$(date +%s)
 "$python" interop/pyro_examples.py --src "$cache/src" --pyroxene "$bin" "$@"
+echo "test-examples: $(($(date +%s) - start)) s" >&2
