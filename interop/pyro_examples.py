@@ -319,20 +319,6 @@ def normalise(text, rules):
     return text
 
 
-def sort_lines(pattern):
-    """A normaliser: the lines matching `pattern` sorted among their own positions (output of
-    concurrent threads or callbacks whose order is scheduling, not protocol)."""
-    rx = re.compile(pattern)
-
-    def apply(text):
-        lines = text.split("\n")
-        idx = [i for i, line in enumerate(lines) if rx.search(line)]
-        for i, line in zip(idx, sorted(lines[i] for i in idx)):
-            lines[i] = line
-        return "\n".join(lines)
-    return apply
-
-
 def run_example(ex, impl, python, pyroxene, src):
     work = tempfile.mkdtemp(prefix="pyro-example-")
     try:
