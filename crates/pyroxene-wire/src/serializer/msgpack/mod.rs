@@ -76,6 +76,9 @@
 mod decode;
 
 pub(crate) use decode::tuple_keys;
+pub(crate) use ext::{
+    datetime_from_timestamp, datetime_timestamp, timestamp_isoformat, timestamp_parts,
+};
 pub(super) mod encode;
 mod ext;
 #[cfg(test)]
