@@ -79,7 +79,6 @@ pub(super) fn normalize(ser: Serializer, v: &Value) -> Value {
     }
 }
 
-
 /// Python's json turns int/float/bool/None keys into strings.
 fn json_key(k: &Value) -> Value {
     let text = match k {

@@ -442,7 +442,6 @@ fn visit_any<'de, V: Visitor<'de>>(value: Value, visitor: V) -> Result<V::Value>
     }
 }
 
-
 /// An int beyond i64: i128 or u128 when it fits, else its decimal digits.
 fn visit_bigint<'de, V: Visitor<'de>>(b: &BigInt, visitor: V) -> Result<V::Value> {
     if let Some(i) = b.to_i128() {

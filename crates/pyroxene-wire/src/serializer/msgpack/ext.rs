@@ -229,6 +229,32 @@ fn timestamp_checked(data: &[u8]) -> Result<(i64, u32)> {
     Ok((secs, nanos))
 }
 
+/// msgpack's timestamp ext value as msgpack-python writes it: the shortest of the 4, 8 and
+/// 12-byte forms (`Timestamp.to_bytes()`).
+pub(crate) fn timestamp(seconds: i64, nanoseconds: u32) -> Result<Value> {
+    if nanoseconds > 999_999_999 {
+        return Err(value_error(
+            "nanoseconds must be a non-negative integer less than 999999999.",
+        ));
+    }
+    let data = if seconds >> 34 == 0 {
+        let data64 = (u64::from(nanoseconds) << 34) | seconds as u64;
+        if data64 >> 32 == 0 {
+            (data64 as u32).to_be_bytes().to_vec()
+        } else {
+            data64.to_be_bytes().to_vec()
+        }
+    } else {
+        let mut d = nanoseconds.to_be_bytes().to_vec();
+        d.extend_from_slice(&seconds.to_be_bytes());
+        d
+    };
+    Ok(Value::Ext {
+        code: EXT_TIMESTAMP,
+        data: data.into(),
+    })
+}
+
 /// `(seconds, nanoseconds)` of a valid msgpack timestamp payload.
 pub(crate) fn timestamp_parts(data: &[u8]) -> Option<(i64, u32)> {
     timestamp_checked(data).ok()

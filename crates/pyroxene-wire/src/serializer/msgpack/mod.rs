@@ -126,6 +126,22 @@ pub(crate) fn decode_call(
     }
 }
 
+/// msgpack's own timestamp (ext type -1, msgpack-python's `Timestamp(seconds, nanoseconds)`)
+/// as the [`Value::Ext`] msgpack-python writes for it (the shortest of its 4/8/12-byte forms).
+///
+/// ```
+/// use pyroxene_wire::serializer::msgpack;
+/// let ts = msgpack::timestamp(1, 0).unwrap();
+/// assert_eq!(ts.to_string(), "Timestamp(seconds=1, nanoseconds=0)");
+/// assert_eq!(msgpack::to_vec(&ts).unwrap(), b"\xd6\xff\0\0\0\x01");
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::Value`](crate::ErrorKind::Value) for nanoseconds above 999,999,999.
+pub fn timestamp(seconds: i64, nanoseconds: u32) -> Result<Value> {
+    ext::timestamp(seconds, nanoseconds)
+}
+
 /// Decodes one msgpack value that fills all of `bytes`.
 ///
 /// # Errors

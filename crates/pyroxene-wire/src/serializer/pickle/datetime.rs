@@ -14,6 +14,7 @@
 
 use super::Known;
 use super::decode::{Item, TzPart};
+use crate::serializer::msgpack;
 use crate::value::{PyDate, PyDateTime, PyTime, PyTimeZone, PyUuid, SafeUuid};
 use crate::{Error, Result, Value};
 
@@ -135,8 +136,25 @@ pub(super) fn uuid_from_state(state: Option<Value>) -> Option<Value> {
     Some(Value::Uuid(PyUuid::from_u128(int).with_safe(is_safe)))
 }
 
-/// Writes the pickle of a date, time, datetime, Decimal or UUID (protocol 4); nothing for any
-/// other value.
+/// A msgpack Timestamp from its BUILD state `(None, {'seconds': s, 'nanoseconds': n})`, as
+/// [`Value::Ext`] code -1 with the bytes msgpack writes for it.
+pub(super) fn timestamp_from_state(state: Option<Value>) -> Option<Value> {
+    let Some(Value::Tuple(parts)) = state else {
+        return None;
+    };
+    let [Value::None, Value::Dict(slots)] = parts.as_slice() else {
+        return None;
+    };
+    let seconds = slots.get(&Value::from("seconds"))?.as_i64()?;
+    let nanoseconds = slots.get(&Value::from("nanoseconds"))?.as_i64()?;
+    if slots.len() != 2 {
+        return None;
+    }
+    crate::serializer::msgpack::timestamp(seconds, u32::try_from(nanoseconds).ok()?).ok()
+}
+
+/// Writes the pickle of a date, time, datetime, Decimal, UUID or msgpack ext value (protocol
+/// 4); nothing for any other value.
 pub(super) fn write(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::DateTime(dt) => {
@@ -175,6 +193,23 @@ pub(super) fn write(out: &mut Vec<u8>, v: &Value) {
                 }
             }
             out.extend_from_slice(b"ub"); // SETITEMS, BUILD
+        }
+        Value::Ext { code: -1, data } if msgpack::timestamp_parts(data).is_some() => {
+            let (seconds, nanoseconds) = msgpack::timestamp_parts(data).unwrap_or_default();
+            super::encode::write_global(out, "msgpack.ext", "Timestamp");
+            // EMPTY_TUPLE, NEWOBJ, then the state (None, {slots}) and BUILD.
+            out.extend_from_slice(&[b')', 0x81, b'N', b'}', b'(']);
+            super::encode::write_text(out, "seconds");
+            super::encode::write_int(out, seconds);
+            super::encode::write_text(out, "nanoseconds");
+            super::encode::write_int(out, i64::from(nanoseconds));
+            out.extend_from_slice(&[b'u', 0x86, b'b']);
+        }
+        Value::Ext { code, data } => {
+            super::encode::write_global(out, "msgpack.ext", "ExtType");
+            super::encode::write_int(out, i64::from(*code));
+            super::encode::write_bytes(out, data);
+            out.extend_from_slice(&[0x86, 0x81]); // TUPLE2, NEWOBJ
         }
         _ => {}
     }

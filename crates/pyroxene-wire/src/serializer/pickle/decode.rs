@@ -52,8 +52,8 @@ enum Node {
     Exception(Box<str>, Item, Option<Item>),
     /// A `Pyro4.core` object: class, BUILD state.
     Object(Box<str>, Option<Item>),
-    /// A `uuid.UUID`: its BUILD state.
-    Uuid(Option<Item>),
+    /// A `uuid.UUID` (or, `true`, a `msgpack.ext.Timestamp`): its BUILD state.
+    Slots(bool, Option<Item>),
 }
 
 impl Node {
@@ -62,7 +62,7 @@ impl Node {
             Node::List(items) | Node::Tuple(items) | Node::Set(_, items) => items.iter().collect(),
             Node::Dict(pairs) => pairs.iter().flat_map(|(k, v)| [k, v]).collect(),
             Node::Exception(_, args, state) => std::iter::once(args).chain(state).collect(),
-            Node::Object(_, state) | Node::Uuid(state) => state.iter().collect(),
+            Node::Object(_, state) | Node::Slots(_, state) => state.iter().collect(),
         }
     }
 }
@@ -421,9 +421,9 @@ impl Machine<'_> {
                 b'b' => {
                     let state = self.pop(at)?;
                     match self.top_node(at)? {
-                        Node::Exception(_, _, slot) | Node::Object(_, slot) | Node::Uuid(slot) => {
-                            *slot = Some(state)
-                        }
+                        Node::Exception(_, _, slot)
+                        | Node::Object(_, slot)
+                        | Node::Slots(_, slot) => *slot = Some(state),
                         _ => return Err(bad(at, "BUILD on a plain value")),
                     }
                 }
@@ -491,9 +491,10 @@ impl Machine<'_> {
             self.arena.push(Node::Exception(class, args, None));
             return Ok(Item::Node(self.arena.len() - 1));
         }
-        if known == Known::Uuid {
+        if matches!(known, Known::Uuid | Known::Timestamp) {
             return if newobj {
-                self.arena.push(Node::Uuid(None));
+                self.arena
+                    .push(Node::Slots(known == Known::Timestamp, None));
                 Ok(Item::Node(self.arena.len() - 1))
             } else {
                 Err(wrong())
@@ -548,6 +549,13 @@ impl Machine<'_> {
                     Value::Set(Box::new(set))
                 }
             }
+            (Known::ExtType, [code, Value::Bytes(data)]) => Value::Ext {
+                code: code
+                    .as_i64()
+                    .and_then(|c| i8::try_from(c).ok())
+                    .ok_or_else(wrong)?,
+                data: data.clone(),
+            },
             (Known::Bytes, []) => Value::Bytes(Bytes::new()),
             (Known::Bytes, [Value::Bytes(b)]) => Value::Bytes(b.clone()),
             // Protocol 2 bytes: `_codecs.encode(str, 'latin1')` (or bytearray(str, 'latin-1')).
@@ -688,8 +696,15 @@ fn finish(at: usize, node: &Node, items: Vec<Value>) -> Result<Value> {
                 Value::Set(Box::new(set))
             }
         }
-        Node::Uuid(_) => super::datetime::uuid_from_state(items.into_iter().next())
+        Node::Slots(false, _) => super::datetime::uuid_from_state(items.into_iter().next())
             .ok_or_else(|| bad(at, "UUID state is not {'int': n[, 'is_safe': s]}"))?,
+        Node::Slots(true, _) => super::datetime::timestamp_from_state(items.into_iter().next())
+            .ok_or_else(|| {
+                bad(
+                    at,
+                    "Timestamp state is not (None, {'seconds': s, 'nanoseconds': n})",
+                )
+            })?,
         Node::Dict(_) => {
             let mut dict = Dict::default();
             let mut it = items.into_iter();

@@ -83,7 +83,7 @@ fn write<'a>(out: &mut Vec<u8>, v: &'a Value, frozen: bool) -> Result<Option<Fra
             out.extend_from_slice(&[0x86, b'R']); // TUPLE2, REDUCE
         }
         Value::Str(s) => write_sized(out, s.as_bytes(), [0x8c, b'X', 0x8d]),
-        Value::Bytes(b) => write_sized(out, b, [b'C', b'B', 0x8e]),
+        Value::Bytes(b) => write_bytes(out, b),
         Value::Tuple(items) => {
             let close: &'static [u8] = match items.len() {
                 0 => {
@@ -118,17 +118,12 @@ fn write<'a>(out: &mut Vec<u8>, v: &'a Value, frozen: bool) -> Result<Option<Fra
             out.push(b'(');
             return Ok(Some(seq(items.iter(), true, &[0x91])));
         }
-        Value::Ext { .. } => {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                "a msgpack ext value can't be pickled without making the peer import msgpack",
-            ));
-        }
         Value::DateTime(_)
         | Value::Date(_)
         | Value::Time(_)
         | Value::Decimal(_)
-        | Value::Uuid(_) => {
+        | Value::Uuid(_)
+        | Value::Ext { .. } => {
             super::datetime::write(out, v);
         }
         Value::Set(items) => {
@@ -227,6 +222,11 @@ pub(super) fn write_long(out: &mut Vec<u8>, b: &BigInt) {
         }
     }
     out.extend_from_slice(&digits);
+}
+
+/// Bytes, as the shortest of SHORT_BINBYTES / BINBYTES / BINBYTES8.
+pub(super) fn write_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    write_sized(out, b, [b'C', b'B', 0x8e]);
 }
 
 /// A str, as the shortest of SHORT_BINUNICODE / BINUNICODE / BINUNICODE8.

@@ -25,6 +25,7 @@
 //! | `datetime.timezone`, `datetime.timedelta` | REDUCE `(offset[, name])`, `(days, seconds, microseconds)` | only as a datetime's or time's tzinfo |
 //! | `decimal.Decimal` | REDUCE `(str,)` | `Decimal` |
 //! | `uuid.UUID` | NEWOBJ + BUILD `{'int': n[, 'is_safe': 0/-1]}` | `Uuid` |
+//! | `msgpack.ext.ExtType` / `Timestamp` | NEWOBJ `(code, data)` / NEWOBJ + BUILD `(None, {seconds, nanoseconds})` | `Ext` (a timestamp as code -1 with msgpack's bytes) |
 //! | `builtins.bytearray`, `_codecs.encode`, `builtins.bytes` | REDUCE (protocol 2 bytes) | `Bytes` |
 //! | builtin exceptions, `Pyro4.errors.*` | REDUCE `args` + BUILD `{attributes}` | the exception dict of [`crate::dialect`] |
 //! | `Pyro4.core.URI`, `Pyro4.core.Proxy` | NEWOBJ + BUILD `state` | `{'__class__': ..., 'state': state}`, the shape of Pyro4's serpent dicts |
@@ -47,7 +48,8 @@
 //! frozensets, and so are sets inside dict keys and set elements, where Python requires them.
 //! Datetimes, dates, times (fold and fixed-offset timezones included), Decimals and UUIDs are
 //! written as Python pickles them (`datetime`, `decimal` and `uuid` are standard modules every
-//! Python has); a msgpack ext value is refused rather than make the peer import msgpack.
+//! Python has); a msgpack ext value as msgpack's `ExtType` / `Timestamp` (a peer without
+//! msgpack fails to read it, as it would from a Python sender).
 //! Exception dicts of builtin
 //! or `Pyro4.errors` classes and `Pyro4.core.URI` dicts are written as those objects; any other
 //! dict, `__class__` key or not, stays a dict, so data never makes a Python peer import a
@@ -193,6 +195,10 @@ pub(crate) enum Known {
     Decimal,
     /// `uuid.UUID`: NEWOBJ, then BUILD with its state dict.
     Uuid,
+    /// `msgpack.ext.ExtType`: NEWOBJ `(code, data)`.
+    ExtType,
+    /// `msgpack.ext.Timestamp`: NEWOBJ, then BUILD `(None, {'seconds': s, 'nanoseconds': n})`.
+    Timestamp,
 }
 
 /// The meaning of global `module.name`, and the class name the value carries.
@@ -216,6 +222,8 @@ pub(crate) fn known_global(module: &str, name: &str) -> Option<(Known, String)> 
         ("datetime", "timedelta") => Known::TimeDelta,
         ("decimal" | "_pydecimal", "Decimal") => Known::Decimal,
         ("uuid", "UUID") => Known::Uuid,
+        ("msgpack.ext", "ExtType") => Known::ExtType,
+        ("msgpack.ext", "Timestamp") => Known::Timestamp,
         // A failed call in a batch result (NEWOBJ + BUILD {'exception': ...}).
         ("Pyro4.futures", "_ExceptionWrapper") => Known::PyroObject,
         _ => return None,
