@@ -184,3 +184,152 @@ pub mod datetime {
         chrono::NaiveTime => PyTime, |s| Ok(PyTime::from(*s)), |p| (&p).try_into();
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use crate::value::{PyDate, PyDateTime, PyDecimal, PyTime, PyUuid};
+    use crate::{Value, dict, from_value, to_value};
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Record {
+        #[serde(with = "crate::value::datetime")]
+        at: time::OffsetDateTime,
+        #[serde(with = "crate::value::datetime")]
+        local: time::PrimitiveDateTime,
+        #[serde(with = "crate::value::datetime")]
+        day: time::Date,
+        #[serde(with = "crate::value::datetime")]
+        clock: Option<time::Time>,
+        price: PyDecimal,
+        id: PyUuid,
+    }
+
+    fn record() -> Record {
+        Record {
+            at: time::macros::datetime!(2020-01-02 03:04:05.006789 +02:30),
+            local: time::macros::datetime!(2020-01-02 03:04:05.006789),
+            day: time::macros::date!(2021 - 12 - 31),
+            clock: Some(time::macros::time!(03:04:05)),
+            price: "1.50".parse().unwrap(),
+            id: "12345678-1234-5678-1234-567812345678".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn time_fields_become_python_values_and_back() {
+        let v = to_value(&record()).unwrap();
+        assert_eq!(
+            v.to_string(),
+            "{'at': datetime.datetime(2020, 1, 2, 3, 4, 5, 6789, tzinfo=datetime.timezone(\
+             datetime.timedelta(seconds=9000))), 'local': datetime.datetime(2020, 1, 2, 3, 4, 5, \
+             6789), 'day': datetime.date(2021, 12, 31), 'clock': datetime.time(3, 4, 5), \
+             'price': Decimal('1.50'), 'id': UUID('12345678-1234-5678-1234-567812345678')}"
+        );
+        assert_eq!(from_value::<Record>(v).unwrap(), record());
+    }
+
+    /// What a serpent or json peer sends: the isoformat() / str() text.
+    #[test]
+    fn text_fills_the_same_fields() {
+        let sent = dict! {
+            "at" => "2020-01-02T03:04:05.006789+02:30",
+            "local" => "2020-01-02T03:04:05.006789",
+            "day" => "2021-12-31",
+            "clock" => "03:04:05",
+            "price" => "1.50",
+            "id" => "12345678-1234-5678-1234-567812345678",
+        };
+        assert_eq!(from_value::<Record>(sent).unwrap(), record());
+    }
+
+    /// msgpack can only send naive datetimes: an aware field reads them as UTC.
+    #[test]
+    fn a_naive_datetime_fills_an_aware_field_as_utc() {
+        let naive = Value::DateTime(PyDateTime::new(
+            PyDate::new(2020, 1, 2).unwrap(),
+            PyTime::new(3, 4, 5, 0).unwrap(),
+        ));
+        #[derive(Deserialize)]
+        struct At(#[serde(with = "crate::value::datetime")] time::OffsetDateTime);
+        let At(at) = from_value(naive).unwrap();
+        assert_eq!(at, time::macros::datetime!(2020-01-02 03:04:05 UTC));
+    }
+
+    #[test]
+    fn strings_of_dates_decimals_and_uuids_are_their_python_text() {
+        let v = to_value(&record()).unwrap();
+        let d = v.as_dict().unwrap();
+        let text = |k: &str| from_value::<String>(d[&Value::from(k)].clone()).unwrap();
+        assert_eq!(text("at"), "2020-01-02T03:04:05.006789+02:30");
+        assert_eq!(text("day"), "2021-12-31");
+        assert_eq!(text("clock"), "03:04:05");
+        assert_eq!(text("price"), "1.50");
+        assert_eq!(text("id"), "12345678-1234-5678-1234-567812345678");
+        // msgpack's timestamp ext: Timestamp.to_datetime().isoformat().
+        let ts = crate::serializer::msgpack::timestamp(1, 5000).unwrap();
+        assert_eq!(
+            from_value::<String>(ts).unwrap(),
+            "1970-01-01T00:00:01.000005+00:00"
+        );
+        // Other serde formats see the same text.
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            "{\"at\":\"2020-01-02T03:04:05.006789+02:30\",\"local\":\"2020-01-02T03:04:05.006789\",\
+             \"day\":\"2021-12-31\",\"clock\":\"03:04:05\",\"price\":\"1.50\",\
+             \"id\":\"12345678-1234-5678-1234-567812345678\"}"
+        );
+    }
+
+    #[test]
+    fn wrong_values_are_errors() {
+        #[derive(Deserialize)]
+        struct Day(#[serde(with = "crate::value::datetime")] time::Date);
+        let day = |v: Value| from_value::<Day>(v).map(|Day(d)| d);
+        assert!(day(Value::from("yesterday")).is_err());
+        assert!(day(Value::Int(3)).is_err());
+        #[derive(Deserialize)]
+        struct Local(#[serde(with = "crate::value::datetime")] time::PrimitiveDateTime);
+        let aware = Value::from("2020-01-02T03:04:05+01:00");
+        assert!(from_value::<Local>(aware).map(|Local(l)| l).is_err());
+    }
+
+    #[cfg(feature = "chrono")]
+    #[test]
+    fn chrono_fields() {
+        #[derive(Serialize, Deserialize, Debug, PartialEq)]
+        struct C {
+            #[serde(with = "crate::value::datetime")]
+            at: chrono::DateTime<chrono::Utc>,
+            #[serde(with = "crate::value::datetime")]
+            fixed: chrono::DateTime<chrono::FixedOffset>,
+            #[serde(with = "crate::value::datetime")]
+            local: chrono::NaiveDateTime,
+            #[serde(with = "crate::value::datetime")]
+            day: chrono::NaiveDate,
+            #[serde(with = "crate::value::datetime")]
+            clock: chrono::NaiveTime,
+        }
+        let fixed =
+            chrono::DateTime::parse_from_rfc3339("2020-01-02T03:04:05.006789+02:30").unwrap();
+        let c = C {
+            at: fixed.to_utc(),
+            fixed,
+            local: fixed.naive_local(),
+            day: fixed.date_naive(),
+            clock: fixed.time(),
+        };
+        let v = to_value(&c).unwrap();
+        assert_eq!(
+            v.get("fixed").unwrap().to_string(),
+            "datetime.datetime(2020, 1, 2, 3, 4, 5, 6789, tzinfo=datetime.timezone(datetime.timedelta(seconds=9000)))"
+        );
+        assert_eq!(
+            v.get("at").unwrap().to_string(),
+            "datetime.datetime(2020, 1, 2, 0, 34, 5, 6789, tzinfo=datetime.timezone.utc)"
+        );
+        assert_eq!(from_value::<C>(v).unwrap(), c);
+    }
+}

@@ -563,8 +563,46 @@ mod tests {
             tuple![],
             tuple![tuple![1], list![tuple![2]]],
             set![(1, 2), "x", Value::from_bigint(BigInt::from(10).pow(50))],
-            dict! { (1, "k") => set![], Value::None => tuple![Value::Complex { re: 1.0, im: 2.0 }] }
+            dict! { (1, "k") => set![], Value::None => tuple![Value::Complex { re: 1.0, im: 2.0 }] },
+            python_types()
         ]
+    }
+
+    /// One of each date/time/decimal/UUID/frozenset/ext kind, with the details serde's data
+    /// model can't carry (fold, a timezone's name, is_safe).
+    fn python_types() -> Value {
+        use crate::value::{PyDate, PyDateTime, PyTime, PyTimeZone, PyUuid, SafeUuid};
+        let tz = PyTimeZone::with_name(-18_000_000_000, "EST").unwrap();
+        let time = PyTime::new(2, 30, 0, 5).unwrap().with_fold(true);
+        let date = PyDate::new(2021, 10, 31).unwrap();
+        list![
+            Value::FrozenSet(Box::new(
+                [Value::from(1), Value::from("a")].into_iter().collect()
+            )),
+            Value::DateTime(PyDateTime::new(date, time.clone()).with_tz(Some(tz.clone()))),
+            Value::DateTime(PyDateTime::new(date, time.clone())),
+            Value::Date(date),
+            Value::Time(time.with_tz(Some(tz))),
+            Value::Decimal("-1.50E-7".parse().unwrap()),
+            Value::Uuid(PyUuid::from_u128(7).with_safe(SafeUuid::Unsafe)),
+            Value::Ext {
+                code: 64,
+                data: vec![1, 2].into()
+            },
+            dict! { Value::FrozenSet(Box::default()) => Value::Date(date) }
+        ]
+    }
+
+    #[test]
+    fn from_value_of_value_keeps_fold_tz_names_and_is_safe() {
+        let v = python_types();
+        let back = from_value::<Value>(v.clone()).unwrap();
+        // Debug shows every field, those equality ignores included.
+        assert_eq!(format!("{back:?}"), format!("{v:?}"));
+        assert!(matches!(
+            from_value::<Value>(Value::FrozenSet(Box::default())).unwrap(),
+            Value::FrozenSet(_)
+        ));
     }
 
     #[test]
