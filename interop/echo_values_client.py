@@ -2,10 +2,10 @@
 comes back: the type (module and name) and repr() of the result, or the class and text of the
 exception a call raised.
 
-Usage: python echo_values_client.py {pyro4|pyro5} PYTHON_ECHO_URI OUR_ECHO_URI
+Usage: python echo_values_client.py {pyro4|pyro5} PYTHON_ECHO_URI OUR_ECHO_URI [SERIALIZERS]
 
 For each serializer of that Pyro generation (Pyro5: serpent, json, marshal, msgpack; Pyro4:
-the same and pickle) and each value below, prints one line
+the same and pickle; or the comma-separated SERIALIZERS) and each value below, prints one line
 
     CELL <gen> <serializer> <value name> | python: <outcome> | ours: <outcome> | same|DIFF
 
@@ -32,6 +32,8 @@ else:
     import Pyro4 as pyro  # noqa: E402
     config = pyro.config
     serializers = ["serpent", "json", "marshal", "msgpack", "pickle"]
+if len(sys.argv) > 4:
+    serializers = sys.argv[4].split(",")
 
 tz = datetime.timezone(datetime.timedelta(hours=2, minutes=30))
 named = datetime.timezone(datetime.timedelta(hours=-5), "EST")
