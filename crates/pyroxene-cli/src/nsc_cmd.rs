@@ -17,8 +17,9 @@ use std::io::{BufRead, Write};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use pyroxene::client::ProxySettings;
 use pyroxene::config::Protocol;
-use pyroxene::naming::{LocateOptions, NameServer, Registration, TagSet, locate_ns_with_options};
+use pyroxene::naming::{NameServer, Registration, TagSet, locate_ns_with_settings};
 use pyroxene::{Config, Error, ErrorKind, ProtocolVersion, Value};
 
 /// Pyro4's environment variable for the HMAC key, which Pyro4's nsc reads (and Pyro5 refuses:
@@ -127,8 +128,7 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
     let env_key = std::env::var_os(HMAC_KEY_ENV);
     let config = Config::from_vars(std::env::vars_os().filter(|(k, _)| k != HMAC_KEY_ENV))?;
     pyroxene::logging::init_from_config(&config).context("setting up logging")?;
-    let protocol = Protocol::from_env()?;
-    if let Protocol::Fixed(version) = protocol
+    if let Protocol::Fixed(version) = config.protocol
         && !args.command.exists_in(version)
     {
         return Ok(invalid_command(version));
@@ -149,7 +149,8 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
         (None, None) => None,
     }
     .filter(|k| !k.is_empty());
-    let options = LocateOptions { protocol, hmac_key };
+    let mut settings = ProxySettings::from_config(&config);
+    settings.hmac_key = hmac_key.map(Into::into);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -162,12 +163,7 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
         Some(path) => format!("./u:{path}"),
         None => args.host.clone(),
     };
-    let located = runtime.block_on(locate_ns_with_options(
-        &config,
-        Some(&host),
-        args.port,
-        &options,
-    ));
+    let located = runtime.block_on(locate_ns_with_settings(&settings, Some(&host), args.port));
     let ns = match located {
         Ok(ns) => ns,
         Err(e) => {
@@ -395,5 +391,5 @@ fn python_exception(e: &Error) -> (String, String) {
         ErrorKind::Config => "PyroError",
         _ => "CommunicationError",
     };
-    (class.to_owned(), e.message().to_owned())
+    (class.to_owned(), crate::report::one_line(e))
 }

@@ -29,6 +29,7 @@
 //! ```
 
 mod exception;
+mod from_rust;
 mod handshake;
 mod names;
 mod objects;
