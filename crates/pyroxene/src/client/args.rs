@@ -204,7 +204,7 @@ mod tests {
             .into_args()
             .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Serialize);
-        assert!(err.to_string().contains("first"), "{err}");
+        assert!(format!("{err:#}").contains("first"), "{err:#}");
     }
 
     #[test]
