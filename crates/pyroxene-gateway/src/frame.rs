@@ -108,12 +108,12 @@ mod tests {
             (
                 br#"{"id": 1, "object": "a", "method": "m", "args": {}}"#,
                 1.into(),
-                "args has the wrong type (dict)",
+                "'args' has the wrong type (dict)",
             ),
             (
                 br#"{"id": 1, "object": "a", "method": "m", "oneway": 1}"#,
                 1.into(),
-                "oneway has the wrong type (int)",
+                "'oneway' has the wrong type (int)",
             ),
             (
                 br#"{"id": 1, "object": "a", "method": "m", "kwarg": {}}"#,

@@ -14,7 +14,7 @@ use pyroxene::server::Metadata;
 use pyroxene::{Value, dict};
 
 use crate::app::App;
-use crate::respond::{NO_NAMESERVER, ascii_only, encode};
+use crate::respond::{NO_NAMESERVER, ascii_only, encode_plain};
 
 /// Where the page's script is served, under `/pyro/` (a path Python answers with 404: it
 /// has no object/method split).
@@ -163,7 +163,7 @@ fn objects_json(entries: &[Entry]) -> String {
             },
         })
         .collect();
-    let json = ascii_only(encode(&Value::List(list)));
+    let json = ascii_only(encode_plain(&Value::List(list)));
     String::from_utf8_lossy(&json).replace('<', "\\u003c")
 }
 

@@ -81,10 +81,10 @@ pub(crate) async fn dispatch(State(app): State<Arc<App>>, request: Request) -> R
     };
     let (result, id) = invoke::call(&app.backend, request).await;
     match result {
-        Ok(Outcome::Value(value)) => r.json(StatusCode::OK, respond::encode(&value), id),
+        Ok(Outcome::Value(value)) => r.result(&value, id),
         Ok(Outcome::Oneway) => r.json(StatusCode::OK, Vec::new(), id),
         Ok(Outcome::Meta(meta)) => {
-            let body = respond::ascii_only(respond::encode(&page::meta_value(&meta)));
+            let body = respond::ascii_only(respond::encode_plain(&page::meta_value(&meta)));
             r.json(StatusCode::OK, body, id)
         }
         Ok(Outcome::Stream(stream)) => {

@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::frame::read_frame;
 use crate::invoke::{self, CallRequest, Failure, Outcome};
 use crate::page::meta_value;
-use crate::respond::{encode, exception_value};
+use crate::respond::{encode, encode_plain, exception_value};
 
 /// Serves one socket until the client closes it.
 pub(crate) async fn serve(app: Arc<App>, socket: WebSocket) {
@@ -24,7 +24,11 @@ pub(crate) async fn serve(app: Arc<App>, socket: WebSocket) {
     let (tx, mut rx) = mpsc::channel::<Value>(in_flight);
     let writer = tokio::spawn(async move {
         while let Some(reply) = rx.recv().await {
-            let text = String::from_utf8(encode(&reply)).unwrap_or_default();
+            let bytes = encode(&reply).unwrap_or_else(|e| {
+                let id = reply.get("id").cloned().unwrap_or_default();
+                encode_plain(&error_reply(id, &e))
+            });
+            let text = String::from_utf8(bytes).unwrap_or_default();
             if sink.send(Message::Text(text.into())).await.is_err() {
                 break;
             }
