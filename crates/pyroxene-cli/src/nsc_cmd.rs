@@ -19,7 +19,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use pyroxene::config::Protocol;
 use pyroxene::naming::{LocateOptions, NameServer, Registration, TagSet, locate_ns_with_options};
-use pyroxene::{Config, Error, ErrorKind, ProtocolVersion, Value};
+use pyroxene::{Config, Error, ProtocolVersion, Value};
 
 /// Pyro4's environment variable for the HMAC key, which Pyro4's nsc reads (and Pyro5 refuses:
 /// it is taken out of the environment before the Pyro5 config is read).
@@ -371,12 +371,7 @@ fn tags_repr(version: ProtocolVersion, tags: &TagSet) -> String {
 /// `type(x).__name__` and `str(x)` of the exception Python's nsc would have caught.
 fn python_exception(e: &Error) -> (String, String) {
     if let Some(remote) = e.remote() {
-        let class = remote
-            .class
-            .rsplit('.')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let class = remote.short_class().to_owned();
         let message = match remote.args.as_slice() {
             [] => String::new(),
             [Value::Str(text)] => text.clone(),
@@ -385,15 +380,6 @@ fn python_exception(e: &Error) -> (String, String) {
         };
         return (class, message);
     }
-    let class = match e.kind() {
-        ErrorKind::Timeout => "TimeoutError",
-        ErrorKind::ConnectionClosed => "ConnectionClosedError",
-        ErrorKind::Protocol => "ProtocolError",
-        ErrorKind::Serialize => "SerializeError",
-        ErrorKind::Daemon => "DaemonError",
-        ErrorKind::Naming => "NamingError",
-        ErrorKind::Config => "PyroError",
-        _ => "CommunicationError",
-    };
+    let class = e.kind().pyro_class().name();
     (class.to_owned(), e.message().to_owned())
 }

@@ -1,8 +1,9 @@
 //! [`NsError`]: everything the name server can refuse or fail at, with the Python exception
-//! class and text a Pyro5 client sees for it.
+//! class and text a client sees for it.
 
+use pyroxene::RemoteException;
+use pyroxene::wire::dialect::{ExceptionClass, PyroErrorClass};
 use pyroxene::wire::uri::UriError;
-use pyroxene::{ProtocolVersion, RemoteException};
 
 /// Why a name server operation failed. `Display` is the text of the exception Python's name
 /// server raises in the same situation; [`NsError::python_class`] is its class.
@@ -51,34 +52,27 @@ pub enum NsError {
 }
 
 impl NsError {
-    /// The Python exception class a Pyro5 client raises for this error.
-    pub fn python_class(&self) -> &'static str {
-        self.python_class_for(ProtocolVersion::V5)
-    }
-
-    /// The Python exception class a client of `version` raises for this error (Pyro's own
-    /// classes live in `Pyro4.errors` or `Pyro5.errors`; the texts are the same).
-    pub fn python_class_for(&self, version: ProtocolVersion) -> &'static str {
+    /// The Python exception class a client raises for this error (Pyro's own classes are in
+    /// `Pyro4.errors` or `Pyro5.errors` as the client's generation has them; the texts are
+    /// the same).
+    pub fn python_class(&self) -> ExceptionClass {
         match self {
             NsError::UnknownName(_)
             | NsError::AlreadyRegistered(_)
             | NsError::InvalidRegex(_)
-            | NsError::Storage { .. } => match version {
-                ProtocolVersion::V4 => "Pyro4.errors.NamingError",
-                ProtocolVersion::V5 => "Pyro5.errors.NamingError",
-            },
+            | NsError::Storage { .. } => PyroErrorClass::NamingError.into(),
             NsError::TwoFilters
             | NsError::TwoMetaFilters
             | NsError::InvalidStorage(_)
-            | NsError::SqliteMemory => "builtins.ValueError",
-            NsError::Uri(e) => e.python_class(version),
-            NsError::Type(_) => "builtins.TypeError",
+            | NsError::SqliteMemory => ExceptionClass::builtin("ValueError"),
+            NsError::Uri(e) => e.python_class().into(),
+            NsError::Type(_) => ExceptionClass::builtin("TypeError"),
         }
     }
 
-    /// The exception a client of `version` gets for this error.
-    pub fn to_remote(&self, version: ProtocolVersion) -> RemoteException {
-        RemoteException::new(self.python_class_for(version), self.to_string())
+    /// The exception a client gets for this error.
+    pub fn to_remote(&self) -> RemoteException {
+        RemoteException::new(self.python_class(), self.to_string())
     }
 
     /// A storage failure during `operation`.
@@ -89,7 +83,7 @@ impl NsError {
 
 impl From<NsError> for RemoteException {
     fn from(e: NsError) -> RemoteException {
-        e.to_remote(ProtocolVersion::V5)
+        e.to_remote()
     }
 }
 

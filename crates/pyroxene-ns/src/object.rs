@@ -131,7 +131,7 @@ impl NameServer {
             ProtocolVersion::V4 => self.call_v4(method, &bound),
             ProtocolVersion::V5 => self.call(method, &bound),
         };
-        result.map_err(|e| e.to_remote(version))
+        result.map_err(|e| e.to_remote())
     }
 
     /// A Pyro5 method (and a Pyro4 one that is the same) on bound arguments.

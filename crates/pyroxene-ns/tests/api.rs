@@ -40,7 +40,10 @@ fn err(ns: &NameServer, method: &str, args: Value, kwargs: Dict) -> (String, Str
         .dispatch(method, args, kwargs)
         .expect_err("expected an exception");
     let text = e.args.first().and_then(Value::as_str).unwrap_or_default();
-    (e.class.clone(), text.to_owned())
+    (
+        e.class.class_name(pyroxene::ProtocolVersion::V5).to_owned(),
+        text.to_owned(),
+    )
 }
 
 fn pair(class: &str, text: &str) -> (String, String) {

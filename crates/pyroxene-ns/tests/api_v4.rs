@@ -72,7 +72,7 @@ fn ok(ns: &Arc<NameServer>, v: ProtocolVersion, method: &str, args: Value, kwarg
 fn err(ns: &Arc<NameServer>, method: &str, args: Value, kwargs: Dict) -> (String, String) {
     let e = call(ns, V4, method, args, kwargs).expect_err("expected an exception");
     let text = e.args.first().and_then(Value::as_str).unwrap_or_default();
-    (e.class.clone(), text.to_owned())
+    (e.class.class_name(V4).to_owned(), text.to_owned())
 }
 
 fn pair(class: &str, text: &str) -> (String, String) {

@@ -110,7 +110,7 @@ fn replay(serializer: Serializer, calls: &str) -> String {
         };
         let (kind, value) = match runtime.block_on(ns.clone().invoke(invocation)) {
             Ok(value) => ("ok", value),
-            Err(e) => ("exc", e.to_value()),
+            Err(e) => ("exc", e.to_value(ProtocolVersion::V4)),
         };
         let bytes = serializer
             .encode(&value)

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::RemoteException;
+use pyroxene_wire::dialect::PyroErrorClass;
 
 /// What kind of failure an [`Error`] is, mirroring Python Pyro's exception classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,6 +30,23 @@ pub enum ErrorKind {
     ///
     /// [`Remote`]: ErrorKind::Remote
     Naming,
+}
+
+impl ErrorKind {
+    /// The Pyro error class of this kind, what a Python proxy would raise (and what a method
+    /// passing the error on with `?` raises in its caller).
+    pub fn pyro_class(self) -> PyroErrorClass {
+        match self {
+            ErrorKind::Communication => PyroErrorClass::CommunicationError,
+            ErrorKind::Timeout => PyroErrorClass::TimeoutError,
+            ErrorKind::ConnectionClosed => PyroErrorClass::ConnectionClosedError,
+            ErrorKind::Protocol => PyroErrorClass::ProtocolError,
+            ErrorKind::Serialize => PyroErrorClass::SerializeError,
+            ErrorKind::Daemon => PyroErrorClass::DaemonError,
+            ErrorKind::Naming => PyroErrorClass::NamingError,
+            ErrorKind::Remote | ErrorKind::Config => PyroErrorClass::PyroError,
+        }
+    }
 }
 
 /// An error from a daemon or proxy.
@@ -88,12 +106,9 @@ impl Error {
     /// "unknown name: x" or "name already registered: x").
     pub fn is_naming_error(&self) -> bool {
         self.kind == ErrorKind::Naming
-            || self.remote().is_some_and(|r| {
-                matches!(
-                    r.class.as_str(),
-                    "Pyro5.errors.NamingError" | "Pyro4.errors.NamingError"
-                )
-            })
+            || self
+                .remote()
+                .is_some_and(|r| r.pyro_class() == Some(PyroErrorClass::NamingError))
     }
 
     /// True for errors of the connection itself (a reconnect may help).
@@ -163,22 +178,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<Error> for RemoteException {
     /// What a method raises when a call it made failed, so `?` works in methods returning
     /// `Result<_, RemoteException>`: the remote exception itself (as a Python method calling a
-    /// proxy lets it propagate), else the Pyro5 error of the kind, e.g.
-    /// `Pyro5.errors.CommunicationError` with the message.
+    /// proxy lets it propagate), else the Pyro error of the kind ([`ErrorKind::pyro_class`]),
+    /// e.g. CommunicationError with the message. Pyro's classes reach each caller in its own
+    /// generation (`Pyro4.errors.X` for a Pyro4 client).
     fn from(e: Error) -> RemoteException {
         if let Some(remote) = e.remote {
             return *remote;
         }
-        let class = match e.kind {
-            ErrorKind::Communication => "CommunicationError",
-            ErrorKind::Timeout => "TimeoutError",
-            ErrorKind::ConnectionClosed => "ConnectionClosedError",
-            ErrorKind::Protocol => "ProtocolError",
-            ErrorKind::Serialize => "SerializeError",
-            ErrorKind::Daemon => "DaemonError",
-            ErrorKind::Naming => "NamingError",
-            ErrorKind::Remote | ErrorKind::Config => "PyroError",
-        };
-        RemoteException::new(format!("Pyro5.errors.{class}"), e.message)
+        RemoteException::pyro(e.kind.pyro_class(), e.message)
     }
 }

@@ -112,6 +112,7 @@ pub mod __private {
 }
 
 pub use pyroxene_wire as wire;
+pub use pyroxene_wire::protocol::{AnnotationId, CorrelationId};
 pub use pyroxene_wire::uri::Uri;
 pub use pyroxene_wire::{
     Call, Dict, MAX_DEPTH, ProtocolVersion, Serializer, Set, Value, dict, from_value, list, set,

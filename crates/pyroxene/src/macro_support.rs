@@ -11,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use pyroxene_wire::{Dict, ProtocolVersion, Value, from_value, to_value};
+use pyroxene_wire::{Dict, Value, from_value, to_value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -198,12 +198,8 @@ pub fn output_value<T: Serialize + 'static>(
         Err(value) => value,
     };
     to_value(&value).map_err(|e| {
-        let class = match context.protocol {
-            ProtocolVersion::V4 => "Pyro4.errors.SerializeError",
-            ProtocolVersion::V5 => "Pyro5.errors.SerializeError",
-        };
-        RemoteException::new(
-            class,
+        RemoteException::pyro(
+            pyroxene_wire::dialect::PyroErrorClass::SerializeError,
             format!(
                 "cannot serialize the result of {qualname}(): {}",
                 e.message()

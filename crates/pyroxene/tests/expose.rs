@@ -184,7 +184,7 @@ async fn fails(
 ) -> (String, String) {
     let e = call(obj, method, args, kw).await.expect_err("an exception");
     let message = e.args[0].as_str().expect("a message").to_owned();
-    (e.class, message)
+    (e.class.class_name(ProtocolVersion::V5).to_owned(), message)
 }
 
 fn server() -> Arc<EchoServer> {

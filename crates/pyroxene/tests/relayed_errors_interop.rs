@@ -32,13 +32,13 @@ impl Relay {
             .await?)
     }
 
-    async fn from_pyro4(&self, method: String) -> Result<Value, RemoteException> {
+    async fn relay_pyro4(&self, method: String) -> Result<Value, RemoteException> {
         Ok(Proxy::new(&self.pyro4)?
             .call(method.as_str(), tuple![], None)
             .await?)
     }
 
-    async fn from_pyro5(&self, method: String) -> Result<Value, RemoteException> {
+    async fn relay_pyro5(&self, method: String) -> Result<Value, RemoteException> {
         Ok(Proxy::new(&self.pyro5)?
             .call(method.as_str(), tuple![], None)
             .await?)
@@ -50,7 +50,11 @@ impl Relay {
 fn failing_daemon(py: &Path, pyro: &str) -> (PythonProcess, String) {
     let (import, expose, daemon) = match pyro {
         "Pyro4" => ("import Pyro4, Pyro4.errors", "Pyro4.expose", "Pyro4.Daemon"),
-        _ => ("import Pyro5.api, Pyro5.errors", "Pyro5.api.expose", "Pyro5.api.Daemon"),
+        _ => (
+            "import Pyro5.api, Pyro5.errors",
+            "Pyro5.api.expose",
+            "Pyro5.api.Daemon",
+        ),
     };
     let script = format!(
         "{import}\n\
@@ -84,9 +88,9 @@ fn caller(py: &Path, pyro: &str, uri: &str) -> String {
         "{import}\n\
          p = Proxy('{uri}')\n\
          for name, call in [('unreachable', lambda: p.unreachable()),\n\
-                            ('pyro4-naming', lambda: p.from_pyro4('naming')),\n\
-                            ('pyro5-naming', lambda: p.from_pyro5('naming')),\n\
-                            ('pyro4-value', lambda: p.from_pyro4('value'))]:\n    \
+                            ('pyro4-naming', lambda: p.relay_pyro4('naming')),\n\
+                            ('pyro5-naming', lambda: p.relay_pyro5('naming')),\n\
+                            ('pyro4-value', lambda: p.relay_pyro4('value'))]:\n    \
              try:\n        call()\n        print(name, 'no error')\n    \
              except Exception as e:\n        \
                  print(name, type(e).__module__ + '.' + type(e).__name__ + ':', e)\n"
@@ -145,7 +149,9 @@ async fn relayed_pyro_errors_reach_pyro4_callers_as_pyro4_classes() {
         for (line, (call, class)) in lines.iter().zip(&want) {
             let got = line.strip_prefix(call).map(str::trim_start);
             if !got.is_some_and(|g| g.starts_with(class.as_str())) {
-                wrong.push(format!("{pyro} caller, {call}: want {class}..., got {line:?}"));
+                wrong.push(format!(
+                    "{pyro} caller, {call}: want {class}..., got {line:?}"
+                ));
             }
         }
     }

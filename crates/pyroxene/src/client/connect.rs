@@ -1,13 +1,13 @@
 //! Opening a proxy connection: the socket (TCP, unix path or Linux abstract socket) and the
 //! connect handshake (CONNECT -> CONNECTOK with metadata, or CONNECTFAIL).
 
+use pyroxene_wire::dialect::{ConnectRequest, ConnectResponse};
 use pyroxene_wire::protocol::{Flags, Message, MessageType};
 use pyroxene_wire::{ProtocolVersion, Serializer, Value};
 use tokio::net::{TcpStream, UnixStream};
 
 use super::proxy::{Inner, PooledConnection};
 use crate::error::{Error, ErrorKind, Result};
-use crate::server::Metadata;
 use crate::transport::{Connection, Stream, connection_codec, prepare};
 
 /// A new connection to `inner.uri` with the connect handshake done; remembers the metadata and
@@ -98,8 +98,11 @@ async fn handshake(
     );
     conn.accept(&[MessageType::ConnectOk, MessageType::ConnectFail]);
     let ser = inner.serializer;
-    let data =
-        pyroxene_wire::dict! { "handshake" => inner.handshake.clone(), "object" => uri.object() };
+    let data = ConnectRequest {
+        handshake: inner.handshake.clone(),
+        object: Some(uri.object().to_owned()),
+    }
+    .to_value();
     let mut msg = inner.message_in(
         version,
         MessageType::Connect,
@@ -137,7 +140,7 @@ async fn handshake(
     let body = reply_ser.decode(&reply.payload).map_err(Error::from)?;
     match reply.msg_type {
         MessageType::ConnectOk => {
-            accepted(inner, &body)?;
+            accepted(inner, body)?;
             conn.accept(&[MessageType::Result]);
             Ok(PooledConnection {
                 conn,
@@ -161,12 +164,17 @@ async fn handshake(
     }
 }
 
-/// Takes in a CONNECTOK body: `{"handshake": response, "meta": metadata}`.
-fn accepted(inner: &Inner, body: &Value) -> Result<()> {
-    if let Some(meta) = body.get("meta") {
-        let meta = Metadata::from_value(meta)
-            .map_err(|e| Error::new(ErrorKind::Protocol, format!("invalid metadata: {e}")))?;
-        if meta.methods.is_empty() && meta.attrs.is_empty() {
+/// Takes in a CONNECTOK body ([`ConnectResponse`]).
+fn accepted(inner: &Inner, body: Value) -> Result<()> {
+    let response = ConnectResponse::from_value(body).map_err(|e| {
+        Error::new(
+            ErrorKind::Protocol,
+            format!("invalid connect response: {e}"),
+        )
+        .with_source(e)
+    })?;
+    if let Some(meta) = response.meta {
+        if meta.is_empty() {
             return Err(Error::new(
                 ErrorKind::Daemon,
                 format!(
@@ -180,7 +188,7 @@ fn accepted(inner: &Inner, body: &Value) -> Result<()> {
         }
     }
     if let Ok(mut h) = inner.handshake_response.lock() {
-        *h = Some(body.get("handshake").cloned().unwrap_or_default());
+        *h = Some(response.handshake);
     }
     Ok(())
 }
@@ -256,7 +264,7 @@ impl Inner {
             // does (its current_context is the serving thread's).
             .or_else(|| crate::current_context().and_then(|c| c.correlation_id));
         if let Some(id) = corr {
-            msg = msg.with_correlation_id(pyroxene_wire::protocol::CorrelationId(id));
+            msg = msg.with_correlation_id(id);
         }
         // Copied only when there are any (most proxies set none).
         let own = self
@@ -270,9 +278,7 @@ impl Inner {
             .map(|r| r.annotations.as_slice())
             .unwrap_or_default();
         for (id, value) in own.into_iter().chain(per_call.iter().cloned()) {
-            msg = msg
-                .with_annotation(&id, value)
-                .map_err(|e| Error::new(ErrorKind::Config, format!("annotation {id:?}: {e}")))?;
+            msg = msg.with_annotation(id, value);
         }
         Ok(msg)
     }

@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::Duration;
 
-use pyroxene_wire::protocol::{Flags, HmacKey, Message, MessageType};
+use pyroxene_wire::protocol::{AnnotationId, CorrelationId, Flags, HmacKey, Message, MessageType};
 use pyroxene_wire::uri::UriProtocol;
 use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value, to_value};
 use serde::Serialize;
@@ -54,8 +54,8 @@ pub(super) struct Inner {
     idle: Mutex<Vec<Box<PooledConnection>>>,
     pub(super) metadata: Mutex<Option<Metadata>>,
     pub(super) handshake_response: Mutex<Option<Value>>,
-    pub(super) correlation_id: Mutex<Option<[u8; 16]>>,
-    pub(super) annotations: Mutex<Vec<(String, Vec<u8>)>>,
+    pub(super) correlation_id: Mutex<Option<CorrelationId>>,
+    pub(super) annotations: Mutex<Vec<(AnnotationId, Vec<u8>)>>,
     /// Where PYRONAME/PYROMETA URIs are resolved (NS_HOST, BROADCAST_ADDRS...).
     pub(super) naming: Arc<Config>,
     /// The latest resolution of a PYRONAME/PYROMETA URI.
@@ -277,17 +277,17 @@ impl Proxy {
 
     /// Sends this correlation id with every following call (Pyro's
     /// `current_context.correlation_id`); `None` lets the daemon make one per call.
-    pub fn set_correlation_id(&self, id: Option<[u8; 16]>) {
+    pub fn set_correlation_id(&self, id: Option<CorrelationId>) {
         if let Ok(mut c) = self.inner.correlation_id.lock() {
             *c = id;
         }
     }
 
-    /// Adds an annotation (4 ASCII characters) sent with every following message.
-    pub fn set_annotation(&self, id: &str, value: Vec<u8>) {
+    /// Adds an annotation sent with every following message.
+    pub fn set_annotation(&self, id: AnnotationId, value: Vec<u8>) {
         if let Ok(mut a) = self.inner.annotations.lock() {
-            a.retain(|(k, _)| k != id);
-            a.push((id.to_owned(), value));
+            a.retain(|(k, _)| *k != id);
+            a.push((id, value));
         }
     }
 
@@ -385,15 +385,17 @@ impl Proxy {
     /// ```no_run
     /// # async fn run(proxy: pyroxene::Proxy) -> pyroxene::Result<()> {
     /// use pyroxene::client::RequestContext;
-    /// let request = RequestContext::new().annotation("XREQ", b"token".to_vec());
+    /// use pyroxene::AnnotationId;
+    /// const XREQ: AnnotationId = AnnotationId::from_static(b"XREQ");
+    /// const XRSP: AnnotationId = AnnotationId::from_static(b"XRSP");
+    /// let request = RequestContext::new().annotation(XREQ, b"token".to_vec());
     /// let reply = proxy.call_with_context("echo", pyroxene::tuple![1], None, &request).await?;
-    /// println!("{:?} {:?}", reply.annotation("XRSP"), reply.correlation_id);
+    /// println!("{:?} {:?}", reply.annotation(XRSP), reply.correlation_id);
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// As [`Proxy::call`]; [`ErrorKind::Config`] for an annotation id that isn't 4 ASCII
-    /// characters.
+    /// As [`Proxy::call`].
     pub async fn call_with_context(
         &self,
         method: &str,
@@ -628,14 +630,14 @@ impl Proxy {
             let annotations = reply
                 .annotations
                 .iter()
-                .map(|(id, v)| (id.as_str().to_owned(), v.to_vec()))
+                .map(|(id, v)| (id, v.to_vec()))
                 .collect();
-            let correlation_id = reply.correlation_id.map(|c| c.0);
+            let correlation_id = reply.correlation_id;
             // Checked before EXCEPTION: a stream reply is an exception reply for old clients.
             if reply.has(Flags::ITEMSTREAMRESULT) {
                 self.checkin(pooled);
                 let id = reply
-                    .annotation("STRM")
+                    .annotation(AnnotationId::STRM)
                     .map(|id| String::from_utf8_lossy(id).into_owned())
                     .filter(|id| !id.is_empty())
                     .ok_or_else(|| {
@@ -755,8 +757,8 @@ fn iterator_error() -> Error {
 /// The exception dict of an EXCEPTION reply as a [`RemoteException`].
 fn remote_exception(value: Value) -> RemoteException {
     RemoteException::from_value(&value).unwrap_or_else(|e| {
-        RemoteException::new(
-            "Pyro5.errors.ProtocolError",
+        RemoteException::pyro(
+            pyroxene_wire::dialect::PyroErrorClass::ProtocolError,
             format!("invalid exception reply: {e}: {value}"),
         )
     })

@@ -19,7 +19,9 @@ pub(crate) fn decode_call(ser: Serializer, msg: &Message) -> pyroxene_wire::Resu
             format!("KEEPSERIALIZED call with {what} BLBI annotation"),
         )
     };
-    let blbi = msg.annotation("BLBI").ok_or_else(|| invalid("no"))?;
+    let blbi = msg
+        .annotation(pyroxene_wire::protocol::AnnotationId::BLBI)
+        .ok_or_else(|| invalid("no"))?;
     // Python writes it with marshal.dumps((info, object_id, method)).
     let (info, object, method) = match Serializer::Marshal.decode(blbi) {
         Ok(Value::Tuple(parts)) => match <[Value; 3]>::try_from(parts) {

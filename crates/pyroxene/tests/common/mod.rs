@@ -41,13 +41,13 @@ impl RemoteObject for ContextObject {
                         back.extend_from_slice(value);
                         ctx.set_response_annotation(*id, back);
                         seen.push((
-                            String::from_utf8_lossy(id).into_owned(),
+                            id.as_str().to_owned(),
                             String::from_utf8_lossy(value).into_owned(),
                         ));
                     }
                     let corr = ctx
                         .correlation_id
-                        .map(|c| c.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                        .map(|c| c.0.iter().map(|b| format!("{b:02x}")).collect::<String>())
                         .unwrap_or_default();
                     Ok(pyroxene::dict! {
                         "annotations" => seen.into_iter().collect::<Value>(),
