@@ -9,7 +9,10 @@
 //! - a call to a Python Pyro4 daemon whose method raises `Pyro4.errors.NamingError`,
 //! - a call to a Python Pyro5 daemon whose method raises `Pyro5.errors.NamingError`,
 //!
-//! and a builtin (`ValueError` from the Pyro4 daemon), which keeps its class everywhere.
+//! and a builtin (`ValueError` from the Pyro4 daemon), which keeps its class everywhere. The
+//! same held for values: a URI a Pyro4 daemon returned reached Pyro5 callers as
+//! `Pyro4.core.URI` (the proxy now reads a Pyro4 daemon's values into Pyro5's class names, the
+//! form a daemon translates for Pyro4 callers).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -61,7 +64,8 @@ fn failing_daemon(py: &Path, pyro: &str) -> (PythonProcess, String) {
          @{expose}\n\
          class Failing:\n    \
              def naming(self):\n        raise {pyro}.errors.NamingError('no such name')\n    \
-             def value(self):\n        raise ValueError('bad value')\n\
+             def value(self):\n        raise ValueError('bad value')\n    \
+             def uri(self):\n        return {pyro}.core.URI('PYRO:obj@127.0.0.1:4444')\n\
          d = {daemon}(host='127.0.0.1', port=0)\n\
          print('uri', d.register(Failing(), 'failing'))\n\
          d.requestLoop()\n"
@@ -90,8 +94,10 @@ fn caller(py: &Path, pyro: &str, uri: &str) -> String {
          for name, call in [('unreachable', lambda: p.unreachable()),\n\
                             ('pyro4-naming', lambda: p.relay_pyro4('naming')),\n\
                             ('pyro5-naming', lambda: p.relay_pyro5('naming')),\n\
-                            ('pyro4-value', lambda: p.relay_pyro4('value'))]:\n    \
-             try:\n        call()\n        print(name, 'no error')\n    \
+                            ('pyro4-value', lambda: p.relay_pyro4('value')),\n\
+                            ('pyro4-uri', lambda: p.relay_pyro4('uri')),\n\
+                            ('pyro5-uri', lambda: p.relay_pyro5('uri'))]:\n    \
+             try:\n        r = call()\n        print(name, type(r).__module__ + '.' + type(r).__name__ + ':', r)\n    \
              except Exception as e:\n        \
                  print(name, type(e).__module__ + '.' + type(e).__name__ + ':', e)\n"
     );
@@ -144,6 +150,14 @@ async fn relayed_pyro_errors_reach_pyro4_callers_as_pyro4_classes() {
                 format!("{pyro}.errors.NamingError: no such name"),
             ),
             ("pyro4-value", "builtins.ValueError: bad value".to_owned()),
+            (
+                "pyro4-uri",
+                format!("{pyro}.core.URI: PYRO:obj@127.0.0.1:4444"),
+            ),
+            (
+                "pyro5-uri",
+                format!("{pyro}.core.URI: PYRO:obj@127.0.0.1:4444"),
+            ),
         ];
         assert_eq!(lines.len(), want.len(), "{pyro} caller:\n{out}");
         for (line, (call, class)) in lines.iter().zip(&want) {

@@ -655,10 +655,15 @@ impl Proxy {
                     stream: Some(id),
                 });
             }
-            let value = self.inner.serializer.decode_shared(&reply.payload)?;
+            let mut value = self.inner.serializer.decode_shared(&reply.payload)?;
             self.checkin(pooled);
             if reply.has(Flags::EXCEPTION) {
                 return Err(Error::from(remote_exception(value)));
+            }
+            if self.inner.version() == ProtocolVersion::V4 {
+                // Values inside pyroxene carry Pyro5's class names (what serde writes), so a
+                // URI a Pyro4 daemon returned reaches a Pyro5 caller it is passed on to.
+                pyroxene_wire::dialect::translate_objects(&mut value, ProtocolVersion::V5);
             }
             Ok(Raw::from(Response {
                 value,
