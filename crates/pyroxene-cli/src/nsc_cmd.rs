@@ -18,7 +18,10 @@ use std::io::{BufRead, Write};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use pyroxene::config::Protocol;
-use pyroxene::naming::{LocateOptions, NameServer, Registration, TagSet, locate_ns_with_options};
+use pyroxene::naming::{
+    ListFilter, LocateOptions, MetaFilter, NameServer, RegisterOptions, Registration, Remove,
+    TagSet, locate_ns_with_options,
+};
 use pyroxene::{Config, Error, ProtocolVersion, Value};
 
 /// Pyro4's environment variable for the HMAC key, which Pyro4's nsc reads (and Pyro5 refuses:
@@ -234,15 +237,20 @@ async fn command(
             writeln!(out, "Name server ping ok.")?;
         }
         NscCommand::List => match args.first() {
-            None => print_list(out, version, &ns.list_with_metadata(None, None).await?, "")?,
+            None => print_list(
+                out,
+                version,
+                &ns.list_with_metadata(ListFilter::All).await?,
+                "",
+            )?,
             Some(prefix) => {
-                let found = ns.list_with_metadata(Some(prefix), None).await?;
+                let found = ns.list_with_metadata(ListFilter::Prefix(prefix)).await?;
                 print_list(out, version, &found, &format!("- prefix '{prefix}'"))?;
             }
         },
         NscCommand::Listmatching => {
             let regex = one("requires one argument: pattern")?;
-            let found = ns.list_with_metadata(None, Some(regex)).await?;
+            let found = ns.list_with_metadata(ListFilter::Regex(regex)).await?;
             print_list(out, version, &found, &format!("- regex '{regex}'"))?;
         }
         NscCommand::Lookup => {
@@ -257,12 +265,13 @@ async fn command(
             let [name, uri] = args else {
                 return Err(Failure::Usage("requires two arguments: name uri"));
             };
-            ns.register(name, uri, true, &[] as &[&str]).await?;
+            ns.register_with(name, uri, RegisterOptions::new().safe())
+                .await?;
             writeln!(out, "Registered {name}")?;
         }
         NscCommand::Remove => {
             let name = one("requires one argument: name")?;
-            if ns.remove(Some(name), None, None).await? > 0 {
+            if ns.remove(Remove::Name(name)).await? > 0 {
                 writeln!(out, "Removed {name}")?;
             } else {
                 writeln!(out, "Nothing removed")?;
@@ -284,7 +293,7 @@ async fn command(
                 });
             }
             if matches!(answer.trim(), "y" | "Y") {
-                let count = ns.remove(None, None, Some(regex)).await?;
+                let count = ns.remove(Remove::Regex(regex)).await?;
                 writeln!(out, "{count} items removed.")?;
             }
         }
@@ -298,14 +307,10 @@ async fn command(
                 }));
             };
             // Python makes a set of them: repeated tags count once.
-            let tags: Vec<String> = tags
-                .iter()
-                .cloned()
-                .collect::<TagSet>()
-                .into_iter()
-                .collect();
-            ns.set_metadata(name, &tags).await?;
-            if tags.is_empty() {
+            let tags: TagSet = tags.iter().cloned().collect();
+            let cleared = tags.is_empty();
+            ns.set_metadata(name, tags).await?;
+            if cleared {
                 writeln!(out, "Metadata cleared")?;
             } else {
                 writeln!(out, "Metadata updated")?;
@@ -320,12 +325,12 @@ async fn command(
                     "requires at least one metadata tag argument",
                 ));
             }
-            let none: &[String] = &[];
-            let found = if matches!(cmd, NscCommand::YplookupAll | NscCommand::ListmetaAll) {
-                ns.yplookup(args, none).await?
+            let filter = if matches!(cmd, NscCommand::YplookupAll | NscCommand::ListmetaAll) {
+                MetaFilter::all(args.iter().cloned())
             } else {
-                ns.yplookup(none, args).await?
+                MetaFilter::any(args.iter().cloned())
             };
+            let found = ns.yplookup(&filter).await?;
             print_list(out, version, &found, " - searched by metadata")?;
         }
     }

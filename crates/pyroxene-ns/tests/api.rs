@@ -10,8 +10,7 @@ fn ns() -> NameServer {
         .register(
             NAMESERVER_NAME,
             "PYRO:Pyro.NameServer@127.0.0.1:9090",
-            false,
-            [pyroxene_ns::NAMESERVER_CLASS_TAG.to_owned()].into(),
+            pyroxene_ns::RegisterOptions::new().metadata([pyroxene_ns::NAMESERVER_CLASS_TAG]),
         )
         .expect("self registration");
     ns

@@ -20,8 +20,7 @@ fn ns() -> Arc<NameServer> {
         .register(
             NAMESERVER_NAME,
             SELF_URI,
-            false,
-            [NAMESERVER_CLASS_TAG.to_owned()].into(),
+            pyroxene_ns::RegisterOptions::new().metadata([pyroxene_ns::NAMESERVER_CLASS_TAG]),
         )
         .expect("self registration");
     Arc::new(ns)

@@ -94,7 +94,7 @@ async fn a_raising_source_ends_its_stream_with_the_exception() {
     again.collect_all().await.expect("items");
     let daemon_proxy = Proxy::new(
         daemon
-            .uri_for("Pyro.Daemon", false)
+            .internal_uri_for("Pyro.Daemon")
             .expect("uri")
             .to_string(),
     )

@@ -51,7 +51,7 @@ impl Daemon {
         let object = self.object(id).ok_or_else(|| {
             Error::new(ErrorKind::Daemon, "object isn't registered in this daemon")
         })?;
-        let proxy = Proxy::from_uri(self.uri_for(id, true)?);
+        let proxy = Proxy::from_uri(self.uri_for(id)?);
         proxy.preset_metadata(object.metadata());
         Ok(proxy)
     }

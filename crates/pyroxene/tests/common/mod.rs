@@ -93,7 +93,7 @@ impl TestDaemon {
     /// The URI of the echo server (`test.echoserver`).
     pub fn echo_uri(&self) -> String {
         self.daemon
-            .uri_for(ECHO_OBJECT_NAME, false)
+            .internal_uri_for(ECHO_OBJECT_NAME)
             .expect("uri")
             .to_string()
     }
@@ -101,7 +101,7 @@ impl TestDaemon {
     /// The URI of the context object (`test.context`).
     pub fn context_uri(&self) -> String {
         self.daemon
-            .uri_for(CONTEXT_OBJECT_NAME, false)
+            .internal_uri_for(CONTEXT_OBJECT_NAME)
             .expect("uri")
             .to_string()
     }
