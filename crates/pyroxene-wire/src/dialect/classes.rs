@@ -1,6 +1,6 @@
 //! Every Python class name a payload carries, per protocol version: Pyro's exception classes
-//! ([`PyroErrorClass`]), the class of any exception ([`ExceptionClass`]), and the URI, proxy,
-//! daemon and batch-wrapper classes. The one table of them; everything else asks here.
+//! ([`PyroErrorClass`]), the class of any exception ([`ExceptionClass`]), and the URI, proxy
+//! and batch-wrapper classes. The one table of them; everything else asks here.
 
 use std::fmt;
 
@@ -354,14 +354,6 @@ impl fmt::Display for ExceptionClass {
     }
 }
 
-/// `"Pyro4"` or `"Pyro5"`: the module prefix of Pyro's class names.
-pub fn pyro_module(version: ProtocolVersion) -> &'static str {
-    match version {
-        ProtocolVersion::V4 => "Pyro4",
-        ProtocolVersion::V5 => "Pyro5",
-    }
-}
-
 /// `Pyro4.core.URI` / `Pyro5.core.URI`.
 pub fn uri_class(version: ProtocolVersion) -> &'static str {
     match version {
@@ -375,14 +367,6 @@ pub fn proxy_class(version: ProtocolVersion) -> &'static str {
     match version {
         ProtocolVersion::V4 => "Pyro4.core.Proxy",
         ProtocolVersion::V5 => "Pyro5.client.Proxy",
-    }
-}
-
-/// `Pyro4.core.Daemon` / `Pyro5.server.Daemon` (sent as an unusable placeholder, state `()`).
-pub fn daemon_class(version: ProtocolVersion) -> &'static str {
-    match version {
-        ProtocolVersion::V4 => "Pyro4.core.Daemon",
-        ProtocolVersion::V5 => "Pyro5.server.Daemon",
     }
 }
 

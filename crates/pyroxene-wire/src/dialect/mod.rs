@@ -44,8 +44,7 @@ mod serde_objects;
 mod translate;
 
 pub use classes::{
-    ExceptionClass, PyroErrorClass, daemon_class, exception_wrapper_class, proxy_class,
-    pyro_module, uri_class,
+    ExceptionClass, PyroErrorClass, exception_wrapper_class, proxy_class, uri_class,
 };
 pub use exception::{RemoteException, batch_results};
 pub use handshake::{ConnectRequest, ConnectResponse, Metadata, NameSet};

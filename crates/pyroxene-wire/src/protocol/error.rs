@@ -52,11 +52,6 @@ pub enum ProtocolError {
     /// An annotation chunk claims more bytes than the annotation block has left.
     #[error("annotation chunk length exceeds remaining data")]
     AnnotationOverrun,
-    /// The annotation chunks end before the annotation block does. Python has this check, but
-    /// a block that ends inside a chunk header is reported as [`Self::AnnotationOverrun`]
-    /// first (by Python too), so the v5 parser never produces it; kept for Python's text.
-    #[error("annotation parsing did not consume all annotation data")]
-    AnnotationLeftover,
     /// An annotation id that is not exactly four ASCII characters.
     #[error("annotation identifier must be 4 ascii characters")]
     InvalidAnnotationId,

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::{check_decode_call, check_decode_call_mutated, check_encode_call};
+use crate::oracles::{check_decode_call, check_decode_call_mutated, check_encode_call};
 use crate::serializer::test_vectors::vectors;
 use crate::serializer::{ProtocolVersion, serpent};
 use crate::{Dict, MAX_DEPTH, Serializer, Value};
