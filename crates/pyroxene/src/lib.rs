@@ -65,7 +65,9 @@
 //! - [`wire`]: the whole sans-IO core (per-format modules, `repr` helpers).
 //! - [`server`]: [`server::RemoteObject`] (what a daemon serves) and the call context.
 //! - [`Config`] ([`config`]): every Pyro5 config item, read from `PYRO_*` variables as Pyro5 does.
-//! - [`logging`]: tracing output to PYRO_LOGFILE at PYRO_LOGLEVEL, in Pyro5's line format.
+//! - [`logging`]: Pyro5's level names; with the `logging` feature, tracing output to
+//!   PYRO_LOGFILE at PYRO_LOGLEVEL in Pyro5's line format (the library installs no subscriber
+//!   by itself).
 //! - [`expose`]: the attribute that serves an `impl` block's methods to Pyro clients.
 //! - [`Daemon`] / [`DaemonBuilder`] ([`server`]): serves objects; [`Proxy`] ([`client`],
 //!   with [`client::blocking::Proxy`]): calls them.

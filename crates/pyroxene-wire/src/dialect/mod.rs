@@ -1,7 +1,7 @@
 //! Payload dialects: the [`Value`] shapes Pyro4 and Pyro5 peers expect inside messages.
 //!
 //! The serializers carry plain values; Pyro gives some dicts a meaning by their `__class__`
-//! key. This module builds and reads those shapes, per [`ProtocolVersion`] where they differ,
+//! key. This module builds and reads those shapes, per [`ProtocolVersion`](crate::ProtocolVersion) where they differ,
 //! and is the one place that does: the daemon and the proxy build their CONNECT, CONNECTOK,
 //! exception and batch payloads here, and every Python class name is in one table
 //! ([`PyroErrorClass`] and the `*_class` functions). Rust code holds the version-neutral types

@@ -167,7 +167,7 @@ config_items! {
     LOGFILE => logfile: String = "pyro5.log".to_owned(),
     /// LOGLEVEL: the Python logging level name (`DEBUG`, `INFO`, `WARNING`, `ERROR`,
     /// `CRITICAL`) from `PYRO_LOGLEVEL`; `None` (or empty) leaves Pyro's logging off.
-    /// Default `None`. See [`crate::logging::init_from_config`].
+    /// Default `None`. See [`crate::logging`] (`init_from_config`, with the `logging` feature).
     LOGLEVEL => loglevel: Option<String> = None,
     /// LOGWIRE: log every message's bytes (needs LOGLEVEL DEBUG); for protocol debugging
     /// only. Default `false`.

@@ -94,7 +94,7 @@ impl NameServer {
     /// `lookup(name)`: the URI registered under `name`.
     ///
     /// # Errors
-    /// NamingError "unknown name: <name>" from the name server.
+    /// NamingError "unknown name: \<name\>" from the name server.
     pub async fn lookup(&self, name: &str) -> Result<Uri> {
         let v = self
             .call("lookup", vec![Value::from(name)], Dict::default())
@@ -132,7 +132,7 @@ impl NameServer {
     }
 
     /// `register(name, uri, safe=..., metadata=...)`. With [`RegisterOptions::safe`] an
-    /// existing name is not replaced (NamingError "name already registered: <name>").
+    /// existing name is not replaced (NamingError "name already registered: \<name\>").
     ///
     /// # Errors
     /// The name server's NamingError, PyroError or TypeError.
@@ -156,7 +156,7 @@ impl NameServer {
     /// `set_metadata(name, metadata)`: replaces the tags of a registration (none clears).
     ///
     /// # Errors
-    /// NamingError "unknown name: <name>".
+    /// NamingError "unknown name: \<name\>".
     pub async fn set_metadata<S: Into<String>>(
         &self,
         name: &str,

@@ -26,7 +26,7 @@
 //! | `Pyro4.core.URI`, `Pyro4.core.Proxy` | NEWOBJ + BUILD `state` | `{'__class__': ..., 'state': state}`, the shape of Pyro4's serpent dicts |
 //!
 //! (`__builtin__` and `exceptions` are accepted for `builtins`, as pickle's protocol-2 name
-//! mapping writes them.) Any other global is an [`ErrorKind::Unsupported`] error naming it:
+//! mapping writes them.) Any other global is an [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error naming it:
 //! Pyro4's pickle peers may send any class, and turning unknown ones into dicts would hide
 //! that the value is not what the sender meant. A recursive structure is an error too.
 //!
