@@ -17,10 +17,11 @@ use std::io::{BufRead, Write};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use pyroxene::client::ProxySettings;
 use pyroxene::config::Protocol;
 use pyroxene::naming::{
-    ListFilter, LocateOptions, MetaFilter, NameServer, RegisterOptions, Registration, Remove,
-    TagSet, locate_ns_with_options,
+    ListFilter, MetaFilter, NameServer, RegisterOptions, Registration, Remove, TagSet,
+    locate_ns_with_settings,
 };
 use pyroxene::{Config, Error, ProtocolVersion, Value};
 
@@ -130,8 +131,7 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
     let env_key = std::env::var_os(HMAC_KEY_ENV);
     let config = Config::from_vars(std::env::vars_os().filter(|(k, _)| k != HMAC_KEY_ENV))?;
     pyroxene::logging::init_from_config(&config).context("setting up logging")?;
-    let protocol = Protocol::from_env()?;
-    if let Protocol::Fixed(version) = protocol
+    if let Protocol::Fixed(version) = config.protocol
         && !args.command.exists_in(version)
     {
         return Ok(invalid_command(version));
@@ -152,7 +152,8 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
         (None, None) => None,
     }
     .filter(|k| !k.is_empty());
-    let options = LocateOptions { protocol, hmac_key };
+    let mut settings = ProxySettings::from_config(&config);
+    settings.hmac_key = hmac_key.map(Into::into);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -165,12 +166,7 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
         Some(path) => format!("./u:{path}"),
         None => args.host.clone(),
     };
-    let located = runtime.block_on(locate_ns_with_options(
-        &config,
-        Some(&host),
-        args.port,
-        &options,
-    ));
+    let located = runtime.block_on(locate_ns_with_settings(&settings, Some(&host), args.port));
     let ns = match located {
         Ok(ns) => ns,
         Err(e) => {
@@ -386,5 +382,5 @@ fn python_exception(e: &Error) -> (String, String) {
         return (class, message);
     }
     let class = e.kind().pyro_class().name();
-    (class.to_owned(), e.message().to_owned())
+    (class.to_owned(), crate::report::one_line(e))
 }

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use pyroxene::naming::blocking::locate_ns_with_config;
+use pyroxene::naming::blocking::locate_ns_with;
 use pyroxene::{Config, Proxy, Value, tuple};
 use pyroxene_testkit::{PythonProcess, python};
 
@@ -201,8 +201,8 @@ fn naming_registers_in_a_running_name_server() {
         format!("using name server at PYRO:Pyro.NameServer@127.0.0.1:{ns_port}")
     );
     let echo_uri = lines[3].strip_prefix("echo uri: ").expect("echo uri line");
-    let ns = locate_ns_with_config(&Config::default(), Some("127.0.0.1"), Some(ns_port))
-        .expect("locate ns");
+    let ns =
+        locate_ns_with(&Config::default(), Some("127.0.0.1"), Some(ns_port)).expect("locate ns");
     assert_eq!(
         ns.lookup("test.echoserver").expect("lookup").to_string(),
         echo_uri
@@ -252,7 +252,7 @@ fn nameserver_flag_starts_one_in_process() {
         .parse()
         .expect("port");
     let echo_uri = lines[4].strip_prefix("echo uri: ").expect("echo uri line");
-    let ns = locate_ns_with_config(&Config::default(), Some("127.0.0.1"), Some(ns_port))
+    let ns = locate_ns_with(&Config::default(), Some("127.0.0.1"), Some(ns_port))
         .expect("locate the in-process ns");
     assert_eq!(
         ns.lookup("test.echoserver").expect("lookup").to_string(),

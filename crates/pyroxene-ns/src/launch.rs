@@ -20,10 +20,10 @@ pub enum StartError {
     #[error(transparent)]
     Storage(#[from] NsError),
     /// The daemon could not bind or register.
-    #[error("{0}")]
+    #[error(transparent)]
     Daemon(#[from] pyroxene::Error),
     /// The broadcast responder could not bind.
-    #[error("cannot start the broadcast server on {location}: {source}")]
+    #[error("cannot start the broadcast server on {location}")]
     Broadcast {
         /// `host:port` it tried.
         location: String,
@@ -71,18 +71,17 @@ impl NsOptions {
     /// Pyro's defaults, taken from `config` (HOST, NS_PORT, NS_BCHOST, NS_BCPORT, NATHOST,
     /// NATPORT).
     pub fn from_config(config: &Config) -> NsOptions {
-        let port = |p: i64| u16::try_from(p).unwrap_or(0);
         NsOptions {
             host: config.host.clone(),
-            port: port(config.ns_port),
+            port: config.ns_port,
             unixsocket: None,
             storage: StorageSpec::Memory,
             broadcast: true,
             bchost: config.ns_bchost.clone(),
-            bcport: port(config.ns_bcport),
+            bcport: config.ns_bcport,
             broadcast_on_loopback: false,
             nathost: config.nathost.clone(),
-            natport: config.nathost.as_ref().map(|_| port(config.natport)),
+            natport: config.nathost.as_ref().map(|_| config.natport),
             hmac_key: None,
             config: config.clone(),
         }
@@ -116,11 +115,9 @@ impl NameServerDaemon {
     /// # Errors
     /// See [`StartError`].
     pub async fn start(options: NsOptions) -> Result<NameServerDaemon, StartError> {
-        let ns_port = u16::try_from(options.config.ns_port).unwrap_or(0);
         let storage = options.storage.open()?;
-        let registry = Registry::new(storage).with_ns_port(ns_port);
-        let mut builder = Daemon::builder()
-            .config(&options.config)
+        let registry = Registry::new(storage).with_ns_port(options.config.ns_port);
+        let mut builder = Daemon::builder_with(&options.config)
             .host(options.host.clone())
             .port(options.port)
             .hmac_key(options.hmac_key.as_deref());

@@ -58,6 +58,59 @@
 //! # let _: Value = Value::None;
 //! ```
 //!
+//! # Settings and the environment
+//!
+//! Python Pyro reads its `PYRO_*` environment variables once, into `Pyro5.config`, and every
+//! proxy, daemon and name server lookup starts from that config. pyroxene keeps that rule,
+//! with one function in the place of the module: [`Config::from_env`] (the `PYRO_*` items
+//! with Python's parsing and errors, and pyroxene's own `PYROXENE_PROTOCOL`). It is called by
+//! exactly the constructors Python configures from `Pyro5.config`, and each of them has a
+//! twin that takes its settings explicitly and reads nothing:
+//!
+//! | reads the environment | reads nothing |
+//! |---|---|
+//! | [`Proxy::new`], [`Proxy::from_uri`], [`client::blocking::Proxy::new`] | [`Proxy::with_settings`]`(uri, `[`client::ProxySettings`]`)` |
+//! | [`Proxy::from_state`] (and so a `Proxy` received as a value) | [`Proxy::from_state_with`] |
+//! | [`Daemon::builder`] | [`Daemon::builder_with`]`(&config)`, [`DaemonBuilder::default`] |
+//! | [`naming::locate_ns`], [`naming::resolve`] (and their blocking forms) | [`naming::locate_ns_with`]`(&config, ..)`, [`naming::resolve_with`] |
+//!
+//! A `PYRONAME:`/`PYROMETA:` proxy resolves its name with the naming settings it was made
+//! with ([`client::ProxySettings::naming`]), so `Proxy::new("PYRONAME:x")` under
+//! `PYRO_NS_PORT=9095` asks the name server on 9095, as Python does. No other library code
+//! reads the environment; the `pyroxene` tools read it the same way (plus Pyro4's
+//! `PYRO_HMAC_KEY` for their `-k` flag).
+//!
+//! A refused variable fails every constructor that reads it, with Python's text (Python fails
+//! at import): [`ErrorKind::Config`], the [`config::ConfigError`] as the error's source.
+//!
+//! ```
+//! # fn main() -> pyroxene::Result<()> {
+//! use std::time::Duration;
+//! use pyroxene::client::ProxySettings;
+//! use pyroxene::{Config, Proxy};
+//!
+//! // What `Proxy::new` does with PYRO_COMMTIMEOUT=2.5 in the environment, spelled out:
+//! let config = Config::from_vars([("PYRO_COMMTIMEOUT", "2.5")])?;
+//! let proxy = Proxy::with_settings("PYRO:obj@localhost:9090".parse()?, ProxySettings::from_config(&config));
+//! assert_eq!(proxy.settings().timeout, Some(Duration::from_millis(2500)));
+//!
+//! // Settings change by forking: the original proxy (and its clones) keep theirs.
+//! let quick = proxy.clone().with_timeout(Some(Duration::from_millis(100)));
+//! assert_eq!(proxy.settings().timeout, Some(Duration::from_millis(2500)));
+//! assert_eq!(quick.settings().timeout, Some(Duration::from_millis(100)));
+//! # Ok(()) }
+//! ```
+//!
+//! # Errors
+//!
+//! [`Error`] is one small opaque type: [`Error::kind`] (Pyro's exception classes), predicates
+//! ([`Error::is_timeout`], [`Error::is_naming_error`]...) and [`Error::remote`], the exception a
+//! remote method raised. Its `Display` shows one level ("cannot bind localhost:9090"); the
+//! cause is [`std::error::Error::source`], typed (`io::Error`, [`config::ConfigError`],
+//! [`wire::uri::UriError`], the wire errors). `{:#}` joins the chain with `": "`, and `Debug`
+//! prints the message and its causes one per line, which is what `fn main() ->
+//! pyroxene::Result<()>` shows.
+//!
 //! # Layout
 //!
 //! - [`Value`] and friends: the Python data model, re-exported from [`pyroxene_wire`].
@@ -70,7 +123,7 @@
 //!   by itself).
 //! - [`expose`]: the attribute that serves an `impl` block's methods to Pyro clients.
 //! - [`Daemon`] / [`DaemonBuilder`] ([`server`]): serves objects; [`Proxy`] ([`client`],
-//!   with [`client::blocking::Proxy`]): calls them.
+//!   with [`client::blocking::Proxy`]): calls them, with [`client::ProxySettings`].
 //! - [`naming`]: finding the name server, its typed client [`naming::NameServer`], and
 //!   resolving `PYRONAME:`/`PYROMETA:` URIs (which [`Proxy`] also does by itself).
 //! - [`echo`]: Pyro's test echo server object.

@@ -351,7 +351,7 @@ async fn current_context_and_correlation_propagation() {
         );
     }
     // Stream items see the context of the get_next_stream_item call that asks for them.
-    proxy.set_correlation_id(Some(pyroxene::CorrelationId([0x11; 16])));
+    let proxy = proxy.with_correlation_id(Some(pyroxene::CorrelationId([0x11; 16])));
     let items = proxy
         .call_stream("context_items", tuple![2], None)
         .await

@@ -152,7 +152,8 @@ async fn check_context(uri: &str) {
         let request = RequestContext::new()
             .annotation(annotation_id("XREQ"), b"rust-data".to_vec())
             .correlation_id(corr);
-        proxy.set_annotation(annotation_id("XTWO"), b"2".to_vec()); // proxy-wide, merged with the call's
+        // proxy-wide, merged with the call's
+        let proxy = proxy.with_annotation(annotation_id("XTWO"), b"2".to_vec());
         let reply = proxy
             .call_with_context("echo_annotations", tuple![], None, &request)
             .await

@@ -5,20 +5,27 @@
 
 use std::net::TcpListener;
 
+use pyroxene::client::ProxySettings;
 use pyroxene::naming::{
-    self, ListFilter, MetaFilter, NameServer, RegisterOptions, Remove, locate_ns_with_config,
-    resolve_with_config,
+    self, ListFilter, MetaFilter, NameServer, RegisterOptions, Remove, locate_ns_with, resolve_with,
 };
 use pyroxene::{Config, ErrorKind, Proxy, Serializer, Uri, tuple};
 use pyroxene_testkit::{PythonProcess, python};
 
 /// Test settings: discovery may only ever broadcast to 127.0.0.1.
 fn config() -> Config {
-    Config {
-        broadcast_addrs: vec!["127.0.0.1".to_owned()],
-        ns_host: "127.0.0.1".to_owned(),
-        ..Config::default()
-    }
+    let mut config = Config::default();
+    config.broadcast_addrs = vec!["127.0.0.1".to_owned()];
+    config.ns_host = "127.0.0.1".to_owned();
+    config
+}
+
+/// A proxy with the test settings (no environment read).
+fn proxy_for(uri: String) -> Proxy {
+    Proxy::with_settings(
+        uri.parse().expect("uri"),
+        ProxySettings::from_config(&config()),
+    )
 }
 
 /// A port nothing listens on (bound, then released).
@@ -61,7 +68,7 @@ fn python_echo(py: &std::path::Path, ns_port: u16) -> (PythonProcess, Uri) {
 }
 
 async fn locate(ns_uri: &Uri) -> NameServer {
-    locate_ns_with_config(&config(), ns_uri.host(), ns_uri.port())
+    locate_ns_with(&config(), ns_uri.host(), ns_uri.port())
         .await
         .expect("locate the name server")
 }
@@ -122,7 +129,11 @@ async fn typed_client_every_method_and_error() {
     );
 
     for ser in Serializer::ALL {
-        let ns = NameServer::new(Proxy::from_uri(ns_uri.clone()).with_serializer(ser));
+        let ns = NameServer::new(
+            Proxy::from_uri(ns_uri.clone())
+                .expect("proxy")
+                .with_serializer(ser),
+        );
         let what = ser.name();
         assert_eq!(ns.count().await.expect("count"), 3, "{what}");
         assert_eq!(
@@ -274,8 +285,8 @@ fn sorted(tags: &naming::TagSet) -> Vec<&str> {
 fn blocking_client_locates_and_looks_up() {
     let Some(py) = python() else { return };
     let (_server, ns_uri) = python_ns(&py);
-    let ns = naming::blocking::locate_ns_with_config(&config(), ns_uri.host(), ns_uri.port())
-        .expect("locate");
+    let ns =
+        naming::blocking::locate_ns_with(&config(), ns_uri.host(), ns_uri.port()).expect("locate");
     ns.ping().expect("ping");
     ns.register_with(
         "b.one",
@@ -285,7 +296,7 @@ fn blocking_client_locates_and_looks_up() {
     .expect("register");
     assert_eq!(ns.lookup("b.one").expect("lookup"), Uri::pyro("o", "h", 1));
     assert_eq!(ns.count().expect("count"), 2);
-    let resolved = naming::blocking::resolve_with_config(
+    let resolved = naming::blocking::resolve_with(
         &Uri::pyroname("b.one", Some(("127.0.0.1", ns_uri.port().unwrap_or(0)))),
         &config(),
     )
@@ -304,18 +315,18 @@ async fn locate_ns_given_host_localhost_step_and_failure() {
 
     // No host: NS_HOST is 127.0.0.1, so the direct localhost step finds it at NS_PORT.
     let mut cfg = config();
-    cfg.ns_port = i64::from(port);
-    let ns = locate_ns_with_config(&cfg, None, None)
+    cfg.ns_port = port;
+    let ns = locate_ns_with(&cfg, None, None)
         .await
         .expect("localhost step");
     assert_eq!(ns.proxy().uri(), &ns_uri);
     // ...and at a given port, with an empty host counting as none.
-    let ns = locate_ns_with_config(&config(), Some(""), Some(port))
+    let ns = locate_ns_with(&config(), Some(""), Some(port))
         .await
         .expect("port");
     ns.ping().await.expect("ping");
 
-    let err = locate_ns_with_config(&config(), Some("127.0.0.1"), Some(closed_port()))
+    let err = locate_ns_with(&config(), Some("127.0.0.1"), Some(closed_port()))
         .await
         .err()
         .expect("nothing listens there");
@@ -343,7 +354,7 @@ async fn locate_ns_on_a_unix_socket() {
     )
     .expect("start python name server");
     let uri = server.wait_for_line("URI =").expect("URI line");
-    let ns = locate_ns_with_config(&config(), Some(&format!("./u:{path_text}")), None)
+    let ns = locate_ns_with(&config(), Some(&format!("./u:{path_text}")), None)
         .await
         .expect("locate on the unix socket");
     assert_eq!(ns.proxy().uri().to_string(), uri);
@@ -368,10 +379,10 @@ async fn locate_ns_by_broadcast_to_127_0_0_1() {
     // (nothing at NS_PORT): only the broadcast reply can find it.
     let mut cfg = config();
     cfg.ns_host = "0.0.0.0".to_owned();
-    cfg.ns_port = i64::from(closed_port());
-    cfg.ns_bcport = i64::from(bcport);
+    cfg.ns_port = closed_port();
+    cfg.ns_bcport = bcport;
     assert_eq!(cfg.broadcast_addrs, ["127.0.0.1"]);
-    let ns = locate_ns_with_config(&cfg, None, None)
+    let ns = locate_ns_with(&cfg, None, None)
         .await
         .expect("broadcast locate");
     assert_eq!(ns.proxy().uri(), &ns_uri);
@@ -379,15 +390,15 @@ async fn locate_ns_by_broadcast_to_127_0_0_1() {
 
     // Without a host, a given port is the broadcast port (nsc's "-p ... or bc-port").
     let mut cfg2 = cfg.clone();
-    cfg2.ns_bcport = i64::from(closed_port());
-    let ns = locate_ns_with_config(&cfg2, None, Some(bcport))
+    cfg2.ns_bcport = closed_port();
+    let ns = locate_ns_with(&cfg2, None, Some(bcport))
         .await
         .expect("bc port");
     assert_eq!(ns.proxy().uri(), &ns_uri);
 
     // No responder at all: three rounds unanswered, then the NS_HOST fallback fails.
     drop(server);
-    let err = locate_ns_with_config(&cfg, None, None)
+    let err = locate_ns_with(&cfg, None, None)
         .await
         .err()
         .expect("not found");
@@ -412,9 +423,7 @@ async fn pyroname_and_pyrometa_proxies_call_and_follow_a_restarted_server() {
         .expect("register alias");
 
     let at = format!("@127.0.0.1:{ns_port}");
-    let by_name = Proxy::new(format!("PYRONAME:alias.echo{at}"))
-        .expect("uri")
-        .with_config(&config());
+    let by_name = proxy_for(format!("PYRONAME:alias.echo{at}"));
     assert_eq!(by_name.resolved_uri(), None, "lazy: nothing resolved yet");
     let said: String = by_name.call_as("echo", ("by name",)).await.expect("call");
     assert_eq!(said, "by name");
@@ -424,14 +433,12 @@ async fn pyroname_and_pyrometa_proxies_call_and_follow_a_restarted_server() {
         format!("PYRONAME:alias.echo{at}")
     );
 
-    let by_meta = Proxy::new(format!("PYROMETA:class:echo,floor:2{at}"))
-        .expect("uri")
-        .with_config(&config());
+    let by_meta = proxy_for(format!("PYROMETA:class:echo,floor:2{at}"));
     let said: String = by_meta.call_as("echo", ("by meta",)).await.expect("call");
     assert_eq!(said, "by meta");
     assert_eq!(by_meta.resolved_uri(), Some(echo_uri.clone()));
 
-    let resolved = resolve_with_config(
+    let resolved = resolve_with(
         &Uri::parse(&format!("PYRONAME:alias.echo{at}")).expect("u"),
         &config(),
     )
@@ -439,9 +446,7 @@ async fn pyroname_and_pyrometa_proxies_call_and_follow_a_restarted_server() {
     .expect("resolve");
     assert_eq!(resolved, echo_uri);
     assert_eq!(
-        resolve_with_config(&echo_uri, &config())
-            .await
-            .expect("same"),
+        resolve_with(&echo_uri, &config()).await.expect("same"),
         echo_uri
     );
 
@@ -464,10 +469,7 @@ async fn pyroname_and_pyrometa_proxies_call_and_follow_a_restarted_server() {
 
     // The server restarts on a new port and re-registers its name; proxies follow it once
     // their old connection fails (Python's proxy re-resolves on reconnect too).
-    let retrying = Proxy::new(format!("PYRONAME:test.echoserver{at}"))
-        .expect("uri")
-        .with_config(&config())
-        .with_max_retries(1);
+    let retrying = proxy_for(format!("PYRONAME:test.echoserver{at}")).with_max_retries(1);
     retrying.connect().await.expect("connect");
     drop(echo);
     let (_echo2, echo_uri2) = python_echo(&py, ns_port);

@@ -260,7 +260,7 @@ async fn hmac_key_right_works_wrong_or_missing_refused() {
         .call("echo", tuple![1], None)
         .await
         .expect_err("wrong key");
-    assert!(err.to_string().contains("hmac mismatch"), "{err}");
+    assert!(format!("{err:#}").contains("hmac mismatch"), "{err:#}");
 
     // No key, protocol 4: Pyro4's "hmac key config not symmetric".
     for missing in [
@@ -272,7 +272,7 @@ async fn hmac_key_right_works_wrong_or_missing_refused() {
             .await
             .expect_err("no key");
         assert!(
-            err.to_string().contains("hmac key config not symmetric"),
+            format!("{err:#}").contains("hmac key config not symmetric"),
             "{err}"
         );
     }

@@ -99,7 +99,7 @@ impl Batch {
         let value = self.send_as(false).await?;
         let mut results = BatchResults::default();
         let items = batch_results(value)
-            .map_err(|e| Error::new(ErrorKind::Protocol, format!("invalid batch reply: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::Protocol, "invalid batch reply").with_source(e))?;
         for item in items {
             match item {
                 Ok(v) => results.values.push(v),
@@ -125,10 +125,12 @@ impl Batch {
         self.proxy.ensure_version().await?;
         let inner = &*self.proxy.inner;
         let object = resolve::call_object(inner);
-        let payload =
-            inner
-                .serializer
-                .encode_call(&object, "<batch>", &Value::List(self.calls), None)?;
+        let payload = inner.settings.serializer.encode_call(
+            &object,
+            "<batch>",
+            &Value::List(self.calls),
+            None,
+        )?;
         let mut msg = inner.message(MessageType::Invoke, 0, payload, None)?;
         msg.flags.insert(Flags::BATCH);
         if oneway {
@@ -137,8 +139,8 @@ impl Batch {
         prepare(
             inner.version(),
             &mut msg,
-            inner.compression,
-            inner.max_message_size,
+            inner.settings.compression,
+            inner.settings.max_message_size,
         )?;
         let raw = self.proxy.send_with_retries(msg, None).await?;
         Ok(raw.response.value)

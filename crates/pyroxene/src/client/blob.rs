@@ -200,7 +200,7 @@ impl Proxy {
     /// As [`Proxy::call`]; [`ErrorKind::Serialize`] when the blob's info can't be marshalled.
     pub async fn call_blob(&self, method: &str, blob: &SerializedBlob) -> Result<Value> {
         if let Some(ser) = blob.serializer()
-            && ser != self.inner.serializer
+            && ser != self.inner.settings.serializer
         {
             let same = self.clone().with_serializer(ser);
             return Box::pin(same.call_blob(method, blob)).await;
@@ -216,7 +216,7 @@ impl Proxy {
         let blbi = Serializer::Marshal.encode(&info)?;
         let payload = match &blob.content {
             Content::Serialized { payload, .. } => payload.clone(),
-            Content::Data(data) => Bytes::from(inner.serializer.encode_call(
+            Content::Data(data) => Bytes::from(inner.settings.serializer.encode_call(
                 &object,
                 method,
                 data,
@@ -234,8 +234,8 @@ impl Proxy {
         prepare(
             inner.version(),
             &mut msg,
-            inner.compression,
-            inner.max_message_size,
+            inner.settings.compression,
+            inner.settings.max_message_size,
         )?;
         self.send_with_retries(msg, None)
             .await?

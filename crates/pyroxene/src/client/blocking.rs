@@ -26,13 +26,29 @@ pub struct Proxy {
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("blocking::Proxy").field(&self.inner).finish()
+    }
+}
+
 impl Proxy {
-    /// A blocking proxy for a `PYRO:` URI.
+    /// A blocking proxy for `uri`, with the settings of the `PYRO_*` environment (see
+    /// [`crate::Proxy::new`]).
     ///
     /// # Errors
-    /// When the URI is invalid or the runtime can't start.
+    /// When the URI is invalid, a `PYRO_*` variable is refused or the runtime can't start.
     pub fn new(uri: impl AsRef<str>) -> Result<Proxy> {
         Proxy::wrap(crate::Proxy::new(uri)?)
+    }
+
+    /// A blocking proxy for `uri` with exactly these settings (see
+    /// [`crate::Proxy::with_settings`]); the environment is not read.
+    ///
+    /// # Errors
+    /// When the runtime can't start.
+    pub fn with_settings(uri: crate::Uri, settings: super::ProxySettings) -> Result<Proxy> {
+        Proxy::wrap(crate::Proxy::with_settings(uri, settings))
     }
 
     /// Wraps a configured async proxy.
@@ -43,7 +59,7 @@ impl Proxy {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::new(ErrorKind::Config, format!("cannot start a runtime: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::Config, "cannot start a runtime").with_source(e))?;
         Ok(Proxy {
             inner,
             runtime: Arc::new(runtime),
@@ -157,9 +173,14 @@ impl Proxy {
         self.inner.handshake_response()
     }
 
-    /// The async proxy underneath (settings, annotations, correlation id).
+    /// The async proxy underneath.
     pub fn as_async(&self) -> &crate::Proxy {
         &self.inner
+    }
+
+    /// See [`crate::Proxy::settings`].
+    pub fn settings(&self) -> &super::ProxySettings {
+        self.inner.settings()
     }
 
     /// See [`crate::Proxy::release`].

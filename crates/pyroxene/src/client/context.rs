@@ -9,8 +9,8 @@ use pyroxene_wire::protocol::{AnnotationId, CorrelationId};
 
 /// Annotations and a correlation id for one call (see [`crate::Proxy::call_with_context`]).
 ///
-/// They come on top of the proxy-wide ones ([`crate::Proxy::set_annotation`],
-/// [`crate::Proxy::set_correlation_id`]); for the same annotation id, this one wins.
+/// They come on top of the proxy-wide ones ([`crate::Proxy::with_annotation`],
+/// [`crate::Proxy::with_correlation_id`]); for the same annotation id, this one wins.
 ///
 /// ```
 /// use pyroxene::client::RequestContext;

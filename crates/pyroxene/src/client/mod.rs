@@ -7,6 +7,7 @@ mod connect;
 mod context;
 mod proxy;
 mod resolve;
+mod settings;
 mod stream;
 mod value;
 
@@ -14,4 +15,5 @@ pub use batch::{Batch, BatchResults};
 pub use blob::SerializedBlob;
 pub use context::{RequestContext, Response};
 pub use proxy::Proxy;
+pub use settings::ProxySettings;
 pub use stream::RemoteStream;

@@ -24,6 +24,8 @@
 
 use tracing::level_filters::LevelFilter;
 
+use crate::config::LogLevel;
+
 #[cfg(feature = "logging")]
 mod setup;
 #[cfg(feature = "logging")]
@@ -44,12 +46,16 @@ pub const STDERR: &str = "{stderr}";
 /// assert_eq!(level_from_name("debug"), None);
 /// ```
 pub fn level_from_name(name: &str) -> Option<LevelFilter> {
-    Some(match name {
-        "NOTSET" => LevelFilter::TRACE,
-        "DEBUG" => LevelFilter::DEBUG,
-        "INFO" => LevelFilter::INFO,
-        "WARNING" | "WARN" => LevelFilter::WARN,
-        "ERROR" | "CRITICAL" | "FATAL" => LevelFilter::ERROR,
-        _ => return None,
-    })
+    name.parse().ok().map(level_filter)
+}
+
+/// The tracing level filter of a Python logging level.
+pub(crate) fn level_filter(level: LogLevel) -> LevelFilter {
+    match level {
+        LogLevel::NotSet => LevelFilter::TRACE,
+        LogLevel::Debug => LevelFilter::DEBUG,
+        LogLevel::Info => LevelFilter::INFO,
+        LogLevel::Warning => LevelFilter::WARN,
+        LogLevel::Error | LogLevel::Critical => LevelFilter::ERROR,
+    }
 }

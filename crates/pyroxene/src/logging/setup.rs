@@ -11,19 +11,14 @@ use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use super::{STDERR, level_from_name};
+use super::{STDERR, level_filter};
 use crate::Config;
 
 /// Why logging could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
-    /// LOGLEVEL names no Python logging level.
-    #[error(
-        "invalid log level {0:?}: use DEBUG, INFO, WARNING, ERROR, CRITICAL (or WARN, FATAL, NOTSET)"
-    )]
-    InvalidLevel(String),
     /// LOGFILE cannot be opened for appending.
-    #[error("cannot open log file {path}: {source}")]
+    #[error("cannot open log file {path}")]
     OpenFile {
         /// The file as configured.
         path: PathBuf,
@@ -54,7 +49,7 @@ pub enum LogInit {
 /// let mut config = pyroxene::Config::default();
 /// assert!(pyroxene::logging::subscriber(&config)?.is_none());
 ///
-/// config.loglevel = Some("WARNING".into());
+/// config.loglevel = Some(pyroxene::config::LogLevel::Warning);
 /// config.logfile = pyroxene::logging::STDERR.into();
 /// let subscriber = pyroxene::logging::subscriber(&config)?.expect("a level is set");
 /// tracing::subscriber::with_default(subscriber, || {
@@ -65,12 +60,12 @@ pub enum LogInit {
 /// ```
 ///
 /// # Errors
-/// [`LogError::InvalidLevel`], [`LogError::OpenFile`].
+/// [`LogError::OpenFile`].
 pub fn subscriber(config: &Config) -> Result<Option<Box<dyn Subscriber + Send + Sync>>, LogError> {
-    let Some(level) = config.loglevel.as_deref().filter(|l| !l.is_empty()) else {
+    let Some(level) = config.loglevel else {
         return Ok(None);
     };
-    let filter = level_from_name(level).ok_or_else(|| LogError::InvalidLevel(level.to_owned()))?;
+    let filter = level_filter(level);
     let writer = if config.logfile == STDERR {
         BoxMakeWriter::new(std::io::stderr)
     } else {
@@ -102,7 +97,7 @@ pub fn subscriber(config: &Config) -> Result<Option<Box<dyn Subscriber + Send + 
 ///
 /// let mut config = pyroxene::Config::default();
 /// assert_eq!(init_from_config(&config)?, LogInit::Disabled);
-/// config.loglevel = Some("DEBUG".into());
+/// config.loglevel = Some(pyroxene::config::LogLevel::Debug);
 /// config.logfile = "/tmp/my-server.log".into();
 /// assert_eq!(init_from_config(&config)?, LogInit::Installed);
 /// assert_eq!(init_from_config(&config)?, LogInit::AlreadyInstalled);
@@ -110,12 +105,12 @@ pub fn subscriber(config: &Config) -> Result<Option<Box<dyn Subscriber + Send + 
 /// ```
 ///
 /// # Errors
-/// [`LogError::InvalidLevel`], [`LogError::OpenFile`]; nothing is installed then.
+/// [`LogError::OpenFile`]; nothing is installed then.
 pub fn init_from_config(config: &Config) -> Result<LogInit, LogError> {
     static INSTALLED: Mutex<bool> = Mutex::new(false);
     // A poisoned lock only means another init panicked inside tracing; the flag is still valid.
     let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(level) = config.loglevel.as_deref().filter(|l| !l.is_empty()) else {
+    let Some(level) = config.loglevel else {
         return Ok(LogInit::Disabled);
     };
     if *installed {

@@ -14,7 +14,7 @@ fn runtime() -> Result<Arc<tokio::runtime::Runtime>> {
         .enable_all()
         .build()
         .map(Arc::new)
-        .map_err(|e| Error::new(ErrorKind::Config, format!("cannot start a runtime: {e}")))
+        .map_err(|e| Error::new(ErrorKind::Config, "cannot start a runtime").with_source(e))
 }
 
 /// Blocking [`super::locate_ns`] (settings from the `PYRO_*` environment).
@@ -27,26 +27,34 @@ pub fn locate_ns(host: Option<&str>, port: Option<u16>) -> Result<NameServer> {
     Ok(NameServer { inner, runtime })
 }
 
-/// Blocking [`super::locate_ns_with_config`].
+/// Blocking [`super::locate_ns_with`] (no environment read).
 ///
 /// # Errors
 /// As the async version.
-pub fn locate_ns_with_config(
+pub fn locate_ns_with(
     config: &Config,
     host: Option<&str>,
     port: Option<u16>,
 ) -> Result<NameServer> {
     let runtime = runtime()?;
-    let inner = runtime.block_on(super::locate_ns_with_config(config, host, port))?;
+    let inner = runtime.block_on(super::locate_ns_with(config, host, port))?;
     Ok(NameServer { inner, runtime })
 }
 
-/// Blocking [`super::resolve_with_config`].
+/// Blocking [`super::resolve`] (settings from the `PYRO_*` environment).
 ///
 /// # Errors
 /// As the async version.
-pub fn resolve_with_config(uri: &Uri, config: &Config) -> Result<Uri> {
-    runtime()?.block_on(super::resolve_with_config(uri, config))
+pub fn resolve(uri: &Uri) -> Result<Uri> {
+    runtime()?.block_on(super::resolve(uri))
+}
+
+/// Blocking [`super::resolve_with`] (no environment read).
+///
+/// # Errors
+/// As the async version.
+pub fn resolve_with(uri: &Uri, config: &Config) -> Result<Uri> {
+    runtime()?.block_on(super::resolve_with(uri, config))
 }
 
 /// A blocking [`super::NameServer`]; every method is the async one's, run to completion.

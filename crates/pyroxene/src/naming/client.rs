@@ -43,8 +43,8 @@ pub struct Registration {
 ///
 /// ```no_run
 /// # async fn run() -> pyroxene::Result<()> {
-/// use pyroxene::naming::{ListFilter, NameServer, RegisterOptions, Remove, locate_ns_with_config};
-/// let ns: NameServer = locate_ns_with_config(&pyroxene::Config::default(), Some("127.0.0.1"), Some(9090)).await?;
+/// use pyroxene::naming::{ListFilter, NameServer, RegisterOptions, Remove, locate_ns_with};
+/// let ns: NameServer = locate_ns_with(&pyroxene::Config::default(), Some("127.0.0.1"), Some(9090)).await?;
 /// ns.register("my.object", "PYRO:obj@127.0.0.1:5555").await?;
 /// let printer = RegisterOptions::new().safe().metadata(["class:Printer"]);
 /// ns.register_with("my.printer", "PYRO:printer@127.0.0.1:5555", printer).await?;
@@ -332,11 +332,7 @@ fn count_of(v: &Value) -> Result<u64> {
 /// A URI from a URI class dict (`lookup`) or a URI string (`list`).
 pub(super) fn uri_of(v: &Value) -> Result<Uri> {
     Uri::from_value(v).map_err(|e| {
-        Error::new(
-            ErrorKind::Protocol,
-            format!("invalid URI from the name server: {e}"),
-        )
-        .with_source(e)
+        Error::new(ErrorKind::Protocol, "invalid URI from the name server").with_source(e)
     })
 }
 

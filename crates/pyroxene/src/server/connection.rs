@@ -198,13 +198,8 @@ impl Session {
         };
         let ser = msg.serializer(self.version).unwrap_or(Serializer::Marshal);
         let corr = self.correlation(&msg);
-        let reply = self.pyro_error_reply(
-            ser,
-            &msg,
-            corr,
-            PyroErrorClass::ProtocolError,
-            refused.message(),
-        );
+        let text = refused.python_text();
+        let reply = self.pyro_error_reply(ser, &msg, corr, PyroErrorClass::ProtocolError, &text);
         self.send(conn, reply).await
     }
 
@@ -245,7 +240,7 @@ impl Session {
             Ok(Some(msg)) => msg,
             Ok(None) => return Ok(()),
             Err(e) if e.kind() == ErrorKind::Protocol => {
-                self.connect_fail(conn, None, 0, e.message()).await;
+                self.connect_fail(conn, None, 0, &e.python_text()).await;
                 return Err(e);
             }
             Err(e) => return Err(e),

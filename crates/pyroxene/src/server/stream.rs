@@ -256,12 +256,6 @@ impl Default for StreamSettings {
     }
 }
 
-fn seconds(s: f64) -> Option<Duration> {
-    (s > 0.0)
-        .then(|| Duration::try_from_secs_f64(s).ok())
-        .flatten()
-}
-
 impl DaemonBuilder {
     /// Whether methods may return item streams (Pyro's ITER_STREAMING; on by default). Off, a
     /// call that returns one is answered with Pyro's refusal, which a Python proxy raises as
@@ -293,8 +287,8 @@ impl DaemonBuilder {
     pub(crate) fn stream_config(&mut self, config: &Config) {
         self.streams = StreamSettings {
             enabled: config.iter_streaming,
-            lifetime: seconds(config.iter_stream_lifetime),
-            linger: seconds(config.iter_stream_linger),
+            lifetime: config.iter_stream_lifetime,
+            linger: config.iter_stream_linger,
         };
     }
 }
