@@ -213,6 +213,7 @@ fn take_call(p: &TokenStream) -> TokenStream {
             args: __pyroxene_args,
             kwargs: __pyroxene_kwargs,
             context: __pyroxene_context,
+            ..
         } = __pyroxene_call;
     }
 }

@@ -35,6 +35,7 @@ pub enum StartError {
 
 /// How to run a name server: the settings of `pyro5-ns`'s flags.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct NsOptions {
     /// Host to bind (Pyro: HOST, `localhost` by default — not NS_HOST, which is where clients
     /// look).
@@ -90,6 +91,7 @@ impl NsOptions {
 
 /// A running name server: its daemon, its URIs, its broadcast responder (if any) and the lines
 /// `pyro5-ns` prints at startup.
+#[non_exhaustive]
 pub struct NameServerDaemon {
     /// The daemon serving `Pyro.NameServer` (and `Pyro.Daemon`).
     pub daemon: Daemon,

@@ -52,12 +52,7 @@ fn call(
         None,
         BTreeMap::new(),
     );
-    let invocation = Invocation {
-        method: method.into(),
-        args,
-        kwargs,
-        context: Arc::new(context),
-    };
+    let invocation = Invocation::new(method, args, kwargs, Arc::new(context));
     tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime")

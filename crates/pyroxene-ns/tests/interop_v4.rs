@@ -101,12 +101,12 @@ fn replay(serializer: Serializer, calls: &str) -> String {
             None,
             BTreeMap::new(),
         );
-        let invocation = Invocation {
-            method: call.method,
-            args: call.vargs,
-            kwargs: call.kwargs.unwrap_or_default(),
-            context: Arc::new(context),
-        };
+        let invocation = Invocation::new(
+            call.method,
+            call.args,
+            call.kwargs.unwrap_or_default(),
+            Arc::new(context),
+        );
         let (kind, value) = match runtime.block_on(ns.clone().invoke(invocation)) {
             Ok(value) => ("ok", value),
             Err(e) => ("exc", e.to_value(ProtocolVersion::V4)),

@@ -121,13 +121,7 @@ fn old_schema_without_metadata_is_migrated() {
     let found = store.get("old.name").expect("get").expect("migrated");
     assert_eq!(found.uri, "PYRO:old@h:1");
     store
-        .set(
-            "new",
-            Registration {
-                uri: "PYRO:n@h:2".into(),
-                metadata: tags(&["t"]),
-            },
-        )
+        .set("new", Registration::new("PYRO:n@h:2", tags(&["t"])))
         .expect("metadata table exists now");
 }
 

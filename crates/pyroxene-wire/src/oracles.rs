@@ -97,12 +97,12 @@ pub fn check_encode_call(
     ser: Serializer,
     object: &str,
     method: &str,
-    vargs: &Value,
+    args: &Value,
     kwargs: Option<&Dict>,
 ) {
     let kw = kwargs.map_or(Value::None, |k| Value::from(k.clone()));
     // marshal, msgpack and json carry Pyro's vargs as a list.
-    let listed = match vargs {
+    let listed = match args {
         Value::Tuple(items) if ser != Serializer::Serpent && ser != Serializer::Pickle => {
             Value::List(items.clone())
         }
@@ -121,10 +121,10 @@ pub fn check_encode_call(
         },
     };
     let want = ser.encode(&payload);
-    let got = ser.encode_call(object, method, vargs, kwargs);
+    let got = ser.encode_call(object, method, args, kwargs);
     assert!(
         got == want,
-        "{} encode_call({object:?}, {method:?}, {vargs}, {kwargs:?}): {got:?}, but the payload value gives {want:?}",
+        "{} encode_call({object:?}, {method:?}, {args}, {kwargs:?}): {got:?}, but the payload value gives {want:?}",
         ser.name()
     );
 }

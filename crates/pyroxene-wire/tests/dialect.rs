@@ -152,10 +152,7 @@ fn handshakes_both_ways() {
         ["oneway_echo"],
         ["verbose"],
     );
-    let ok = ConnectResponse {
-        handshake: "hello".into(),
-        meta: Some(meta.clone()),
-    };
+    let ok = ConnectResponse::new("hello".into(), Some(meta.clone()));
     for (version, want) in [
         (
             ProtocolVersion::V5,
@@ -196,10 +193,7 @@ fn handshakes_both_ways() {
     assert!(meta.oneway.iter().all(|o| meta.methods.contains(o)) && !meta.is_empty());
     assert!(Metadata::default().is_empty());
 
-    let req = ConnectRequest {
-        handshake: dict! { "user" => "me" },
-        object: Some("obj".into()),
-    };
+    let req = ConnectRequest::new("obj").with_handshake(dict! { "user" => "me" });
     assert_eq!(
         req.to_value().to_string(),
         "{'handshake': {'user': 'me'}, 'object': 'obj'}"
@@ -217,21 +211,18 @@ fn handshakes_both_ways() {
             .to_string(),
         "string indices must be integers, not 'str'"
     );
-    let bare = ConnectRequest {
-        handshake: "hello".into(),
-        object: None,
-    };
+    let bare = ConnectRequest::without_object("hello".into());
     assert_eq!(bare.to_value().to_string(), "{'handshake': 'hello'}");
 }
 
 #[test]
 fn proxies_both_versions() {
-    let proxy = ProxyState {
-        uri: Uri::pyro("test.special", "127.0.0.1", 45501),
-        metadata: Metadata::new(["get_uri", "types"], ["fire"], ["value"]),
-        handshake: "hello".into(),
-        serializer: Some("json".into()),
-    };
+    let proxy = ProxyState::new(
+        Uri::pyro("test.special", "127.0.0.1", 45501),
+        Metadata::new(["get_uri", "types"], ["fire"], ["value"]),
+        "hello".into(),
+        Some("json".into()),
+    );
     for version in [ProtocolVersion::V4, ProtocolVersion::V5] {
         let v = proxy.to_value(version);
         assert_eq!(
@@ -289,12 +280,12 @@ fn pyro5_reads_our_dialect_values() {
     let v5 = ProtocolVersion::V5;
     let err = value_error();
     let naming = RemoteException::pyro(PyroErrorClass::NamingError, "unknown name: x");
-    let proxy = ProxyState {
-        uri: Uri::pyro("obj", "::1", 5),
-        metadata: Metadata::new(["a", "b"], ["b"], ["c"]),
-        handshake: "hi".into(),
-        serializer: None,
-    };
+    let proxy = ProxyState::new(
+        Uri::pyro("obj", "::1", 5),
+        Metadata::new(["a", "b"], ["b"], ["c"]),
+        "hi".into(),
+        None,
+    );
     let values = [
         (err.to_value(v5), "exc"),
         (naming.to_value(v5), "exc"),

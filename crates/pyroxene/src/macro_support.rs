@@ -20,12 +20,11 @@ use crate::server::{BoxFuture, CallContext, CallResult, ItemStream, Metadata, is
 
 /// The metadata of an exposed type.
 pub fn metadata(methods: &[&str], oneway: &[&str], attrs: &[&str]) -> Metadata {
-    let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
-    Metadata {
-        methods: owned(methods),
-        oneway: owned(oneway),
-        attrs: owned(attrs),
-    }
+    Metadata::new(
+        methods.iter().copied(),
+        oneway.iter().copied(),
+        attrs.iter().copied(),
+    )
 }
 
 /// Boxes a call's future (fixing its output type, so `?` works inside it).

@@ -68,15 +68,9 @@ async fn the_proxy_writes_and_reads_the_dialect_shapes() {
                 async move {
                     let (mut stream, _) = listener.accept().await.expect("accept");
                     let connect = read_message(&mut stream, version).await;
-                    let want = ConnectRequest {
-                        handshake: Value::from("hello"),
-                        object: Some("obj".into()),
-                    };
+                    let want = ConnectRequest::new("obj");
                     let sent = connect.payload.to_vec();
-                    let ok = ConnectResponse {
-                        handshake: Value::from("hi there"),
-                        meta: Some(meta),
-                    };
+                    let ok = ConnectResponse::new(Value::from("hi there"), Some(meta));
                     let reply = connect.reply(
                         MessageType::ConnectOk,
                         ser.encode(&ok.to_value(version)).expect("encode"),
@@ -181,10 +175,7 @@ async fn the_daemon_writes_the_dialect_shapes() {
             write_message(&mut stream, version, &connect).await;
             let ok = read_message(&mut stream, version).await;
             assert_eq!(ok.msg_type, MessageType::ConnectOk, "{here}");
-            let want = ConnectResponse {
-                handshake: Value::from("hello"),
-                meta: Some(metadata.clone()),
-            };
+            let want = ConnectResponse::new(Value::from("hello"), Some(metadata.clone()));
             assert_eq!(
                 ok.payload.to_vec(),
                 ser.encode(&want.to_value(version)).expect("encode"),

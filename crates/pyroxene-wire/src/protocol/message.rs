@@ -354,6 +354,7 @@ impl FromStr for CorrelationId {
 /// # Ok::<(), pyroxene_wire::protocol::ProtocolError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Message {
     /// What the message is for.
     pub msg_type: MessageType,

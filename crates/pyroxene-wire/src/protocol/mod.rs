@@ -56,6 +56,7 @@ use crate::ProtocolVersion;
 /// A complete message found at the start of a buffer by [`Codec::parse_frame`], its payload
 /// not yet taken out of the buffer.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Frame {
     /// The message, with an empty payload.
     pub message: Message,
@@ -97,6 +98,7 @@ pub const MAX_MESSAGE_SIZE: u64 = 1_073_741_824;
 /// assert_eq!(opts.accepted.to_string(), "4,6");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParseOptions {
     /// Upper bound for `data_size + annotations_size` from the header, checked before the
     /// body is read, and for an inflated payload. Default [`MAX_MESSAGE_SIZE`].
@@ -146,6 +148,7 @@ impl ParseOptions {
 /// A validated message header: enough to know the message's length and to answer it (seq,
 /// serializer, correlation id) before its body has arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Header {
     /// The protocol version of the header.
     pub version: ProtocolVersion,

@@ -6,24 +6,44 @@ use crate::{Error, ErrorKind, Result, Value};
 
 /// A decoded remote call, as a daemon sees it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Call {
     /// The daemon-local object id (`Pyro.Daemon`, `obj_<hex>`, a user id).
     pub object: String,
     /// The method name (or `__getattr__`, `__setattr__`, `<batch>`).
     pub method: String,
-    /// Positional arguments (Python may send a tuple or a list).
-    pub vargs: Vec<Value>,
+    /// Positional arguments (Pyro's `vargs`, json's `params`; Python may send a tuple or a
+    /// list).
+    pub args: Vec<Value>,
     /// Keyword arguments; `None` when the caller sent None/null (attribute access, batches).
     pub kwargs: Option<Dict>,
+}
+
+impl Call {
+    /// A call of `method` on `object` with these arguments.
+    pub fn new(
+        object: impl Into<String>,
+        method: impl Into<String>,
+        args: Vec<Value>,
+        kwargs: Option<Dict>,
+    ) -> Call {
+        Call {
+            object: object.into(),
+            method: method.into(),
+            args,
+            kwargs,
+        }
+    }
 }
 
 impl Serializer {
     /// Encodes a call as Pyro's `dumpsCall` does: a 4-tuple in serpent, a list-args tuple in
     /// marshal, a 4-array in msgpack, an `{"object","method","params","kwargs"}` object in json.
     ///
-    /// `vargs` is normally a [`Value::Tuple`] (what Python proxies send for user calls); Pyro
-    /// itself sends a [`Value::List`] for some internal calls (`get_metadata`), and serpent keeps
-    /// the difference on the wire. `kwargs` `None` is sent as None/null (attribute access, batch).
+    /// `args` (Pyro's `vargs`) is normally a [`Value::Tuple`] (what Python proxies send for
+    /// user calls); Pyro itself sends a [`Value::List`] for some internal calls
+    /// (`get_metadata`), and serpent keeps the difference on the wire. `kwargs` `None` is sent
+    /// as None/null (attribute access, batch).
     /// The arguments are borrowed: the payload is written from them directly, so a caller can
     /// send the same arguments again without cloning them.
     ///
@@ -39,26 +59,26 @@ impl Serializer {
         self,
         object: &str,
         method: &str,
-        vargs: &Value,
+        args: &Value,
         kwargs: Option<&Dict>,
     ) -> Result<Vec<u8>> {
         // Each format writes the call shape straight into one buffer, the same bytes as
         // encoding the tuple/array/dict would give, without building it: that temporary (two
         // `String`s, a `Vec`, dropping it all) cost more than encoding a small call.
         match self {
-            Serializer::Serpent => serpent::encode::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Serpent => serpent::encode::call_to_vec(object, method, args, kwargs),
             // marshal writes Pyro's vargs as a list (a tuple and a list are the same to msgpack
             // and json); the marshal writer does that for a tuple it is given.
-            Serializer::Marshal => marshal::encode::call_to_vec(object, method, vargs, kwargs),
-            Serializer::Msgpack => msgpack::encode::call_to_vec(object, method, vargs, kwargs),
-            Serializer::Json => json::encode::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Marshal => marshal::encode::call_to_vec(object, method, args, kwargs),
+            Serializer::Msgpack => msgpack::encode::call_to_vec(object, method, args, kwargs),
+            Serializer::Json => json::encode::call_to_vec(object, method, args, kwargs),
             // Pyro4 only, and rare: the general path.
             Serializer::Pickle => {
                 let kwargs = kwargs.map_or(Value::None, |k| Value::from(k.clone()));
                 self.encode(&Value::Tuple(vec![
                     object.into(),
                     method.into(),
-                    vargs.clone(),
+                    args.clone(),
                     kwargs,
                 ]))
             }
@@ -162,7 +182,7 @@ fn call_from_items(
     Ok(Call {
         object: text(object, "object id")?,
         method: text(method, "method name")?,
-        vargs: match vargs {
+        args: match vargs {
             Value::Tuple(v) | Value::List(v) => v,
             Value::None => Vec::new(),
             other => vec![other],

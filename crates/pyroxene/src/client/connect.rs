@@ -99,11 +99,9 @@ async fn handshake(
     conn.accept(&[MessageType::ConnectOk, MessageType::ConnectFail]);
     let settings = &inner.settings;
     let ser = settings.serializer;
-    let data = ConnectRequest {
-        handshake: settings.handshake.clone(),
-        object: Some(uri.object().to_owned()),
-    }
-    .to_value();
+    let data = ConnectRequest::new(uri.object())
+        .with_handshake(settings.handshake.clone())
+        .to_value();
     let mut msg = inner.message_in(
         version,
         MessageType::Connect,

@@ -30,8 +30,8 @@ pub(crate) async fn run(
         ));
     };
     let methods = object.metadata().methods;
-    let mut results = Vec::with_capacity(call.vargs.len());
-    for entry in call.vargs {
+    let mut results = Vec::with_capacity(call.args.len());
+    for entry in call.args {
         let (method, args, kwargs) = entry_parts(entry)?;
         if is_private_name(&method) {
             return Err(RemoteException::new(

@@ -31,10 +31,10 @@ pub(crate) fn decode_call(ser: Serializer, msg: &Message) -> pyroxene_wire::Resu
         _ => return Err(invalid("an undecodable")),
     };
     let blob = SerializedBlob::received(info, ser, msg.payload.clone());
-    Ok(Call {
+    Ok(Call::new(
         object,
         method,
-        vargs: vec![blob.to_value()],
-        kwargs: Some(Dict::default()),
-    })
+        vec![blob.to_value()],
+        Some(Dict::default()),
+    ))
 }

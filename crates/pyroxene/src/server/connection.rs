@@ -390,10 +390,7 @@ impl Session {
             .shared
             .object(object_id)
             .ok_or_else(|| "unknown object".to_owned())?;
-        let reply = ConnectResponse {
-            handshake: response,
-            meta: Some(object.metadata()),
-        };
+        let reply = ConnectResponse::new(response, Some(object.metadata()));
         let flags = match self.version {
             ProtocolVersion::V4 => Flags::META_ON_CONNECT,
             ProtocolVersion::V5 => Flags::empty(),
@@ -537,7 +534,7 @@ fn route(
             "unknown object",
         ));
     };
-    let mut args = call.vargs;
+    let mut args = call.args;
     match call.method.as_str() {
         "__getattr__" | "__setattr__" => {
             let name = match args.first() {

@@ -11,6 +11,7 @@ use super::stream::ItemStream;
 
 /// What a method may know about the call it serves, like Python Pyro's `current_context`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct CallContext {
     /// The client's address as text (`127.0.0.1:50432`, `[::1]:50432`, or the unix socket path).
     pub client_address: String,
