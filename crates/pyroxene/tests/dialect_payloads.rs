@@ -4,16 +4,17 @@
 //! `Metadata` and `RemoteException` write, for both protocol versions and every serializer,
 //! by a peer made of the bare codec.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
+use std::sync::Arc;
+
+use common::RawClient;
 use pyroxene::wire::dialect::{
     ConnectRequest, ConnectResponse, ExceptionClass, Metadata, PyroErrorClass, RemoteException,
 };
-use pyroxene::wire::protocol::{Message, MessageType, ParseOptions, codec_for};
+use pyroxene::wire::protocol::{Flags, MessageType};
 use pyroxene::{Daemon, ProtocolVersion, Proxy, Serializer, Value, expose, tuple};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V4, ProtocolVersion::V5];
 
@@ -22,33 +23,6 @@ fn serializers(version: ProtocolVersion) -> impl Iterator<Item = Serializer> {
     Serializer::ALL
         .into_iter()
         .filter(move |s| s.try_id(version).is_some())
-}
-
-/// One whole message from `stream`, with the codec of `version`.
-async fn read_message(stream: &mut TcpStream, version: ProtocolVersion) -> Message {
-    let codec = codec_for(version);
-    let mut buf = Vec::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some((msg, _)) = codec
-            .parse(&buf, &ParseOptions::default())
-            .expect("a valid message")
-        {
-            return msg;
-        }
-        let mut chunk = [0; 4096];
-        let n = tokio::time::timeout_at(deadline, stream.read(&mut chunk))
-            .await
-            .expect("in time")
-            .expect("read");
-        assert!(n > 0, "peer closed");
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-async fn write_message(stream: &mut TcpStream, version: ProtocolVersion, msg: &Message) {
-    let bytes = codec_for(version).encode(msg).expect("encode");
-    stream.write_all(&bytes).await.expect("write");
 }
 
 /// The proxy's side: a fake daemon reads its CONNECT and answers with dialect-made payloads;
@@ -66,8 +40,9 @@ async fn the_proxy_writes_and_reads_the_dialect_shapes() {
             let daemon = tokio::spawn({
                 let (meta, error) = (meta.clone(), error.clone());
                 async move {
-                    let (mut stream, _) = listener.accept().await.expect("accept");
-                    let connect = read_message(&mut stream, version).await;
+                    let (stream, _) = listener.accept().await.expect("accept");
+                    let mut peer = RawClient::over(stream, version);
+                    let connect = peer.recv().await.expect("CONNECT");
                     let want = ConnectRequest::new("obj");
                     let sent = connect.payload.to_vec();
                     let ok = ConnectResponse::new(Value::from("hi there"), Some(meta));
@@ -75,15 +50,15 @@ async fn the_proxy_writes_and_reads_the_dialect_shapes() {
                         MessageType::ConnectOk,
                         ser.encode(&ok.to_value(version)).expect("encode"),
                     );
-                    write_message(&mut stream, version, &reply.with_flags(connect.flags)).await;
-                    let invoke = read_message(&mut stream, version).await;
+                    peer.send(&reply.with_flags(connect.flags)).await;
+                    let invoke = peer.recv().await.expect("INVOKE");
                     let exception = invoke
                         .reply(
                             MessageType::Result,
                             ser.encode(&error.to_value(version)).expect("encode"),
                         )
-                        .with_flags(pyroxene::wire::protocol::Flags::EXCEPTION);
-                    write_message(&mut stream, version, &exception).await;
+                        .with_flags(Flags::EXCEPTION);
+                    peer.send(&exception).await;
                     (sent, ser.encode(&want.to_value()).expect("encode"))
                 }
             });
@@ -158,22 +133,11 @@ async fn the_daemon_writes_the_dialect_shapes() {
     for version in VERSIONS {
         for ser in serializers(version) {
             let here = format!("{version:?} {}", ser.name());
-            let id = u16::from(ser.id(version));
-            let mut stream = TcpStream::connect(("127.0.0.1", uri.port().expect("port")))
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", uri.port().expect("port")))
                 .await
                 .expect("connect");
-            let request = ConnectRequest::new("failing");
-            let mut connect = Message::new(
-                MessageType::Connect,
-                id,
-                1,
-                ser.encode(&request.to_value()).expect("encode"),
-            );
-            if version == ProtocolVersion::V4 {
-                connect = connect.with_flags(pyroxene::wire::protocol::Flags::META_ON_CONNECT);
-            }
-            write_message(&mut stream, version, &connect).await;
-            let ok = read_message(&mut stream, version).await;
+            let mut client = RawClient::over(stream, version);
+            let ok = client.handshake(ser, "failing").await;
             assert_eq!(ok.msg_type, MessageType::ConnectOk, "{here}");
             let want = ConnectResponse::new(Value::from("hello"), Some(metadata.clone()));
             assert_eq!(
@@ -194,12 +158,7 @@ async fn the_daemon_writes_the_dialect_shapes() {
                         .with_traceback(vec!["tb\n".into()]),
                 ),
             ] {
-                let call = ser
-                    .encode_call("failing", method, &tuple![], None)
-                    .expect("encode call");
-                let invoke = Message::new(MessageType::Invoke, id, seq, call);
-                write_message(&mut stream, version, &invoke).await;
-                let reply = read_message(&mut stream, version).await;
+                let reply = client.invoke(ser, seq, "failing", method, tuple![]).await;
                 let value = ser.decode(&reply.payload).expect("decode");
                 let got = RemoteException::from_value(&value).expect("an exception");
                 // The daemon adds a remote traceback when the method gave none.

@@ -4,36 +4,25 @@
 //! `pyroxene` binaries do, or a subscriber of its own). Its own test binary: a global
 //! dispatcher is per process.
 
-use std::sync::Arc;
+mod common;
 
-use pyroxene::echo::{ECHO_OBJECT_NAME, EchoServer};
+use common::TestDaemon;
 use pyroxene::{Config, Daemon, Proxy, Value, tuple};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serving_and_calling_install_no_subscriber() {
     assert!(!tracing::dispatcher::has_been_set(), "set before the test");
     let _config = Config::from_env();
-    let daemon = Daemon::builder()
-        .host("127.0.0.1")
-        .port(0)
-        .bind()
-        .await
-        .expect("bind");
-    let uri = daemon
-        .register_with_id(Arc::new(EchoServer::new(false)), ECHO_OBJECT_NAME)
-        .expect("register");
-    tokio::spawn({
-        let daemon = daemon.clone();
-        async move { daemon.serve().await }
-    });
-    let proxy = Proxy::new(uri.to_string()).expect("uri");
+    let server =
+        TestDaemon::start(Daemon::builder_with(&Config::default()).host("127.0.0.1")).await;
+    let proxy = Proxy::new(server.echo_uri()).expect("uri");
     assert_eq!(
         proxy.call("echo", tuple!["hi"], None).await.expect("echo"),
         Value::from("hi")
     );
-    // An error path logs too (the daemon's debug line for a closed connection).
+    // The daemon logs a line when the connection goes.
     proxy.release();
-    daemon.shutdown();
+    server.stop().await;
     tracing::info!("an event with no subscriber goes nowhere");
     assert!(
         !tracing::dispatcher::has_been_set(),
