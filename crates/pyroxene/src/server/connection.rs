@@ -428,7 +428,7 @@ impl Session {
                 match call {
                     Ok(call) if batched => batch::run(&shared, version, call, &context).await,
                     Ok(call) => dispatch(&shared, call, context).await,
-                    Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
+                    Err(e) => Err(undecodable(&e)),
                 }
             };
             let work = current::scope(reply_context.clone(), work);
@@ -457,7 +457,7 @@ impl Session {
                 }
                 Ok(Ok(other)) => current::scope(reply_context.clone(), other.run()).await,
                 Ok(Err(e)) => Err(e),
-                Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
+                Err(e) => Err(undecodable(&e)),
             }
         };
         let stream = reply_context.take_stream().filter(|_| result.is_ok());
@@ -578,4 +578,12 @@ fn private_attribute(name: &str) -> RemoteException {
         "builtins.AttributeError",
         format!("attempt to access private attribute '{name}'"),
     )
+}
+
+/// A request payload that doesn't decode, as the exception Python's daemon sends. A Pyro
+/// error class is written with the caller's module (`Pyro4.errors.SerializeError`) when the
+/// reply is encoded: Python's dict readers find a bare name too, but a pickled exception needs
+/// the full one.
+fn undecodable(e: &pyroxene_wire::Error) -> RemoteException {
+    RemoteException::new(e.python_class(), e.message())
 }
