@@ -16,9 +16,9 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use pyroxene::client::ProxySettings;
-use pyroxene::naming::{NameServer, locate_ns_with_settings};
+use pyroxene::naming::{ListFilter, NameServer, locate_ns_with_settings};
 use pyroxene::server::Metadata;
-use pyroxene::{Error, ErrorKind, Proxy, Serializer, Uri};
+use pyroxene::{Error, ErrorKind, ProtocolVersion, Proxy, Serializer, Uri};
 use tokio::sync::{Mutex, OnceCell};
 
 use crate::GatewayConfig;
@@ -104,6 +104,17 @@ impl Backend {
         }
     }
 
+    /// The protocol the name server speaks (Pyro5 until known): its exceptions are written
+    /// back with that generation's class names, as they came.
+    pub(crate) async fn nameserver_version(&self) -> ProtocolVersion {
+        let state = self.ns.lock().await;
+        state
+            .ns
+            .as_ref()
+            .and_then(|ns| ns.proxy().protocol_version())
+            .unwrap_or(ProtocolVersion::V5)
+    }
+
     /// Forgets the name server `failed` (unless another request already replaced it).
     async fn forget_nameserver(&self, failed: &NameServer) {
         let mut state = self.ns.lock().await;
@@ -132,12 +143,13 @@ impl Backend {
     /// The names the name server lists for `regex` (all for `None`), sorted, and where the
     /// name server is; located again once if it stopped answering.
     pub(crate) async fn list(&self, regex: Option<&str>) -> Result<(Uri, Vec<String>), Error> {
+        let filter = regex.map_or(ListFilter::All, ListFilter::Regex);
         let ns = self.nameserver().await?;
-        let listed = match ns.list(None, regex).await {
+        let listed = match ns.list(filter).await {
             Err(e) if !e.is_remote() => {
                 self.forget_nameserver(&ns).await;
                 let ns = self.nameserver().await?;
-                let listed = ns.list(None, regex).await?;
+                let listed = ns.list(filter).await?;
                 return Ok((ns.proxy().uri().clone(), listed.into_keys().collect()));
             }
             other => other?,

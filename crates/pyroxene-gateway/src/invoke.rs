@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use pyroxene::client::{RemoteStream, Reply, RequestContext};
 use pyroxene::server::Metadata;
-use pyroxene::{Error, RemoteException, Value};
+use pyroxene::wire::dialect::{ExceptionClass, PyroErrorClass};
+use pyroxene::{CorrelationId, Error, ProtocolVersion, RemoteException, Value};
 
 use crate::backend::{Backend, Target, is_unreachable};
 use crate::correlation::parse_python_uuid;
@@ -23,30 +24,42 @@ pub(crate) enum Outcome {
     Value(Value),
     /// The call went oneway (asked for, or a oneway method): nothing came back.
     Oneway,
-    /// The method returned an iterator.
-    Stream(RemoteStream),
+    /// The method returned an iterator (its errors are named for this generation).
+    Stream(RemoteStream, ProtocolVersion),
 }
 
-/// Why a call gave no outcome.
+/// Why a call gave no outcome, with the protocol generation whose class names the
+/// exception is written with (the one it came in: a Pyro4 daemon's `Pyro4.errors.X` stays
+/// that; the gateway's own errors are Pyro5's).
 pub(crate) enum Failure {
     /// The object raised it: Python's gateway hands on the daemon's exception reply as is.
-    Raised(RemoteException),
+    Raised(RemoteException, ProtocolVersion),
     /// The gateway raised it (name lookup, correlation id, metadata, unknown method,
     /// communication): Python's gateway answers `json.dumps(class_to_dict(exc))`.
-    Local(RemoteException),
+    Local(RemoteException, ProtocolVersion),
 }
 
-impl From<Error> for Failure {
-    fn from(e: Error) -> Failure {
+impl Failure {
+    /// One of the gateway's own errors.
+    fn own(e: RemoteException) -> Failure {
+        Failure::Local(e, ProtocolVersion::V5)
+    }
+
+    /// A failed call or lookup, raised in the gateway: a remote exception (the name
+    /// server's NamingError) keeps the generation of the peer (`peer`) that raised it.
+    fn from_error(e: Error, peer: ProtocolVersion) -> Failure {
         // Python's NamingError("Failed to locate the nameserver") keeps its cause apart
         // (`raise ... from x`); its other errors put the cause in their text.
         if e.kind() == pyroxene::ErrorKind::Naming {
-            return Failure::Local(RemoteException::new(
-                "Pyro5.errors.NamingError",
-                e.message(),
-            ));
+            let class = ExceptionClass::Pyro(PyroErrorClass::NamingError);
+            return Failure::own(RemoteException::new(class, e.message()));
         }
-        Failure::Local(RemoteException::from(e))
+        let version = if e.is_remote() {
+            peer
+        } else {
+            ProtocolVersion::V5
+        };
+        Failure::Local(RemoteException::from(e), version)
     }
 }
 
@@ -67,7 +80,10 @@ pub(crate) async fn call(
 ) -> (Result<Outcome, Failure>, Option<uuid::Uuid>) {
     let target = match backend.resolve(request.object, false).await {
         Ok(t) => t,
-        Err(e) => return (Err(e.into()), None),
+        Err(e) => {
+            let failure = Failure::from_error(e, backend.nameserver_version().await);
+            return (Err(failure), None);
+        }
     };
     // Python parses the header after the lookup, so an unknown name wins over a bad id.
     let id = if request.correlation.is_empty() {
@@ -78,11 +94,11 @@ pub(crate) async fn call(
             Ok(bytes) => uuid::Uuid::from_bytes(bytes),
             Err(message) => {
                 let e = RemoteException::builtin("ValueError", message);
-                return (Err(Failure::Local(e)), None);
+                return (Err(Failure::own(e)), None);
             }
         }
     };
-    let context = RequestContext::new().correlation_id(id.into_bytes());
+    let context = RequestContext::new().correlation_id(CorrelationId(id.into_bytes()));
     let mut outcome = attempt(&target, &request, &context).await;
     if let Err(Attempt::Unreachable(_)) = &outcome {
         // The object may have moved or restarted: forget the pooled connections, look the
@@ -90,11 +106,14 @@ pub(crate) async fn call(
         target.proxy.release();
         outcome = match backend.resolve(request.object, true).await {
             Ok(again) => attempt(&again, &request, &context).await,
-            Err(e) => Err(Attempt::Failed(e.into())),
+            Err(e) => {
+                let version = backend.nameserver_version().await;
+                Err(Attempt::Failed(Failure::from_error(e, version)))
+            }
         };
     }
     let result = outcome.map_err(|a| match a {
-        Attempt::Unreachable(e) => e.into(),
+        Attempt::Unreachable(e) => Failure::from_error(e, ProtocolVersion::V5),
         Attempt::Failed(f) => f,
     });
     (result, Some(id))
@@ -106,13 +125,13 @@ enum Attempt {
     Failed(Failure),
 }
 
-fn classify(e: Error) -> Attempt {
+fn classify(e: Error, peer: ProtocolVersion) -> Attempt {
     if is_unreachable(&e) {
         return Attempt::Unreachable(e);
     }
     match e.remote() {
-        Some(_) => Attempt::Failed(Failure::Raised(RemoteException::from(e))),
-        None => Attempt::Failed(e.into()),
+        Some(_) => Attempt::Failed(Failure::Raised(RemoteException::from(e), peer)),
+        None => Attempt::Failed(Failure::from_error(e, peer)),
     }
 }
 
@@ -121,7 +140,13 @@ async fn attempt(
     request: &CallRequest<'_>,
     context: &RequestContext,
 ) -> Result<Outcome, Attempt> {
-    let meta = target.metadata().await.map_err(classify)?;
+    let peer = || {
+        target
+            .proxy
+            .protocol_version()
+            .unwrap_or(ProtocolVersion::V5)
+    };
+    let meta = target.metadata().await.map_err(|e| classify(e, peer()))?;
     let method = request.method;
     if method == META {
         return Ok(Outcome::Meta(meta));
@@ -133,7 +158,7 @@ async fn attempt(
                 "AssertionError",
                 "attribute lookup can't have query parameters",
             );
-            return Err(Attempt::Failed(Failure::Local(e)));
+            return Err(Attempt::Failed(Failure::own(e)));
         }
         // Read even when oneway was asked for (Python reads it and drops the value).
         (
@@ -155,16 +180,26 @@ async fn attempt(
                 target.uri
             ),
         );
-        return Err(Attempt::Failed(Failure::Local(e)));
+        return Err(Attempt::Failed(Failure::own(e)));
     };
     let reply = target
         .proxy
         .call_reply(name, args, kwargs, context, oneway)
         .await
-        .map_err(classify)?;
+        .map_err(|e| classify(e, peer()))?;
     Ok(match reply {
         _ if oneway || request.oneway => Outcome::Oneway,
-        Reply::Value(response) => Outcome::Value(response.value),
-        Reply::Stream(stream) => Outcome::Stream(stream),
+        Reply::Value(response) => Outcome::Value(as_sent(response.value, peer())),
+        Reply::Stream(stream) => Outcome::Stream(stream, peer()),
     })
+}
+
+/// A reply value with the class names its daemon sent: the proxy names a Pyro4 daemon's URIs,
+/// proxies and exceptions with Pyro5's classes (values inside pyroxene carry those), Python's
+/// gateway hands them on as they came.
+pub(crate) fn as_sent(mut value: Value, peer: ProtocolVersion) -> Value {
+    if peer == ProtocolVersion::V4 {
+        pyroxene::wire::dialect::translate_objects(&mut value, ProtocolVersion::V4);
+    }
+    value
 }

@@ -14,7 +14,7 @@ use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use pyroxene::wire::serializer::json;
-use pyroxene::{Dict, RemoteException, Value, dict};
+use pyroxene::{Dict, ProtocolVersion, RemoteException, Value, dict};
 
 /// `X-Pyro-Correlation-Id`.
 pub(crate) static CORRELATION_ID: HeaderName = HeaderName::from_static("x-pyro-correlation-id");
@@ -111,10 +111,10 @@ impl Responder {
 
     /// 500 with an exception the object raised: the reply as the daemon sent it (Pyro's
     /// json, non-ASCII as UTF-8).
-    pub(crate) fn raised(&self, e: &RemoteException) -> Response {
-        match encode(&exception_value(e)) {
+    pub(crate) fn raised(&self, e: &RemoteException, version: ProtocolVersion) -> Response {
+        match encode(&exception_value(e, version)) {
             Ok(body) => self.json(StatusCode::INTERNAL_SERVER_ERROR, body, None),
-            Err(e) => self.local(&e),
+            Err(e) => self.local(&e, ProtocolVersion::V5),
         }
     }
 
@@ -122,21 +122,26 @@ impl Responder {
     pub(crate) fn result(&self, value: &Value, correlation: Option<uuid::Uuid>) -> Response {
         match encode(value) {
             Ok(body) => self.json(StatusCode::OK, body, correlation),
-            Err(e) => self.local(&e),
+            Err(e) => self.local(&e, ProtocolVersion::V5),
         }
     }
 
     /// 500 with an exception raised in the gateway, as `json.dumps(class_to_dict(exc))`
     /// (non-ASCII escaped, json.dumps' default).
-    pub(crate) fn local(&self, e: &RemoteException) -> Response {
-        self.exception(StatusCode::INTERNAL_SERVER_ERROR, e)
+    pub(crate) fn local(&self, e: &RemoteException, version: ProtocolVersion) -> Response {
+        self.exception(StatusCode::INTERNAL_SERVER_ERROR, e, version)
     }
 
     /// `status` with an exception dict as the body (ASCII-only, as `json.dumps`).
-    pub(crate) fn exception(&self, status: StatusCode, e: &RemoteException) -> Response {
-        let body = encode(&exception_value(e)).unwrap_or_else(|failed| {
+    pub(crate) fn exception(
+        &self,
+        status: StatusCode,
+        e: &RemoteException,
+        version: ProtocolVersion,
+    ) -> Response {
+        let body = encode(&exception_value(e, version)).unwrap_or_else(|failed| {
             // An exception argument json can't carry: say so instead.
-            encode_plain(&exception_value(&failed))
+            encode_plain(&exception_value(&failed, ProtocolVersion::V5))
         });
         self.json(status, ascii_only(body), None)
     }
@@ -144,7 +149,7 @@ impl Responder {
     /// 400: the request can't be a call.
     pub(crate) fn bad_request(&self, message: String) -> Response {
         let e = RemoteException::builtin("ValueError", message);
-        self.exception(StatusCode::BAD_REQUEST, &e)
+        self.exception(StatusCode::BAD_REQUEST, &e, ProtocolVersion::V5)
     }
 
     /// 413: the body is larger than `max` bytes.
@@ -153,7 +158,7 @@ impl Responder {
             "ValueError",
             format!("request body too large (at most {max} bytes)"),
         );
-        self.exception(StatusCode::PAYLOAD_TOO_LARGE, &e)
+        self.exception(StatusCode::PAYLOAD_TOO_LARGE, &e, ProtocolVersion::V5)
     }
 }
 
@@ -167,14 +172,15 @@ pub(crate) fn redirect() -> Response {
     response
 }
 
-/// Python's `class_to_dict(exc)`: a local exception has only its own attributes (no
-/// `_pyroTraceback`), a remote one keeps the traceback it came with.
-pub(crate) fn exception_value(e: &RemoteException) -> Value {
+/// Python's `class_to_dict(exc)`, Pyro's classes named for `version`: a local exception
+/// has only its own attributes (no `_pyroTraceback`), a remote one keeps the traceback it
+/// came with.
+pub(crate) fn exception_value(e: &RemoteException, version: ProtocolVersion) -> Value {
     if e.traceback.is_some() {
-        return e.to_value();
+        return e.to_value(version);
     }
     dict! {
-        "__class__" => e.class.as_str(),
+        "__class__" => e.class.class_name(version),
         "__exception__" => true,
         "args" => Value::Tuple(e.args.clone()),
         "attributes" => Value::Dict(Box::new(Dict::clone(&e.attributes))),
@@ -240,7 +246,7 @@ mod tests {
     fn local_exceptions_have_no_traceback_attribute() {
         let e = RemoteException::builtin("AttributeError", "no 'x'");
         assert_eq!(
-            String::from_utf8(encode_plain(&exception_value(&e))).unwrap(),
+            String::from_utf8(encode_plain(&exception_value(&e, ProtocolVersion::V5))).unwrap(),
             r#"{"__class__": "builtins.AttributeError", "__exception__": true, "args": ["no 'x'"], "attributes": {}}"#
         );
     }

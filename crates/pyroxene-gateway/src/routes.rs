@@ -18,7 +18,8 @@ use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, UPGRADE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, request::Parts};
 use axum::response::Response;
-use pyroxene::RemoteException;
+use pyroxene::wire::dialect::PyroErrorClass;
+use pyroxene::{ProtocolVersion, RemoteException};
 use subtle::ConstantTimeEq;
 
 use crate::app::App;
@@ -87,18 +88,18 @@ pub(crate) async fn dispatch(State(app): State<Arc<App>>, request: Request) -> R
             let body = respond::ascii_only(respond::encode_plain(&page::meta_value(&meta)));
             r.json(StatusCode::OK, body, id)
         }
-        Ok(Outcome::Stream(stream)) => {
+        Ok(Outcome::Stream(stream, _)) => {
             // Python 5.17 fails here with a bare 500 (wsgiref can't send the reply);
             // Pyro4's gateway answers this ProtocolError. The stream is closed at once.
             let _ = stream.close().await;
-            let e = RemoteException::new(
-                "Pyro5.errors.ProtocolError",
+            let e = RemoteException::pyro(
+                PyroErrorClass::ProtocolError,
                 "result of call is an iterator",
             );
-            r.local(&e)
+            r.local(&e, ProtocolVersion::V5)
         }
-        Err(Failure::Raised(e)) => r.raised(&e),
-        Err(Failure::Local(e)) => r.local(&e),
+        Err(Failure::Raised(e, version)) => r.raised(&e, version),
+        Err(Failure::Local(e, version)) => r.local(&e, version),
     }
 }
 

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use pyroxene::{RemoteException, Value, dict};
+use pyroxene::wire::dialect::PyroErrorClass;
+use pyroxene::{ProtocolVersion, RemoteException, Value, dict};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use crate::app::App;
 use crate::frame::read_frame;
-use crate::invoke::{self, CallRequest, Failure, Outcome};
+use crate::invoke::{self, CallRequest, Failure, Outcome, as_sent};
 use crate::page::meta_value;
 use crate::respond::{encode, encode_plain, exception_value};
 
@@ -26,7 +27,7 @@ pub(crate) async fn serve(app: Arc<App>, socket: WebSocket) {
         while let Some(reply) = rx.recv().await {
             let bytes = encode(&reply).unwrap_or_else(|e| {
                 let id = reply.get("id").cloned().unwrap_or_default();
-                encode_plain(&error_reply(id, &e))
+                encode_plain(&error_reply(id, &e, ProtocolVersion::V5))
             });
             let text = String::from_utf8(bytes).unwrap_or_default();
             if sink.send(Message::Text(text.into())).await.is_err() {
@@ -72,17 +73,17 @@ async fn run_frame(app: &App, frame: &[u8], tx: &mpsc::Sender<Value>) {
         Ok(call) => call,
         Err((id, message)) => {
             let e = RemoteException::builtin("ValueError", message);
-            let _ = tx.send(error_reply(id, &e)).await;
+            let _ = tx.send(error_reply(id, &e, ProtocolVersion::V5)).await;
             return;
         }
     };
     let id = call.id;
     if !app.config.expose.allows(&call.object) {
-        let e = RemoteException::new(
-            "Pyro5.errors.SecurityError",
+        let e = RemoteException::pyro(
+            PyroErrorClass::SecurityError,
             "access to the requested object has been denied",
         );
-        let _ = tx.send(error_reply(id, &e)).await;
+        let _ = tx.send(error_reply(id, &e, ProtocolVersion::V5)).await;
         return;
     }
     let request = CallRequest {
@@ -97,11 +98,18 @@ async fn run_frame(app: &App, frame: &[u8], tx: &mpsc::Sender<Value>) {
         Ok(Outcome::Value(value)) => dict! { "id" => id, "result" => value },
         Ok(Outcome::Oneway) => dict! { "id" => id, "result" => Value::None },
         Ok(Outcome::Meta(meta)) => dict! { "id" => id, "result" => meta_value(&meta) },
-        Ok(Outcome::Stream(mut items)) => {
+        Ok(Outcome::Stream(mut items, peer)) => {
             while let Some(item) = items.next_item().await {
                 let reply = match item {
-                    Ok(item) => dict! { "id" => id.clone(), "item" => item },
-                    Err(e) => error_reply(id.clone(), &RemoteException::from(e)),
+                    Ok(item) => dict! { "id" => id.clone(), "item" => as_sent(item, peer) },
+                    Err(e) => {
+                        let version = if e.is_remote() {
+                            peer
+                        } else {
+                            ProtocolVersion::V5
+                        };
+                        error_reply(id.clone(), &RemoteException::from(e), version)
+                    }
                 };
                 let failed = reply.get("error").is_some();
                 if tx.send(reply).await.is_err() || failed {
@@ -110,18 +118,18 @@ async fn run_frame(app: &App, frame: &[u8], tx: &mpsc::Sender<Value>) {
             }
             dict! { "id" => id, "end" => true }
         }
-        Err(Failure::Raised(e) | Failure::Local(e)) => error_reply(id, &e),
+        Err(Failure::Raised(e, version) | Failure::Local(e, version)) => {
+            error_reply(id, &e, version)
+        }
     };
     let _ = tx.send(reply).await;
 }
 
-fn error_reply(id: Value, e: &RemoteException) -> Value {
-    dict! { "id" => id, "error" => exception_value(e) }
+fn error_reply(id: Value, e: &RemoteException, version: ProtocolVersion) -> Value {
+    dict! { "id" => id, "error" => exception_value(e, version) }
 }
 
 fn bad_frame(message: &str) -> Value {
-    error_reply(
-        Value::None,
-        &RemoteException::builtin("ValueError", message),
-    )
+    let e = RemoteException::builtin("ValueError", message);
+    error_reply(Value::None, &e, ProtocolVersion::V5)
 }

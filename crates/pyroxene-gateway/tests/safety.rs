@@ -266,9 +266,7 @@ async fn backend_killed_mid_call() {
     .unwrap();
     let uri: Uri = doomed.wait_for_line("echo uri:").unwrap().parse().unwrap();
     let ns = backends.nameserver().await;
-    ns.register("test.doomed", &uri, false, &[] as &[&str])
-        .await
-        .unwrap();
+    ns.register("test.doomed", &uri).await.unwrap();
     let gw = start_gateway(config(backends.ns_port, EXPOSE_ALL_TEST, None)).await;
     let addr = gw.addr;
     let call = tokio::spawn(async move { get(addr, "/pyro/test.doomed/slow").await });
@@ -325,9 +323,7 @@ async fn the_name_server_goes_away_and_comes_back() {
                 pyroxene::naming::locate_ns_with(&pyro_config(port), Some("127.0.0.1"), Some(port))
                     .await
                     .unwrap();
-            ns.register("test.echoserver", &uri, false, &[] as &[&str])
-                .await
-                .unwrap();
+            ns.register("test.echoserver", &uri).await.unwrap();
         }
     };
     register(port).await;
@@ -403,9 +399,7 @@ async fn connections_are_pooled_names_cached_and_a_moved_object_followed() {
         .parse()
         .unwrap();
     let ns = backends.nameserver().await;
-    ns.register("test.moving", &relayed, false, &[] as &[&str])
-        .await
-        .unwrap();
+    ns.register("test.moving", &relayed).await.unwrap();
     let mut cfg = config(backends.ns_port, EXPOSE_ALL_TEST, None);
     cfg.name_ttl = Duration::from_secs(600);
     let gw = start_gateway(cfg).await;
@@ -437,9 +431,7 @@ async fn connections_are_pooled_names_cached_and_a_moved_object_followed() {
     let moved: Uri = format!("PYRO:test.echoserver@127.0.0.1:{second_relay}")
         .parse()
         .unwrap();
-    ns.register("test.moving", &moved, false, &[] as &[&str])
-        .await
-        .unwrap();
+    ns.register("test.moving", &moved).await.unwrap();
     assert_eq!(
         get(gw.addr, "/pyro/test.moving/echo?message=old")
             .await

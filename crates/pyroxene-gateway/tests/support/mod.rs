@@ -241,9 +241,7 @@ impl Backends {
     /// Registers the echo server under `name` too.
     pub async fn register(&self, name: &str) {
         let ns = self.nameserver().await;
-        ns.register(name, &self.echo_uri, false, &[] as &[&str])
-            .await
-            .unwrap();
+        ns.register(name, &self.echo_uri).await.unwrap();
     }
 }
 
