@@ -96,7 +96,7 @@ for c in 1 64; do
     printf '| %s | %s | %.0f | %.2f | %.2f | %s |\n' "$label" "$c" "$r" "$p50" "$p99" "$errors"
   done
 done
-ratio() { python3 -c "import sys; a,b=map(float,sys.argv[1:]); print('%.1f×' % (a/b) if b else '—')" "$1" "$2"; }
+ratio() { python3 -c "import sys; a,b=map(float,sys.argv[1:]); print('%.2f×' % (a/b) if b else '—')" "$1" "$2"; }
 echo
 echo "| ratio | 1 connection | 64 connections | goal at 64 |"
 echo "|---|---|---|---|"

@@ -84,6 +84,12 @@
 //!   ('127.0.0.1', 9999): [Errno 111] Connection refused".
 //! - The expose regex is the `regex` crate's ([`Expose`]) and is checked at startup.
 //! - The page lists up to [`MAX_NAMES`](page::MAX_NAMES) names (Python: 10) and escapes them.
+//!   As Python's, it needs no gateway key (it shows names and method lists, no results).
+//! - `$meta` lists the names in the order the daemon sent them; Python's gateway lists its own
+//!   set's hash order (random per process unless PYTHONHASHSEED is fixed; equal to ours for a
+//!   Python daemon with the same seed).
+//! - Pyro4 daemons and name servers work behind it too (Python's Pyro5 gateway can't call
+//!   them); their URIs and exceptions keep Pyro4's class names, as Pyro4's gateway answers.
 //!
 //! # Layout
 //!
