@@ -28,7 +28,7 @@ pub(crate) async fn run(
             "unknown object",
         ));
     };
-    let methods = object.metadata().methods;
+    let methods = object.metadata_for(version).methods;
     let mut results = Vec::with_capacity(call.vargs.len());
     for entry in call.vargs {
         let (method, args, kwargs) = entry_parts(entry)?;
