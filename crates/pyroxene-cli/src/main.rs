@@ -25,11 +25,23 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use pyroxene::Serializer;
+use pyroxene::{ProtocolVersion, Serializer};
+
+/// What `pyroxene --version` prints after the name: the package version and the Pyro protocols
+/// every server here speaks, so a Pyro user sees at once which clients it serves
+/// (`pyroxene 0.1.0 (Pyro5 protocol 502, Pyro4 protocol 48)`).
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (Pyro5 protocol {}, Pyro4 protocol {})",
+        env!("CARGO_PKG_VERSION"),
+        ProtocolVersion::V5.number(),
+        ProtocolVersion::V4.number()
+    )
+});
 
 /// Pyro (Python Remote Objects) tools in Rust, wire-compatible with Python Pyro4 and Pyro5.
 #[derive(Parser)]
-#[command(name = "pyroxene", version, about, long_about = None)]
+#[command(name = "pyroxene", version = VERSION.as_str(), about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

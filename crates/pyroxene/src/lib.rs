@@ -36,6 +36,73 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Typed interfaces
+//!
+//! A trait under [`macro@interface`] declares a remote interface once, for both sides: the
+//! daemon serves an `#[expose] impl` of it (the compiler checks the impl against the trait), and
+//! the macro writes typed clients, `LibraryProxy` (async) and `LibraryBlockingProxy`, whose
+//! methods take the trait's argument types. Python's names, keyword arguments and oneway
+//! calls are in the trait; Python clients call the object as any Pyro object.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use pyroxene::{Daemon, ItemStream, RemoteException};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Debug, PartialEq, Serialize, Deserialize)]
+//! pub struct Book { pub id: u32, pub title: String }
+//!
+//! /// A library of books.
+//! #[pyroxene::interface]
+//! pub trait Library {
+//!     /// One book; a `KeyError` when there is none.
+//!     async fn get(&self, id: u32) -> Result<Book, RemoteException>;
+//!     /// Python: `library.listBooks(prefix="D")`; the typed client leaves out a `None` prefix.
+//!     #[pyro(name = "listBooks")]
+//!     fn list_books(&self, #[pyro(kw)] prefix: Option<String>) -> Result<Vec<String>, String>;
+//!     /// The ids, one by one (Python: `for id in library.ids()`).
+//!     fn ids(&self) -> ItemStream<u32>;
+//! }
+//!
+//! struct Shelf { books: Vec<Book> }
+//!
+//! #[pyroxene::expose]
+//! impl Library for Shelf {
+//!     async fn get(&self, id: u32) -> Result<Book, RemoteException> {
+//!         let book = self.books.iter().find(|b| b.id == id);
+//!         let book = book.ok_or_else(|| RemoteException::builtin("KeyError", format!("no book {id}")))?;
+//!         Ok(Book { id, title: book.title.clone() })
+//!     }
+//!     fn list_books(&self, prefix: Option<String>) -> Result<Vec<String>, String> {
+//!         let prefix = prefix.unwrap_or_default();
+//!         Ok(self.books.iter().map(|b| b.title.clone()).filter(|t| t.starts_with(&prefix)).collect())
+//!     }
+//!     fn ids(&self) -> ItemStream<u32> {
+//!         ItemStream::from_iter(self.books.iter().map(|b| b.id).collect::<Vec<_>>())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> pyroxene::Result<()> {
+//! let daemon = Daemon::builder().host("127.0.0.1").port(0).bind().await?;
+//! let shelf = Shelf { books: vec![Book { id: 7, title: "Dune".into() }] };
+//! let uri = daemon.register_with_id(Arc::new(shelf), "example.library")?;
+//! tokio::spawn({ let d = daemon.clone(); async move { d.serve().await } });
+//!
+//! let library = LibraryProxy::new(uri.to_string())?;      // Python: Pyro5.api.Proxy(uri)
+//! assert_eq!(library.get(7).await?.title, "Dune");
+//! assert_eq!(library.list_books(None).await?, ["Dune"]);
+//! assert_eq!(library.ids().await?.collect_all().await?, [7]);
+//! let missing = library.get(1).await.unwrap_err();
+//! assert_eq!(missing.remote().unwrap().to_string(), "KeyError: 'no book 1'");
+//! daemon.shutdown();
+//! # Ok(()) }
+//! ```
+//!
+//! A method may return `Result<T, E>` for any `E: Into<RemoteException>`: `String` and `&str`
+//! raise `RuntimeError` in the caller, `std::io::Error` the `OSError` subclass Python raises
+//! (`FileNotFoundError` with `errno` 2...), an error type of yours what its
+//! `From<MyError> for RemoteException` says ([`RemoteException::from_error`]).
+//!
 //! # The data layer
 //!
 //! ```
@@ -119,9 +186,11 @@
 //! - [`server`]: [`server::RemoteObject`] (what a daemon serves) and the call context.
 //! - [`Config`] ([`config`]): every Pyro5 config item, read from `PYRO_*` variables as Pyro5 does.
 //! - [`logging`]: tracing output to PYRO_LOGFILE at PYRO_LOGLEVEL, in Pyro5's line format.
-//! - [`expose`]: the attribute that serves an `impl` block's methods to Pyro clients.
+//! - [`expose`]: the attribute that serves an `impl` block's methods to Pyro clients;
+//!   [`macro@interface`]: a trait as a remote interface, with typed clients.
 //! - [`Daemon`] / [`DaemonBuilder`] ([`server`]): serves objects; [`Proxy`] ([`client`],
-//!   with [`client::blocking::Proxy`]): calls them, with [`client::ProxySettings`].
+//!   with [`client::blocking::Proxy`]): calls them, with [`client::ProxySettings`] and
+//!   [`client::Args`] for `call_as`.
 //! - [`naming`]: finding the name server, its typed client [`naming::NameServer`], and
 //!   resolving `PYRONAME:`/`PYROMETA:` URIs (which [`Proxy`] also does by itself).
 //! - [`echo`]: Pyro's test echo server object.
@@ -140,6 +209,7 @@ pub mod client;
 pub mod config;
 pub mod echo;
 mod error;
+mod interface_support;
 pub mod logging;
 mod macro_support;
 pub mod naming;
@@ -149,14 +219,15 @@ mod transport;
 pub use client::{Proxy, SerializedBlob};
 pub use config::Config;
 pub use error::{Error, ErrorKind, Result};
-pub use pyroxene_macros::expose;
+pub use pyroxene_macros::{expose, interface};
 pub use pyroxene_wire::dialect::RemoteException;
 pub use server::{Daemon, DaemonBuilder, ItemStream, current_context};
 
-/// What the code `#[expose]` generates refers to; not a public API.
+/// What the code `#[expose]` and `#[interface]` generate refers to; not a public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::RemoteException;
+    pub use crate::interface_support::*;
     pub use crate::macro_support::*;
     pub use crate::server::{
         BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteClass, RemoteObject,

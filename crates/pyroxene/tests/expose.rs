@@ -546,3 +546,73 @@ async fn panics_become_runtime_errors() {
         Ok(Value::from(1))
     );
 }
+
+/// Python names on an inherent impl block, and the Rust error types a method may return.
+struct Renamed;
+
+#[pyroxene::expose]
+impl Renamed {
+    #[pyro(name = "addNumbers")]
+    fn add_numbers(&self, #[pyro(name = "firstNumber")] first: i64, second: Option<i64>) -> i64 {
+        first + second.unwrap_or(0)
+    }
+    fn refuse(&self) -> Result<(), String> {
+        Err("refused".to_owned())
+    }
+    fn refuse_str(&self) -> Result<(), &'static str> {
+        Err("refused too")
+    }
+    fn open(&self, path: String) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+}
+
+#[tokio::test]
+async fn python_names_and_rust_error_types_on_an_inherent_impl() {
+    let obj = Arc::new(Renamed);
+    let meta = obj.metadata();
+    assert!(
+        meta.methods
+            .iter()
+            .eq(["addNumbers", "refuse", "refuse_str", "open"])
+    );
+    let sum = call(
+        &obj,
+        "addNumbers",
+        vec![],
+        kwargs(&[("firstNumber", 2.into())]),
+    )
+    .await;
+    assert_eq!(sum, Ok(Value::from(2)));
+    let missing = call(&obj, "addNumbers", vec![], Dict::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        missing.message(),
+        "Renamed.addNumbers() missing 1 required positional argument: 'firstNumber'"
+    );
+    let rust_name = call(&obj, "add_numbers", vec![], Dict::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        rust_name.message(),
+        "'Renamed' object has no attribute 'add_numbers'"
+    );
+    for (method, text) in [("refuse", "refused"), ("refuse_str", "refused too")] {
+        let e = call(&obj, method, vec![], Dict::default())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.class.as_str(), e.message()),
+            ("builtins.RuntimeError", text.to_owned())
+        );
+    }
+    let e = call(&obj, "open", vec!["/no/such/file".into()], Dict::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, "builtins.FileNotFoundError");
+    assert_eq!(
+        e.args,
+        vec![Value::from(2), Value::from("No such file or directory")]
+    );
+}

@@ -29,6 +29,7 @@
 //! ```
 
 mod exception;
+mod from_rust;
 mod handshake;
 mod names;
 mod objects;
@@ -299,7 +300,7 @@ pub(crate) fn text(value: &Value, what: &str) -> Result<String, DialectError> {
 pub(crate) fn items<'a>(value: &'a Value, what: &str) -> Result<Vec<&'a Value>, DialectError> {
     match value {
         Value::List(v) | Value::Tuple(v) => Ok(v.iter().collect()),
-        Value::Set(s) => Ok(s.iter().collect()),
+        Value::Set(s) | Value::FrozenSet(s) => Ok(s.iter().collect()),
         other => Err(DialectError::invalid(format!(
             "{what} must be a sequence or set, not {}",
             other.type_name()

@@ -14,6 +14,19 @@
 //! | nan / ±inf | nan dict / `1e30000` | `NaN` / `Infinity` | float | float | float |
 //! | complex | complex | *error* | complex | complex (ext 0x30) | complex |
 //! | dict with int keys | dict | dict with str keys | dict | decode error in Python | dict |
+//! | frozenset | set (empty → tuple) | *error* | frozenset | *error* | frozenset |
+//! | datetime (naive) | isoformat str | isoformat str | *error* | datetime (ext 0x32, a timestamp read in UTC) | datetime |
+//! | datetime (aware) | isoformat str | isoformat str | *error* | *error* | datetime |
+//! | date | isoformat str | isoformat str | *error* | date (ext 0x33) | date |
+//! | time | isoformat str | *error* | *error* | *error* | time |
+//! | Decimal | str | str | *error* | str | Decimal |
+//! | UUID | str | str | str | str | UUID |
+//! | msgpack ext value (unknown code, timestamp) | tuple `(code, bytes dict)` | *error* | *error* | itself, unchanged | *error* |
+//!
+//! Every *error* is the one the Python peer raises for the same value (Pyro's
+//! `SerializeError` "don't know how to serialize class ...", msgpack's "cannot serialize
+//! datetime with timezone info", marshal's "unmarshallable object"); pickle alone refuses
+//! what Python would pickle, an ext value (that would make the peer import msgpack).
 //!
 //! [`Serializer::normalize`] computes that right-hand side: the value a peer gets back.
 

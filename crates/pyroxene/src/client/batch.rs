@@ -2,9 +2,9 @@
 
 use pyroxene_wire::dialect::batch_results;
 use pyroxene_wire::protocol::{Flags, MessageType};
-use pyroxene_wire::{Dict, Value, to_value};
-use serde::Serialize;
+use pyroxene_wire::{Dict, Value};
 
+use super::IntoArgs;
 use super::proxy::Proxy;
 use super::resolve;
 use crate::RemoteException;
@@ -65,17 +65,14 @@ impl Batch {
         self
     }
 
-    /// Queues a call with serde arguments, as [`Proxy::call_as`] takes them.
+    /// Queues a call with serde arguments, as [`Proxy::call_as`] takes them (a tuple, or
+    /// [`Args`](super::Args) with keyword arguments).
     ///
     /// # Errors
     /// When the arguments don't serialize.
-    pub fn call_as(&mut self, method: &str, args: impl Serialize) -> Result<&mut Batch> {
-        let args = match to_value(&args)? {
-            Value::Tuple(items) | Value::List(items) => Value::Tuple(items),
-            Value::None => Value::Tuple(Vec::new()),
-            single => Value::Tuple(vec![single]),
-        };
-        Ok(self.call(method, args, None))
+    pub fn call_as(&mut self, method: &str, args: impl IntoArgs) -> Result<&mut Batch> {
+        let (args, kwargs) = args.into_args()?.into_parts();
+        Ok(self.call(method, args, kwargs))
     }
 
     /// How many calls are queued.

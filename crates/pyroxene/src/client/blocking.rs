@@ -4,10 +4,9 @@ use std::borrow::Borrow;
 use std::sync::Arc;
 
 use pyroxene_wire::{Dict, Value};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{BatchResults, RemoteStream};
+use super::{BatchResults, IntoArgs, RemoteStream};
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
 
@@ -126,7 +125,7 @@ impl Proxy {
     ///
     /// # Errors
     /// As the async version.
-    pub fn call_as<T: DeserializeOwned>(&self, method: &str, args: impl Serialize) -> Result<T> {
+    pub fn call_as<T: DeserializeOwned>(&self, method: &str, args: impl IntoArgs) -> Result<T> {
         self.runtime.block_on(self.inner.call_as(method, args))
     }
 
@@ -258,7 +257,7 @@ impl Batch {
     ///
     /// # Errors
     /// When the arguments don't serialize.
-    pub fn call_as(&mut self, method: &str, args: impl Serialize) -> Result<&mut Batch> {
+    pub fn call_as(&mut self, method: &str, args: impl IntoArgs) -> Result<&mut Batch> {
         self.inner.call_as(method, args)?;
         Ok(self)
     }

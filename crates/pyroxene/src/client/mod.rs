@@ -1,5 +1,6 @@
 //! The client side: [`Proxy`] and its blocking twin.
 
+mod args;
 mod batch;
 mod blob;
 pub mod blocking;
@@ -11,6 +12,7 @@ mod settings;
 mod stream;
 mod value;
 
+pub use args::{Args, IntoArgs};
 pub use batch::{Batch, BatchResults};
 pub use blob::SerializedBlob;
 pub use context::{RequestContext, Response};

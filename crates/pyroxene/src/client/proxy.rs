@@ -6,13 +6,12 @@ use std::time::Duration;
 
 use pyroxene_wire::protocol::{Flags, HmacKey, Message, MessageType};
 use pyroxene_wire::uri::UriProtocol;
-use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value, to_value};
-use serde::Serialize;
+use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value};
 use serde::de::DeserializeOwned;
 
 use super::connect::open;
 use super::resolve::{self, Retarget};
-use super::{Batch, ProxySettings, RemoteStream, RequestContext, Response};
+use super::{Batch, IntoArgs, ProxySettings, RemoteStream, RequestContext, Response};
 use crate::config::Protocol;
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
@@ -429,19 +428,19 @@ impl Proxy {
 
     /// Calls with serde arguments and result: `proxy.call_as::<i64>("add", (1, 2))`.
     ///
+    /// The arguments are a tuple with one item per positional argument (`()`, `(x,)`,
+    /// `(a, b)`...), or an [`Args`](super::Args) with keyword arguments too (see
+    /// [`IntoArgs`]): `call_as("sum", (vec![1, 2, 3],))` calls `sum([1, 2, 3])`.
+    ///
     /// # Errors
     /// As [`Proxy::call`], plus serialization errors of the arguments or the result.
     pub async fn call_as<T: DeserializeOwned>(
         &self,
         method: &str,
-        args: impl Serialize,
+        args: impl IntoArgs,
     ) -> Result<T> {
-        let args = match to_value(&args)? {
-            Value::Tuple(items) | Value::List(items) => Value::Tuple(items),
-            Value::None => Value::Tuple(Vec::new()),
-            single => Value::Tuple(vec![single]),
-        };
-        Ok(from_value(self.call(method, args, None).await?)?)
+        let (args, kwargs) = args.into_args()?.into_parts();
+        Ok(from_value(self.call(method, args, kwargs).await?)?)
     }
 
     /// Calls `method` without waiting for (or getting) a result, whatever the metadata says.

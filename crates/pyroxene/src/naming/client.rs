@@ -306,7 +306,7 @@ pub(super) fn uri_of(v: &Value) -> Result<Uri> {
 /// Metadata tags: a set (serpent, marshal), list (json, msgpack) or `()` for an empty set.
 fn tags_of(v: &Value) -> Result<TagSet> {
     let items: Box<dyn Iterator<Item = &Value>> = match v {
-        Value::Set(s) => Box::new(s.iter()),
+        Value::Set(s) | Value::FrozenSet(s) => Box::new(s.iter()),
         Value::List(l) | Value::Tuple(l) => Box::new(l.iter()),
         Value::None => Box::new(std::iter::empty()),
         other => return Err(invalid("metadata", other)),

@@ -432,7 +432,7 @@ impl Session {
                 match call {
                     Ok(call) if batched => batch::run(&shared, version, call, &context).await,
                     Ok(call) => dispatch(&shared, version, call, context).await,
-                    Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
+                    Err(e) => Err(undecodable(version, &e)),
                 }
             };
             let work = current::scope(reply_context.clone(), work);
@@ -461,7 +461,7 @@ impl Session {
                 }
                 Ok(Ok(other)) => current::scope(reply_context.clone(), other.run()).await,
                 Ok(Err(e)) => Err(e),
-                Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
+                Err(e) => Err(undecodable(version, &e)),
             }
         };
         let stream = reply_context.take_stream().filter(|_| result.is_ok());
@@ -585,4 +585,16 @@ fn private_attribute(name: &str) -> RemoteException {
         "builtins.AttributeError",
         format!("attempt to access private attribute '{name}'"),
     )
+}
+
+/// A request payload that doesn't decode, as the exception Python's daemon sends. A Pyro
+/// error class is named with the caller's module (`Pyro4.errors.SerializeError`): Python's
+/// dict readers find a bare name too, but a pickled exception needs the full one.
+fn undecodable(version: ProtocolVersion, e: &pyroxene_wire::Error) -> RemoteException {
+    let class = e.python_class();
+    if class.contains('.') {
+        RemoteException::new(class, e.message())
+    } else {
+        RemoteException::new(payload::pyro_error(version, class), e.message())
+    }
 }

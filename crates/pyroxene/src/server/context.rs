@@ -74,9 +74,9 @@ impl CallContext {
     /// [`RemoteObject`](super::RemoteObject) by hand: return the value this gives back (None)
     /// as the call's result and the daemon sends `stream` with Pyro's streaming protocol.
     /// (`#[expose]` methods simply return an [`ItemStream`].)
-    pub fn stream_result(&self, stream: ItemStream) -> Value {
+    pub fn stream_result<T>(&self, stream: ItemStream<T>) -> Value {
         if let Ok(mut slot) = self.stream.lock() {
-            *slot = Some(stream);
+            *slot = Some(stream.untyped());
         }
         Value::None
     }
