@@ -11,9 +11,10 @@ Usage: python faithful_client.py GENERATION KIND URI [--shutdown]
 
 Everything runs once per serializer the generation has (Pyro4: serpent, json, marshal,
 msgpack, pickle; Pyro5: serpent, json, marshal, msgpack), each with a proxy of its own.
-A line per call: `[serializer] label local|remote -> result` or `... !! module.Class: text`.
+A line per call: `[serializer] label local|invoked -> result` or `... !! module.Class: text`.
 `local` means the proxy refused the call without sending anything (Pyro's client-side check
-against the metadata), `remote` that it sent an INVOKE. Metadata is recorded as the proxy keeps
+against the metadata), `invoked` that it went on to send an INVOKE (a value its serializer
+can't write then fails on the client all the same). Metadata is recorded as the proxy keeps
 it (`_pyroMethods`, `_pyroOneway`, `_pyroAttrs`) and as `Pyro.Daemon.get_metadata` returns it
 (with the types the serializer gives). Tracebacks are not part of the transcript; sets are
 sorted, the server's port reads PORT.
@@ -263,7 +264,7 @@ def main():
                 ns_calls(ser, p)
     if KIND == "echo":
         slow_thread.join(60)
-        lines.append("[serpent] slow() remote %s" % (slow[0] if slow else "did not answer in 60 s"))
+        lines.append("[serpent] slow() invoked %s" % (slow[0] if slow else "did not answer in 60 s"))
         if SHUTDOWN:
             shutdown()
     print(re.sub(r"\b%s\b" % PORT, "PORT", "\n".join(lines)))
