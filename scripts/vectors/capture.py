@@ -24,6 +24,7 @@ PARTS = [
     ["http_gateway_vectors.py", "pyro4"],
 ]
 TIME_LIMIT = 300
+PORT_WAIT = 90
 
 
 def environment():
@@ -40,16 +41,22 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     for part in PARTS:
         script = os.path.join(HERE, part[0])
-        # The vectors name fixed ports; one may be briefly taken as some other process's
-        # ephemeral port: a part that can't bind is run again (at most 10 times, 3 s apart).
-        for attempt in range(10):
+        # The vectors name fixed ports, inside Linux's ephemeral range: another process's
+        # client socket may hold one, and after it closes it stays in TIME_WAIT for 60 s
+        # (binding over it fails even with SO_REUSEADDR). A part that can't bind is run
+        # again, 3 s apart, for at most PORT_WAIT seconds.
+        waited = 0
+        while True:
             result = subprocess.run([sys.executable, script, outdir] + part[1:],
                                     env=environment(), timeout=TIME_LIMIT,
                                     stderr=subprocess.PIPE, text=True)
             if result.returncode == 0 or "Address already in use" not in result.stderr:
                 break
+            if waited >= PORT_WAIT:
+                break
             print("capture: %s: a port is taken, again in 3 s" % part[0], file=sys.stderr)
             time.sleep(3)
+            waited += 3
         if result.returncode != 0:
             sys.stderr.write(result.stderr)
             sys.exit("capture: %s failed (exit %d)" % (" ".join(part), result.returncode))
