@@ -76,7 +76,7 @@ pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
             let host = own.and_then(|uri| uri.host());
             let port = own.and_then(|uri| uri.port());
             let ns = locate_ns_with(&config, host, port).await?;
-            ns.register(ECHO_OBJECT_NAME, &uri, false, &[] as &[&str])
+            ns.register(ECHO_OBJECT_NAME, &uri)
                 .await
                 .context("registering with the name server")?;
             if args.verbose {

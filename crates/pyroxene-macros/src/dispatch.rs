@@ -233,6 +233,7 @@ fn take_call() -> TokenStream {
             args: __pyroxene_args,
             kwargs: __pyroxene_kwargs,
             context: __pyroxene_context,
+            ..
         } = __pyroxene_call;
     }
 }

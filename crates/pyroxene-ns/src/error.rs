@@ -1,11 +1,12 @@
 //! [`NsError`]: everything the name server can refuse or fail at, with the Python exception
-//! class and text a Pyro5 client sees for it.
+//! class and text a client sees for it.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use pyroxene::RemoteException;
+use pyroxene::wire::dialect::{ExceptionClass, PyroErrorClass};
 use pyroxene::wire::uri::UriError;
-use pyroxene::{ProtocolVersion, RemoteException};
 
 /// Why a name server operation failed. `Display` is the text of the exception Python's name
 /// server raises in the same situation, without its cause (the cause is the error's
@@ -66,42 +67,35 @@ pub enum NsError {
 }
 
 impl NsError {
-    /// The Python exception class a Pyro5 client raises for this error.
-    pub fn python_class(&self) -> &'static str {
-        self.python_class_for(ProtocolVersion::V5)
-    }
-
-    /// The Python exception class a client of `version` raises for this error (Pyro's own
-    /// classes live in `Pyro4.errors` or `Pyro5.errors`; the texts are the same).
-    pub fn python_class_for(&self, version: ProtocolVersion) -> &'static str {
+    /// The Python exception class a client raises for this error (Pyro's own classes are in
+    /// `Pyro4.errors` or `Pyro5.errors` as the client's generation has them; the texts are
+    /// the same).
+    pub fn python_class(&self) -> ExceptionClass {
         match self {
             NsError::UnknownName(_)
             | NsError::AlreadyRegistered(_)
             | NsError::InvalidRegex(_)
             | NsError::Storage { .. }
-            | NsError::Open { .. } => match version {
-                ProtocolVersion::V4 => "Pyro4.errors.NamingError",
-                ProtocolVersion::V5 => "Pyro5.errors.NamingError",
-            },
+            | NsError::Open { .. } => PyroErrorClass::NamingError.into(),
             NsError::TwoFilters
             | NsError::TwoMetaFilters
             | NsError::InvalidStorage(_)
-            | NsError::SqliteMemory => "builtins.ValueError",
-            NsError::Uri(e) => e.python_class(version),
-            NsError::Type(_) => "builtins.TypeError",
+            | NsError::SqliteMemory => ExceptionClass::builtin("ValueError"),
+            NsError::Uri(e) => e.python_class().into(),
+            NsError::Type(_) => ExceptionClass::builtin("TypeError"),
         }
     }
 
-    /// The exception a client of `version` gets for this error: Python's text, the cause
-    /// included ("sqlite error in setitem: database is locked").
-    pub fn to_remote(&self, version: ProtocolVersion) -> RemoteException {
+    /// The exception a client gets for this error: Python's text, the cause included
+    /// ("sqlite error in setitem: database is locked").
+    pub fn to_remote(&self) -> RemoteException {
         let text = match self {
             NsError::Storage { source, .. } | NsError::Open { source, .. } => {
                 format!("{self}: {source}")
             }
             _ => self.to_string(),
         };
-        RemoteException::new(self.python_class_for(version), text)
+        RemoteException::new(self.python_class(), text)
     }
 
     /// A storage failure during `operation`.
@@ -164,7 +158,7 @@ impl std::error::Error for SqliteError {}
 
 impl From<NsError> for RemoteException {
     fn from(e: NsError) -> RemoteException {
-        e.to_remote(ProtocolVersion::V5)
+        e.to_remote()
     }
 }
 

@@ -1,9 +1,9 @@
 //! [`NameServerDaemon`]: a daemon serving the name server, registered in its own table, with
 //! the broadcast responder where Pyro would start one — what `pyro5-ns` runs.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use pyroxene::naming::RegisterOptions;
 use pyroxene::{Config, Daemon, Uri};
 
 use crate::broadcast::BroadcastServer;
@@ -35,6 +35,7 @@ pub enum StartError {
 
 /// How to run a name server: the settings of `pyro5-ns`'s flags.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct NsOptions {
     /// Host to bind (Pyro: HOST, `localhost` by default — not NS_HOST, which is where clients
     /// look).
@@ -90,6 +91,7 @@ impl NsOptions {
 
 /// A running name server: its daemon, its URIs, its broadcast responder (if any) and the lines
 /// `pyro5-ns` prints at startup.
+#[non_exhaustive]
 pub struct NameServerDaemon {
     /// The daemon serving `Pyro.NameServer` (and `Pyro.Daemon`).
     pub daemon: Daemon,
@@ -130,11 +132,11 @@ impl NameServerDaemon {
         let daemon = builder.bind().await?;
         let nameserver = Arc::new(NameServer::new(registry));
         let uri = daemon.register_with_id(nameserver.clone(), NAMESERVER_NAME)?;
-        let internal_uri = daemon.uri_for(NAMESERVER_NAME, false)?;
-        let tags = BTreeSet::from([NAMESERVER_CLASS_TAG.to_owned()]);
+        let internal_uri = daemon.internal_uri_for(NAMESERVER_NAME)?;
+        let own = RegisterOptions::new().metadata([NAMESERVER_CLASS_TAG]);
         nameserver
             .registry()
-            .register(NAMESERVER_NAME, &uri.to_string(), false, tags)?;
+            .register(NAMESERVER_NAME, &uri.to_string(), own)?;
 
         let mut lines = Vec::new();
         let mut broadcast = None;

@@ -70,7 +70,11 @@ async fn python_and_rust_peers_share_one_pyroxene_name_server() {
         .await
         .expect("locate our ns from rust");
     names
-        .register("example.rust", &rust_uri, false, &["example", "rust"])
+        .register_with(
+            "example.rust",
+            &rust_uri,
+            pyroxene::naming::RegisterOptions::new().metadata(["example", "rust"]),
+        )
         .await
         .expect("register example.rust");
 

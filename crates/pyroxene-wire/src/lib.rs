@@ -60,6 +60,8 @@
 
 pub mod dialect;
 mod error;
+#[cfg(any(test, feature = "oracles"))]
+pub mod oracles;
 pub mod protocol;
 pub mod repr;
 pub mod serializer;

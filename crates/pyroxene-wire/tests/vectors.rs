@@ -270,7 +270,7 @@ fn calls_decode_and_encode_like_python() {
                     }
                 };
                 let want_vargs = ser.normalize(&parts[2]);
-                let got_vargs = ser.normalize(&Value::Tuple(call.vargs.clone()));
+                let got_vargs = ser.normalize(&Value::Tuple(call.args.clone()));
                 let same_args = want_vargs.as_seq() == got_vargs.as_seq();
                 let want_kwargs = ser.normalize(&parts[3]);
                 let got_kwargs = call
@@ -320,8 +320,9 @@ fn serpent_bytes_repr_vectors() {
             decoded.to_string(),
             entry["loads_repr"].as_str().expect("repr")
         );
-        let ours =
-            serpent::to_vec_with(&decoded, &serpent::Options { bytes_repr: true }).expect("encode");
+        let mut options = serpent::Options::default();
+        options.bytes_repr = true;
+        let ours = serpent::to_vec_with(&decoded, &options).expect("encode");
         assert_eq!(
             String::from_utf8_lossy(&ours),
             String::from_utf8_lossy(&bytes)

@@ -6,6 +6,7 @@ use crate::RemoteException;
 use crate::config::ConfigError;
 use crate::wire::protocol::ProtocolError;
 use crate::wire::uri::UriError;
+use pyroxene_wire::dialect::PyroErrorClass;
 
 /// What kind of failure an [`Error`] is, mirroring Python Pyro's exception classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,6 +33,23 @@ pub enum ErrorKind {
     ///
     /// [`Remote`]: ErrorKind::Remote
     Naming,
+}
+
+impl ErrorKind {
+    /// The Pyro error class of this kind, what a Python proxy would raise (and what a method
+    /// passing the error on with `?` raises in its caller).
+    pub fn pyro_class(self) -> PyroErrorClass {
+        match self {
+            ErrorKind::Communication => PyroErrorClass::CommunicationError,
+            ErrorKind::Timeout => PyroErrorClass::TimeoutError,
+            ErrorKind::ConnectionClosed => PyroErrorClass::ConnectionClosedError,
+            ErrorKind::Protocol => PyroErrorClass::ProtocolError,
+            ErrorKind::Serialize => PyroErrorClass::SerializeError,
+            ErrorKind::Daemon => PyroErrorClass::DaemonError,
+            ErrorKind::Naming => PyroErrorClass::NamingError,
+            ErrorKind::Remote | ErrorKind::Config => PyroErrorClass::PyroError,
+        }
+    }
 }
 
 /// An error from a daemon or proxy: small and opaque, like `serde_json::Error`.
@@ -143,12 +161,9 @@ impl Error {
     /// "unknown name: x" or "name already registered: x").
     pub fn is_naming_error(&self) -> bool {
         self.kind == ErrorKind::Naming
-            || self.remote().is_some_and(|r| {
-                matches!(
-                    r.class.as_str(),
-                    "Pyro5.errors.NamingError" | "Pyro4.errors.NamingError"
-                )
-            })
+            || self
+                .remote()
+                .is_some_and(|r| r.pyro_class() == Some(PyroErrorClass::NamingError))
     }
 
     /// True for errors of the connection itself (a reconnect may help).
@@ -283,23 +298,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<Error> for RemoteException {
     /// What a method raises when a call it made failed, so `?` works in methods returning
     /// `Result<_, RemoteException>`: the remote exception itself (as a Python method calling a
-    /// proxy lets it propagate), else the Pyro5 error of the kind, e.g.
-    /// `Pyro5.errors.CommunicationError`, with the message and its causes (Python's texts
-    /// carry their cause too: "cannot connect to ...: [Errno 111] Connection refused").
+    /// proxy lets it propagate), else the Pyro error of the kind ([`ErrorKind::pyro_class`]),
+    /// e.g. CommunicationError, with the message and its causes (Python's texts carry their
+    /// cause too: "cannot connect to ...: [Errno 111] Connection refused"). Pyro's classes
+    /// reach each caller in its own generation (`Pyro4.errors.X` for a Pyro4 client).
     fn from(mut e: Error) -> RemoteException {
         if let Some(remote) = e.remote.take() {
             return *remote;
         }
-        let class = match e.kind {
-            ErrorKind::Communication => "CommunicationError",
-            ErrorKind::Timeout => "TimeoutError",
-            ErrorKind::ConnectionClosed => "ConnectionClosedError",
-            ErrorKind::Protocol => "ProtocolError",
-            ErrorKind::Serialize => "SerializeError",
-            ErrorKind::Daemon => "DaemonError",
-            ErrorKind::Naming => "NamingError",
-            ErrorKind::Remote | ErrorKind::Config => "PyroError",
-        };
-        RemoteException::new(format!("Pyro5.errors.{class}"), e.chain_text())
+        RemoteException::pyro(e.kind.pyro_class(), e.chain_text())
     }
 }

@@ -185,7 +185,9 @@
 //! - [`wire`]: the whole sans-IO core (per-format modules, `repr` helpers).
 //! - [`server`]: [`server::RemoteObject`] (what a daemon serves) and the call context.
 //! - [`Config`] ([`config`]): every Pyro5 config item, read from `PYRO_*` variables as Pyro5 does.
-//! - [`logging`]: tracing output to PYRO_LOGFILE at PYRO_LOGLEVEL, in Pyro5's line format.
+//! - [`logging`]: Pyro5's level names; with the `logging` feature, tracing output to
+//!   PYRO_LOGFILE at PYRO_LOGLEVEL in Pyro5's line format (the library installs no subscriber
+//!   by itself).
 //! - [`expose`]: the attribute that serves an `impl` block's methods to Pyro clients;
 //!   [`macro@interface`]: a trait as a remote interface, with typed clients.
 //! - [`Daemon`] / [`DaemonBuilder`] ([`server`]): serves objects; [`Proxy`] ([`client`],
@@ -236,6 +238,7 @@ pub mod __private {
 }
 
 pub use pyroxene_wire as wire;
+pub use pyroxene_wire::protocol::{AnnotationId, CorrelationId};
 pub use pyroxene_wire::uri::Uri;
 pub use pyroxene_wire::{
     Call, Dict, MAX_DEPTH, ProtocolVersion, Serializer, Set, Value, dict, from_value, list, set,

@@ -12,7 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use pyroxene_wire::{Dict, ProtocolVersion, Value, from_value, to_value};
+use pyroxene_wire::{Dict, Value, from_value, to_value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -21,12 +21,11 @@ use crate::server::{BoxFuture, CallContext, CallResult, ItemStream, Metadata, is
 
 /// The metadata of an exposed type.
 pub fn metadata(methods: &[&str], oneway: &[&str], attrs: &[&str]) -> Metadata {
-    let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
-    Metadata {
-        methods: owned(methods),
-        oneway: owned(oneway),
-        attrs: owned(attrs),
-    }
+    Metadata::new(
+        methods.iter().copied(),
+        oneway.iter().copied(),
+        attrs.iter().copied(),
+    )
 }
 
 /// Boxes a call's future (fixing its output type, so `?` works inside it).
@@ -210,12 +209,8 @@ pub fn output_value<T: Serialize + 'static>(
         Err(value) => value,
     };
     to_value(&value).map_err(|e| {
-        let class = match context.protocol {
-            ProtocolVersion::V4 => "Pyro4.errors.SerializeError",
-            ProtocolVersion::V5 => "Pyro5.errors.SerializeError",
-        };
-        RemoteException::new(
-            class,
+        RemoteException::pyro(
+            pyroxene_wire::dialect::PyroErrorClass::SerializeError,
             format!(
                 "cannot serialize the result of {qualname}(): {}",
                 e.message()

@@ -90,7 +90,7 @@ async fn proxy_new_pyroname_resolves_through_pyro_ns_port() {
         ns_uri.clone(),
         ProxySettings::default(),
     ));
-    ns.register("env.echo", &echo, false, &[] as &[&str])
+    ns.register("env.echo", &echo)
         .await
         .expect("register the echo server");
 
@@ -223,7 +223,7 @@ fn child_takes_settings_from_the_environment() {
             "{}",
             daemon.location()
         );
-        let uri = daemon.uri_for("x", true).expect("uri");
+        let uri = daemon.uri_for("x").expect("uri");
         assert_eq!(uri.location().as_deref(), Some("nat.example:4242"));
         daemon
             .register_with_id(Arc::new(EchoServer::new(false)), "env.echo")
@@ -236,7 +236,7 @@ fn child_takes_settings_from_the_environment() {
             .bind()
             .await
             .expect("bind");
-        let uri = plain.uri_for("x", true).expect("uri");
+        let uri = plain.uri_for("x").expect("uri");
         assert_eq!(uri.location().as_deref(), Some(plain.location()));
     });
 }

@@ -166,12 +166,7 @@ async fn call<O: RemoteObject>(
     args: Vec<Value>,
     kw: Dict,
 ) -> CallResult {
-    let invocation = Invocation {
-        method: method.to_owned(),
-        args,
-        kwargs: kw,
-        context: context(),
-    };
+    let invocation = Invocation::new(method, args, kw, context());
     obj.clone().invoke(invocation).await
 }
 
@@ -184,7 +179,7 @@ async fn fails(
 ) -> (String, String) {
     let e = call(obj, method, args, kw).await.expect_err("an exception");
     let message = e.args[0].as_str().expect("a message").to_owned();
-    (e.class, message)
+    (e.class.class_name(ProtocolVersion::V5).to_owned(), message)
 }
 
 fn server() -> Arc<EchoServer> {
@@ -483,12 +478,12 @@ async fn async_and_nonblocking_methods() {
 fn nonblocking_methods_answer_at_once() {
     let s = server();
     let now = |method: &str, args: Vec<Value>| {
-        s.invoke_now(Invocation {
-            method: method.to_owned(),
+        s.invoke_now(Invocation::new(
+            method.to_owned(),
             args,
-            kwargs: Dict::default(),
-            context: context(),
-        })
+            Dict::default(),
+            context(),
+        ))
     };
     assert_eq!(
         now("nonblocking", vec![1.into()]).ok(),
@@ -514,12 +509,12 @@ async fn sync_methods_run_off_the_runtime() {
     let s = server();
     let (started, has_started) = oneshot::channel();
     *s.started.lock().unwrap() = Some(started);
-    let sleepy = tokio::spawn(s.clone().invoke(Invocation {
-        method: "sleepy".to_owned(),
-        args: vec![],
-        kwargs: Dict::default(),
-        context: context(),
-    }));
+    let sleepy = tokio::spawn(s.clone().invoke(Invocation::new(
+        "sleepy".to_owned(),
+        vec![],
+        Dict::default(),
+        context(),
+    )));
     has_started.await.unwrap();
     assert_eq!(
         call(&s, "quick", vec![], Dict::default()).await,
@@ -603,7 +598,7 @@ async fn python_names_and_rust_error_types_on_an_inherent_impl() {
             .await
             .unwrap_err();
         assert_eq!(
-            (e.class.as_str(), e.message()),
+            (e.class.class_name(ProtocolVersion::V5), e.message()),
             ("builtins.RuntimeError", text.to_owned())
         );
     }

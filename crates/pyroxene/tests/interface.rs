@@ -73,7 +73,10 @@ async fn untyped_calls_get_pythons_binding_errors_with_the_impls_class_name() {
         let err = proxy.call(method, args, None).await.expect_err(method);
         let remote = err.remote().expect("remote");
         assert_eq!(
-            (remote.class.as_str(), remote.message()),
+            (
+                remote.class.class_name(pyroxene::ProtocolVersion::V5),
+                remote.message()
+            ),
             ("builtins.TypeError", text.to_owned())
         );
     }

@@ -31,8 +31,14 @@ fn global_logging_from_config() {
         Err(LogError::OpenFile { .. })
     ));
 
+    assert!(
+        !tracing::dispatcher::has_been_set(),
+        "nothing installed yet"
+    );
     c.loglevel = Some(LogLevel::Info);
     assert_eq!(init_from_config(&c).expect("install"), LogInit::Installed);
+    // What `no_global_subscriber.rs` checks stays false while the library runs alone.
+    assert!(tracing::dispatcher::has_been_set());
     assert_eq!(
         init_from_config(&c).expect("again"),
         LogInit::AlreadyInstalled

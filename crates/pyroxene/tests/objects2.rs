@@ -228,9 +228,8 @@ async fn blobs_pass_a_rust_dispatcher_undecoded() {
     assert_eq!(
         plain
             .err()
-            .and_then(|e| e.remote().map(|r| r.class.clone()))
-            .as_deref(),
-        Some("builtins.TypeError")
+            .and_then(|e| e.remote().map(|r| r.class.clone())),
+        Some("builtins.TypeError".into())
     );
     let direct = Proxy::from_uri(worker)
         .expect("proxy")

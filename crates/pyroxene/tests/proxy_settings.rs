@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{TestDaemon, wait_until};
 use pyroxene::client::{ProxySettings, RequestContext};
-use pyroxene::{Config, Daemon, Proxy, Serializer, Value, dict, tuple};
+use pyroxene::{Config, CorrelationId, Daemon, Proxy, Serializer, Value, dict, tuple};
 
 /// The annotations and correlation id `echo_annotations` saw, as its reply dict.
 async fn seen(proxy: &Proxy) -> Value {
@@ -24,20 +24,20 @@ async fn with_methods_fork_and_clones_keep_their_settings() {
     let server =
         TestDaemon::start(Daemon::builder_with(&Config::default()).host("127.0.0.1")).await;
     let uri = server.context_uri().parse().expect("uri");
-    let first =
-        Proxy::with_settings(uri, ProxySettings::default()).with_annotation("XONE", b"1".to_vec());
+    let first = Proxy::with_settings(uri, ProxySettings::default())
+        .with_annotation(id("XONE"), b"1".to_vec());
     let clone = first.clone();
     let forked = first
         .clone()
-        .with_annotation("XTWO", b"2".to_vec())
-        .with_correlation_id(Some([7; 16]))
+        .with_annotation(id("XTWO"), b"2".to_vec())
+        .with_correlation_id(Some(CorrelationId([7; 16])))
         .with_timeout(Some(Duration::from_secs(5)))
         .with_serializer(Serializer::Json);
 
     // The settings: the fork has its own, the original and its clone keep theirs.
     for unchanged in [&first, &clone] {
         let s = unchanged.settings();
-        assert_eq!(s.annotations, [("XONE".to_owned(), b"1".to_vec())]);
+        assert_eq!(s.annotations, [(id("XONE"), b"1".to_vec())]);
         assert_eq!(
             (s.correlation_id, s.timeout, s.serializer),
             (None, None, Serializer::Serpent)
@@ -46,15 +46,12 @@ async fn with_methods_fork_and_clones_keep_their_settings() {
     let s = forked.settings();
     assert_eq!(
         s.annotations,
-        [
-            ("XONE".to_owned(), b"1".to_vec()),
-            ("XTWO".to_owned(), b"2".to_vec())
-        ]
+        [(id("XONE"), b"1".to_vec()), (id("XTWO"), b"2".to_vec())]
     );
     assert_eq!(
         (s.correlation_id, s.timeout, s.serializer),
         (
-            Some([7; 16]),
+            Some(CorrelationId([7; 16])),
             Some(Duration::from_secs(5)),
             Serializer::Json
         )
@@ -87,10 +84,10 @@ async fn with_methods_fork_and_clones_keep_their_settings() {
     assert_eq!(server.daemon.connections(), 2, "the clone reused the pool");
 
     // The same id again replaces it, in the fork only (Python's annotations dict).
-    let replaced = first.clone().with_annotation("XONE", b"one".to_vec());
+    let replaced = first.clone().with_annotation(id("XONE"), b"one".to_vec());
     assert_eq!(
         replaced.settings().annotations,
-        [("XONE".to_owned(), b"one".to_vec())]
+        [(id("XONE"), b"one".to_vec())]
     );
     assert_eq!(
         seen(&replaced).await.get("annotations"),
@@ -139,4 +136,9 @@ fn settings_from_a_config_and_defaults() {
         text.contains("hmac_key: Some(\"<set>\")") && !text.contains("sekrit"),
         "{text}"
     );
+}
+
+/// An annotation id from its four characters.
+fn id(text: &str) -> pyroxene::AnnotationId {
+    text.parse().expect("a valid annotation id")
 }

@@ -321,10 +321,15 @@ async fn pyroname_resolves_through_a_pyro4_name_server() {
     let found = ns_client.lookup("test.echoserver").await.expect("lookup");
     assert_eq!(found.object(), "test.echoserver");
     assert_eq!(ns_client.protocol_version().await.expect("version"), V4);
-    let listed = ns_client.list(Some("test."), None).await.expect("list");
+    let listed = ns_client
+        .list(pyroxene::naming::ListFilter::Prefix("test."))
+        .await
+        .expect("list");
     assert!(listed.contains_key("test.echoserver"), "{listed:?}");
     let by_meta = ns_client
-        .yplookup(&["class:Pyro4.naming.NameServer"], &[] as &[&str])
+        .yplookup(&pyroxene::naming::MetaFilter::all([
+            "class:Pyro4.naming.NameServer",
+        ]))
         .await
         .expect("metadata search");
     assert!(by_meta.contains_key("Pyro.NameServer"), "{by_meta:?}");

@@ -4,7 +4,7 @@
 
 use std::io;
 
-use super::RemoteException;
+use super::{ExceptionClass, RemoteException};
 use crate::Value;
 
 /// A message as Python's `builtins.RuntimeError`, the exception Python code raises for an
@@ -40,12 +40,13 @@ impl From<&str> for RemoteException {
 /// assert_eq!(e.args, vec![Value::from(2), Value::from("No such file or directory")]);
 /// # }
 /// let e = RemoteException::from(std::io::Error::other("disk on fire"));
-/// assert_eq!((e.class.as_str(), e.message()), ("builtins.OSError", "disk on fire".into()));
+/// assert_eq!(e.class, "builtins.OSError");
+/// assert_eq!(e.message(), "disk on fire");
 /// ```
 impl From<io::Error> for RemoteException {
     fn from(error: io::Error) -> RemoteException {
         let class = os_error_class(error.kind());
-        let mut exception = RemoteException::from_error(format!("builtins.{class}"), &error);
+        let mut exception = RemoteException::from_error(ExceptionClass::builtin(class), &error);
         if let Some((errno, strerror)) = errno_args(&error) {
             exception.args = vec![Value::from(errno), Value::from(strerror)];
         }
@@ -137,7 +138,7 @@ impl RemoteException {
     /// assert_eq!(e.to_string(), "OSError: cannot read the catalogue");
     /// assert_eq!(e.traceback.unwrap().last().unwrap(), "caused by: disk gone\n");
     /// ```
-    pub fn from_error<E>(class: impl Into<String>, error: &E) -> RemoteException
+    pub fn from_error<E>(class: impl Into<ExceptionClass>, error: &E) -> RemoteException
     where
         E: std::error::Error + ?Sized,
     {
@@ -163,10 +164,8 @@ mod tests {
     #[test]
     fn strings_are_runtime_errors() {
         let e = RemoteException::from("no".to_owned());
-        assert_eq!(
-            (e.class.as_str(), e.message()),
-            ("builtins.RuntimeError", "no".into())
-        );
+        assert_eq!(e.class, "builtins.RuntimeError");
+        assert_eq!(e.message(), "no");
         assert_eq!(RemoteException::from("no"), e);
     }
 

@@ -42,9 +42,6 @@ mod test_vectors;
 
 pub use call::Call;
 
-#[doc(hidden)]
-pub use call::{check_decode_call, check_decode_call_mutated, check_encode_call};
-
 use bytes::Bytes;
 
 use crate::{Result, Value};
@@ -242,33 +239,6 @@ impl Serializer {
     pub fn normalize(self, value: &Value) -> Value {
         normalize::normalize(self, value)
     }
-}
-
-/// The fuzzing oracle (used by the `fuzz/` targets and the regression tests over their
-/// findings): decoding `data` must not panic, and whatever decodes must survive our own
-/// encode → decode round trip as [`Serializer::normalize`] says.
-///
-/// # Panics
-/// When that round trip breaks: that is the bug the fuzzer looks for.
-#[doc(hidden)]
-pub fn check_round_trip(ser: Serializer, data: &[u8]) {
-    let Ok(value) = ser.decode(data) else { return };
-    let Ok(bytes) = ser.encode(&value) else {
-        return;
-    };
-    let again = match ser.decode(&bytes) {
-        Ok(v) => v,
-        Err(e) => panic!(
-            "our own {} output {bytes:?} fails to decode: {e}",
-            ser.name()
-        ),
-    };
-    let want = ser.normalize(&value);
-    assert!(
-        again == want,
-        "{} round trip changed {want} into {again}",
-        ser.name()
-    );
 }
 
 /// Runs of at least this many bytes reserve [`BULK_SLACK`] extra when appended.

@@ -150,6 +150,7 @@ impl Batch {
 /// Iterating yields `Ok` per result and then `Err` for the exception, like Python's batch
 /// results generator, which raises when it reaches the failed call.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BatchResults {
     /// The results of the calls that returned, in call order.
     pub values: Vec<Value>,

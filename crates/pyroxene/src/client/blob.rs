@@ -27,7 +27,7 @@
 //! ```
 
 use bytes::Bytes;
-use pyroxene_wire::protocol::{Flags, MessageType};
+use pyroxene_wire::protocol::{AnnotationId, Flags, MessageType};
 use pyroxene_wire::{Dict, Serializer, Value, dict, from_value};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -226,10 +226,7 @@ impl Proxy {
         let mut msg = inner
             .message(MessageType::Invoke, 0, Vec::new(), None)?
             .with_flags(Flags::KEEPSERIALIZED)
-            .with_annotation("BLBI", blbi)
-            .map_err(|e| {
-                Error::new(ErrorKind::Protocol, "invalid BLBI annotation").with_source(e)
-            })?;
+            .with_annotation(AnnotationId::BLBI, blbi);
         msg.payload = payload;
         if self.is_oneway(method) {
             msg.flags.insert(Flags::ONEWAY);

@@ -1,13 +1,13 @@
 //! Opening a proxy connection: the socket (TCP, unix path or Linux abstract socket) and the
 //! connect handshake (CONNECT -> CONNECTOK with metadata, or CONNECTFAIL).
 
+use pyroxene_wire::dialect::{ConnectRequest, ConnectResponse};
 use pyroxene_wire::protocol::{Flags, Message, MessageType};
 use pyroxene_wire::{ProtocolVersion, Serializer, Value};
 use tokio::net::{TcpStream, UnixStream};
 
 use super::proxy::{Inner, PooledConnection};
 use crate::error::{Error, ErrorKind, Result};
-use crate::server::Metadata;
 use crate::transport::{Connection, Stream, connection_codec, prepare};
 
 /// A new connection to `inner.uri` with the connect handshake done; remembers the metadata and
@@ -99,7 +99,9 @@ async fn handshake(
     conn.accept(&[MessageType::ConnectOk, MessageType::ConnectFail]);
     let settings = &inner.settings;
     let ser = settings.serializer;
-    let data = pyroxene_wire::dict! { "handshake" => settings.handshake.clone(), "object" => uri.object() };
+    let data = ConnectRequest::new(uri.object())
+        .with_handshake(settings.handshake.clone())
+        .to_value();
     let mut msg = inner.message_in(
         version,
         MessageType::Connect,
@@ -144,7 +146,7 @@ async fn handshake(
         .map_err(|e| Error::new(ErrorKind::Serialize, "invalid handshake reply").with_source(e))?;
     match reply.msg_type {
         MessageType::ConnectOk => {
-            accepted(inner, &body)?;
+            accepted(inner, body)?;
             conn.accept(&[MessageType::Result]);
             Ok(PooledConnection {
                 conn,
@@ -168,12 +170,12 @@ async fn handshake(
     }
 }
 
-/// Takes in a CONNECTOK body: `{"handshake": response, "meta": metadata}`.
-fn accepted(inner: &Inner, body: &Value) -> Result<()> {
-    if let Some(meta) = body.get("meta") {
-        let meta = Metadata::from_value(meta)
-            .map_err(|e| Error::new(ErrorKind::Protocol, "invalid metadata").with_source(e))?;
-        if meta.methods.is_empty() && meta.attrs.is_empty() {
+/// Takes in a CONNECTOK body ([`ConnectResponse`]).
+fn accepted(inner: &Inner, body: Value) -> Result<()> {
+    let response = ConnectResponse::from_value(body)
+        .map_err(|e| Error::new(ErrorKind::Protocol, "invalid connect response").with_source(e))?;
+    if let Some(meta) = response.meta {
+        if meta.is_empty() {
             return Err(Error::new(
                 ErrorKind::Daemon,
                 format!(
@@ -187,7 +189,7 @@ fn accepted(inner: &Inner, body: &Value) -> Result<()> {
         }
     }
     if let Ok(mut h) = inner.handshake_response.lock() {
-        *h = Some(body.get("handshake").cloned().unwrap_or_default());
+        *h = Some(response.handshake);
     }
     Ok(())
 }
@@ -264,16 +266,13 @@ impl Inner {
             // does (its current_context is the serving thread's).
             .or_else(|| crate::current_context().and_then(|c| c.correlation_id));
         if let Some(id) = corr {
-            msg = msg.with_correlation_id(pyroxene_wire::protocol::CorrelationId(id));
+            msg = msg.with_correlation_id(id);
         }
         let per_call = request
             .map(|r| r.annotations.as_slice())
             .unwrap_or_default();
         for (id, value) in settings.annotations.iter().chain(per_call).cloned() {
-            msg = msg.with_annotation(&id, value).map_err(|e| {
-                Error::new(ErrorKind::Config, format!("invalid annotation id {id:?}"))
-                    .with_source(e)
-            })?;
+            msg = msg.with_annotation(id, value);
         }
         Ok(msg)
     }

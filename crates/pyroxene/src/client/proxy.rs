@@ -4,7 +4,7 @@ use std::borrow::Borrow;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::Duration;
 
-use pyroxene_wire::protocol::{Flags, HmacKey, Message, MessageType};
+use pyroxene_wire::protocol::{AnnotationId, CorrelationId, Flags, HmacKey, Message, MessageType};
 use pyroxene_wire::uri::UriProtocol;
 use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value};
 use serde::de::DeserializeOwned;
@@ -256,25 +256,27 @@ impl Proxy {
         self.fork(|s| s.max_message_size = bytes)
     }
 
-    /// Sends annotation `id` (4 ASCII characters) with every message, replacing an earlier
-    /// one of that id (Python: `current_context.annotations`, which every proxy of the thread
-    /// sends). A call's [`RequestContext`] can add more.
+    /// Sends annotation `id` with every message, replacing an earlier one of that id
+    /// (Python: `current_context.annotations`, which every proxy of the thread sends). A
+    /// call's [`RequestContext`] can add more.
     ///
     /// ```
+    /// use pyroxene::AnnotationId;
+    /// const XTRC: AnnotationId = AnnotationId::from_static(b"XTRC");
     /// let proxy = pyroxene::Proxy::with_settings(
     ///     "PYRO:obj@127.0.0.1:4000".parse()?,
     ///     Default::default(),
     /// );
-    /// let tagged = proxy.clone().with_annotation("XTRC", b"trace-1".to_vec());
-    /// assert_eq!(tagged.settings().annotations, [("XTRC".to_owned(), b"trace-1".to_vec())]);
+    /// let tagged = proxy.clone().with_annotation(XTRC, b"trace-1".to_vec());
+    /// assert_eq!(tagged.settings().annotations, [(XTRC, b"trace-1".to_vec())]);
     /// assert!(proxy.settings().annotations.is_empty()); // the original keeps its own
     /// # Ok::<(), pyroxene::Error>(())
     /// ```
     #[must_use]
-    pub fn with_annotation(self, id: &str, value: Vec<u8>) -> Proxy {
+    pub fn with_annotation(self, id: AnnotationId, value: Vec<u8>) -> Proxy {
         self.fork(|s| {
-            s.annotations.retain(|(k, _)| k != id);
-            s.annotations.push((id.to_owned(), value));
+            s.annotations.retain(|(k, _)| *k != id);
+            s.annotations.push((id, value));
         })
     }
 
@@ -282,7 +284,7 @@ impl Proxy {
     /// `None` passes on the id of the call being served, if any, else lets the daemon make
     /// one per call.
     #[must_use]
-    pub fn with_correlation_id(self, id: Option<[u8; 16]>) -> Proxy {
+    pub fn with_correlation_id(self, id: Option<CorrelationId>) -> Proxy {
         self.fork(|s| s.correlation_id = id)
     }
 
@@ -385,15 +387,17 @@ impl Proxy {
     /// ```no_run
     /// # async fn run(proxy: pyroxene::Proxy) -> pyroxene::Result<()> {
     /// use pyroxene::client::RequestContext;
-    /// let request = RequestContext::new().annotation("XREQ", b"token".to_vec());
+    /// use pyroxene::AnnotationId;
+    /// const XREQ: AnnotationId = AnnotationId::from_static(b"XREQ");
+    /// const XRSP: AnnotationId = AnnotationId::from_static(b"XRSP");
+    /// let request = RequestContext::new().annotation(XREQ, b"token".to_vec());
     /// let reply = proxy.call_with_context("echo", pyroxene::tuple![1], None, &request).await?;
-    /// println!("{:?} {:?}", reply.annotation("XRSP"), reply.correlation_id);
+    /// println!("{:?} {:?}", reply.annotation(XRSP), reply.correlation_id);
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// As [`Proxy::call`]; [`ErrorKind::Config`] for an annotation id that isn't 4 ASCII
-    /// characters.
+    /// As [`Proxy::call`].
     pub async fn call_with_context(
         &self,
         method: &str,
@@ -628,14 +632,14 @@ impl Proxy {
             let annotations = reply
                 .annotations
                 .iter()
-                .map(|(id, v)| (id.as_str().to_owned(), v.to_vec()))
+                .map(|(id, v)| (id, v.to_vec()))
                 .collect();
-            let correlation_id = reply.correlation_id.map(|c| c.0);
+            let correlation_id = reply.correlation_id;
             // Checked before EXCEPTION: a stream reply is an exception reply for old clients.
             if reply.has(Flags::ITEMSTREAMRESULT) {
                 self.checkin(pooled);
                 let id = reply
-                    .annotation("STRM")
+                    .annotation(AnnotationId::STRM)
                     .map(|id| String::from_utf8_lossy(id).into_owned())
                     .filter(|id| !id.is_empty())
                     .ok_or_else(|| {
@@ -653,7 +657,7 @@ impl Proxy {
                     stream: Some(id),
                 });
             }
-            let value = self
+            let mut value = self
                 .inner
                 .settings
                 .serializer
@@ -661,6 +665,11 @@ impl Proxy {
             self.checkin(pooled);
             if reply.has(Flags::EXCEPTION) {
                 return Err(Error::from(remote_exception(value)));
+            }
+            if self.inner.version() == ProtocolVersion::V4 {
+                // Values inside pyroxene carry Pyro5's class names (what serde writes), so a
+                // URI a Pyro4 daemon returned reaches a Pyro5 caller it is passed on to.
+                pyroxene_wire::dialect::translate_objects(&mut value, ProtocolVersion::V5);
             }
             Ok(Raw::from(Response {
                 value,
@@ -760,8 +769,8 @@ fn iterator_error() -> Error {
 /// The exception dict of an EXCEPTION reply as a [`RemoteException`].
 fn remote_exception(value: Value) -> RemoteException {
     RemoteException::from_value(&value).unwrap_or_else(|e| {
-        RemoteException::new(
-            "Pyro5.errors.ProtocolError",
+        RemoteException::pyro(
+            pyroxene_wire::dialect::PyroErrorClass::ProtocolError,
             format!("invalid exception reply: {e}: {value}"),
         )
     })

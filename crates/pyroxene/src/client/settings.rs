@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pyroxene_wire::protocol::HmacKey;
+use pyroxene_wire::protocol::{AnnotationId, CorrelationId, HmacKey};
 use pyroxene_wire::{Serializer, Value};
 
 use crate::Config;
@@ -63,13 +63,13 @@ pub struct ProxySettings {
     /// Pyro4's HMAC key (`_pyroHmacKey`), if any; implies Pyro4 under [`Protocol::Auto`].
     pub hmac_key: Option<HmacKey>,
     /// Annotations sent with every message, in this order (Python:
-    /// `current_context.annotations`, per thread there, per proxy here); ids of 4 ASCII
-    /// characters. A call's [`RequestContext`](crate::client::RequestContext) adds to them.
-    pub annotations: Vec<(String, Vec<u8>)>,
+    /// `current_context.annotations`, per thread there, per proxy here). A call's
+    /// [`RequestContext`](crate::client::RequestContext) adds to them.
+    pub annotations: Vec<(AnnotationId, Vec<u8>)>,
     /// The correlation id sent with every call (Python: `current_context.correlation_id`);
     /// `None` passes on the id of the call being served, if any, else lets the daemon make
     /// one.
-    pub correlation_id: Option<[u8; 16]>,
+    pub correlation_id: Option<CorrelationId>,
     /// Where `PYRONAME:`/`PYROMETA:` URIs are resolved, and how the name server proxy talks:
     /// NS_HOST, NS_PORT, NS_BCPORT, BROADCAST_ADDRS, PREFER_IP_VERSION, NS_LOOKUP_DELAY and
     /// the proxy items (Python's global config, which its name server lookups use).

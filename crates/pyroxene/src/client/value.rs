@@ -55,12 +55,12 @@ impl Proxy {
     /// receiver uses its own configured one as for any proxy).
     pub fn state(&self) -> ProxyState {
         let serializer = self.inner.settings.serializer;
-        ProxyState {
-            uri: self.inner.uri.clone(),
-            metadata: self.metadata().unwrap_or_default(),
-            handshake: self.inner.settings.handshake.clone(),
-            serializer: (serializer != Serializer::Serpent).then(|| serializer.name().to_owned()),
-        }
+        ProxyState::new(
+            self.inner.uri.clone(),
+            self.metadata().unwrap_or_default(),
+            self.inner.settings.handshake.clone(),
+            (serializer != Serializer::Serpent).then(|| serializer.name().to_owned()),
+        )
     }
 
     /// Sets the metadata as if learned from a handshake (Python:

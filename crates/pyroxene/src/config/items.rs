@@ -187,7 +187,8 @@ config_items! {
     LOGFILE => logfile: String = "pyro5.log".to_owned(),
     /// LOGLEVEL: the logging level from `PYRO_LOGLEVEL` (a Python level name: `DEBUG`,
     /// `INFO`, `WARNING`, `ERROR`, `CRITICAL`...); `None` (unset or empty) leaves Pyro's
-    /// logging off. Default `None`. See [`crate::logging::init_from_config`].
+    /// logging off. Default `None`. See [`crate::logging`] (`init_from_config`, with the
+    /// `logging` feature).
     LOGLEVEL => loglevel: Option<LogLevel> = None,
     /// LOGWIRE: log every message's bytes (needs LOGLEVEL DEBUG); for protocol debugging
     /// only. Default `false`.

@@ -8,7 +8,7 @@
 //! # async fn run() -> pyroxene::Result<()> {
 //! use pyroxene::naming::{locate_ns, resolve};
 //! let ns = locate_ns(None, None).await?;          // localhost, broadcast, then NS_HOST
-//! for (name, uri) in ns.list(Some("example."), None).await? {
+//! for (name, uri) in ns.list(pyroxene::naming::ListFilter::Prefix("example.")).await? {
 //!     println!("{name} --> {uri}");
 //! }
 //! let direct = resolve(&pyroxene::Uri::pyroname("example.echo", None)).await?; // PYRO:...
@@ -17,12 +17,14 @@
 
 pub mod blocking;
 mod client;
+mod filters;
 mod locate;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 pub use client::{NameServer, Registration};
+pub use filters::{ListFilter, MetaFilter, RegisterOptions, Remove};
 pub use locate::{locate_ns, locate_ns_with, locate_ns_with_settings};
 pub use pyroxene_wire::uri::TagSet;
 
@@ -89,9 +91,9 @@ pub async fn resolve_with_settings(uri: &Uri, settings: &ProxySettings) -> Resul
         .flatten()
         .map(String::as_str)
         .collect();
-    let no_tags: &[&str] = &[];
+    let filter = MetaFilter::all(tags.iter().copied());
     while start.elapsed() < delay {
-        match ns.yplookup_uris(&tags, no_tags).await {
+        match ns.yplookup_uris(&filter).await {
             Ok(found) if !found.is_empty() => return pick(found, &tags),
             Ok(_) => {}
             Err(e) if e.is_naming_error() || e.is_timeout() => {}
@@ -99,7 +101,7 @@ pub async fn resolve_with_settings(uri: &Uri, settings: &ProxySettings) -> Resul
         }
         tokio::time::sleep(pause).await;
     }
-    pick(ns.yplookup_uris(&tags, no_tags).await?, &tags)
+    pick(ns.yplookup_uris(&filter).await?, &tags)
 }
 
 /// A random one of the candidates, as Pyro's `random.choice` (uuid's generator is the

@@ -55,7 +55,7 @@ impl Daemon {
             Error::new(ErrorKind::Daemon, "object isn't registered in this daemon")
         })?;
         let settings = self.proxy_settings().clone();
-        let proxy = Proxy::with_settings(self.uri_for(id, true)?, settings);
+        let proxy = Proxy::with_settings(self.uri_for(id)?, settings);
         proxy.preset_metadata(object.metadata());
         Ok(proxy)
     }

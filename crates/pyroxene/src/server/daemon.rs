@@ -477,7 +477,7 @@ impl Daemon {
         }
         objects.insert(id.to_owned(), object);
         drop(objects);
-        self.uri_for(id, true)
+        self.uri_for(id)
     }
 
     /// Removes a registration; true when there was one. The daemon object stays.
@@ -501,16 +501,27 @@ impl Daemon {
             .unwrap_or_default()
     }
 
-    /// The URI of object `id`; with `nat` the NAT address when one is configured.
+    /// The URI of object `id` as clients reach it: at the NAT address when one is configured,
+    /// else where the daemon listens (Python: `daemon.uriFor(id)`, `nat=True`).
     ///
     /// # Errors
     /// When the id makes an invalid URI (e.g. contains whitespace).
-    pub fn uri_for(&self, id: &str, nat: bool) -> Result<Uri> {
-        let location = match (&self.shared.nat_location, nat) {
-            (Some(nat_location), true) => nat_location,
-            _ => &self.shared.location,
-        };
-        Ok(format!("PYRO:{id}@{location}").parse::<Uri>()?)
+    pub fn uri_for(&self, id: &str) -> Result<Uri> {
+        let location = self
+            .shared
+            .nat_location
+            .as_deref()
+            .unwrap_or(&self.shared.location);
+        object_uri(id, location)
+    }
+
+    /// The URI of object `id` at the address the daemon listens on, ignoring a NAT address
+    /// (Python: `daemon.uriFor(id, nat=False)`).
+    ///
+    /// # Errors
+    /// When the id makes an invalid URI (e.g. contains whitespace).
+    pub fn internal_uri_for(&self, id: &str) -> Result<Uri> {
+        object_uri(id, &self.shared.location)
     }
 
     /// `host:port` (IPv6 bracketed) or `./u:path`: where the daemon listens.
@@ -621,4 +632,9 @@ async fn accept(listener: &Listener) -> std::io::Result<(Stream, String)> {
             Ok((Stream::Unix(s), path.clone()))
         }
     }
+}
+
+/// `PYRO:id@location`.
+fn object_uri(id: &str, location: &str) -> Result<Uri> {
+    Ok(format!("PYRO:{id}@{location}").parse::<Uri>()?)
 }

@@ -13,15 +13,15 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use futures_core::Stream;
-use pyroxene_wire::{ProtocolVersion, Value};
+use pyroxene_wire::Value;
 use serde::Serialize;
 
 use super::context::CallContext;
 use super::current;
-use super::payload::pyro_error;
 use crate::RemoteException;
 use crate::config::Config;
 use crate::server::DaemonBuilder;
+use pyroxene_wire::dialect::PyroErrorClass;
 
 /// An item as a source yields it: a value, an exception the generator raised, or an item that
 /// didn't serialize (its class depends on the client's protocol version, known only later).
@@ -205,12 +205,9 @@ impl<T> ItemStream<T> {
         })))
     }
 
-    /// The next item in the client's protocol `version`; `None` at the end. A panic in the
-    /// source becomes a RuntimeError (and the daemon drops the stream, as after any error).
-    pub(crate) async fn next(
-        &mut self,
-        version: ProtocolVersion,
-    ) -> Option<Result<Value, RemoteException>> {
+    /// The next item; `None` at the end. A panic in the source becomes a RuntimeError (and
+    /// the daemon drops the stream, as after any error).
+    pub(crate) async fn next(&mut self) -> Option<Result<Value, RemoteException>> {
         let item = match &mut self.source {
             Source::Inline(iter) => catch_unwind(AssertUnwindSafe(|| iter.next()))
                 .unwrap_or_else(|p| Some(Item::Raised(crate::macro_support::panicked(p)))),
@@ -242,8 +239,8 @@ impl<T> ItemStream<T> {
         Some(match item {
             Item::Value(v) => Ok(v),
             Item::Raised(e) => Err(e),
-            Item::Unserializable(text) => Err(RemoteException::new(
-                pyro_error(version, "SerializeError"),
+            Item::Unserializable(text) => Err(RemoteException::pyro(
+                PyroErrorClass::SerializeError,
                 format!("cannot serialize a stream item: {text}"),
             )),
         })
@@ -417,7 +414,7 @@ impl Streams {
             }
             entry.stream.clone()
         };
-        let item = stream.lock().await.next(context.protocol).await;
+        let item = stream.lock().await.next().await;
         let next = match item {
             Some(Ok(v)) => return Next::Item(v),
             Some(Err(e)) => Next::Raised(e),

@@ -628,9 +628,6 @@ impl Machine<'_> {
     }
 }
 
-/// Pyro4's wrapper of a failed call in batch results.
-pub(super) const EXCEPTION_WRAPPER: &str = "Pyro4.futures._ExceptionWrapper";
-
 /// GLOBAL's class, if it is one the table allows.
 fn resolve(at: usize, module: &str, name: &str) -> Result<Item> {
     match known_global(module, name) {
@@ -735,7 +732,10 @@ fn finish(at: usize, node: &Node, items: Vec<Value>) -> Result<Value> {
             }
         }
         // The dialect's batch-error shape: {'__class__': ..., 'exception': {exception dict}}.
-        Node::Object(class, _) if class.as_ref() == EXCEPTION_WRAPPER => {
+        Node::Object(class, _)
+            if class.as_ref()
+                == crate::dialect::exception_wrapper_class(crate::ProtocolVersion::V4) =>
+        {
             let exception = match items.into_iter().next() {
                 Some(Value::Dict(mut state)) if state.len() == 1 => state
                     .shift_remove(&Value::from("exception"))

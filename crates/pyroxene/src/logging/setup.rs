@@ -1,40 +1,18 @@
-//! Logging set up the way Pyro5 sets up Python's `logging`: nothing unless `PYRO_LOGLEVEL` is
-//! set; then every event at that level or above goes to `PYRO_LOGFILE` (default `pyro5.log`,
-//! appended to), or to standard error when it is `{stderr}`.
-//!
-//! pyroxene logs through [`tracing`]; [`init_from_config`] installs a global subscriber that
-//! writes Pyro5's line format, `[2025-01-31 12:00:00.123,target,LEVEL] message`, so existing
-//! log readers keep working. Two deliberate differences: the time is UTC (Python uses local
-//! time), and the name field is the tracing target (`pyroxene::daemon`, not `Pyro5.server`).
-//!
-//! Python level names map to tracing levels: `DEBUG` → DEBUG, `INFO` → INFO, `WARNING`/`WARN`
-//! → WARN, `ERROR` → ERROR, `CRITICAL`/`FATAL` → ERROR (tracing has nothing above ERROR), and
-//! `NOTSET` → TRACE (everything, as Python's root level 0).
-//!
-//! ```no_run
-//! // In main(), before anything logs (Pyro5 does this when it is imported):
-//! let config = pyroxene::Config::from_env()?;
-//! pyroxene::logging::init_from_config(&config)?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Installing the subscriber (the `logging` feature): [`subscriber`], [`init_from_config`].
 
 use std::fs::OpenOptions;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tracing::level_filters::LevelFilter;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::{STDERR, level_filter};
 use crate::Config;
-use crate::config::LogLevel;
-
-/// The LOGFILE value that means "standard error" (Pyro5's spelling).
-pub const STDERR: &str = "{stderr}";
 
 /// Why logging could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -61,32 +39,6 @@ pub enum LogInit {
     /// A global subscriber was there already (from an earlier call or from the application)
     /// and was left alone, as Pyro5 leaves an existing logging configuration alone.
     AlreadyInstalled,
-}
-
-/// The tracing level filter for a Python logging level name (exact case, as Pyro5's
-/// `getattr(logging, level)`), or `None` if it names no level.
-///
-/// ```
-/// use pyroxene::logging::level_from_name;
-/// use tracing::level_filters::LevelFilter;
-///
-/// assert_eq!(level_from_name("WARNING"), Some(LevelFilter::WARN));
-/// assert_eq!(level_from_name("CRITICAL"), Some(LevelFilter::ERROR));
-/// assert_eq!(level_from_name("debug"), None);
-/// ```
-pub fn level_from_name(name: &str) -> Option<LevelFilter> {
-    name.parse().ok().map(level_filter)
-}
-
-/// The tracing level filter of a Python logging level.
-fn level_filter(level: LogLevel) -> LevelFilter {
-    match level {
-        LogLevel::NotSet => LevelFilter::TRACE,
-        LogLevel::Debug => LevelFilter::DEBUG,
-        LogLevel::Info => LevelFilter::INFO,
-        LogLevel::Warning => LevelFilter::WARN,
-        LogLevel::Error | LogLevel::Critical => LevelFilter::ERROR,
-    }
 }
 
 /// The subscriber [`init_from_config`] installs, for use in a scope
