@@ -174,3 +174,99 @@ fn serves_calls_found_through_the_environment() {
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
     assert!(response.ends_with("\r\n\r\n\"hi\""), "{response}");
 }
+
+/// `pyroxene gateway --help` (the README's): Python's launcher's flags, short and long, with
+/// its texts and defaults; then our own long-only flags.
+#[test]
+fn help_has_pythons_flags_texts_and_defaults() {
+    let out = ours(&["--help"], &[]).output().expect("run");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    let ours_flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    // (short, long, Python's text before its "(default=...)", our default shown)
+    let table = [
+        ("H", "host", "hostname to bind server on", Some("localhost")),
+        ("c", "cors", "Allow cross origin domain/url", Some("*")),
+        ("p", "port", "port to bind server on", Some("8080")),
+        (
+            "e",
+            "expose",
+            "a regex of object names to expose",
+            Some(r"http\."),
+        ),
+        (
+            "g",
+            "gatewaykey",
+            "the api key to use to connect to the gateway itself",
+            None,
+        ),
+        ("t", "timeout", "Pyro timeout value to use", None),
+    ];
+    for (short, long, text, default) in table {
+        let metavar = long.to_uppercase();
+        let flag = format!("-{short}, --{long} <{metavar}> {text}");
+        assert!(ours_flat.contains(&flag), "{flag:?} not in\n{help}");
+        if let Some(default) = default {
+            let start = ours_flat.find(&flag).expect("found above");
+            let shown = format!("[default: {default}]");
+            let next = ours_flat[start..].find("[default:").map(|i| start + i);
+            assert_eq!(
+                next.map(|i| &ours_flat[i..i + shown.len()]),
+                Some(shown.as_str()),
+                "--{long}"
+            );
+        }
+    }
+    for extra in [
+        "--name-ttl <SECONDS>",
+        "--max-body <BYTES>",
+        "--max-params <N>",
+    ] {
+        assert!(ours_flat.contains(extra), "{extra}");
+    }
+    let Some(python) = python() else {
+        return;
+    };
+    let out = theirs(&python, &["--help"], &[]).output().expect("run");
+    let theirs_flat = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    // argparse: "-H HOST, --host HOST hostname to bind server on (default=localhost)"; an
+    // option's text runs to the next option, its default is in parentheses.
+    let option = regex::Regex::new(r"-(\w) [A-Z]+, --(\w+) [A-Z]+ ").expect("regex");
+    let found: Vec<_> = option.captures_iter(&theirs_flat).collect();
+    let pythons: Vec<(String, String, String)> = found
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let start = c.get(0).expect("match").end();
+            let end = found
+                .get(i + 1)
+                .map_or(theirs_flat.len(), |n| n.get(0).expect("match").start());
+            let text = theirs_flat[start..end]
+                .split(" (")
+                .next()
+                .unwrap_or_default();
+            (c[1].to_owned(), c[2].to_owned(), text.trim().to_owned())
+        })
+        .collect();
+    let mine: Vec<(String, String, String)> = table
+        .iter()
+        .map(|(s, l, t, _)| ((*s).to_owned(), (*l).to_owned(), (*t).to_owned()))
+        .collect();
+    assert_eq!(pythons, mine, "{theirs_flat}");
+    // Python shows its defaults in the text; ours (clap) as [default: ...]: the same values.
+    for (_, long, _, default) in table {
+        if let Some(default) = default {
+            let python_default = format!("--{long} {} ", long.to_uppercase());
+            let at = theirs_flat.find(&python_default).expect("flag");
+            let shown = format!("(default={default})");
+            let rest = &theirs_flat[at..];
+            let next_flag = rest[2..].find(" -").map_or(rest.len(), |i| i + 2);
+            if rest[..next_flag].contains("(default=") {
+                assert!(rest[..next_flag].contains(&shown), "--{long}: {rest}");
+            }
+        }
+    }
+}

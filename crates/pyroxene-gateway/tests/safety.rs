@@ -269,6 +269,22 @@ async fn backend_killed_mid_call() {
     ns.register("test.doomed", &uri).await.unwrap();
     let gw = start_gateway(config(backends.ns_port, EXPOSE_ALL_TEST, None)).await;
     let addr = gw.addr;
+    // Calls to another object all along, before, during and after the death (bounded in
+    // count and time): every one is answered.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let others = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let mut answers = Vec::new();
+            while !stop.load(Ordering::SeqCst) && answers.len() < 10_000 {
+                assert!(Instant::now() < deadline, "the death never came");
+                let r = get(addr, "/pyro/test.echoserver/echo?message=during").await;
+                answers.push((r.status, r.text()));
+            }
+            answers
+        })
+    };
     let call = tokio::spawn(async move { get(addr, "/pyro/test.doomed/slow").await });
     // The call is in the echo server when it says so; then it dies.
     for _ in 0..50 {
@@ -288,6 +304,12 @@ async fn backend_killed_mid_call() {
         .contains(&class.as_str()),
         "{class}"
     );
+    stop.store(true, Ordering::SeqCst);
+    let answers = others.await.unwrap();
+    assert!(!answers.is_empty());
+    for answer in &answers {
+        assert_eq!(answer, &(200, r#""during""#.to_owned()));
+    }
     // Others are served; the dead one answers a JSON error at once.
     assert_eq!(
         get(addr, "/pyro/test.echoserver/echo?message=alive")
