@@ -19,7 +19,8 @@ if ! command -v wrk >/dev/null; then
   echo "bench-gateway: installing wrk (apt-get)" >&2
   apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 fi
-cargo build --release -q -p pyroxene-cli -p pyroxene-gateway --example hello_world
+# --bin too: with only --example, cargo builds only the examples of the packages named.
+cargo build --release -q -p pyroxene-cli -p pyroxene-gateway --bin pyroxene --example hello_world
 bin=${CARGO_TARGET_DIR:-target}/release
 out=$(mktemp -d)
 pids=()

@@ -39,6 +39,9 @@ pub(crate) struct GatewayArgs {
     /// the most parameters a call may have
     #[arg(long, default_value_t = 100, value_name = "N")]
     max_params: usize,
+    /// worker threads serving requests (default: one per CPU, or TOKIO_WORKER_THREADS)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 pub(crate) fn run(args: GatewayArgs) -> anyhow::Result<()> {
@@ -62,7 +65,14 @@ pub(crate) fn run(args: GatewayArgs) -> anyhow::Result<()> {
             gateway.config().expose.pattern()
         );
     }
-    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = args.threads {
+        runtime.worker_threads(usize::from(threads));
+    }
+    let runtime = runtime
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
     runtime.block_on(async {
         match gateway.connect_nameserver().await {
             Ok(uri) => println!("Connected to name server at:  {uri}"),

@@ -144,7 +144,18 @@ fn serves_calls_found_through_the_environment() {
     let (_echo, _) = lines_of(echo, 4);
     // The address is in the third line.
     let mut gateway = ours(
-        &["-H", "127.0.0.1", "-p", "0", "-e", r"test\.", "-g", "k"],
+        &[
+            "-H",
+            "127.0.0.1",
+            "-p",
+            "0",
+            "-e",
+            r"test\.",
+            "-g",
+            "k",
+            "--threads",
+            "1",
+        ],
         &env,
     );
     gateway
@@ -221,9 +232,12 @@ fn help_has_pythons_flags_texts_and_defaults() {
         "--name-ttl <SECONDS>",
         "--max-body <BYTES>",
         "--max-params <N>",
+        "--threads <N>",
     ] {
         assert!(ours_flat.contains(extra), "{extra}");
     }
+    let out = ours(&["--threads", "0"], &[]).output().expect("run");
+    assert!(!out.status.success());
     let Some(python) = python() else {
         return;
     };
