@@ -32,7 +32,7 @@ impl Proxy {
     /// ```no_run
     /// # async fn run(proxy: pyroxene::Proxy) -> pyroxene::Result<()> {
     /// use pyroxene::client::{Reply, RequestContext};
-    /// let request = RequestContext::new().correlation_id([1; 16]);
+    /// let request = RequestContext::new().correlation_id(pyroxene::CorrelationId([1; 16]));
     /// match proxy.call_reply("generator", pyroxene::tuple![], None, &request, false).await? {
     ///     Reply::Value(response) => println!("{}", response.value),
     ///     Reply::Stream(mut items) => {
