@@ -156,8 +156,7 @@ impl Error {
 /// The kind ssh's messages name; the last line that says something decides.
 fn classify(stderr: &str) -> ErrorKind {
     let has = |needle: &str| stderr.contains(needle);
-    if has("REMOTE HOST IDENTIFICATION HAS CHANGED") || has("has changed and you have requested")
-    {
+    if has("REMOTE HOST IDENTIFICATION HAS CHANGED") || has("has changed and you have requested") {
         ErrorKind::HostKeyMismatch
     } else if has("host key is known") || has("Host key verification failed") {
         ErrorKind::HostKeyUnknown

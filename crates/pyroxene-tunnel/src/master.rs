@@ -44,7 +44,11 @@ impl SshCommand {
     }
 
     fn master_args(&self, socket: &Path) -> Vec<String> {
-        let mut args = vec!["-M".to_owned(), "-S".to_owned(), socket.display().to_string()];
+        let mut args = vec![
+            "-M".to_owned(),
+            "-S".to_owned(),
+            socket.display().to_string(),
+        ];
         args.push("-N".to_owned());
         for option in [
             "ControlPersist=no",
@@ -105,7 +109,11 @@ impl Master {
     pub(crate) async fn start(ssh: &SshCommand, socket: PathBuf) -> Result<Master> {
         let _ = std::fs::remove_file(&socket);
         let args = ssh.master_args(&socket);
-        tracing::debug!("starting the ssh master: {} {}", ssh.program.display(), args.join(" "));
+        tracing::debug!(
+            "starting the ssh master: {} {}",
+            ssh.program.display(),
+            args.join(" ")
+        );
         let watch = Arc::new(Watch::default());
         let (tx, rx) = tokio::sync::oneshot::channel();
         let program = ssh.program.clone();
@@ -178,7 +186,12 @@ impl Master {
 
     /// Runs `ssh -S <socket> -O <op> <extra>` and returns its stdout; a failure is the
     /// error its stderr and the master's new stderr lines describe.
-    pub(crate) async fn control(&self, ssh: &SshCommand, op: &str, extra: &[String]) -> Result<String> {
+    pub(crate) async fn control(
+        &self,
+        ssh: &SshCommand,
+        op: &str,
+        extra: &[String],
+    ) -> Result<String> {
         let mark = self.stderr_mark();
         let args = ssh.control_args(&self.socket, op, extra);
         let run = tokio::process::Command::new(&ssh.program)
@@ -331,7 +344,8 @@ mod tests {
         );
         let forward = ["-L".to_owned(), "127.0.0.1:4000:localhost:9090".to_owned()];
         assert_eq!(
-            ssh.control_args(Path::new("/t/ctl"), "forward", &forward).join(" "),
+            ssh.control_args(Path::new("/t/ctl"), "forward", &forward)
+                .join(" "),
             "-S /t/ctl -O forward -o BatchMode=yes -L 127.0.0.1:4000:localhost:9090 \
              -F /t/ssh_config -o ServerAliveInterval=5 lab"
         );

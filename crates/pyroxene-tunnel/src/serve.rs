@@ -5,9 +5,9 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use pyroxene::naming::{NameServer, Remove, locate_ns};
+use pyroxene::naming::{NameServer, Remove, locate_ns_with};
 use pyroxene::server::RemoteObject;
-use pyroxene::{Daemon, DaemonBuilder, Uri};
+use pyroxene::{Config, Daemon, DaemonBuilder, Uri};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::tunnel::ReverseForward;
@@ -22,9 +22,9 @@ const BIND_TRIES: usize = 5;
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum LaunchMode<'a> {
-    /// The name server is found as usual from here ([`locate_ns`], the `PYRO_*`
-    /// environment), and its clients reach this daemon at its own address
-    /// (`local=True`).
+    /// The name server is found as usual from here
+    /// ([`locate_ns_with`](pyroxene::naming::locate_ns_with) the configuration), and its
+    /// clients reach this daemon at its own address (`local=True`).
     Local,
     /// The name server is behind the tunnel, but its clients can reach this daemon at its
     /// own address (the daemon's HOST/NATHOST must be one they reach): only the name server
@@ -93,8 +93,16 @@ impl Served {
     }
 }
 
-async fn cleanup(ns: &NameServer, name: &str, reverse: Option<(Tunnel, ReverseForward)>) -> Result<()> {
-    let removed = ns.remove(Remove::Name(name)).await.map(drop).map_err(Error::from);
+async fn cleanup(
+    ns: &NameServer,
+    name: &str,
+    reverse: Option<(Tunnel, ReverseForward)>,
+) -> Result<()> {
+    let removed = ns
+        .remove(Remove::Name(name))
+        .await
+        .map(drop)
+        .map_err(Error::from);
     let cancelled = match reverse {
         Some((tunnel, r)) => tunnel.cancel_reverse(r.remote_port).await,
         None => Ok(()),
@@ -161,7 +169,10 @@ impl Tunnel {
 
     /// A daemon on a free local port, served, reachable from the remote at the loopback
     /// port of a reverse forward, which its URIs carry (its NAT address).
-    pub(crate) async fn reverse_daemon(&self, builder: DaemonBuilder) -> Result<(Daemon, ReverseForward)> {
+    pub(crate) async fn reverse_daemon(
+        &self,
+        builder: DaemonBuilder,
+    ) -> Result<(Daemon, ReverseForward)> {
         let mut last = None;
         for _ in 0..BIND_TRIES {
             let port = free_port()?;
@@ -236,9 +247,9 @@ async fn register(
 }
 
 /// Serves `object` as `name` where the name server's clients can reach it, in one of the old
-/// `Pyro4Server.launch_server` modes ([`LaunchMode`]), with a daemon of the `PYRO_*`
-/// environment ([`Daemon::builder`]); the daemon runs on a tokio task until the returned
-/// [`Served`] is shut down or dropped.
+/// `Pyro4Server.launch_server` modes ([`LaunchMode`]), with the settings of the `PYRO_*`
+/// environment (read here, as [`Daemon::builder`] does); the daemon runs on a tokio task
+/// until the returned [`Served`] is shut down or dropped.
 ///
 /// ```no_run
 /// # async fn run(object: std::sync::Arc<dyn pyroxene::server::RemoteObject>) -> pyroxene_tunnel::Result<()> {
@@ -252,22 +263,30 @@ async fn register(
 /// ```
 ///
 /// # Errors
-/// As [`Tunnel::serve`]; for [`LaunchMode::Local`], [`locate_ns`]'s and the daemon's.
-pub async fn launch(object: Arc<dyn RemoteObject>, name: &str, mode: LaunchMode<'_>) -> Result<Served> {
-    launch_with(object, name, mode, Daemon::builder()).await
+/// A refused `PYRO_*` variable; as [`launch_with`].
+pub async fn launch(
+    object: Arc<dyn RemoteObject>,
+    name: &str,
+    mode: LaunchMode<'_>,
+) -> Result<Served> {
+    let config = Config::from_env().map_err(pyroxene::Error::from)?;
+    launch_with(object, name, mode, &config).await
 }
 
-/// [`launch`] with a daemon described by `builder` (for [`LaunchMode::Reverse`] its host,
-/// port and NAT are the tunnel's to set).
+/// [`launch`] with the settings of `config` (the daemon's HOST, NATHOST...; for
+/// [`LaunchMode::Local`] where the name server is: NS_HOST, NS_PORT...); reads no
+/// environment. For [`LaunchMode::Reverse`] the daemon's address is the tunnel's to set.
 ///
 /// # Errors
-/// As [`launch`].
+/// As [`Tunnel::serve`]; for [`LaunchMode::Local`], [`locate_ns_with`]'s; the daemon's bind
+/// error.
 pub async fn launch_with(
     object: Arc<dyn RemoteObject>,
     name: &str,
     mode: LaunchMode<'_>,
-    builder: DaemonBuilder,
+    config: &Config,
 ) -> Result<Served> {
+    let builder = Daemon::builder_with(config);
     match mode {
         LaunchMode::Reverse(tunnel) => tunnel.serve_with(object, name, builder).await,
         LaunchMode::Local | LaunchMode::Forward(_) => {
@@ -280,7 +299,7 @@ pub async fn launch_with(
             });
             let ns = match mode {
                 LaunchMode::Forward(tunnel) => tunnel.locate_ns().await,
-                _ => locate_ns(None, None).await,
+                _ => locate_ns_with(config, None, None).await,
             };
             let ns = match ns {
                 Ok(ns) => ns,

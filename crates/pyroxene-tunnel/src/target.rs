@@ -245,7 +245,16 @@ mod tests {
         let t = Target::host("h").user("u").port(2200).identity("/k");
         assert_eq!(
             t.ssh_args(),
-            ["-l", "u", "-p", "2200", "-i", "/k", "-o", "IdentitiesOnly=yes"]
+            [
+                "-l",
+                "u",
+                "-p",
+                "2200",
+                "-i",
+                "/k",
+                "-o",
+                "IdentitiesOnly=yes"
+            ]
         );
         assert!(Target::alias("lab").ssh_args().is_empty());
     }
@@ -254,9 +263,18 @@ mod tests {
     fn bad_entries_are_refused_with_the_name() {
         for (text, why) in [
             (r#"{"a": [1]}"#, "host 'a': the host must be a string"),
-            (r#"{"a": ["h", "u", 70000]}"#, "host 'a': the port must be a number from 1 to 65535"),
-            (r#"{"a": ["h", "u", "x"]}"#, "host 'a': the port must be a number from 1 to 65535"),
-            (r#"{"a": ["h", "u", 22, 1]}"#, "host 'a': expected [host, user, port]"),
+            (
+                r#"{"a": ["h", "u", 70000]}"#,
+                "host 'a': the port must be a number from 1 to 65535",
+            ),
+            (
+                r#"{"a": ["h", "u", "x"]}"#,
+                "host 'a': the port must be a number from 1 to 65535",
+            ),
+            (
+                r#"{"a": ["h", "u", 22, 1]}"#,
+                "host 'a': expected [host, user, port]",
+            ),
         ] {
             let e = HostsFile::from_json(text).unwrap_err();
             assert_eq!(e.to_string(), why);

@@ -150,8 +150,11 @@ impl TunnelBuilder {
             .prefix("pyroxene-tunnel-")
             .tempdir()
             .map_err(|e| {
-                Error::new(ErrorKind::Ssh, "cannot make a directory for the control socket")
-                    .with_source(e)
+                Error::new(
+                    ErrorKind::Ssh,
+                    "cannot make a directory for the control socket",
+                )
+                .with_source(e)
             })?;
         let mut config = self.config;
         // The name server the tunnel's PYRONAME URIs resolve through, as the remote sees it.
@@ -281,7 +284,11 @@ impl Tunnel {
     /// The process id of the ssh control master now running, if one is.
     pub async fn master_pid(&self) -> Option<u32> {
         let state = self.shared.state.lock().await;
-        state.master.as_ref().filter(|m| !m.exited()).map(Master::pid)
+        state
+            .master
+            .as_ref()
+            .filter(|m| !m.exited())
+            .map(Master::pid)
     }
 
     /// The local address that reaches `host`:`port` as the remote host resolves it,
@@ -290,7 +297,9 @@ impl Tunnel {
     /// # Errors
     /// What ssh says (the master is started again first if it died).
     pub async fn forward(&self, host: &str, port: u16) -> Result<SocketAddr> {
-        self.shared.local_addr(&Location::new(host, port), None).await
+        self.shared
+            .local_addr(&Location::new(host, port), None)
+            .await
     }
 
     /// [`Tunnel::forward`] on a given local port.
@@ -377,7 +386,10 @@ impl Tunnel {
         let mut state = self.shared.state.lock().await;
         if let Some(master) = &state.master
             && !master.exited()
-            && master.control(&self.shared.ssh, "check", &[]).await.is_err()
+            && master
+                .control(&self.shared.ssh, "check", &[])
+                .await
+                .is_err()
         {
             master.stop(&self.shared.ssh);
             state.master = None;
@@ -425,12 +437,13 @@ impl Shared {
         if state.master.as_ref().is_some_and(|m| !m.exited()) {
             return Ok(());
         }
-        let restart = state.master.take().is_some();
+        state.master = None;
         state.generation += 1;
         let socket = self.dir.path().join(format!("ctl-{}", state.generation));
         let master = Master::start(&self.ssh, socket).await?;
         state.master = Some(master);
-        if restart {
+        // The forwards of an earlier master (also after failed attempts to start one).
+        if !(state.forwards.is_empty() && state.reverse.is_empty()) {
             tracing::debug!("ssh master to {} started again", self.ssh.target);
             let forwards = std::mem::take(&mut state.forwards);
             for (location, port) in forwards {
@@ -493,16 +506,22 @@ impl Shared {
                 .await
             {
                 Ok(_) => {
-                    tracing::debug!("forwarding 127.0.0.1:{port} to {location} on {}", self.ssh.target);
+                    tracing::debug!(
+                        "forwarding 127.0.0.1:{port} to {location} on {}",
+                        self.ssh.target
+                    );
                     return Ok(port);
                 }
                 // The mux client only says "Port forwarding failed"; a taken port is what
                 // usually lies behind it (another program bound it after we looked).
                 Err(e) if port_taken(port) => {
-                    last = Some(Error::new(
-                        ErrorKind::PortInUse,
-                        format!("cannot forward 127.0.0.1:{port} to {location}: port in use"),
-                    ).with_source(e));
+                    last = Some(
+                        Error::new(
+                            ErrorKind::PortInUse,
+                            format!("cannot forward 127.0.0.1:{port} to {location}: port in use"),
+                        )
+                        .with_source(e),
+                    );
                 }
                 Err(e) => return Err(e),
             }
@@ -529,13 +548,19 @@ impl Shared {
             out.trim().parse::<u16>().map_err(|_| {
                 Error::new(
                     ErrorKind::ForwardFailed,
-                    format!("ssh did not print the allocated port (printed {:?})", out.trim()),
+                    format!(
+                        "ssh did not print the allocated port (printed {:?})",
+                        out.trim()
+                    ),
                 )
             })?
         } else {
             remote_port
         };
-        tracing::debug!("forwarding remote 127.0.0.1:{port} to {local} on {}", self.ssh.target);
+        tracing::debug!(
+            "forwarding remote 127.0.0.1:{port} to {local} on {}",
+            self.ssh.target
+        );
         state.reverse.insert(port, (local, spec));
         Ok(port)
     }
@@ -572,7 +597,8 @@ pub(crate) fn free_port() -> Result<u16> {
 }
 
 fn port_taken(port: u16) -> bool {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_err_and(|e| e.kind() == std::io::ErrorKind::AddrInUse)
+    TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::AddrInUse)
 }
 
 /// The tunnel as a proxy's [`Connector`]: a URI's `host:port` is the remote's, reached
@@ -612,8 +638,14 @@ mod tests {
 
     #[test]
     fn forward_specs_bracket_ipv6() {
-        assert_eq!(local_spec(4000, &Location::new("localhost", 9090)), "127.0.0.1:4000:localhost:9090");
-        assert_eq!(local_spec(4000, &Location::new("[::1]", 9090)), "127.0.0.1:4000:[::1]:9090");
+        assert_eq!(
+            local_spec(4000, &Location::new("localhost", 9090)),
+            "127.0.0.1:4000:localhost:9090"
+        );
+        assert_eq!(
+            local_spec(4000, &Location::new("[::1]", 9090)),
+            "127.0.0.1:4000:[::1]:9090"
+        );
         assert_eq!(Location::new("::1", 1).to_string(), "[::1]:1");
         assert_eq!(local_target("127.0.0.1:5".parse().unwrap()), "127.0.0.1:5");
         assert_eq!(local_target("[::1]:5".parse().unwrap()), "[::1]:5");
