@@ -32,12 +32,23 @@ fn any_ext() -> impl Strategy<Value = Value> {
         any::<i8>().prop_filter("Pyro's codes", |c| !(0x30..=0x33).contains(c)),
         proptest::collection::vec(any::<u8>(), 0..40),
     )
-        .prop_filter_map("a valid timestamp length for -1", |(code, data)| {
-            (code != -1 || matches!(data.len(), 4 | 12)).then(|| Value::Ext {
+        .prop_filter_map("a valid timestamp for -1", |(code, data)| {
+            (code != -1 || valid_timestamp(&data)).then(|| Value::Ext {
                 code,
                 data: data.into(),
             })
         })
+}
+
+/// What msgpack-python (and our decoder) accepts as ext -1: 4 bytes of seconds, or 12 bytes
+/// whose first 4 are nanoseconds below 10^9 (the 12-byte form with more nanoseconds is refused
+/// on decode, so it can't round-trip: regression of the generator, seen in a full run).
+fn valid_timestamp(data: &[u8]) -> bool {
+    match data {
+        [_, _, _, _] => true,
+        [a, b, c, d, _, _, _, _, _, _, _, _] => u32::from_be_bytes([*a, *b, *c, *d]) <= 999_999_999,
+        _ => false,
+    }
 }
 
 proptest! {
