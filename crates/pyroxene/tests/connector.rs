@@ -19,11 +19,14 @@ struct Table {
 impl Connector for Table {
     fn route<'a>(&'a self, host: &'a str, port: u16) -> Route<'a> {
         Box::pin(async move {
-            self.routed.lock().unwrap().push(format!("{host}:{port}"));
+            self.routed
+                .lock()
+                .expect("lock")
+                .push(format!("{host}:{port}"));
             let found = self
                 .ports
                 .lock()
-                .unwrap()
+                .expect("lock")
                 .iter()
                 .find(|(p, _)| *p == port)
                 .map(|(_, a)| *a);
@@ -75,9 +78,9 @@ async fn far_daemon(nat_port: u16, table: &Arc<Table>) -> (Daemon, SocketAddr) {
         .connector(table.clone())
         .bind()
         .await
-        .unwrap();
-    let addr = daemon.local_addr().unwrap();
-    table.ports.lock().unwrap().push((nat_port, addr));
+        .expect("bind");
+    let addr = daemon.local_addr().expect("tcp");
+    table.ports.lock().expect("lock").push((nat_port, addr));
     let serving = daemon.clone();
     tokio::spawn(async move { serving.serve().await });
     (daemon, addr)
