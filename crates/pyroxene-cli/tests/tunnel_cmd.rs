@@ -143,3 +143,46 @@ fn nsc_over_ssh_and_the_tunnel_command() {
     assert!(std::net::TcpStream::connect(("127.0.0.1", local_port)).is_err());
     assert!(Path::new(PYROXENE).exists());
 }
+
+/// A process killed without a chance to clean up (SIGKILL) leaves no ssh behind: the master
+/// runs under `setpriv --pdeathsig KILL`, so the kernel ends it with its parent.
+#[test]
+fn a_killed_process_leaves_no_ssh_master() {
+    let Some(sshd) = SshServer::start() else {
+        return;
+    };
+    let has_setpriv = Command::new("setpriv")
+        .args(["--pdeathsig", "KILL", "--", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        has_setpriv || !pyroxene_testkit::under_ci(),
+        "setpriv (util-linux) is missing"
+    );
+    if !has_setpriv {
+        return;
+    }
+    let config = sshd.ssh_config().display().to_string();
+    let mut tunnel = Running::spawn(&["tunnel", ALIAS, "--ssh-config", &config]);
+    let lines = tunnel.lines_until("Press Ctrl-C");
+    let pid: u32 = lines[0]
+        .strip_prefix("Tunnel to pyroxene-test open (ssh control master pid ")
+        .and_then(|rest| rest.strip_suffix(")."))
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    let alive = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            !stat
+                .rsplit_once(')')
+                .is_some_and(|(_, s)| s.trim_start().starts_with('Z'))
+        })
+    };
+    assert!(alive(pid));
+    tunnel.child.kill().unwrap(); // SIGKILL: no Drop runs
+    tunnel.child.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while alive(pid) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!alive(pid), "the ssh master {pid} outlived its process");
+}
