@@ -148,7 +148,10 @@ impl Master {
             }
             tokio::time::sleep(POLL).await;
         }
-        master.control(ssh, "check", &[]).await?;
+        if let Err(e) = master.control(ssh, "check", &[]).await {
+            master.stop(ssh);
+            return Err(e);
+        }
         tracing::debug!("ssh master {} up for {}", master.pid, ssh.target);
         Ok(master)
     }

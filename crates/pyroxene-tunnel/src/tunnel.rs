@@ -21,6 +21,7 @@ const PORT_TRIES: usize = 5;
 
 /// A remote `host:port`, as a URI names it (an IPv6 host without brackets).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub struct Location {
     /// The host as the remote side resolves it (`localhost`, `::1`, a name).
     pub host: String,
@@ -447,13 +448,19 @@ impl Shared {
             tracing::debug!("ssh master to {} started again", self.ssh.target);
             let forwards = std::mem::take(&mut state.forwards);
             for (location, port) in forwards {
-                let port = match self.open_forward(state, &location, Some(port)).await {
+                let again = match self.open_forward(state, &location, Some(port)).await {
                     Err(e) if e.kind() == ErrorKind::PortInUse => {
-                        self.open_forward(state, &location, None).await?
+                        self.open_forward(state, &location, None).await
                     }
-                    other => other?,
+                    other => other,
                 };
-                state.forwards.insert(location, port);
+                match again {
+                    Ok(port) => {
+                        state.forwards.insert(location, port);
+                    }
+                    // Left out of the map: the next route to it opens a new one.
+                    Err(e) => tracing::warn!("cannot forward {location} again: {e:#}"),
+                }
             }
             let reverse = std::mem::take(&mut state.reverse);
             for (remote_port, (local, _)) in reverse {
