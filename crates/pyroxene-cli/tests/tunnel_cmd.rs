@@ -58,15 +58,27 @@ impl Drop for Running {
 }
 
 fn nsc(args: &[&str]) -> (String, bool) {
-    let out = Command::new(PYROXENE)
+    nsc_answering(args, "")
+}
+
+/// nsc with `input` on its stdin (removematching asks before it removes).
+fn nsc_answering(args: &[&str], input: &str) -> (String, bool) {
+    let mut child = Command::new(PYROXENE)
         .arg("nsc")
         .args(args)
         .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
         .env_remove("PYRO_NS_HOST")
         .env_remove("PYRO_NS_PORT")
-        .stdin(Stdio::null())
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
         .expect("nsc runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("nsc reads stdin");
+    }
+    let out = child.wait_with_output().expect("nsc ends");
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         out.status.success(),
@@ -92,16 +104,29 @@ fn nsc_over_ssh_and_the_tunnel_command() {
     let (out, ok) = via_ssh(&["register", "lab.worker", "PYRO:worker@localhost:5555"]);
     assert!(ok, "{out}");
     via_ssh(&["setmeta", "lab.worker", "class:worker"]);
+    via_ssh(&["register", "lab.spare", "PYRO:spare@localhost:5556"]);
     for command in [
         &["ping"][..],
         &["list"],
         &["listmatching", "lab\\..*"],
         &["lookup", "lab.worker"],
         &["yplookup_all", "class:worker"],
+        &["yplookup_any", "class:worker", "class:other"],
         &["lookup", "missing"],
     ] {
         assert_eq!(via_ssh(command), here(command), "{command:?}");
     }
+    assert!(
+        via_ssh(&["yplookup_any", "class:worker"])
+            .0
+            .contains("lab.worker --> PYRO:worker@localhost:5555")
+    );
+    let (out, ok) = nsc_answering(
+        &[&ssh[..], &["removematching", "lab\\.sp.*"]].concat(),
+        "y\n",
+    );
+    assert!(ok && out.ends_with("(y/n)?1 items removed.\n"), "{out}");
+    assert!(!here(&["list"]).0.contains("lab.spare"));
     assert!(
         via_ssh(&["list"])
             .0

@@ -86,6 +86,25 @@ impl SshCommand {
 struct Watch {
     stderr: Mutex<Stderr>,
     exited: Mutex<Option<ExitStatus>>,
+    /// Woken once `exited` is set.
+    ended: tokio::sync::Notify,
+}
+
+/// Waits for one master's exit without holding the master (see [`Master::exit_watch`]).
+pub(crate) struct ExitWatch(Arc<Watch>);
+
+impl ExitWatch {
+    /// Returns once the master process has ended.
+    pub(crate) async fn ended(&self) {
+        loop {
+            // Made before the check: `notify_waiters` reaches it from then on.
+            let notified = self.0.ended.notified();
+            if self.0.exited.lock().is_ok_and(|e| e.is_some()) {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 #[derive(Default)]
@@ -159,6 +178,11 @@ impl Master {
     /// The master's process id.
     pub(crate) fn pid(&self) -> u32 {
         self.pid
+    }
+
+    /// A handle that waits for this master's exit.
+    pub(crate) fn exit_watch(&self) -> ExitWatch {
+        ExitWatch(self.watch.clone())
     }
 
     /// Whether the master process has ended.
@@ -304,6 +328,7 @@ fn run_master(
         // An error from wait() still means the process is gone.
         *exited = Some(status.unwrap_or_else(|_| ExitStatus::default()));
     }
+    watch.ended.notify_waiters();
 }
 
 /// Whether util-linux's `setpriv --pdeathsig` is there (checked once). The death signal is

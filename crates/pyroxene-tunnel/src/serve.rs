@@ -98,11 +98,17 @@ async fn cleanup(
     name: &str,
     reverse: Option<(Tunnel, ReverseForward)>,
 ) -> Result<()> {
-    let removed = ns
-        .remove(Remove::Name(name))
-        .await
-        .map(drop)
-        .map_err(Error::from);
+    let mut removed = ns.remove(Remove::Name(name)).await;
+    // Its idle connection may have gone with an ssh master that died since (the tunnel has
+    // a new one): once more on a fresh connection; removing a name is idempotent.
+    if removed
+        .as_ref()
+        .is_err_and(|e| e.kind() == pyroxene::ErrorKind::ConnectionClosed)
+    {
+        ns.proxy().release();
+        removed = ns.remove(Remove::Name(name)).await;
+    }
+    let removed = removed.map(drop).map_err(Error::from);
     let cancelled = match reverse {
         Some((tunnel, r)) => tunnel.cancel_reverse(r.remote_port).await,
         None => Ok(()),

@@ -286,6 +286,28 @@ mod tests {
     }
 
     #[test]
+    fn load_reads_toml_by_the_extension_and_json_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = dir.path().join("hosts.toml");
+        std::fs::write(&toml, "lab = [\"h\", \"u\", 2222]\ngw = []\n").unwrap();
+        let hosts = HostsFile::load(&toml).unwrap();
+        assert_eq!(hosts.names().collect::<Vec<_>>(), ["gw", "lab"]);
+        assert_eq!(
+            hosts.target("lab").unwrap(),
+            Target::host("h").user("u").port(2222)
+        );
+        let json = dir.path().join("hosts");
+        std::fs::write(&json, r#"{"lab": ["h"]}"#).unwrap();
+        assert_eq!(
+            HostsFile::load(&json).unwrap().target("lab").unwrap(),
+            Target::host("h")
+        );
+        let e = HostsFile::load(dir.path().join("missing.json")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
     fn an_empty_user_leaves_it_to_ssh() {
         let hosts = HostsFile::from_json(r#"{"a": ["h", "", 22]}"#).unwrap();
         assert_eq!(hosts.target("a").unwrap(), Target::host("h").port(22));

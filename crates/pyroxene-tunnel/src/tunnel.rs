@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -18,6 +20,11 @@ use crate::target::Target;
 
 /// How many free ports a forward tries when the one picked is taken before ssh binds it.
 const PORT_TRIES: usize = 5;
+/// The first wait between attempts to start a master that died again; doubled after each
+/// failed attempt up to [`REOPEN_MAX_DELAY`].
+const REOPEN_FIRST_DELAY: Duration = Duration::from_millis(250);
+/// The longest wait between attempts to start a master that died again.
+const REOPEN_MAX_DELAY: Duration = Duration::from_secs(15);
 
 /// A remote `host:port`, as a URI names it (an IPv6 host without brackets).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -161,7 +168,8 @@ impl TunnelBuilder {
         // The name server the tunnel's PYRONAME URIs resolve through, as the remote sees it.
         config.ns_host.clone_from(&self.ns.host);
         config.ns_port = self.ns.port;
-        let shared = Arc::new(Shared {
+        let shared = Arc::new_cyclic(|me| Shared {
+            me: me.clone(),
             ssh: self.ssh,
             config: Arc::new(config),
             ns: self.ns,
@@ -187,10 +195,13 @@ impl TunnelBuilder {
 /// ([`Tunnel::proxy`], [`Tunnel::locate_ns`], [`Tunnel::settings`]) don't keep it open:
 /// once it is gone their connections fail ([`ErrorKind::Closed`]).
 ///
-/// A master that died (the server restarted, the network broke) is noticed on the next
-/// connection a proxy opens, or by [`Tunnel::check`], and started again, with every
-/// forward it had: local forwards on the same local ports, reverse forwards on the same
-/// remote ports when they are free.
+/// A master that died (the server restarted, the network broke) is started again, with
+/// every forward it had: local forwards on the same local ports, reverse forwards on the
+/// same remote ports when they are free (so names registered through [`Tunnel::serve`]
+/// stay valid). A task of the tunnel's runtime does it as soon as the master exits, then
+/// after waits growing from 250 ms to 15 s while the host can't be reached; a proxy
+/// opening a connection, or [`Tunnel::check`], tries at once. [`Tunnel::close`] stops
+/// that until the tunnel is used again.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -207,6 +218,8 @@ pub struct Tunnel {
 }
 
 pub(crate) struct Shared {
+    /// Itself, for the task that watches the master (it must not keep the tunnel open).
+    me: Weak<Shared>,
     pub(crate) ssh: SshCommand,
     /// The Pyro configuration of the tunnel's proxies and daemons, NS_HOST/NS_PORT the
     /// remote name server's.
@@ -227,6 +240,9 @@ struct State {
     forwards: BTreeMap<Location, u16>,
     /// The forward spec each reverse forward was made with (a cancel must repeat it).
     reverse: BTreeMap<u16, (SocketAddr, String)>,
+    /// [`Tunnel::close`] ended the master: it is not started again until something uses the
+    /// tunnel.
+    closed: bool,
 }
 
 impl Tunnel {
@@ -401,6 +417,7 @@ impl Tunnel {
     /// Ends the master and its forwards now (dropping the last clone does the same).
     pub async fn close(&self) {
         let mut state = self.shared.state.lock().await;
+        state.closed = true;
         if let Some(master) = state.master.take() {
             master.stop(&self.shared.ssh);
         }
@@ -439,9 +456,11 @@ impl Shared {
             return Ok(());
         }
         state.master = None;
+        state.closed = false;
         state.generation += 1;
         let socket = self.dir.path().join(format!("ctl-{}", state.generation));
         let master = Master::start(&self.ssh, socket).await?;
+        tokio::spawn(reopen_when_dead(self.me.clone(), master.exit_watch()));
         state.master = Some(master);
         // The forwards of an earlier master (also after failed attempts to start one).
         if !(state.forwards.is_empty() && state.reverse.is_empty()) {
@@ -571,6 +590,44 @@ impl Shared {
         state.reverse.insert(port, (local, spec));
         Ok(port)
     }
+}
+
+/// Waits for a master to die, then starts a new one (with its forwards) until one runs, the
+/// tunnel is closed or dropped, or another caller started one. Not only on the next route:
+/// the remote side's clients of the reverse forwards ([`Tunnel::serve`],
+/// [`Tunnel::callback`]) and the local programs using the ports `pyroxene tunnel` printed
+/// make no route here, and would wait forever.
+///
+/// Boxed with its `Send` spelled out: it calls `ensure_master`, which spawns it.
+fn reopen_when_dead(
+    shared: Weak<Shared>,
+    master: crate::master::ExitWatch,
+) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        master.ended().await;
+        let mut delay = Duration::ZERO;
+        loop {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).clamp(REOPEN_FIRST_DELAY, REOPEN_MAX_DELAY);
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            let mut state = shared.state.lock().await;
+            if state.closed || state.master.as_ref().is_some_and(|m| !m.exited()) {
+                return;
+            }
+            match shared.ensure_master(&mut state).await {
+                Ok(()) => {
+                    tracing::info!("the ssh connection to {} is open again", shared.ssh.target);
+                    return;
+                }
+                Err(e) => tracing::debug!(
+                    "cannot open the ssh connection to {} again (next try in {delay:?}): {e:#}",
+                    shared.ssh.target
+                ),
+            }
+        }
+    })
 }
 
 impl Drop for Shared {

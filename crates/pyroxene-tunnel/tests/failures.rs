@@ -204,6 +204,78 @@ async fn sshd_killed_mid_call_then_recovery() {
     blocker.release.notify_one();
 }
 
+/// sshd killed and started again while a Rust object is served to the remote side: with no
+/// call made here (nothing routes through the tunnel), the tunnel notices its master died,
+/// opens a new one once sshd is back and makes the reverse forward again on the same remote
+/// port, so the registration in the remote name server stays valid: a Python Pyro5 client
+/// there calls the object again, and the object's callbacks reach that client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_served_object_is_reachable_again_after_sshd_restarts() {
+    let Some((mut sshd, python)) = support::peers() else {
+        return;
+    };
+    let ns_port = pyroxene_testkit::ssh::free_port();
+    let _ns = support::python_ns(&python, "127.0.0.1", ns_port);
+    let tunnel = support::tunnel(&sshd, "localhost", ns_port).await;
+    let served = tunnel
+        .serve(Arc::new(support::Counter), "rust.counter")
+        .await
+        .unwrap();
+    let expected = "SQUARE 49\nPROGRESS [1, 2, 3]\nDONE 6\n";
+    assert_eq!(
+        support::python_client(&python, ns_port, "rust.counter", 3),
+        expected
+    );
+    let first = tunnel.master_pid().await.unwrap();
+
+    sshd.kill();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tunnel.master_pid().await == Some(first) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_ne!(tunnel.master_pid().await, Some(first), "the master exited");
+    sshd.restart();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tunnel.master_pid().await.is_none() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = tunnel.master_pid().await.expect("a new master, unasked");
+    assert_ne!(second, first);
+
+    let reverse = served.reverse_forward().unwrap();
+    assert_eq!(
+        served.uri().to_string(),
+        format!("PYRO:rust.counter@127.0.0.1:{}", reverse.remote_port)
+    );
+    assert_eq!(
+        support::python_client(&python, ns_port, "rust.counter", 3),
+        expected,
+        "the same registration reaches the object again"
+    );
+    served.shutdown().await.unwrap();
+}
+
+/// [`Tunnel::close`] is not a failure: the master is not started again by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_tunnel_stays_closed_until_used() {
+    let Some(sshd) = SshServer::start() else {
+        return;
+    };
+    let tunnel = open(&sshd, ALIAS).await.unwrap();
+    let local = tunnel.forward("127.0.0.1", sshd.port()).await.unwrap();
+    tunnel.close().await;
+    // longer than the first waits of a reopening (250 ms, then 500 ms)
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(tunnel.master_pid().await, None);
+    assert!(std::net::TcpStream::connect(local).is_err());
+    // using it opens it again, with its forward
+    assert_eq!(
+        tunnel.forward("127.0.0.1", sshd.port()).await.unwrap(),
+        local
+    );
+    assert!(tunnel.master_pid().await.is_some());
+}
+
 /// Proxies don't keep a tunnel open: once it is dropped their connections fail with the
 /// tunnel's "closed".
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use pyroxene::client::Args;
 use pyroxene::naming::locate_ns_with;
 use pyroxene::{Config, dict, to_value};
-use pyroxene_testkit::PythonProcess;
 use pyroxene_testkit::ssh::free_port;
 use pyroxene_tunnel::{LaunchMode, Location, launch};
 use support::{Collector, Counter};
@@ -51,22 +50,7 @@ async fn python_client_on_the_remote_calls_a_rust_object_with_callbacks() {
         *served.uri()
     );
 
-    let port = ns_port.to_string();
-    let client = PythonProcess::spawn(
-        &python,
-        &[
-            "interop/tunnel_remote.py",
-            "client",
-            "127.0.0.1",
-            &port,
-            "rust.counter",
-            "5",
-        ],
-        &[],
-    )
-    .unwrap();
-    let (status, out) = client.finish().unwrap();
-    assert!(status.success(), "{out}");
+    let out = support::python_client(&python, ns_port, "rust.counter", 5);
     assert_eq!(out, "SQUARE 49\nPROGRESS [1, 2, 3, 4, 5]\nDONE 15\n");
     // the callback object lives in the Python client's daemon on the remote's loopback: the
     // Rust side reached it through a forward

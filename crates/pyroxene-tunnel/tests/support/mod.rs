@@ -50,6 +50,29 @@ pub fn python_worker(
     server
 }
 
+/// `interop/tunnel_remote.py client`, on the "remote" side: looks `name` up in the name server
+/// at 127.0.0.1:`ns_port`, calls `square(7)` and the oneway `count(n, callback)`; returns what
+/// it printed (it must succeed).
+pub fn python_client(python: &std::path::Path, ns_port: u16, name: &str, n: u32) -> String {
+    let (port, n) = (ns_port.to_string(), n.to_string());
+    let client = PythonProcess::spawn(
+        python,
+        &[
+            "interop/tunnel_remote.py",
+            "client",
+            "127.0.0.1",
+            &port,
+            name,
+            &n,
+        ],
+        &[],
+    )
+    .expect("python client");
+    let (status, out) = client.finish().expect("the client ends");
+    assert!(status.success(), "{out}");
+    out
+}
+
 /// A tunnel to the test sshd, through its generated ssh_config, for the name server at
 /// `ns_host`:`ns_port` (as the remote sees it).
 pub async fn tunnel(sshd: &SshServer, ns_host: &str, ns_port: u16) -> Tunnel {
