@@ -57,6 +57,24 @@ impl Drop for Running {
     }
 }
 
+/// Whether process `pid` runs (exists and is not a zombie).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, s)| s.trim_start().starts_with('Z'))
+    })
+}
+
+/// The ssh master's pid from `pyroxene tunnel`'s first line.
+fn master_pid(lines: &[String]) -> u32 {
+    lines[0]
+        .strip_prefix(&format!("Tunnel to {ALIAS} open (ssh control master pid "))
+        .and_then(|rest| rest.strip_suffix(")."))
+        .and_then(|pid| pid.parse().ok())
+        .unwrap_or_else(|| panic!("{lines:?}"))
+}
+
 fn nsc(args: &[&str]) -> (String, bool) {
     nsc_answering(args, "")
 }
@@ -190,18 +208,7 @@ fn a_killed_process_leaves_no_ssh_master() {
     let config = sshd.ssh_config().display().to_string();
     let mut tunnel = Running::spawn(&["tunnel", ALIAS, "--ssh-config", &config]);
     let lines = tunnel.lines_until("Press Ctrl-C");
-    let pid: u32 = lines[0]
-        .strip_prefix("Tunnel to pyroxene-test open (ssh control master pid ")
-        .and_then(|rest| rest.strip_suffix(")."))
-        .and_then(|pid| pid.parse().ok())
-        .unwrap_or_else(|| panic!("{lines:?}"));
-    let alive = |pid: u32| {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-            !stat
-                .rsplit_once(')')
-                .is_some_and(|(_, s)| s.trim_start().starts_with('Z'))
-        })
-    };
+    let pid = master_pid(&lines);
     assert!(alive(pid));
     tunnel.child.kill().unwrap(); // SIGKILL: no Drop runs
     tunnel.child.wait().unwrap();
@@ -210,4 +217,46 @@ fn a_killed_process_leaves_no_ssh_master() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     assert!(!alive(pid), "the ssh master {pid} outlived its process");
+}
+
+/// `pyroxene tunnel` keeps its promise across an sshd restart: the local port it printed
+/// reaches the name server again once sshd is back (the tunnel reopens its master by itself;
+/// nobody routes through it here).
+#[test]
+fn the_printed_port_works_again_after_sshd_restarts() {
+    let Some(mut sshd) = SshServer::start() else {
+        return;
+    };
+    let config = sshd.ssh_config().display().to_string();
+    let port = free_port().to_string();
+    let mut ns = Running::spawn(&["ns", "-n", "localhost", "-p", &port]);
+    ns.lines_until("URI =");
+    let mut tunnel =
+        Running::spawn(&["tunnel", ALIAS, "--ssh-config", &config, "--ns-port", &port]);
+    let lines = tunnel.lines_until("Press Ctrl-C");
+    let local = lines
+        .iter()
+        .find_map(|l| {
+            l.strip_prefix(&format!(
+                "Name server localhost:{port} on {ALIAS} -> 127.0.0.1:"
+            ))
+        })
+        .unwrap_or_else(|| panic!("{lines:?}"))
+        .to_owned();
+    let ping = || nsc(&["-n", "127.0.0.1", "-p", &local, "ping"]).0;
+    assert!(ping().contains("Name server ping ok."));
+    let first = master_pid(&lines);
+
+    sshd.restart(); // kills sshd and its sessions first
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut last = String::new();
+    while std::time::Instant::now() < deadline {
+        last = ping();
+        if last.contains("Name server ping ok.") {
+            assert!(!alive(first), "a new master serves the port");
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the tunnel's port did not work again: {last}");
 }
