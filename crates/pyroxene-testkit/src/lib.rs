@@ -4,6 +4,7 @@
 
 #![deny(missing_docs)]
 
+pub mod ssh;
 pub mod strategies;
 
 use std::io::{BufReader, BufWriter, Read, Write};
