@@ -267,15 +267,37 @@ impl Connection {
     /// A closed or write-only connection.
     pub async fn poll(&mut self, timeout: Option<Duration>) -> Result<bool, Error> {
         self.reader()?;
+        if timeout.is_some() && self.ready_now().await? {
+            return Ok(true);
+        }
         let ready = poll_fn(|cx| self.poll_readable(cx));
         match timeout {
             None => ready.await.map(|()| true),
-            // The future is polled once before the deadline is looked at, so a zero timeout
-            // still sees what the socket already holds.
+            Some(Duration::ZERO) => Ok(false),
             Some(t) => match tokio::time::timeout(t, ready).await {
                 Ok(r) => r.map(|()| true),
                 Err(_) => Ok(false),
             },
+        }
+    }
+
+    /// Whether something can be read right now, as a `poll(2)` would say. Tokio learns of
+    /// new bytes only when its driver runs, so a first look that finds nothing yields once
+    /// (the runtime polls the driver before resuming us) and looks again.
+    async fn ready_now(&mut self) -> Result<bool, Error> {
+        if let Some(r) = self.look() {
+            return r.map(|()| true);
+        }
+        tokio::task::yield_now().await;
+        self.look().transpose().map(|r| r.is_some())
+    }
+
+    /// One non-waiting look at [`poll_readable`](Connection::poll_readable).
+    pub(crate) fn look(&mut self) -> Option<Result<(), Error>> {
+        let waker = std::task::Waker::noop();
+        match self.poll_readable(&mut Context::from_waker(waker)) {
+            Poll::Ready(r) => Some(r),
+            Poll::Pending => None,
         }
     }
 

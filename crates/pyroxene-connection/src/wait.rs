@@ -32,7 +32,28 @@ pub async fn wait<C: BorrowMut<Connection>>(
     connections: &mut [C],
     timeout: Option<Duration>,
 ) -> Result<Vec<usize>, Error> {
-    let ready = poll_fn(|cx| {
+    // First what is ready now (as poll(2) would say), then wait for the first to become so.
+    // Tokio learns of new bytes when its driver runs: if some look idle, yield once (the
+    // runtime polls the driver before resuming us) and look at those again.
+    let mut ready = vec![false; connections.len()];
+    for pass in 0..2 {
+        if pass == 1 {
+            if ready.iter().all(|r| *r) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        for (i, c) in connections.iter_mut().enumerate() {
+            if !ready[i] && c.borrow_mut().look().transpose()?.is_some() {
+                ready[i] = true;
+            }
+        }
+    }
+    let ready: Vec<usize> = (0..ready.len()).filter(|i| ready[*i]).collect();
+    if !ready.is_empty() || timeout == Some(Duration::ZERO) {
+        return Ok(ready);
+    }
+    let first = poll_fn(|cx| {
         let mut ready = Vec::new();
         for (i, c) in connections.iter_mut().enumerate() {
             match c.borrow_mut().poll_readable(cx) {
@@ -48,8 +69,8 @@ pub async fn wait<C: BorrowMut<Connection>>(
         }
     });
     match timeout {
-        None => ready.await,
-        Some(t) => tokio::time::timeout(t, ready)
+        None => first.await,
+        Some(t) => tokio::time::timeout(t, first)
             .await
             .unwrap_or(Ok(Vec::new())),
     }
