@@ -14,12 +14,14 @@ const SECOND: Option<Duration> = Some(Duration::from_secs(10));
 async fn raw_peer(config: Config) -> (pyroxene_connection::Connection, TcpStream) {
     let mut listener = Listener::bind_with_config("127.0.0.1:0", 1, None, config)
         .await
-        .unwrap();
+        .expect("bind");
     let pyroxene_connection::Address::Inet { port, .. } = listener.address().clone() else {
         unreachable!()
     };
-    let raw = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let conn = listener.accept().await.unwrap();
+    let raw = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let conn = listener.accept().await.expect("accept");
     (conn, raw)
 }
 
@@ -189,7 +191,10 @@ async fn poll_eof_and_close() {
     assert_eq!(b.recv_bytes(None).await.unwrap(), b"");
     a.close();
     assert!(a.closed());
-    assert_eq!(a.send(&1).await.unwrap_err().to_string(), "handle is closed");
+    assert_eq!(
+        a.send(&1).await.unwrap_err().to_string(),
+        "handle is closed"
+    );
     // The peer's close is readable, and reads as EOFError (again and again).
     assert!(b.poll(SECOND).await.unwrap());
     for _ in 0..2 {
@@ -205,7 +210,12 @@ async fn wait_returns_the_ready_ones() {
     let (mut a2, mut b2) = pipe(true).unwrap();
     let (mut a3, b3) = pipe(true).unwrap();
     let mut mine = [&mut a1, &mut a2, &mut a3];
-    assert!(wait(&mut mine, Some(Duration::ZERO)).await.unwrap().is_empty());
+    assert!(
+        wait(&mut mine, Some(Duration::ZERO))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     b2.send(&1).await.unwrap();
     drop(b3);
     assert_eq!(wait(&mut mine, SECOND).await.unwrap(), [1, 2]);
@@ -286,7 +296,8 @@ async fn bad_frames_close_the_connection() {
 
     // Pickle data we don't read: a class instance (nothing is imported).
     let (mut conn, mut raw) = raw_peer(Config::default()).await;
-    let evil = b"\x80\x04\x95\x13\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93\x94.";
+    let evil =
+        b"\x80\x04\x95\x13\x00\x00\x00\x00\x00\x00\x00\x8c\x02os\x94\x8c\x06system\x94\x93\x94.";
     let mut frame = Vec::new();
     pyroxene_connection::frame::encode(evil, &mut frame);
     raw.write_all(&frame).await.unwrap();

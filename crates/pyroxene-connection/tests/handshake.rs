@@ -9,7 +9,10 @@ use pyroxene_connection::{
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn styles() -> Vec<ChallengeStyle> {
-    let mut all: Vec<_> = Digest::ALL.into_iter().map(ChallengeStyle::Prefixed).collect();
+    let mut all: Vec<_> = Digest::ALL
+        .into_iter()
+        .map(ChallengeStyle::Prefixed)
+        .collect();
     all.push(ChallengeStyle::Legacy);
     all
 }
@@ -30,7 +33,7 @@ async fn pair(
 ) {
     let mut listener = Listener::bind_with_config("127.0.0.1:0", 1, server_key, server)
         .await
-        .unwrap();
+        .expect("bind");
     let address = listener.address().clone();
     let client_key = client_key.map(<[u8]>::to_vec);
     let connect = tokio::spawn(async move {
@@ -39,7 +42,7 @@ async fn pair(
             .await
     });
     let accepted = listener.accept().await;
-    (accepted, connect.await.unwrap())
+    (accepted, connect.await.expect("the client task"))
 }
 
 #[tokio::test]
@@ -115,7 +118,10 @@ async fn a_listener_key_against_a_client_without_one() {
     });
     let e = listener.accept().await.unwrap_err();
     assert!(
-        matches!(&e, Error::Authentication(AuthenticationError::UnsupportedMessage(_))),
+        matches!(
+            &e,
+            Error::Authentication(AuthenticationError::UnsupportedMessage(_))
+        ),
         "{e:?}"
     );
     let (challenge, verdict) = client.await.unwrap();
@@ -242,11 +248,17 @@ async fn bind_and_connect_errors_name_the_address() {
     let path = dir.join("taken.sock");
     let _first = Listener::bind(&path, 1, None).await.unwrap();
     let e = Listener::bind(&path, 1, None).await.unwrap_err();
-    assert_eq!(e.to_string(), format!("could not listen on {}", path.display()));
+    assert_eq!(
+        e.to_string(),
+        format!("could not listen on {}", path.display())
+    );
     assert!(std::error::Error::source(&e).is_some());
     let missing = dir.join("missing.sock");
     let e = Client::connect(&missing, None).await.unwrap_err();
-    assert_eq!(e.to_string(), format!("could not connect to {}", missing.display()));
+    assert_eq!(
+        e.to_string(),
+        format!("could not connect to {}", missing.display())
+    );
     drop(_first);
     std::fs::remove_dir_all(&dir).unwrap();
 }

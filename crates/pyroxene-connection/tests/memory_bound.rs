@@ -6,9 +6,13 @@ use pyroxene_connection::{Address, Config, Error, Listener};
 /// `VmPeak` of this process in kB: address space ever reserved, which is what a
 /// `Vec::with_capacity(announced)` would raise even before touching a page.
 fn vm_peak_kb() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmPeak:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmPeak:"))
+        .expect("VmPeak");
+    let kb = line.split_whitespace().nth(1).expect("VmPeak's number");
+    kb.parse().expect("VmPeak in kB")
 }
 
 #[tokio::test(flavor = "current_thread")]
