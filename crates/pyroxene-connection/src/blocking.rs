@@ -173,6 +173,17 @@ impl Connection {
 }
 
 /// The blocking [`crate::Listener`].
+///
+/// ```no_run
+/// use pyroxene_connection::blocking::Listener;
+///
+/// let mut listener = Listener::bind("127.0.0.1:6000", 1, Some(b"secret"))?;
+/// let mut conn = listener.accept()?; // the challenge runs here
+/// while let Ok((op, n)) = conn.recv::<(String, i64)>() {
+///     conn.send(&(op, n * n))?; // a Python tuple
+/// }
+/// # Ok::<(), pyroxene_connection::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Listener {
     inner: crate::Listener,
