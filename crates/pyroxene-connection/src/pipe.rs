@@ -30,13 +30,13 @@ pub fn pipe(duplex: bool) -> Result<(Connection, Connection), Error> {
     pipe_with_config(duplex, &Config::default())
 }
 
-/// [`pipe`] with a [`Config`] for both ends.
+/// [`pipe()`] with a [`Config`] for both ends.
 ///
 /// # Errors
-/// As [`pipe`].
+/// As [`pipe()`].
 ///
 /// # Panics
-/// As [`pipe`].
+/// As [`pipe()`].
 pub fn pipe_with_config(duplex: bool, config: &Config) -> Result<(Connection, Connection), Error> {
     if duplex {
         let (a, b) = UnixStream::pair().map_err(Error::Io)?;

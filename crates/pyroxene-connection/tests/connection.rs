@@ -334,3 +334,21 @@ async fn client_and_listener_without_keys() {
         "listener is closed"
     );
 }
+
+/// `poll(0)` in a loop (a Python idiom) lets the runtime run: the other task's message
+/// arrives and is seen, on a single-threaded runtime too.
+#[tokio::test(flavor = "current_thread")]
+async fn a_poll_zero_loop_sees_a_late_message() {
+    let (mut a, mut b) = pipe(true).unwrap();
+    let sender = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        b.send(&"late").await.unwrap();
+        b
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !a.poll(Some(Duration::ZERO)).await.unwrap() {
+        assert!(std::time::Instant::now() < deadline, "poll(0) never saw the message");
+    }
+    assert_eq!(a.recv::<String>().await.unwrap(), "late");
+    drop(sender.await.unwrap());
+}
