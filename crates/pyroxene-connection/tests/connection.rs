@@ -347,7 +347,10 @@ async fn a_poll_zero_loop_sees_a_late_message() {
     });
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !a.poll(Some(Duration::ZERO)).await.unwrap() {
-        assert!(std::time::Instant::now() < deadline, "poll(0) never saw the message");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "poll(0) never saw the message"
+        );
     }
     assert_eq!(a.recv::<String>().await.unwrap(), "late");
     drop(sender.await.unwrap());
