@@ -21,6 +21,10 @@ use crate::{AuthenticationError, BufferTooShort, Config, Error};
 const COALESCE: usize = 16 * 1024;
 /// What one read asks for while waiting for a header or a small message.
 const READ_CHUNK: usize = 64 * 1024;
+/// The first allocation for a big payload; it doubles from there as bytes arrive. A peer that
+/// announces gigabytes and sends nothing costs at most this much (a 1 MiB message is read
+/// without a single reallocation).
+const BIG_START: usize = 1 << 20;
 
 /// A message-oriented connection (Python's `multiprocessing.connection.Connection`): from
 /// [`Listener::accept`](crate::Listener::accept), [`Client::connect`](crate::Client::connect)
@@ -410,9 +414,10 @@ impl Connection {
     }
 
     /// Reads a payload bigger than the read buffer straight into its own vector, which grows
-    /// with the bytes that arrive (at most doubling), not with the announced length.
+    /// with the bytes that arrive (from [`BIG_START`], at most doubling), not with the
+    /// announced length.
     async fn read_big(&mut self, len: usize) -> Result<Vec<u8>, Error> {
-        let mut out = Vec::with_capacity(len.min(self.rbuf.len().max(READ_CHUNK)));
+        let mut out = Vec::with_capacity(len.min(self.rbuf.len().max(BIG_START)));
         out.extend_from_slice(&self.rbuf);
         self.rbuf.clear();
         if let Some(e) = self.read_error.take() {
@@ -421,7 +426,7 @@ impl Connection {
         let stream = self.stream.as_ref().ok_or(Error::Closed)?;
         while out.len() < len && !self.eof {
             if out.capacity() == out.len() {
-                out.reserve((len - out.len()).min(out.len().max(READ_CHUNK)));
+                out.reserve((len - out.len()).min(out.len()));
             }
             let want = (len - out.len()).min(out.capacity() - out.len());
             let mut room = (&mut out).limit(want);
