@@ -199,7 +199,8 @@ impl Connection {
         })
     }
 
-    /// Receives one message into `buf` from `offset` on; returns its length.
+    /// Receives one message into `buf` from `offset` on; returns its length. A message that
+    /// fits is read straight into `buf`, with no buffer of its own in between.
     ///
     /// # Errors
     /// `offset` past the end of `buf` (`offset too large`, checked before reading); a message
@@ -210,27 +211,22 @@ impl Connection {
             self.reader()?;
             return Err(Error::InvalidArgument("offset too large"));
         }
-        let room = buf.len() - offset;
-        match self
-            .read_frame(Limit::Config(self.max_message_size))
-            .await?
-        {
-            Payload::Buffered(n) if n <= room => {
-                buf[offset..offset + n].copy_from_slice(&self.rbuf[..n]);
-                self.rbuf.advance(n);
-                Ok(n)
-            }
-            Payload::Owned(v) if v.len() <= room => {
-                buf[offset..offset + v.len()].copy_from_slice(&v);
-                Ok(v.len())
-            }
+        let len = self
+            .read_header(Limit::Config(self.max_message_size))
+            .await?;
+        if len <= buf.len() - offset {
+            self.read_exact_into(&mut buf[offset..offset + len]).await?;
+            return Ok(len);
+        }
+        let message = match self.read_payload(len).await? {
             Payload::Buffered(n) => {
                 let message = self.rbuf[..n].to_vec();
                 self.rbuf.advance(n);
-                Err(BufferTooShort { message }.into())
+                message
             }
-            Payload::Owned(message) => Err(BufferTooShort { message }.into()),
-        }
+            Payload::Owned(message) => message,
+        };
+        Err(BufferTooShort { message }.into())
     }
 
     /// Receives one pickled object and converts it to `T` through serde (`T = Value` keeps
@@ -353,6 +349,30 @@ impl Connection {
 
     /// Reads one frame's header and payload, checking the length against `limit` first.
     async fn read_frame(&mut self, limit: Limit) -> Result<Payload, Error> {
+        let len = self.read_header(limit).await?;
+        self.read_payload(len).await
+    }
+
+    /// Reads the `len`-byte payload that follows a header.
+    async fn read_payload(&mut self, len: usize) -> Result<Payload, Error> {
+        if self.rbuf.len() < len && len <= READ_CHUNK {
+            self.rbuf.reserve(len - self.rbuf.len());
+            while self.rbuf.len() < len {
+                if self.fill().await? == 0 {
+                    self.close();
+                    return Err(Error::EofDuringMessage);
+                }
+            }
+        }
+        if self.rbuf.len() >= len {
+            return Ok(Payload::Buffered(len));
+        }
+        self.read_big(len).await.map(Payload::Owned)
+    }
+
+    /// Reads one frame's header and checks its length against `limit`; returns the length
+    /// of the payload, which is next in the stream.
+    async fn read_header(&mut self, limit: Limit) -> Result<usize, Error> {
         self.reader()?;
         let header = loop {
             match frame::parse_header(&self.rbuf) {
@@ -397,20 +417,31 @@ impl Connection {
             return Err(e);
         }
         // Checked just above.
-        let len = length as usize;
-        if self.rbuf.len() < len && len <= READ_CHUNK {
-            self.rbuf.reserve(len - self.rbuf.len());
-            while self.rbuf.len() < len {
-                if self.fill().await? == 0 {
-                    self.close();
-                    return Err(Error::EofDuringMessage);
-                }
-            }
+        Ok(length as usize)
+    }
+
+    /// Reads exactly `dst.len()` payload bytes into `dst`: what the buffer holds, then
+    /// straight from the stream (no copy in between).
+    async fn read_exact_into(&mut self, dst: &mut [u8]) -> Result<(), Error> {
+        let have = self.rbuf.len().min(dst.len());
+        dst[..have].copy_from_slice(&self.rbuf[..have]);
+        self.rbuf.advance(have);
+        if let Some(e) = self.read_error.take() {
+            return Err(Error::Io(e));
         }
-        if self.rbuf.len() >= len {
-            return Ok(Payload::Buffered(len));
+        let stream = self.stream.as_ref().ok_or(Error::Closed)?;
+        let mut rest = &mut dst[have..];
+        while !rest.is_empty() && !self.eof {
+            let n = poll_fn(|cx| poll_read_into(stream, cx, &mut rest))
+                .await
+                .map_err(Error::Io)?;
+            self.eof = n == 0;
         }
-        self.read_big(len).await.map(Payload::Owned)
+        if !rest.is_empty() {
+            self.close();
+            return Err(Error::EofDuringMessage);
+        }
+        Ok(())
     }
 
     /// Reads a payload bigger than the read buffer straight into its own vector, which grows

@@ -103,6 +103,20 @@ async fn recv_bytes_into_and_buffer_too_short() {
     // The message that did not fit was consumed; the next one comes through.
     a.send_bytes(b"next", 0, None).await.unwrap();
     assert_eq!(b.recv_bytes(None).await.unwrap(), b"next");
+    // A big one that fits is read straight into the buffer, a byte at its offset.
+    let big: Vec<u8> = (0..5_000_000u32).map(|i| (i % 253) as u8).collect();
+    let writer = tokio::spawn({
+        let big = big.clone();
+        async move {
+            a.send_bytes(&big, 0, None).await.unwrap();
+            a
+        }
+    });
+    let mut room = vec![0u8; 5_000_001];
+    assert_eq!(b.recv_bytes_into(&mut room, 1).await.unwrap(), big.len());
+    assert_eq!(room[0], 0);
+    assert!(room[1..] == big[..]);
+    let mut a = writer.await.unwrap();
     // A big one that does not fit still carries the whole message.
     let big = vec![7u8; 200_000];
     a.send_bytes(&big, 0, None).await.unwrap();
