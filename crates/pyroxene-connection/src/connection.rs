@@ -1,7 +1,7 @@
 //! One connection: whole messages in and out over a byte stream (CPython's `Connection`).
 
 use std::future::poll_fn;
-use std::io;
+use std::io::{self, IoSlice};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -16,9 +16,6 @@ use crate::frame::{self, MAX_HEADER_LEN};
 use crate::stream::Stream;
 use crate::{AuthenticationError, BufferTooShort, Config, Error};
 
-/// Messages up to this size go out in one write with their header (CPython does the same, to
-/// keep Nagle's algorithm from delaying a lone header); bigger ones as two writes.
-const COALESCE: usize = 16 * 1024;
 /// What one read asks for while waiting for a header or a small message.
 const READ_CHUNK: usize = 64 * 1024;
 /// The first allocation for a big payload; it doubles from there as bytes arrive. A peer that
@@ -62,8 +59,6 @@ pub struct Connection {
     read_error: Option<io::Error>,
     readable: bool,
     writable: bool,
-    /// Reused for small messages written with their header.
-    wbuf: Vec<u8>,
     max_message_size: u64,
 }
 
@@ -92,7 +87,6 @@ impl Connection {
             read_error: None,
             readable,
             writable,
-            wbuf: Vec::new(),
             max_message_size: config.max_message_size,
         }
     }
@@ -494,21 +488,29 @@ impl Connection {
         Ok(())
     }
 
+    /// Writes the header and the payload with one `writev` (then the rest of the payload).
+    /// CPython concatenates small messages and writes big ones as two writes; the bytes on
+    /// the wire are the same, but a lone header would wake the reader for 4 bytes (measured:
+    /// 1 MiB ping-pong at 0.7x raw TCP with two writes).
     async fn write_frame(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.check_writable()?;
-        let Connection { stream, wbuf, .. } = self;
-        let stream = stream.as_mut().ok_or(Error::Closed)?;
+        let stream = self.stream.as_mut().ok_or(Error::Closed)?;
         let mut head = [0u8; MAX_HEADER_LEN];
-        let head = frame::encode_header(payload.len() as u64, &mut head);
-        if payload.len() <= COALESCE {
-            wbuf.clear();
-            wbuf.extend_from_slice(head);
-            wbuf.extend_from_slice(payload);
-            stream.write_all(wbuf).await.map_err(Error::Io)
-        } else {
-            stream.write_all(head).await.map_err(Error::Io)?;
-            stream.write_all(payload).await.map_err(Error::Io)
+        let mut head = frame::encode_header(payload.len() as u64, &mut head);
+        let mut payload = payload;
+        while !head.is_empty() {
+            let n = stream
+                .write_vectored(&[IoSlice::new(head), IoSlice::new(payload)])
+                .await
+                .map_err(Error::Io)?;
+            if n == 0 {
+                return Err(Error::Io(io::ErrorKind::WriteZero.into()));
+            }
+            let from_head = n.min(head.len());
+            head = &head[from_head..];
+            payload = &payload[n - from_head..];
         }
+        stream.write_all(payload).await.map_err(Error::Io)
     }
 
     /// The challenger's round (CPython's `deliver_challenge`): sends a challenge of `style`,

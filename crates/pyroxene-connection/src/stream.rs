@@ -2,7 +2,7 @@
 //! an `os.pipe()`-style pipe. Reads go through readiness and `try_read`, so a connection can
 //! both wait for a message and answer `poll()` without a second reader.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::task::{Context, Poll};
 
 use bytes::BufMut;
@@ -44,6 +44,15 @@ impl Stream {
             Stream::Unix(s) => s.try_read_buf(buf),
             Stream::PipeReader(s) => s.try_read_buf(buf),
             Stream::PipeWriter(_) => Err(not_readable()),
+        }
+    }
+
+    pub(crate) async fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write_vectored(bufs).await,
+            Stream::Unix(s) => s.write_vectored(bufs).await,
+            Stream::PipeWriter(s) => s.write_vectored(bufs).await,
+            Stream::PipeReader(_) => Err(not_writable()),
         }
     }
 
