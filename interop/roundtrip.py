@@ -7,9 +7,16 @@ decodes the payload with the real Pyro serializer wrapper, re-encodes the result
 serializer and answers two frames: 'O' + the new bytes, then 'R' + repr() of the decoded value
 (UTF-8). A failure answers one 'E' frame with "ExceptionClass: message". EOF ends the script.
 """
+import os
 import sys
+import time
 
 from harness import serve_frames, text
+
+# Pyro's msgpack carries a naive datetime as a POSIX timestamp that Python reads as *local*
+# time; pyroxene reads it in UTC. In UTC both mean the same wall clock, so reprs compare.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 
 def serializer(lib, name):

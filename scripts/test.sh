@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # The README's test command: installs the pinned Python peers into .venv/ when they are missing,
-# then runs every test of the workspace (unit, vector, property, interop and doc tests).
-# Extra arguments go to `cargo test` (e.g. scripts/test.sh -p pyroxene-wire).
+# then runs every test of the workspace (unit, vector, property, interop and doc tests), then
+# the shipping checks: the Python wheel built, installed in a fresh venv and used
+# (scripts/test-wheel.sh), and Pyro's own examples against our servers (scripts/test-examples.sh).
+# Extra arguments go to `cargo test` and skip the shipping checks
+# (e.g. scripts/test.sh -p pyroxene-wire).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYROXENE_PYTHON=$(scripts/setup-peers.sh)
 export PYROXENE_PYTHON
 cargo test --workspace "$@"
+if [ $# -eq 0 ]; then
+  scripts/test-wheel.sh
+  # `cargo test` just built the debug binary the examples run against
+  PYROXENE_BIN=${CARGO_TARGET_DIR:-target}/debug/pyroxene scripts/test-examples.sh
+fi

@@ -8,6 +8,6 @@ use pyroxene_wire::{ProtocolVersion, Serializer};
 
 fuzz_target!(|data: &[u8]| {
     for &ser in Serializer::all(ProtocolVersion::V4) {
-        pyroxene_wire::serializer::check_decode_call(ser, data);
+        pyroxene_wire::oracles::check_decode_call(ser, data);
     }
 });

@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    pyroxene_wire::protocol::check_round_trip(data);
+    pyroxene_wire::oracles::check_message_round_trip(data);
 });

@@ -6,5 +6,5 @@ use libfuzzer_sys::fuzz_target;
 use pyroxene_wire::Serializer;
 
 fuzz_target!(|data: &[u8]| {
-    pyroxene_wire::serializer::check_round_trip(Serializer::Serpent, data);
+    pyroxene_wire::oracles::check_round_trip(Serializer::Serpent, data);
 });

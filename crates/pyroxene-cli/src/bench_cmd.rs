@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use pyroxene::{Proxy, Serializer, Value};
+use pyroxene::client::ProxySettings;
+use pyroxene::{Proxy, Serializer, Uri, Value};
 
 /// What to call, how often, over how many connections.
 #[derive(Args, Debug)]
@@ -65,12 +66,7 @@ struct Idle {
 }
 
 /// Opens `count` connections to `uri` (handshake included) and keeps them.
-async fn open_idle(
-    uri: &str,
-    config: &pyroxene::Config,
-    serializer: Serializer,
-    count: u64,
-) -> Idle {
+async fn open_idle(uri: &Uri, settings: &ProxySettings, count: u64) -> Idle {
     let mut idle = Idle {
         held: Vec::new(),
         failed: 0,
@@ -80,15 +76,7 @@ async fn open_idle(
     let mut started = 0;
     while started < count || !opening.is_empty() {
         while started < count && opening.len() < IDLE_OPENING {
-            let proxy = match Proxy::new(uri) {
-                Ok(p) => p.with_config(config).with_serializer(serializer),
-                Err(e) => {
-                    idle.failed += count - started;
-                    idle.first_error.get_or_insert(e.to_string());
-                    started = count;
-                    break;
-                }
-            };
+            let proxy = Proxy::with_settings(uri.clone(), settings.clone());
             opening.spawn(async move { proxy.connect().await.map(|_| proxy) });
             started += 1;
         }
@@ -96,11 +84,13 @@ async fn open_idle(
             Some(Ok(Ok(proxy))) => idle.held.push(proxy),
             Some(Ok(Err(e))) => {
                 idle.failed += 1;
-                idle.first_error.get_or_insert(e.to_string());
+                idle.first_error
+                    .get_or_insert_with(|| crate::report::one_line(&e));
             }
             Some(Err(e)) => {
                 idle.failed += 1;
-                idle.first_error.get_or_insert(e.to_string());
+                idle.first_error
+                    .get_or_insert_with(|| crate::report::one_line(&e));
             }
             None => {}
         }
@@ -112,11 +102,18 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     let config = crate::config_cmd::load()?;
     let serializer = Serializer::from_name(&args.serializer)
         .with_context(|| format!("unknown serializer {}", args.serializer))?;
+    let uri: Uri = args
+        .uri
+        .parse()
+        .with_context(|| format!("invalid URI '{}'", args.uri))?;
+    // The PYRO_* settings (COMMTIMEOUT, MAX_MESSAGE_SIZE...), then the flags.
+    let mut settings = ProxySettings::from_config(&config);
+    settings.serializer = serializer;
     let call_args = match (args.bytes, Serializer::Serpent.decode(args.args.as_bytes())) {
         (Some(n), _) => Value::Tuple(vec![Value::Bytes(vec![0; n].into())]),
         (None, Ok(Value::Tuple(items) | Value::List(items))) => Value::Tuple(items),
         (None, Ok(single)) => Value::Tuple(vec![single]),
-        (None, Err(e)) => bail!("--args is not a Python literal: {e}"),
+        (None, Err(e)) => return Err(e).context("--args is not a Python literal"),
     };
     if args.concurrency == 0 || args.calls == 0 {
         bail!("--calls and --concurrency must be at least 1");
@@ -125,9 +122,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     let (elapsed, mut latencies, idle) = runtime.block_on(async {
         let mut proxies = Vec::new();
         for _ in 0..args.concurrency {
-            let proxy = Proxy::new(&args.uri)?
-                .with_config(&config)
-                .with_serializer(serializer);
+            let proxy = Proxy::with_settings(uri.clone(), settings.clone());
             proxy.connect().await?;
             for _ in 0..args.warmup {
                 proxy.call(&args.method, &call_args, None).await?;
@@ -136,7 +131,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         // Opened after the measured connections, so a server with a connection limit (Python's
         // thread pool) refuses idle ones rather than the measured ones.
-        let idle = open_idle(&args.uri, &config, serializer, args.idle).await;
+        let idle = open_idle(&uri, &settings, args.idle).await;
         let per_task = args.calls / args.concurrency;
         let extra = args.calls % args.concurrency;
         let started = Instant::now();

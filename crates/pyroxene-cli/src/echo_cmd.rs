@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use pyroxene::echo::{ECHO_OBJECT_NAME, EchoServer};
-use pyroxene::naming::locate_ns_with_config;
+use pyroxene::naming::locate_ns_with;
 use pyroxene::{Config, Daemon};
 use pyroxene_ns::{NameServerDaemon, NsOptions};
 
@@ -60,15 +60,14 @@ pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
             false => None,
         };
         // PYRO_* settings (COMMTIMEOUT, MAX_MESSAGE_SIZE, COMPRESSION, NAT...), then the flags.
-        let mut builder = Daemon::builder()
-            .config(&config)
+        let mut builder = Daemon::builder_with(&config)
             .host(args.host.clone())
             .port(args.port)
             .hmac_key(key.as_deref());
         if let Some(path) = &args.unixsocket {
             builder = builder.unixsocket(path.clone());
         }
-        let daemon = builder.bind().await.context("binding the daemon")?;
+        let daemon = builder.bind().await?;
         let echo = Arc::new(EchoServer::new(args.verbose));
         let uri = daemon.register_with_id(echo.clone(), ECHO_OBJECT_NAME)?;
         if naming {
@@ -76,8 +75,8 @@ pub(crate) fn run(args: EchoArgs) -> anyhow::Result<()> {
             let own = nameserver.as_ref().map(|ns| &ns.uri);
             let host = own.and_then(|uri| uri.host());
             let port = own.and_then(|uri| uri.port());
-            let ns = locate_ns_with_config(&config, host, port).await?;
-            ns.register(ECHO_OBJECT_NAME, &uri, false, &[] as &[&str])
+            let ns = locate_ns_with(&config, host, port).await?;
+            ns.register(ECHO_OBJECT_NAME, &uri)
                 .await
                 .context("registering with the name server")?;
             if args.verbose {
@@ -118,9 +117,7 @@ async fn start_nameserver(
     let mut options = NsOptions::from_config(config);
     options.host = host.to_owned();
     options.hmac_key = key.map(<[u8]>::to_vec);
-    let ns = NameServerDaemon::start(options)
-        .await
-        .context("starting the name server")?;
+    let ns = NameServerDaemon::start(options).await?;
     let ns = Arc::new(ns);
     let serving = ns.clone();
     tokio::spawn(async move {

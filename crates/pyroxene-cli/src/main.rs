@@ -18,17 +18,30 @@ mod echo_cmd;
 mod fd_limit;
 mod ns_cmd;
 mod nsc_cmd;
+mod report;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
-use pyroxene::Serializer;
+use pyroxene::{ProtocolVersion, Serializer};
+
+/// What `pyroxene --version` prints after the name: the package version and the Pyro protocols
+/// every server here speaks, so a Pyro user sees at once which clients it serves
+/// (`pyroxene 0.1.0 (Pyro5 protocol 502, Pyro4 protocol 48)`).
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (Pyro5 protocol {}, Pyro4 protocol {})",
+        env!("CARGO_PKG_VERSION"),
+        ProtocolVersion::V5.number(),
+        ProtocolVersion::V4.number()
+    )
+});
 
 /// Pyro (Python Remote Objects) tools in Rust, wire-compatible with Python Pyro4 and Pyro5.
 #[derive(Parser)]
-#[command(name = "pyroxene", version, about, long_about = None)]
+#[command(name = "pyroxene", version = VERSION.as_str(), about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -91,8 +104,18 @@ impl From<Format> for Serializer {
     }
 }
 
-fn main() -> anyhow::Result<std::process::ExitCode> {
-    let cli = Cli::parse();
+/// Runs the tool; a failure is reported on one line (see `report`), exit status 1.
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", report::anyhow_line(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let descriptors = match &cli.command {
         Command::Ns(_) => Some((fd_limit::SERVER_WANTED, "the name server")),
         Command::Echo(_) => Some((fd_limit::SERVER_WANTED, "the echo server")),
@@ -138,10 +161,9 @@ fn convert(from: Serializer, to: Option<Serializer>, input: Option<PathBuf>) -> 
             bytes.pop();
         }
     }
-    let value = match from.decode(&bytes) {
-        Ok(v) => v,
-        Err(e) => bail!("cannot decode {} input: {e}", from.name()),
-    };
+    let value = from
+        .decode(&bytes)
+        .with_context(|| format!("cannot decode {} input", from.name()))?;
     let mut out = std::io::stdout().lock();
     match to {
         None => writeln!(out, "{value}")?,

@@ -93,7 +93,7 @@ pub(crate) fn hmac_key(flag: Option<String>) -> anyhow::Result<Option<Vec<u8>>> 
 
 pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
     let config = load_server_config()?;
-    if config.ns_autoclean > 0.0 {
+    if config.ns_autoclean.is_some() {
         // Honest rather than silent: Python would start its auto-cleaner here.
         eprintln!(
             "Warning: NS_AUTOCLEAN is not supported yet; registrations are not auto-cleaned."
@@ -129,9 +129,8 @@ pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(async {
-        let ns = NameServerDaemon::start(options)
-            .await
-            .context("starting the name server")?;
+        // Its errors name what failed ("cannot bind localhost:9090"): no context to add.
+        let ns = NameServerDaemon::start(options).await?;
         // Ctrl-C stops serving and ends with Python's farewell line. The handler is installed
         // before the startup lines go out: whoever reads them may interrupt at once.
         let mut interrupt = tokio::signal::unix::signal(SignalKind::interrupt())

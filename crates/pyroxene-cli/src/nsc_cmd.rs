@@ -17,9 +17,13 @@ use std::io::{BufRead, Write};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use pyroxene::client::ProxySettings;
 use pyroxene::config::Protocol;
-use pyroxene::naming::{LocateOptions, NameServer, Registration, TagSet, locate_ns_with_options};
-use pyroxene::{Config, Error, ErrorKind, ProtocolVersion, Value};
+use pyroxene::naming::{
+    ListFilter, MetaFilter, NameServer, RegisterOptions, Registration, Remove, TagSet,
+    locate_ns_with_settings,
+};
+use pyroxene::{Config, Error, ProtocolVersion, Value};
 
 /// Pyro4's environment variable for the HMAC key, which Pyro4's nsc reads (and Pyro5 refuses:
 /// it is taken out of the environment before the Pyro5 config is read).
@@ -127,8 +131,7 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
     let env_key = std::env::var_os(HMAC_KEY_ENV);
     let config = Config::from_vars(std::env::vars_os().filter(|(k, _)| k != HMAC_KEY_ENV))?;
     pyroxene::logging::init_from_config(&config).context("setting up logging")?;
-    let protocol = Protocol::from_env()?;
-    if let Protocol::Fixed(version) = protocol
+    if let Protocol::Fixed(version) = config.protocol
         && !args.command.exists_in(version)
     {
         return Ok(invalid_command(version));
@@ -149,7 +152,8 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
         (None, None) => None,
     }
     .filter(|k| !k.is_empty());
-    let options = LocateOptions { protocol, hmac_key };
+    let mut settings = ProxySettings::from_config(&config);
+    settings.hmac_key = hmac_key.map(Into::into);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -162,12 +166,7 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
         Some(path) => format!("./u:{path}"),
         None => args.host.clone(),
     };
-    let located = runtime.block_on(locate_ns_with_options(
-        &config,
-        Some(&host),
-        args.port,
-        &options,
-    ));
+    let located = runtime.block_on(locate_ns_with_settings(&settings, Some(&host), args.port));
     let ns = match located {
         Ok(ns) => ns,
         Err(e) => {
@@ -234,15 +233,20 @@ async fn command(
             writeln!(out, "Name server ping ok.")?;
         }
         NscCommand::List => match args.first() {
-            None => print_list(out, version, &ns.list_with_metadata(None, None).await?, "")?,
+            None => print_list(
+                out,
+                version,
+                &ns.list_with_metadata(ListFilter::All).await?,
+                "",
+            )?,
             Some(prefix) => {
-                let found = ns.list_with_metadata(Some(prefix), None).await?;
+                let found = ns.list_with_metadata(ListFilter::Prefix(prefix)).await?;
                 print_list(out, version, &found, &format!("- prefix '{prefix}'"))?;
             }
         },
         NscCommand::Listmatching => {
             let regex = one("requires one argument: pattern")?;
-            let found = ns.list_with_metadata(None, Some(regex)).await?;
+            let found = ns.list_with_metadata(ListFilter::Regex(regex)).await?;
             print_list(out, version, &found, &format!("- regex '{regex}'"))?;
         }
         NscCommand::Lookup => {
@@ -257,12 +261,13 @@ async fn command(
             let [name, uri] = args else {
                 return Err(Failure::Usage("requires two arguments: name uri"));
             };
-            ns.register(name, uri, true, &[] as &[&str]).await?;
+            ns.register_with(name, uri, RegisterOptions::new().safe())
+                .await?;
             writeln!(out, "Registered {name}")?;
         }
         NscCommand::Remove => {
             let name = one("requires one argument: name")?;
-            if ns.remove(Some(name), None, None).await? > 0 {
+            if ns.remove(Remove::Name(name)).await? > 0 {
                 writeln!(out, "Removed {name}")?;
             } else {
                 writeln!(out, "Nothing removed")?;
@@ -284,7 +289,7 @@ async fn command(
                 });
             }
             if matches!(answer.trim(), "y" | "Y") {
-                let count = ns.remove(None, None, Some(regex)).await?;
+                let count = ns.remove(Remove::Regex(regex)).await?;
                 writeln!(out, "{count} items removed.")?;
             }
         }
@@ -298,14 +303,10 @@ async fn command(
                 }));
             };
             // Python makes a set of them: repeated tags count once.
-            let tags: Vec<String> = tags
-                .iter()
-                .cloned()
-                .collect::<TagSet>()
-                .into_iter()
-                .collect();
-            ns.set_metadata(name, &tags).await?;
-            if tags.is_empty() {
+            let tags: TagSet = tags.iter().cloned().collect();
+            let cleared = tags.is_empty();
+            ns.set_metadata(name, tags).await?;
+            if cleared {
                 writeln!(out, "Metadata cleared")?;
             } else {
                 writeln!(out, "Metadata updated")?;
@@ -320,12 +321,12 @@ async fn command(
                     "requires at least one metadata tag argument",
                 ));
             }
-            let none: &[String] = &[];
-            let found = if matches!(cmd, NscCommand::YplookupAll | NscCommand::ListmetaAll) {
-                ns.yplookup(args, none).await?
+            let filter = if matches!(cmd, NscCommand::YplookupAll | NscCommand::ListmetaAll) {
+                MetaFilter::all(args.iter().cloned())
             } else {
-                ns.yplookup(none, args).await?
+                MetaFilter::any(args.iter().cloned())
             };
+            let found = ns.yplookup(&filter).await?;
             print_list(out, version, &found, " - searched by metadata")?;
         }
     }
@@ -371,12 +372,7 @@ fn tags_repr(version: ProtocolVersion, tags: &TagSet) -> String {
 /// `type(x).__name__` and `str(x)` of the exception Python's nsc would have caught.
 fn python_exception(e: &Error) -> (String, String) {
     if let Some(remote) = e.remote() {
-        let class = remote
-            .class
-            .rsplit('.')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let class = remote.short_class().to_owned();
         let message = match remote.args.as_slice() {
             [] => String::new(),
             [Value::Str(text)] => text.clone(),
@@ -385,15 +381,6 @@ fn python_exception(e: &Error) -> (String, String) {
         };
         return (class, message);
     }
-    let class = match e.kind() {
-        ErrorKind::Timeout => "TimeoutError",
-        ErrorKind::ConnectionClosed => "ConnectionClosedError",
-        ErrorKind::Protocol => "ProtocolError",
-        ErrorKind::Serialize => "SerializeError",
-        ErrorKind::Daemon => "DaemonError",
-        ErrorKind::Naming => "NamingError",
-        ErrorKind::Config => "PyroError",
-        _ => "CommunicationError",
-    };
-    (class.to_owned(), e.message().to_owned())
+    let class = e.kind().pyro_class().name();
+    (class.to_owned(), crate::report::one_line(e))
 }

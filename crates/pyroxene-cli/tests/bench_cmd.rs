@@ -69,7 +69,7 @@ fn bench_against_a_rust_echo_daemon() {
         runtime.spawn(async move { daemon.serve().await })
     };
     let uri = daemon
-        .uri_for(ECHO_OBJECT_NAME, false)
+        .internal_uri_for(ECHO_OBJECT_NAME)
         .expect("uri")
         .to_string();
     check_report(&bench_json(&uri, &[]));

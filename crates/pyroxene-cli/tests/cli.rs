@@ -24,10 +24,16 @@ fn pyroxene(args: &[&str], stdin: &[u8]) -> Output {
 fn version_and_help() {
     let out = pyroxene(&["--version"], b"");
     assert!(out.status.success());
+    // The package version and the protocols served, written out: what a Pyro user reads.
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        format!("pyroxene {}", env!("CARGO_PKG_VERSION"))
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "pyroxene {} (Pyro5 protocol 502, Pyro4 protocol 48)\n",
+            env!("CARGO_PKG_VERSION")
+        )
     );
+    let out = pyroxene(&["-V"], b"");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Pyro5 protocol 502"));
     let out = pyroxene(&["--help"], b"");
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);

@@ -12,7 +12,7 @@ const ENVIRONMENTS: &[&[(&str, &str)]] = &[
         ("PYRO_NS_PORT", " 9_999 "),
         ("PYRO_SSL", "Yes"),
         ("PYRO_NATHOST", "example.org"),
-        ("PYRO_MAX_MESSAGE_SIZE", "-1"),
+        ("PYRO_MAX_MESSAGE_SIZE", "4096"),
         ("PYRO_POLLTIMEOUT", "1e-5"),
     ],
     &[
@@ -20,8 +20,23 @@ const ENVIRONMENTS: &[&[(&str, &str)]] = &[
         ("PYRO_HOST", ""),
         ("PYRO_ITER_STREAM_LINGER", "inf"),
         ("PYRO_LOGFILE", "/dev/null"),
-        ("PYRO_LOGLEVEL", ""),
+        ("PYRO_PREFER_IP_VERSION", "6"),
         ("PYRO_SOCK_REUSE", "OFF"),
+    ],
+    // Every typed kind: seconds (0 = off, fractions, inf), counts, ports, enums.
+    &[
+        ("PYRO_COMMTIMEOUT", "0.123456789"),
+        ("PYRO_NS_LOOKUP_DELAY", "1e-3"),
+        ("PYRO_ITER_STREAM_LIFETIME", "0"),
+        ("PYRO_NS_AUTOCLEAN", "3"),
+        ("PYRO_MAX_RETRIES", "3"),
+        ("PYRO_THREADPOOL_SIZE", "0"),
+        ("PYRO_NATPORT", "65535"),
+        ("PYRO_NS_BCPORT", "0"),
+        ("PYRO_SERVERTYPE", "multiplex"),
+        ("PYRO_SERIALIZER", "msgpack"),
+        ("PYRO_LOGLEVEL", "CRITICAL"),
+        ("PYRO_LOGFILE", "/dev/null"),
     ],
     // Logging on, to stderr: stdout is unchanged, stderr gets the "configured" line.
     &[("PYRO_LOGLEVEL", "INFO"), ("PYRO_LOGFILE", "{stderr}")],
@@ -129,7 +144,7 @@ fn refuses_what_python_refuses() {
         let ours = pyroxene(env);
         assert!(!ours.status.success());
         assert!(ours.stdout.is_empty());
-        assert_eq!(text(&ours.stderr), format!("Error: {message}\n"));
+        assert_eq!(text(&ours.stderr), format!("error: {message}\n"));
         let Some(python) = &python else { continue };
         let theirs = run(python, &["-W", "ignore", "-m", "Pyro5.configure"], env);
         assert!(!theirs.status.success());
@@ -151,4 +166,28 @@ fn bad_loglevel_and_unwritable_logfile_are_errors() {
     ]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("cannot open log file /nonexistent-dir/x.log"));
+}
+
+/// Values Python's `Pyro5.configure` prints and pyroxene refuses where it reads them (see the
+/// `config` module docs): a MAX_MESSAGE_SIZE that would refuse every message, a serializer
+/// Python's proxy would refuse later.
+#[test]
+fn refuses_bad_values_python_only_refuses_later() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("PYRO_MAX_MESSAGE_SIZE", "-1")],
+            "invalid Pyro environment config value: PYRO_MAX_MESSAGE_SIZE=-1 \
+             (expected a size in bytes, at least 1)",
+        ),
+        (
+            &[("PYRO_SERIALIZER", "foo")],
+            "unknown serializer configured: PYRO_SERIALIZER=foo",
+        ),
+    ];
+    for (env, message) in cases {
+        let ours = pyroxene(env);
+        assert!(!ours.status.success());
+        assert!(ours.stdout.is_empty());
+        assert_eq!(text(&ours.stderr), format!("error: {message}\n"));
+    }
 }

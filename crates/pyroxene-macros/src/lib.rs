@@ -1,16 +1,27 @@
-//! Procedural macros of pyroxene. Use them through the `pyroxene` crate (`#[pyroxene::expose]`):
-//! the generated code names only `::pyroxene::__private`, so applications add no other
-//! dependency.
+//! Procedural macros of pyroxene. Use them through the `pyroxene` crate (`#[pyroxene::expose]`,
+//! `#[pyroxene::interface]`): the generated code names only `::pyroxene::__private` (and
+//! `::pyroxene`'s public items), so applications add no other dependency.
 
 #![deny(missing_docs)]
 
+mod attrs;
+mod client;
+mod dispatch;
 mod expand;
+mod interface;
 mod model;
 
 use proc_macro::TokenStream;
 
-/// Serves the methods of an inherent `impl` block to Pyro clients: implements
-/// `pyroxene::server::RemoteObject` for the type.
+/// Serves the methods of an `impl` block to Pyro clients: implements
+/// `pyroxene::server::RemoteObject` (and `RemoteClass`) for the type.
+///
+/// On an inherent impl block (`impl EchoServer { .. }`) the block defines the remote interface,
+/// as below. On the impl of a [`macro@interface`] trait (`impl Library for Shelf { .. }`) the
+/// trait defines it (names, oneway methods, properties) and the compiler checks the impl
+/// against it; the impl's methods take only `#[nonblocking]` (see the trait's docs). Any other
+/// trait impl is refused: "`#[pyroxene::expose]` on a trait impl needs a trait declared with
+/// `#[pyroxene::interface]`".
 ///
 /// ```
 /// use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,6 +78,8 @@ use proc_macro::TokenStream;
 /// - `#[skip]`: not exposed.
 /// - `#[nonblocking]`: a sync method that never blocks runs on the async runtime's thread
 ///   instead of a blocking-pool thread (saves a thread hop per call).
+/// - `#[pyro(name = "addNumbers")]`: the method's Python name (the Rust name is then not
+///   remote); on a parameter, its keyword name.
 ///
 /// # Calls
 ///
@@ -83,10 +96,15 @@ use proc_macro::TokenStream;
 /// - `EchoServer.add() keywords must be strings`
 /// - `EchoServer.add() argument 'a': invalid type: Python str, expected i64` (our own text)
 ///
-/// The return value goes through `pyroxene::to_value` (`()` is `None`). A return type whose
-/// last path segment is `Result` is taken as a result: `Ok` is the value, `Err(e)` becomes the
-/// exception with `e.into()` (`E: Into<RemoteException>`). A value `to_value` refuses becomes
-/// `Pyro5.errors.SerializeError` (`Pyro4.errors.SerializeError` for a Pyro4 client).
+/// The return value goes through `pyroxene::to_value` (`()` is `None`); an `ItemStream` (typed
+/// or not) is sent item by item. A return type whose last path segment is `Result` is taken as
+/// a result: `Ok` is the value, `Err(e)` becomes the exception with `e.into()`
+/// (`E: Into<RemoteException>`): `String` and `&str` give `builtins.RuntimeError`,
+/// `std::io::Error` the `OSError` subclass Python raises for it (with `errno` and `strerror`),
+/// `pyroxene::Error` what a failed call raised; for an error type of your own implement
+/// `From<MyError> for RemoteException` (`RemoteException::from_error` keeps its causes). A
+/// value `to_value` refuses becomes `Pyro5.errors.SerializeError`
+/// (`Pyro4.errors.SerializeError` for a Pyro4 client).
 ///
 /// Sync methods run on tokio's blocking pool (`spawn_blocking`), so a slow method never stalls
 /// other connections; `async fn`s are awaited on the runtime (their futures must be `Send`).
@@ -103,4 +121,120 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn expose(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::expose(args.into(), input.into()).into()
+}
+
+/// Declares a remote interface as a Rust trait: typed clients for it, and what
+/// `#[pyroxene::expose] impl Trait for MyType` serves, checked by the compiler against it.
+///
+/// ```
+/// use pyroxene::{ItemStream, RemoteException};
+/// use pyroxene::server::RemoteObject;
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// pub struct Book { pub id: u32, pub title: String }
+///
+/// /// A library (the docs go on the typed clients' methods too).
+/// #[pyroxene::interface]
+/// pub trait Library {
+///     /// One book; `KeyError` when there is none.
+///     async fn get(&self, id: u32) -> Result<Book, RemoteException>;
+///     /// Counts a visit; the caller doesn't wait.
+///     #[oneway]
+///     async fn visit(&self);
+///     /// Python calls it `listBooks(prefix=..., maxCount=...)`.
+///     #[pyro(name = "listBooks")]
+///     fn list_books(
+///         &self,
+///         #[pyro(kw)] prefix: Option<String>,
+///         #[pyro(kw, name = "maxCount")] limit: Option<u32>,
+///     ) -> Result<Vec<Book>, String>;
+///     /// Streams the ids.
+///     fn ids(&self) -> ItemStream<u32>;
+///     /// A property.
+///     #[getter]
+///     fn name(&self) -> String;
+/// }
+///
+/// struct Shelf;
+///
+/// #[pyroxene::expose]
+/// impl Library for Shelf {
+///     async fn get(&self, id: u32) -> Result<Book, RemoteException> {
+///         Err(RemoteException::builtin("KeyError", format!("no book {id}")))
+///     }
+///     async fn visit(&self) {}
+///     fn list_books(&self, _: Option<String>, _: Option<u32>) -> Result<Vec<Book>, String> {
+///         Ok(Vec::new())
+///     }
+///     fn ids(&self) -> ItemStream<u32> {
+///         ItemStream::from_iter([1, 2, 3])
+///     }
+///     #[nonblocking]
+///     fn name(&self) -> String {
+///         "shelf".into()
+///     }
+/// }
+///
+/// let meta = Shelf.metadata();
+/// assert!(meta.methods.iter().eq(["get", "visit", "listBooks", "ids"]));
+/// assert!(meta.oneway.iter().eq(["visit"]));
+/// assert!(meta.attrs.iter().eq(["name"]));
+/// # let _ = |lib: LibraryProxy| async move {
+/// let books: Vec<Book> = lib.list_books(Some("Du".into()), None).await?; // a typed client
+/// # pyroxene::Result::<()>::Ok(()) };
+/// ```
+///
+/// # What it writes
+///
+/// - The trait, with each `async fn` rewritten as `fn .. -> impl Future<Output = T> + Send`:
+///   the daemon runs methods on a multi-threaded runtime, so their futures must be `Send`,
+///   which a plain `async fn` in a trait can't promise. An impl still writes `async fn` (the
+///   compiler then checks that its future is `Send`); a provided method's body becomes an
+///   `async move` block. The helper attributes are removed. One hidden method is added
+///   (`__pyroxene_interface`), which is how `#[expose]` finds the dispatch.
+/// - `{Trait}Proxy`, a typed async client over `pyroxene::Proxy` (`new(uri)`,
+///   `from_proxy(proxy)`, `proxy()`, `into_proxy()`), and `{Trait}BlockingProxy` over
+///   `pyroxene::client::blocking::Proxy`: one method per remote member, with the trait's
+///   argument types, returning `pyroxene::Result<T>` (an exception the remote method raised
+///   is `Error::remote()`). The trait's docs are copied onto them. A method returning
+///   `Result<T, E>` gives `Result<T>` on the client, whatever `E` is (the exception crossed
+///   the wire as Python's); an `ItemStream<T>` gives a `RemoteStream<T>`
+///   (`blocking::RemoteIter<T>`); a `#[getter]` reads the property, a `#[setter]` writes it.
+/// - The dispatch of remote calls to any implementation (a hidden type next to the trait).
+///
+/// Everything needs `serde`: argument types `Serialize` (clients) and `DeserializeOwned`
+/// (daemon), return values the other way round; a mistake is reported at the trait.
+///
+/// # Attributes
+///
+/// - `#[oneway]`: the method returns nothing; typed clients send it with Pyro's ONEWAY flag
+///   (whatever a daemon's metadata says) and return once it is sent; the daemon lists it in
+///   its metadata's `oneway` set, so Python proxies call it oneway too.
+/// - `#[pyro(name = "listBooks")]`: the Python name of a method (default: the Rust name);
+///   on a parameter, its keyword name.
+/// - `#[pyro(kw)]` on a parameter: typed clients send it as a keyword argument. One of type
+///   `Option<T>` is left out when `None`, so the method's default applies (Python's
+///   `def listBooks(self, prefix="", maxCount=None)`); other parameters are sent by position,
+///   `None` as `None`. Keyword parameters come after the positional ones.
+/// - `#[getter]`, `#[getter(name)]`, `#[setter(name)]`: a remote property, as in `#[expose]`.
+///
+/// Python clients are not affected by `#[pyro(kw)]`: the daemon binds positional and keyword
+/// arguments with Python's rules and TypeError texts, naming the implementing type
+/// (`Shelf.get() missing 1 required positional argument: 'id'`).
+///
+/// # Rules
+///
+/// An interface is a trait without generics, associated types or constants; each method takes
+/// `&self`, plain named parameters of owned types (no `&str`, no `impl Trait`) and is not
+/// generic; `#[skip]` and `#[nonblocking]` are for impls. The clients' own methods (`new`,
+/// `from_proxy`, `proxy`, `into_proxy`) are not method names (use `#[pyro(name)]` for such a
+/// remote name). The impl of an interface may mark sync methods `#[nonblocking]` (as in
+/// `#[expose]`); the rest of the remote interface is the trait's, so other markers there are
+/// errors.
+///
+/// Limitation: `#[cfg]` on a method of an interface is not carried over to the dispatch and
+/// the clients; put such methods in another trait.
+#[proc_macro_attribute]
+pub fn interface(args: TokenStream, input: TokenStream) -> TokenStream {
+    interface::interface(args.into(), input.into()).into()
 }

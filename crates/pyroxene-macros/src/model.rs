@@ -1,24 +1,24 @@
-//! Reads an `impl` block into what is exposed, collecting every mistake with its span.
+//! What is exposed, read from an `impl` block or an interface trait, collecting every mistake
+//! with its span.
 
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{
-    Attribute, Error, FnArg, GenericArgument, GenericParam, Ident, ImplItem, ImplItemFn, ItemImpl,
-    Meta, Pat, PathArguments, ReceiverKind, ReturnType, Safety, Type,
+    Attribute, Error, FnArg, GenericArgument, GenericParam, Ident, ImplItem, ItemImpl, Pat,
+    PathArguments, ReceiverKind, ReturnType, Safety, Signature, Type,
 };
 
 use pyroxene_wire::dialect::is_private_name;
 
-/// The helper attributes the macro consumes.
-pub const HELPERS: &[&str] = &["oneway", "getter", "setter", "skip", "nonblocking"];
+use crate::attrs::{Markers, take_markers, take_param_markers};
 
-/// What the macro learned from the impl block.
+/// What the macro learned from the impl block or trait.
 pub struct Class {
-    /// The type's name as Python error texts show it (`EchoServer`).
+    /// The type's name as Python error texts show it (`EchoServer`); empty for a trait.
     pub name: String,
-    /// Exposed methods, in the order of the impl block.
+    /// Exposed methods, in the order of the source.
     pub methods: Vec<Method>,
     /// Property readers.
     pub getters: Vec<Accessor>,
@@ -56,20 +56,46 @@ pub struct Callable {
     pub inline: bool,
     /// Parameters after `&self`.
     pub params: Vec<Param>,
-    /// The return type is a `Result`.
-    pub returns_result: bool,
-    /// Where errors about the return value point: the return type, else the method's name.
-    pub output_span: Span,
+    /// What it returns.
+    pub output: Output,
+    /// The method's doc attributes (copied onto typed clients).
+    pub docs: Vec<Attribute>,
 }
 
 /// One parameter.
 pub struct Param {
-    /// The keyword name.
+    /// The keyword name (Python's parameter name).
     pub name: String,
+    /// The Rust name.
+    pub ident: Ident,
     /// Its type, as written.
     pub ty: Type,
     /// `Option<T>`: may be left out.
     pub optional: bool,
+    /// `#[pyro(kw)]`: typed clients send it as a keyword argument.
+    pub kw: bool,
+}
+
+/// The return type, as the generated code needs it.
+pub struct Output {
+    /// A `Result` (by its last path segment): `Err` is raised.
+    pub result: bool,
+    /// The value: the whole type, or `T` of `Result<T, E>`; `None` for `()`.
+    pub value: Option<Type>,
+    /// The value is an `ItemStream`: `Some(Some(T))` for `ItemStream<T>`, `Some(None)` for the
+    /// plain `ItemStream`.
+    pub stream: Option<Option<Type>>,
+    /// Where errors about the return value point: the return type, else the method's name.
+    pub span: Span,
+}
+
+/// Where methods are read from: the rules differ.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// An inherent `impl` block under `#[expose]`.
+    Impl,
+    /// A trait under `#[interface]`.
+    Interface,
 }
 
 /// Collects errors so one compile shows them all.
@@ -101,23 +127,42 @@ impl Errors {
     }
 }
 
-/// The helper attributes found on one method.
-#[derive(Default)]
-struct Markers {
-    oneway: Option<TokenStream>,
-    getter: Option<(TokenStream, Option<Ident>)>,
-    setter: Option<(TokenStream, Option<Ident>)>,
-    skip: Option<TokenStream>,
-    nonblocking: Option<TokenStream>,
-}
-
 const SHARED: &str = "the daemon shares one object between concurrent calls (it holds it in an \
                       `Arc`), so keep state behind interior mutability (atomics, Mutex, RwLock); \
                       or mark the method `#[skip]` to keep it out of the remote interface";
 
+const SHARED_INTERFACE: &str = "the daemon shares one object between concurrent calls (it \
+                                holds it in an `Arc`), so implementations keep state behind \
+                                interior mutability (atomics, Mutex, RwLock)";
+
+impl Class {
+    /// An empty class named `name`.
+    pub fn new(name: String) -> Class {
+        Class {
+            name,
+            methods: Vec::new(),
+            getters: Vec::new(),
+            setters: Vec::new(),
+            unexposed: Vec::new(),
+        }
+    }
+}
+
 /// Reads the impl block (already checked to be inherent), removing the helper attributes.
 pub fn read(item: &mut ItemImpl, errors: &mut Errors) -> Class {
-    let name = match &*item.self_ty {
+    let mut class = Class::new(type_name(&item.self_ty, errors));
+    for impl_item in &mut item.items {
+        if let ImplItem::Fn(f) = impl_item {
+            read_fn(&mut f.attrs, &mut f.sig, Place::Impl, &mut class, errors);
+        }
+    }
+    check_names(&mut class, errors);
+    class
+}
+
+/// The name of an impl block's type, as Python error texts show it (`EchoServer`).
+pub fn type_name(self_ty: &Type, errors: &mut Errors) -> String {
+    match self_ty {
         Type::Path(p) if p.qself.is_none() => p
             .path
             .segments
@@ -131,37 +176,37 @@ pub fn read(item: &mut ItemImpl, errors: &mut Errors) -> Class {
             );
             String::new()
         }
-    };
-    let mut class = Class {
-        name,
-        methods: Vec::new(),
-        getters: Vec::new(),
-        setters: Vec::new(),
-        unexposed: Vec::new(),
-    };
-    for impl_item in &mut item.items {
-        if let ImplItem::Fn(f) = impl_item {
-            let markers = take_markers(&mut f.attrs, errors);
-            read_fn(f, markers, &mut class, errors);
-        }
     }
-    check_names(&mut class, errors);
-    class
 }
 
-/// Sorts one method into the class.
-fn read_fn(f: &ImplItemFn, markers: Markers, class: &mut Class, errors: &mut Errors) {
-    let fn_name = f.sig.ident.unraw().to_string();
+/// Sorts one method into the class, removing its helper attributes.
+pub fn read_fn(
+    attrs: &mut Vec<Attribute>,
+    sig: &mut Signature,
+    place: Place,
+    class: &mut Class,
+    errors: &mut Errors,
+) {
+    let markers = take_markers(attrs, errors);
+    let docs: Vec<Attribute> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .cloned()
+        .collect();
+    let fn_name = sig.ident.unraw().to_string();
     let role = markers
         .getter
         .as_ref()
         .map(|(attr, _)| (attr, "#[getter]"))
         .or(markers.setter.as_ref().map(|(attr, _)| (attr, "#[setter]")))
         .or(markers.oneway.as_ref().map(|attr| (attr, "#[oneway]")));
-    if markers.skip.is_some() {
+    if place == Place::Interface {
+        refuse_impl_markers(&markers, errors);
+    } else if markers.skip.is_some() {
         let others = role
             .into_iter()
-            .chain(markers.nonblocking.as_ref().map(|a| (a, "#[nonblocking]")));
+            .chain(markers.nonblocking.as_ref().map(|a| (a, "#[nonblocking]")))
+            .chain(markers.name.as_ref().map(|(a, _)| (a, "#[pyro(name)]")));
         for (attr, what) in others {
             errors.spanned(
                 attr,
@@ -187,50 +232,70 @@ fn read_fn(f: &ImplItemFn, markers: Markers, class: &mut Class, errors: &mut Err
              a `#[setter(name)]`",
         );
     }
-    let remote_name = match (&markers.getter, &markers.setter) {
-        (Some((_, Some(name))), _) | (_, Some((_, Some(name)))) => name.unraw().to_string(),
+    let accessor = markers.getter.is_some() || markers.setter.is_some();
+    if let (Some((attr, _)), true) = (&markers.name, accessor) {
+        errors.spanned(
+            attr,
+            "a property's Python name goes in `#[getter(name)]` / `#[setter(name)]`",
+        );
+    }
+    let remote_name = match (&markers.getter, &markers.setter, &markers.name) {
+        (Some((_, Some(name))), _, _) | (_, Some((_, Some(name))), _) => name.unraw().to_string(),
+        (_, _, Some((_, name))) => name.value(),
         _ => fn_name.clone(),
     };
-    let Some(receiver) = f.sig.receiver() else {
-        if let Some((attr, what)) = role {
+    let Some(receiver) = sig.receiver() else {
+        if place == Place::Interface {
+            errors.spanned(
+                &sig.ident,
+                "an interface method takes `&self`: every method of a \
+                 `#[pyroxene::interface]` trait is called remotely (put constructors and \
+                 helpers in another trait or an impl block)",
+            );
+        } else if let Some((attr, what)) = role {
             errors.spanned(attr, format!("`{what}` needs a method that takes `&self`"));
         }
         class.unexposed.push(fn_name);
         return;
     };
     if is_private_name(&remote_name) {
-        if let Some((attr, what)) = role {
-            errors.spanned(
-                attr,
-                format!(
-                    "`{what}`: `{remote_name}` is private by Pyro's rule (a leading `_`, except \
-                     `__dunder__` names) and can't be exposed"
-                ),
-            );
+        let private = format!(
+            "`{remote_name}` is private by Pyro's rule (a leading `_`, except `__dunder__` \
+             names) and can't be exposed"
+        );
+        match (place, role, &markers.name) {
+            (_, _, Some((attr, _))) => errors.spanned(attr, format!("`#[pyro(name)]`: {private}")),
+            (_, Some((attr, what)), _) => errors.spanned(attr, format!("`{what}`: {private}")),
+            (Place::Interface, None, None) => errors.spanned(&sig.ident, private),
+            (Place::Impl, None, None) => {}
         }
         return;
     }
+    let (shared, methods) = match place {
+        Place::Impl => (SHARED, "exposed methods"),
+        Place::Interface => (SHARED_INTERFACE, "interface methods"),
+    };
     match &receiver.kind {
         ReceiverKind::Reference(_, _, None) => {}
         ReceiverKind::Reference(_, _, Some(_)) => {
             errors.spanned(
                 receiver,
-                format!("exposed methods take `&self`, not `&mut self`: {SHARED}"),
+                format!("{methods} take `&self`, not `&mut self`: {shared}"),
             );
         }
         ReceiverKind::Value => {
             errors.spanned(
                 receiver,
-                format!("exposed methods take `&self`, not `self`: {SHARED}"),
+                format!("{methods} take `&self`, not `self`: {shared}"),
             );
         }
-        _ => errors.spanned(receiver, format!("exposed methods take `&self`: {SHARED}")),
+        _ => errors.spanned(receiver, format!("{methods} take `&self`: {shared}")),
     }
-    let Some(call) = read_callable(f, markers.nonblocking.as_ref(), errors) else {
+    let Some(call) = read_callable(sig, place, markers.nonblocking.as_ref(), docs, errors) else {
         return;
     };
     if markers.getter.is_some() {
-        if let Some(extra) = f.sig.inputs.iter().nth(1) {
+        if let Some(extra) = sig.inputs.iter().nth(1) {
             errors.spanned(extra, "a `#[getter]` takes only `&self`");
         }
         class.unexposed.push(fn_name);
@@ -241,9 +306,12 @@ fn read_fn(f: &ImplItemFn, markers: Markers, class: &mut Class, errors: &mut Err
     } else if markers.setter.is_some() {
         if call.params.len() != 1 {
             errors.spanned(
-                &f.sig.inputs,
+                &sig.inputs,
                 "a `#[setter(name)]` takes `&self` and the new value",
             );
+        }
+        if let (Place::Interface, ReturnType::Type(_, ty)) = (place, &sig.output) {
+            errors.spanned(ty, "a `#[setter(name)]` returns nothing");
         }
         class.unexposed.push(fn_name);
         class.setters.push(Accessor {
@@ -251,6 +319,15 @@ fn read_fn(f: &ImplItemFn, markers: Markers, class: &mut Class, errors: &mut Err
             call,
         });
     } else {
+        if let (Some(_), ReturnType::Type(_, ty), Place::Interface) =
+            (&markers.oneway, &sig.output, place)
+        {
+            errors.spanned(
+                ty,
+                "a `#[oneway]` method returns nothing: its caller sends the call and never \
+                 reads a reply",
+            );
+        }
         class.methods.push(Method {
             name: remote_name,
             oneway: markers.oneway.is_some(),
@@ -259,22 +336,47 @@ fn read_fn(f: &ImplItemFn, markers: Markers, class: &mut Class, errors: &mut Err
     }
 }
 
-/// Checks the signature of an exposed method and reads its parameters.
+/// `#[skip]` and `#[nonblocking]` are about an implementation, not an interface.
+fn refuse_impl_markers(markers: &Markers, errors: &mut Errors) {
+    if let Some(attr) = &markers.skip {
+        errors.spanned(
+            attr,
+            "`#[skip]` in an interface: every method of a `#[pyroxene::interface]` trait is \
+             remote (put local helpers in another trait)",
+        );
+    }
+    if let Some(attr) = &markers.nonblocking {
+        errors.spanned(
+            attr,
+            "`#[nonblocking]` goes on the method of the `#[pyroxene::expose]` impl: how a \
+             method runs is up to its implementation",
+        );
+    }
+}
+
+/// Checks the signature of an exposed method and reads its parameters, removing their
+/// helper attributes.
 fn read_callable(
-    f: &ImplItemFn,
+    sig: &mut Signature,
+    place: Place,
     nonblocking: Option<&TokenStream>,
+    docs: Vec<Attribute>,
     errors: &mut Errors,
 ) -> Option<Callable> {
-    let sig = &f.sig;
     let mut ok = true;
+    let methods = match place {
+        Place::Impl => "exposed methods",
+        Place::Interface => "interface methods",
+    };
+    let generic = format!("{methods} {GENERIC}");
     for param in &sig.generics.params {
-        if !matches!(param, GenericParam::Lifetime(_)) {
-            errors.spanned(param, GENERIC);
+        if place == Place::Interface || !matches!(param, GenericParam::Lifetime(_)) {
+            errors.spanned(param, &generic);
             ok = false;
         }
     }
     if let Safety::Unsafe(token) = &sig.safety {
-        errors.at(token.span, "exposed methods can't be `unsafe`");
+        errors.at(token.span, format!("{methods} can't be `unsafe`"));
         ok = false;
     }
     if let (Some(attr), Some(_)) = (nonblocking, &sig.asyncness) {
@@ -284,14 +386,13 @@ fn read_callable(
         );
     }
     let mut params = Vec::new();
-    for arg in sig.inputs.iter().skip(1) {
+    for arg in sig.inputs.iter_mut().skip(1) {
         let FnArg::Typed(arg) = arg else { continue };
-        let name = match &*arg.pat {
-            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
-                p.ident.unraw().to_string()
-            }
+        let markers = take_param_markers(&mut arg.attrs, errors);
+        let ident = match &*arg.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
             other => {
-                errors.spanned(other, "exposed methods need a plain name for each parameter: it is the keyword argument's name");
+                errors.spanned(other, format!("{methods} need a plain name for each parameter: it is the keyword argument's name"));
                 ok = false;
                 continue;
             }
@@ -302,33 +403,91 @@ fn read_callable(
                 ok = false;
             }
             Type::ImplTrait(t) => {
-                errors.spanned(t, GENERIC);
+                errors.spanned(t, &generic);
                 ok = false;
             }
             _ => {}
         }
+        if let (Some(attr), Place::Impl) = (&markers.kw, place) {
+            errors.spanned(
+                attr,
+                "`#[pyro(kw)]` is for interfaces (it makes typed clients send the argument by \
+                 keyword); an exposed method takes every argument by position or keyword",
+            );
+        }
         params.push(Param {
-            name,
+            name: markers
+                .name
+                .map(|(_, name)| name.value())
+                .unwrap_or_else(|| ident.unraw().to_string()),
+            ident,
             optional: is_option(&arg.ty),
+            kw: markers.kw.is_some(),
             ty: (*arg.ty).clone(),
         });
     }
-    let (returns_result, output_span) = match &sig.output {
-        ReturnType::Type(_, ty) => (last_segment_is(ty, "Result"), ty.span()),
-        ReturnType::Default => (false, sig.ident.span()),
-    };
     ok.then(|| Callable {
         ident: sig.ident.clone(),
         is_async: sig.asyncness.is_some(),
         inline: nonblocking.is_some(),
         params,
-        returns_result,
-        output_span,
+        output: output(sig),
+        docs,
     })
 }
 
-const GENERIC: &str = "exposed methods can't be generic: the daemon calls them with values decoded \
-                       at run time, so each parameter needs one concrete type";
+const GENERIC: &str = "can't be generic: the daemon calls them with values decoded at run time, so \
+                       each parameter needs one concrete type";
+
+/// Reads the return type.
+fn output(sig: &Signature) -> Output {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return Output {
+            result: false,
+            value: None,
+            stream: None,
+            span: sig.ident.span(),
+        };
+    };
+    let result = last_segment(ty).is_some_and(|s| s.ident == "Result");
+    let value = if result {
+        last_segment(ty).and_then(|s| first_type_argument(&s.arguments))
+    } else {
+        Some((**ty).clone())
+    };
+    let value = value.filter(|t| !matches!(t, Type::Tuple(t) if t.elems.is_empty()));
+    let stream = value.as_ref().and_then(|v| {
+        let last = last_segment(v).filter(|s| s.ident == "ItemStream")?;
+        Some(first_type_argument(&last.arguments))
+    });
+    Output {
+        result,
+        value,
+        stream,
+        span: ty.span(),
+    }
+}
+
+/// The last segment of a path type (through groups and parentheses).
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) => p.path.segments.last(),
+        Type::Group(g) => last_segment(&g.elem),
+        Type::Paren(p) => last_segment(&p.elem),
+        _ => None,
+    }
+}
+
+/// `T` of `X<T, ..>`.
+fn first_type_argument(arguments: &PathArguments) -> Option<Type> {
+    let PathArguments::AngleBracketed(a) = arguments else {
+        return None;
+    };
+    a.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    })
+}
 
 /// `Option<T>`, by its last path segment.
 fn is_option(ty: &Type) -> bool {
@@ -341,67 +500,16 @@ fn is_option(ty: &Type) -> bool {
             if a.args.len() == 1 && matches!(a.args.first(), Some(GenericArgument::Type(_))))
 }
 
-/// A path type whose last segment is `name` (`Result`, `io::Result<T>`, `anyhow::Result<T>`).
-fn last_segment_is(ty: &Type, name: &str) -> bool {
-    match ty {
-        Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == name),
-        Type::Group(g) => last_segment_is(&g.elem, name),
-        Type::Paren(p) => last_segment_is(&p.elem, name),
-        _ => false,
-    }
-}
-
-/// Removes the helper attributes from a method, reading them.
-fn take_markers(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Markers {
-    let mut markers = Markers::default();
-    attrs.retain(|attr| {
-        let Some(helper) = HELPERS.iter().find(|h| attr.path().is_ident(h)) else {
-            return true;
-        };
-        let span = attr.to_token_stream();
-        let name = match (*helper, &attr.meta) {
-            ("getter", Meta::List(_)) | ("setter", Meta::List(_)) => {
-                match attr.parse_args::<Ident>() {
-                    Ok(name) => Some(name),
-                    Err(e) => {
-                        errors.at(
-                            e.span(),
-                            format!("expected the property name: `#[{helper}(name)]`"),
-                        );
-                        None
-                    }
-                }
-            }
-            ("setter", _) => {
-                errors.spanned(
-                    &span,
-                    "`#[setter]` needs the property name: `#[setter(name)]`",
-                );
-                None
-            }
-            (_, Meta::Path(_)) => None,
-            _ => {
-                errors.spanned(&span, format!("`#[{helper}]` takes no arguments"));
-                None
-            }
-        };
-        let slot_taken = match *helper {
-            "oneway" => markers.oneway.replace(span.clone()).is_some(),
-            "getter" => markers.getter.replace((span.clone(), name)).is_some(),
-            "setter" => markers.setter.replace((span.clone(), name)).is_some(),
-            "skip" => markers.skip.replace(span.clone()).is_some(),
-            _ => markers.nonblocking.replace(span.clone()).is_some(),
-        };
-        if slot_taken {
-            errors.spanned(&span, format!("`#[{helper}]` given twice"));
+/// Two properties of one name, a property named like a method, two methods of one name.
+pub fn check_names(class: &mut Class, errors: &mut Errors) {
+    for (i, m) in class.methods.iter().enumerate() {
+        if class.methods[..i].iter().any(|n| n.name == m.name) {
+            errors.at(
+                m.call.ident.span(),
+                format!("two methods named `{}` (Python names are unique)", m.name),
+            );
         }
-        false
-    });
-    markers
-}
-
-/// Two properties of one name, or a property named like a method.
-fn check_names(class: &mut Class, errors: &mut Errors) {
+    }
     for accessors in [&class.getters, &class.setters] {
         for (i, a) in accessors.iter().enumerate() {
             if accessors[..i].iter().any(|b| b.name == a.name) {

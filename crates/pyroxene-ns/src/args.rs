@@ -70,7 +70,9 @@ pub(crate) fn uri_text(v: &Value) -> Result<String> {
 pub(crate) fn is_collection(v: Option<&Value>) -> bool {
     matches!(
         v,
-        Some(Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Dict(_))
+        Some(
+            Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::FrozenSet(_) | Value::Dict(_)
+        )
     )
 }
 
@@ -81,7 +83,7 @@ fn items<'a>(v: &'a Value, what: &str) -> Result<Vec<&'a Value>> {
             "{what} should not be a str, but another iterable (set, list, etc)"
         ))),
         Value::List(xs) | Value::Tuple(xs) => Ok(xs.iter().collect()),
-        Value::Set(xs) => Ok(xs.iter().collect()),
+        Value::Set(xs) | Value::FrozenSet(xs) => Ok(xs.iter().collect()),
         Value::Dict(d) => Ok(d.keys().collect()),
         // Iterating bytes gives ints, which the caller refuses or ignores like other non-str.
         Value::Bytes(_) => Err(type_error(format!("{what} items must be str, not 'int'"))),

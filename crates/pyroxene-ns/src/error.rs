@@ -1,11 +1,16 @@
 //! [`NsError`]: everything the name server can refuse or fail at, with the Python exception
-//! class and text a Pyro5 client sees for it.
+//! class and text a client sees for it.
 
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use pyroxene::RemoteException;
+use pyroxene::wire::dialect::{ExceptionClass, PyroErrorClass};
 use pyroxene::wire::uri::UriError;
-use pyroxene::{ProtocolVersion, RemoteException};
 
 /// Why a name server operation failed. `Display` is the text of the exception Python's name
-/// server raises in the same situation; [`NsError::python_class`] is its class.
+/// server raises in the same situation, without its cause (the cause is the error's
+/// `source()`); [`NsError::to_remote`] is the exception a client gets, class and whole text.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum NsError {
@@ -31,14 +36,25 @@ pub enum NsError {
     /// A wrong argument type (Python: TypeError); the text is Python's where Python has one.
     #[error("{0}")]
     Type(String),
-    /// The persistent store failed (Python: NamingError "sqlite error in ...").
-    #[error("sqlite error in {operation}: {source}")]
+    /// The persistent store failed (Python: NamingError "sqlite error in setitem: ...").
+    #[error("sqlite error in {operation}")]
     Storage {
-        /// What was being done (`setitem`, `getitem`, `open`, ...), as in Python's texts.
+        /// What was being done (`setitem`, `getitem`, `remove_items`, ...), as in Python's
+        /// texts.
         operation: &'static str,
         /// What sqlite said.
         #[source]
-        source: rusqlite::Error,
+        source: SqliteError,
+    },
+    /// The database file could not be opened or set up (Python's name server fails to start
+    /// with sqlite's `OperationalError`).
+    #[error("cannot open sqlite database {}", path.display())]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// What sqlite said.
+        #[source]
+        source: SqliteError,
     },
     /// A storage spelling other than `memory`, `sql:FILE` or `dbm:FILE` (Python: ValueError).
     #[error("invalid storage type '{0}'")]
@@ -51,45 +67,98 @@ pub enum NsError {
 }
 
 impl NsError {
-    /// The Python exception class a Pyro5 client raises for this error.
-    pub fn python_class(&self) -> &'static str {
-        self.python_class_for(ProtocolVersion::V5)
-    }
-
-    /// The Python exception class a client of `version` raises for this error (Pyro's own
-    /// classes live in `Pyro4.errors` or `Pyro5.errors`; the texts are the same).
-    pub fn python_class_for(&self, version: ProtocolVersion) -> &'static str {
+    /// The Python exception class a client raises for this error (Pyro's own classes are in
+    /// `Pyro4.errors` or `Pyro5.errors` as the client's generation has them; the texts are
+    /// the same).
+    pub fn python_class(&self) -> ExceptionClass {
         match self {
             NsError::UnknownName(_)
             | NsError::AlreadyRegistered(_)
             | NsError::InvalidRegex(_)
-            | NsError::Storage { .. } => match version {
-                ProtocolVersion::V4 => "Pyro4.errors.NamingError",
-                ProtocolVersion::V5 => "Pyro5.errors.NamingError",
-            },
+            | NsError::Storage { .. }
+            | NsError::Open { .. } => PyroErrorClass::NamingError.into(),
             NsError::TwoFilters
             | NsError::TwoMetaFilters
             | NsError::InvalidStorage(_)
-            | NsError::SqliteMemory => "builtins.ValueError",
-            NsError::Uri(e) => e.python_class(version),
-            NsError::Type(_) => "builtins.TypeError",
+            | NsError::SqliteMemory => ExceptionClass::builtin("ValueError"),
+            NsError::Uri(e) => e.python_class().into(),
+            NsError::Type(_) => ExceptionClass::builtin("TypeError"),
         }
     }
 
-    /// The exception a client of `version` gets for this error.
-    pub fn to_remote(&self, version: ProtocolVersion) -> RemoteException {
-        RemoteException::new(self.python_class_for(version), self.to_string())
+    /// The exception a client gets for this error: Python's text, the cause included
+    /// ("sqlite error in setitem: database is locked").
+    pub fn to_remote(&self) -> RemoteException {
+        let text = match self {
+            NsError::Storage { source, .. } | NsError::Open { source, .. } => {
+                format!("{self}: {source}")
+            }
+            _ => self.to_string(),
+        };
+        RemoteException::new(self.python_class(), text)
     }
 
     /// A storage failure during `operation`.
     pub(crate) fn storage(operation: &'static str) -> impl FnOnce(rusqlite::Error) -> NsError {
-        move |source| NsError::Storage { operation, source }
+        move |e| NsError::Storage {
+            operation,
+            source: SqliteError {
+                error: e,
+                path: None,
+            },
+        }
+    }
+
+    /// A failure to open or set up the database at `path`.
+    pub(crate) fn open(path: &Path) -> impl FnOnce(rusqlite::Error) -> NsError {
+        move |e| NsError::Open {
+            path: path.to_owned(),
+            source: SqliteError {
+                error: e,
+                path: Some(path.to_owned()),
+            },
+        }
     }
 }
 
+/// What sqlite said, shown as sqlite's message alone (Python's `str()` of its sqlite3 error):
+/// rusqlite's own text appends the file name, and its source repeats the message with the
+/// error code, which a printed cause chain would show twice. [`SqliteError::get_ref`] is
+/// rusqlite's error, whole.
+#[derive(Debug)]
+pub struct SqliteError {
+    error: rusqlite::Error,
+    /// The file whose name rusqlite appends to open errors.
+    path: Option<PathBuf>,
+}
+
+impl SqliteError {
+    /// rusqlite's error (with the sqlite error code).
+    pub fn get_ref(&self) -> &rusqlite::Error {
+        &self.error
+    }
+}
+
+impl fmt::Display for SqliteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.error {
+            rusqlite::Error::SqliteFailure(_, Some(message)) => {
+                let suffix = self.path.as_ref().map(|p| format!(": {}", p.display()));
+                let message = suffix
+                    .and_then(|s| message.strip_suffix(&s))
+                    .unwrap_or(message);
+                f.write_str(message)
+            }
+            other => other.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SqliteError {}
+
 impl From<NsError> for RemoteException {
     fn from(e: NsError) -> RemoteException {
-        e.to_remote(ProtocolVersion::V5)
+        e.to_remote()
     }
 }
 

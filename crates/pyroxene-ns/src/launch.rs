@@ -1,9 +1,9 @@
 //! [`NameServerDaemon`]: a daemon serving the name server, registered in its own table, with
 //! the broadcast responder where Pyro would start one — what `pyro5-ns` runs.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use pyroxene::naming::RegisterOptions;
 use pyroxene::{Config, Daemon, Uri};
 
 use crate::broadcast::BroadcastServer;
@@ -20,10 +20,10 @@ pub enum StartError {
     #[error(transparent)]
     Storage(#[from] NsError),
     /// The daemon could not bind or register.
-    #[error("{0}")]
+    #[error(transparent)]
     Daemon(#[from] pyroxene::Error),
     /// The broadcast responder could not bind.
-    #[error("cannot start the broadcast server on {location}: {source}")]
+    #[error("cannot start the broadcast server on {location}")]
     Broadcast {
         /// `host:port` it tried.
         location: String,
@@ -35,6 +35,7 @@ pub enum StartError {
 
 /// How to run a name server: the settings of `pyro5-ns`'s flags.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct NsOptions {
     /// Host to bind (Pyro: HOST, `localhost` by default — not NS_HOST, which is where clients
     /// look).
@@ -71,18 +72,17 @@ impl NsOptions {
     /// Pyro's defaults, taken from `config` (HOST, NS_PORT, NS_BCHOST, NS_BCPORT, NATHOST,
     /// NATPORT).
     pub fn from_config(config: &Config) -> NsOptions {
-        let port = |p: i64| u16::try_from(p).unwrap_or(0);
         NsOptions {
             host: config.host.clone(),
-            port: port(config.ns_port),
+            port: config.ns_port,
             unixsocket: None,
             storage: StorageSpec::Memory,
             broadcast: true,
             bchost: config.ns_bchost.clone(),
-            bcport: port(config.ns_bcport),
+            bcport: config.ns_bcport,
             broadcast_on_loopback: false,
             nathost: config.nathost.clone(),
-            natport: config.nathost.as_ref().map(|_| port(config.natport)),
+            natport: config.nathost.as_ref().map(|_| config.natport),
             hmac_key: None,
             config: config.clone(),
         }
@@ -91,6 +91,7 @@ impl NsOptions {
 
 /// A running name server: its daemon, its URIs, its broadcast responder (if any) and the lines
 /// `pyro5-ns` prints at startup.
+#[non_exhaustive]
 pub struct NameServerDaemon {
     /// The daemon serving `Pyro.NameServer` (and `Pyro.Daemon`).
     pub daemon: Daemon,
@@ -116,11 +117,9 @@ impl NameServerDaemon {
     /// # Errors
     /// See [`StartError`].
     pub async fn start(options: NsOptions) -> Result<NameServerDaemon, StartError> {
-        let ns_port = u16::try_from(options.config.ns_port).unwrap_or(0);
         let storage = options.storage.open()?;
-        let registry = Registry::new(storage).with_ns_port(ns_port);
-        let mut builder = Daemon::builder()
-            .config(&options.config)
+        let registry = Registry::new(storage).with_ns_port(options.config.ns_port);
+        let mut builder = Daemon::builder_with(&options.config)
             .host(options.host.clone())
             .port(options.port)
             .hmac_key(options.hmac_key.as_deref());
@@ -133,11 +132,11 @@ impl NameServerDaemon {
         let daemon = builder.bind().await?;
         let nameserver = Arc::new(NameServer::new(registry));
         let uri = daemon.register_with_id(nameserver.clone(), NAMESERVER_NAME)?;
-        let internal_uri = daemon.uri_for(NAMESERVER_NAME, false)?;
-        let tags = BTreeSet::from([NAMESERVER_CLASS_TAG.to_owned()]);
+        let internal_uri = daemon.internal_uri_for(NAMESERVER_NAME)?;
+        let own = RegisterOptions::new().metadata([NAMESERVER_CLASS_TAG]);
         nameserver
             .registry()
-            .register(NAMESERVER_NAME, &uri.to_string(), false, tags)?;
+            .register(NAMESERVER_NAME, &uri.to_string(), own)?;
 
         let mut lines = Vec::new();
         let mut broadcast = None;

@@ -21,7 +21,7 @@
 //! tokio::spawn(async move { ns.serve().await });
 //!
 //! // What Python does with Pyro5.api.locate_ns("127.0.0.1", port).register(...) / .lookup(...):
-//! let proxy = Proxy::new(daemon.uri_for("Pyro.NameServer", true)?.to_string())?;
+//! let proxy = Proxy::new(daemon.uri_for("Pyro.NameServer")?.to_string())?;
 //! proxy.call("register", tuple!["example.greeter", "PYRO:greeter@127.0.0.1:4444"], None).await?;
 //! let found = proxy.call("lookup", tuple!["example.greeter"], None).await?;
 //! assert_eq!(Uri::from_value(&found)?.to_string(), "PYRO:greeter@127.0.0.1:4444");
@@ -103,6 +103,5 @@ pub mod storage;
 pub use error::{NsError, Result};
 pub use launch::{NameServerDaemon, NsOptions, StartError};
 pub use object::{METHODS, NameServer};
-pub use registry::{
-    MetaFilter, NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME, Registry,
-};
+pub use pyroxene::naming::{ListFilter, MetaFilter, RegisterOptions, Remove};
+pub use registry::{NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME, Registry};

@@ -9,12 +9,13 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use pyroxene::naming::{ListFilter, MetaFilter, RegisterOptions, Remove};
 use pyroxene::server::{BoxFuture, CallResult, Invocation, Metadata, RemoteObject, bind_arguments};
 use pyroxene::{Dict, ProtocolVersion, RemoteException, Uri, Value};
 
 use crate::args;
 use crate::error::Result;
-use crate::registry::{MetaFilter, Registry};
+use crate::registry::{NAMESERVER_NAME, Registry};
 use crate::storage::Registration;
 
 /// The exposed methods, as Python's NameServer exposes them.
@@ -131,7 +132,7 @@ impl NameServer {
             ProtocolVersion::V4 => self.call_v4(method, &bound),
             ProtocolVersion::V5 => self.call(method, &bound),
         };
-        result.map_err(|e| e.to_remote(version))
+        result.map_err(|e| e.to_remote())
     }
 
     /// A Pyro5 method (and a Pyro4 one that is the same) on bound arguments.
@@ -181,9 +182,9 @@ impl NameServer {
         let uri = args::uri_text(uri)?;
         self.registry.parse_uri(&uri)?;
         let name = args::name(name)?;
-        let metadata = args::metadata(metadata)?;
-        self.registry
-            .register(name, &uri, args::truthy(safe), metadata)?;
+        let mut options = RegisterOptions::new().metadata(args::metadata(metadata)?);
+        options.safe = args::truthy(safe);
+        self.registry.register(name, &uri, options)?;
         Ok(Value::None)
     }
 
@@ -209,9 +210,18 @@ impl NameServer {
                 _ => Ok(Value::Int(0)),
             };
         }
-        let name = name.and_then(Value::as_str);
+        // Python: the name (unless it is the name server's own), else the prefix, else the regex.
+        let name = name
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty() && *n != NAMESERVER_NAME);
         let (prefix, regex) = filters(prefix, regex)?;
-        let removed = self.registry.remove(name, prefix, regex)?;
+        let what = match (name, list_filter(prefix, regex)) {
+            (Some(name), _) => Remove::Name(name),
+            (None, ListFilter::Prefix(prefix)) => Remove::Prefix(prefix),
+            (None, ListFilter::Regex(regex)) => Remove::Regex(regex),
+            (None, ListFilter::All) => return Ok(Value::Int(0)),
+        };
+        let removed = self.registry.remove(what)?;
         Ok(Value::Int(i64::try_from(removed).unwrap_or(i64::MAX)))
     }
 
@@ -225,7 +235,7 @@ impl NameServer {
             return Err(crate::NsError::TwoFilters);
         }
         let (prefix, regex) = filters(prefix, regex)?;
-        let found = self.registry.list(prefix, regex)?;
+        let found = self.registry.list(list_filter(prefix, regex))?;
         Ok(listing(found, return_metadata, |_, tags| tags_value(tags)))
     }
 
@@ -246,13 +256,23 @@ impl NameServer {
                     // A non-str tag can't be among any registration's tags.
                     return Ok(Value::Dict(Box::default()));
                 }
-                MetaFilter::All(tags)
+                MetaFilter::all(tags)
             }
-            (None, Some(v)) => MetaFilter::Any(args::search_tags(v, "metadata_any")?.0),
+            (None, Some(v)) => MetaFilter::any(args::search_tags(v, "metadata_any")?.0),
             (None, None) => return Ok(Value::Dict(Box::default())),
         };
         let found = self.registry.yplookup(&filter)?;
         Ok(listing(found, return_metadata, |_, tags| tags_value(tags)))
+    }
+}
+
+/// The filter of `list(prefix, regex)` once the two are known to be str (the prefix wins when
+/// both are given, as in Python's `remove`; `list` refuses that before).
+pub(crate) fn list_filter<'a>(prefix: Option<&'a str>, regex: Option<&'a str>) -> ListFilter<'a> {
+    match (prefix, regex) {
+        (Some(prefix), _) => ListFilter::Prefix(prefix),
+        (None, Some(regex)) => ListFilter::Regex(regex),
+        (None, None) => ListFilter::All,
     }
 }
 

@@ -20,9 +20,10 @@ use pyroxene::{ProtocolVersion, Value};
 
 use crate::args;
 use crate::error::{NsError, Result};
-use crate::object::{Bound, NameServer, filters, listing};
+use crate::object::{Bound, NameServer, filters, list_filter, listing};
 use crate::registry::{NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME};
 use crate::storage::Registration;
+use pyroxene::naming::{ListFilter, Remove};
 
 /// Pyro4's `list` parameters.
 const LIST: &[(&str, bool)] = &[
@@ -98,7 +99,7 @@ impl NameServer {
         // A registered name (not the name server's own) is removed alone; others go on.
         let name = truthy(name).and_then(Value::as_str);
         if let Some(name) = name.filter(|n| *n != NAMESERVER_NAME)
-            && self.registry().remove(Some(name), None, None)? > 0
+            && self.registry().remove(Remove::Name(name))? > 0
         {
             return Ok(Value::Int(1));
         }
@@ -117,7 +118,7 @@ impl NameServer {
         let return_metadata = args::truthy(a.get(4));
         let found = if truthy(prefix).or(truthy(regex)).is_some() {
             let (prefix, regex) = filters(prefix, regex)?;
-            self.registry().list(prefix, regex)?
+            self.registry().list(list_filter(prefix, regex))?
         } else if let Some(wanted) = truthy(all) {
             let (wanted, foreign) = args::search_tags(wanted, "metadata_all")?;
             // A non-str tag can't be among any registration's tags.
@@ -126,7 +127,7 @@ impl NameServer {
             let (wanted, _) = args::search_tags(wanted, "metadata_any")?;
             self.tagged(|tags| !wanted.is_disjoint(tags))?
         } else {
-            self.registry().list(None, None)?
+            self.registry().list(ListFilter::All)?
         };
         Ok(listing(found, return_metadata, tags_list))
     }
@@ -136,7 +137,7 @@ impl NameServer {
         &self,
         keep: impl Fn(&BTreeSet<String>) -> bool,
     ) -> Result<Vec<(String, Registration)>> {
-        let all = self.registry().list(None, None)?;
+        let all = self.registry().list(ListFilter::All)?;
         Ok(all
             .into_iter()
             .filter(|(name, r)| keep(&tags_v4(name, &r.metadata)))

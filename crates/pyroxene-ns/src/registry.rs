@@ -5,13 +5,12 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyroxene::Uri;
+pub use pyroxene::naming::NAMESERVER_NAME;
+use pyroxene::naming::{ListFilter, MetaFilter, RegisterOptions, Remove};
 use regex::Regex;
 
 use crate::error::{NsError, Result};
 use crate::storage::{MemoryStorage, Registration, Storage};
-
-/// The name the name server registers itself under (and its object id).
-pub const NAMESERVER_NAME: &str = "Pyro.NameServer";
 
 /// The metadata tag of the name server's own registration.
 pub const NAMESERVER_CLASS_TAG: &str = "class:Pyro5.nameserver.NameServer";
@@ -19,15 +18,6 @@ pub const NAMESERVER_CLASS_TAG: &str = "class:Pyro5.nameserver.NameServer";
 /// The class tag Pyro4's name server registers itself with; Pyro4 clients see it on our own
 /// registration in place of [`NAMESERVER_CLASS_TAG`].
 pub const NAMESERVER_CLASS_TAG_PYRO4: &str = "class:Pyro4.naming.NameServer";
-
-/// A metadata search of `yplookup`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MetaFilter {
-    /// Registrations whose tags include all of these.
-    All(BTreeSet<String>),
-    /// Registrations with at least one of these tags.
-    Any(BTreeSet<String>),
-}
 
 /// The registrations and the rules for changing them, behind one lock (Python's `RLock`), so
 /// "check then change" steps like a safe registration can't interleave.
@@ -104,24 +94,20 @@ impl Registry {
             .ok_or_else(|| NsError::UnknownName(name.to_owned()))
     }
 
-    /// Registers `name` → `uri` (validated, stored as given). With `safe`, an existing name is
-    /// refused; without, it is overwritten.
+    /// Registers `name` → `uri` (validated, stored as given) with the options' metadata
+    /// (Python's `register(name, uri, safe, metadata)`). With [`RegisterOptions::safe`] an
+    /// existing name is refused; without, it is overwritten.
     ///
     /// # Errors
     /// [`NsError::Uri`] for an invalid URI, [`NsError::AlreadyRegistered`].
-    pub fn register(
-        &self,
-        name: &str,
-        uri: &str,
-        safe: bool,
-        metadata: BTreeSet<String>,
-    ) -> Result<()> {
+    pub fn register(&self, name: &str, uri: &str, options: RegisterOptions) -> Result<()> {
         self.parse_uri(uri)?;
         let mut store = self.store();
-        if safe && store.get(name)?.is_some() {
+        if options.safe && store.get(name)?.is_some() {
             return Err(NsError::AlreadyRegistered(name.to_owned()));
         }
         let uri = uri.to_owned();
+        let metadata = options.metadata.into_iter().collect();
         store.set(name, Registration { uri, metadata })
     }
 
@@ -138,26 +124,21 @@ impl Registry {
         store.set(name, registration)
     }
 
-    /// Python's `remove(name, prefix, regex)`: the first non-empty of the three decides. A name
+    /// Python's `remove(name=...)`, `remove(prefix=...)` or `remove(regex=...)`: a name
     /// removes that name (1 or 0); a prefix or regex removes every match. The name server's own
-    /// registration is never removed.
+    /// registration is never removed; an empty text removes nothing (Python tests for truth).
     ///
     /// # Errors
     /// [`NsError::InvalidRegex`], or when the store fails.
-    pub fn remove(
-        &self,
-        name: Option<&str>,
-        prefix: Option<&str>,
-        regex: Option<&str>,
-    ) -> Result<usize> {
+    pub fn remove(&self, what: Remove<'_>) -> Result<usize> {
         let mut store = self.store();
-        if let Some(name) = given(name).filter(|n| *n != NAMESERVER_NAME) {
-            return store.remove(&[name.to_owned()]);
-        }
-        let matches = match (given(prefix), given(regex)) {
-            (Some(prefix), _) => filtered(&mut **store, Some(prefix), None)?,
-            (None, Some(regex)) => filtered(&mut **store, None, Some(regex))?,
-            (None, None) => return Ok(0),
+        let matches = match what {
+            Remove::Name("" | NAMESERVER_NAME) | Remove::Prefix("") | Remove::Regex("") => {
+                return Ok(0);
+            }
+            Remove::Name(name) => return store.remove(&[name.to_owned()]),
+            Remove::Prefix(prefix) => filtered(&mut **store, ListFilter::Prefix(prefix))?,
+            Remove::Regex(regex) => filtered(&mut **store, ListFilter::Regex(regex))?,
         };
         let names: Vec<String> = matches
             .into_iter()
@@ -169,24 +150,14 @@ impl Registry {
         Ok(names.len())
     }
 
-    /// The registrations, all or those whose name starts with `prefix` or matches `regex`
-    /// (Python's `re.match`: anchored at the start only). Empty filters count as not given.
+    /// The registrations, all or those whose name starts with a prefix or matches a regex
+    /// (Python's `re.match`: anchored at the start only), in the store's order. An empty
+    /// prefix or regex lists everything, as in Python.
     ///
     /// # Errors
-    /// [`NsError::TwoFilters`], [`NsError::InvalidRegex`], or when the store fails.
-    pub fn list(
-        &self,
-        prefix: Option<&str>,
-        regex: Option<&str>,
-    ) -> Result<Vec<(String, Registration)>> {
-        let (prefix, regex) = (
-            prefix.filter(|s| !s.is_empty()),
-            regex.filter(|s| !s.is_empty()),
-        );
-        if prefix.is_some() && regex.is_some() {
-            return Err(NsError::TwoFilters);
-        }
-        filtered(&mut **self.store(), prefix, regex)
+    /// [`NsError::InvalidRegex`], or when the store fails.
+    pub fn list(&self, filter: ListFilter<'_>) -> Result<Vec<(String, Registration)>> {
+        filtered(&mut **self.store(), filter)
     }
 
     /// The registrations with all / any of the given tags; an empty tag set finds nothing (as
@@ -195,37 +166,33 @@ impl Registry {
     /// # Errors
     /// When the store fails.
     pub fn yplookup(&self, filter: &MetaFilter) -> Result<Vec<(String, Registration)>> {
-        let keep = |tags: &BTreeSet<String>| match filter {
-            MetaFilter::All(wanted) => wanted.is_subset(tags),
-            MetaFilter::Any(wanted) => !wanted.is_disjoint(tags),
-        };
-        if matches!(filter, MetaFilter::All(t) | MetaFilter::Any(t) if t.is_empty()) {
+        if filter.tags().is_empty() {
             return Ok(Vec::new());
         }
         let all = self.store().everything()?;
-        Ok(all.into_iter().filter(|(_, r)| keep(&r.metadata)).collect())
+        Ok(all
+            .into_iter()
+            .filter(|(_, r)| filter.matches(|t| r.metadata.contains(t)))
+            .collect())
     }
-}
-
-/// Python's truthiness of an optional str: empty means not given.
-fn given(s: Option<&str>) -> Option<&str> {
-    s.filter(|s| !s.is_empty())
 }
 
 fn filtered(
     store: &mut dyn Storage,
-    prefix: Option<&str>,
-    regex: Option<&str>,
+    filter: ListFilter<'_>,
 ) -> Result<Vec<(String, Registration)>> {
-    let regex = regex.map(python_match).transpose()?;
     let all = store.everything()?;
-    Ok(all
-        .into_iter()
-        .filter(|(name, _)| {
-            prefix.is_none_or(|p| name.starts_with(p))
-                && regex.as_ref().is_none_or(|r| r.is_match(name))
-        })
-        .collect())
+    let keep: Box<dyn Fn(&str) -> bool> = match filter {
+        ListFilter::Prefix(prefix) if !prefix.is_empty() => {
+            Box::new(move |name: &str| name.starts_with(prefix))
+        }
+        ListFilter::Regex(regex) if !regex.is_empty() => {
+            let regex = python_match(regex)?;
+            Box::new(move |name: &str| regex.is_match(name))
+        }
+        _ => return Ok(all),
+    };
+    Ok(all.into_iter().filter(|(name, _)| keep(name)).collect())
 }
 
 /// A regex that matches like Python's `re.match`: at the start of the name, not necessarily

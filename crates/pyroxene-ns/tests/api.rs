@@ -10,8 +10,7 @@ fn ns() -> NameServer {
         .register(
             NAMESERVER_NAME,
             "PYRO:Pyro.NameServer@127.0.0.1:9090",
-            false,
-            [pyroxene_ns::NAMESERVER_CLASS_TAG.to_owned()].into(),
+            pyroxene_ns::RegisterOptions::new().metadata([pyroxene_ns::NAMESERVER_CLASS_TAG]),
         )
         .expect("self registration");
     ns
@@ -40,7 +39,10 @@ fn err(ns: &NameServer, method: &str, args: Value, kwargs: Dict) -> (String, Str
         .dispatch(method, args, kwargs)
         .expect_err("expected an exception");
     let text = e.args.first().and_then(Value::as_str).unwrap_or_default();
-    (e.class.clone(), text.to_owned())
+    (
+        e.class.class_name(pyroxene::ProtocolVersion::V5).to_owned(),
+        text.to_owned(),
+    )
 }
 
 fn pair(class: &str, text: &str) -> (String, String) {

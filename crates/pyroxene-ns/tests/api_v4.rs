@@ -20,8 +20,7 @@ fn ns() -> Arc<NameServer> {
         .register(
             NAMESERVER_NAME,
             SELF_URI,
-            false,
-            [NAMESERVER_CLASS_TAG.to_owned()].into(),
+            pyroxene_ns::RegisterOptions::new().metadata([pyroxene_ns::NAMESERVER_CLASS_TAG]),
         )
         .expect("self registration");
     Arc::new(ns)
@@ -53,12 +52,7 @@ fn call(
         None,
         BTreeMap::new(),
     );
-    let invocation = Invocation {
-        method: method.into(),
-        args,
-        kwargs,
-        context: Arc::new(context),
-    };
+    let invocation = Invocation::new(method, args, kwargs, Arc::new(context));
     tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime")
@@ -72,7 +66,7 @@ fn ok(ns: &Arc<NameServer>, v: ProtocolVersion, method: &str, args: Value, kwarg
 fn err(ns: &Arc<NameServer>, method: &str, args: Value, kwargs: Dict) -> (String, String) {
     let e = call(ns, V4, method, args, kwargs).expect_err("expected an exception");
     let text = e.args.first().and_then(Value::as_str).unwrap_or_default();
-    (e.class.clone(), text.to_owned())
+    (e.class.class_name(V4).to_owned(), text.to_owned())
 }
 
 fn pair(class: &str, text: &str) -> (String, String) {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use pyroxene::server::{CallContext, Invocation, RemoteObject};
 use pyroxene::{ProtocolVersion, Serializer};
-use pyroxene_ns::{NAMESERVER_CLASS_TAG, NAMESERVER_NAME, NameServer, Registry};
+use pyroxene_ns::{NAMESERVER_NAME, NameServer, Registry};
 use pyroxene_testkit::{PythonProcess, python};
 
 /// The URI our in-process name server registers itself under (the transcript hides its port).
@@ -59,8 +59,7 @@ fn fresh_name_server() -> Arc<NameServer> {
         .register(
             NAMESERVER_NAME,
             OUR_URI,
-            false,
-            [NAMESERVER_CLASS_TAG.to_owned()].into(),
+            pyroxene_ns::RegisterOptions::new().metadata([pyroxene_ns::NAMESERVER_CLASS_TAG]),
         )
         .expect("self registration");
     Arc::new(ns)
@@ -102,15 +101,15 @@ fn replay(serializer: Serializer, calls: &str) -> String {
             None,
             BTreeMap::new(),
         );
-        let invocation = Invocation {
-            method: call.method,
-            args: call.vargs,
-            kwargs: call.kwargs.unwrap_or_default(),
-            context: Arc::new(context),
-        };
+        let invocation = Invocation::new(
+            call.method,
+            call.args,
+            call.kwargs.unwrap_or_default(),
+            Arc::new(context),
+        );
         let (kind, value) = match runtime.block_on(ns.clone().invoke(invocation)) {
             Ok(value) => ("ok", value),
-            Err(e) => ("exc", e.to_value()),
+            Err(e) => ("exc", e.to_value(ProtocolVersion::V4)),
         };
         let bytes = serializer
             .encode(&value)

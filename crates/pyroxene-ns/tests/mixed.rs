@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use pyroxene::naming::locate_ns_with_config;
+use pyroxene::naming::locate_ns_with;
 use pyroxene::{Config, Daemon, Proxy, Uri, expose};
 use pyroxene_ns::{NameServerDaemon, NsOptions};
 use pyroxene_testkit::{PythonProcess, python};
@@ -28,7 +28,7 @@ impl Greeter {
 
 /// Calls `greet` and `add` on `PYRONAME:<name>@127.0.0.1:<ns_port>` from Rust.
 async fn call_by_name(name: &str, ns_port: u16) -> (String, i64) {
-    let proxy = Proxy::from_uri(Uri::pyroname(name, Some(("127.0.0.1", ns_port))));
+    let proxy = Proxy::from_uri(Uri::pyroname(name, Some(("127.0.0.1", ns_port)))).expect("proxy");
     let greeting: String = proxy
         .call_as("greet", ("rust proxy",))
         .await
@@ -66,11 +66,15 @@ async fn python_and_rust_peers_share_one_pyroxene_name_server() {
         let d = daemon.clone();
         async move { d.serve().await }
     });
-    let names = locate_ns_with_config(&Config::default(), Some("127.0.0.1"), Some(ns_port))
+    let names = locate_ns_with(&Config::default(), Some("127.0.0.1"), Some(ns_port))
         .await
         .expect("locate our ns from rust");
     names
-        .register("example.rust", &rust_uri, false, &["example", "rust"])
+        .register_with(
+            "example.rust",
+            &rust_uri,
+            pyroxene::naming::RegisterOptions::new().metadata(["example", "rust"]),
+        )
         .await
         .expect("register example.rust");
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use pyroxene_ns::storage::{MemoryStorage, Registration, SqliteStorage, Storage, StorageSpec};
-use pyroxene_ns::{MetaFilter, Registry};
+use pyroxene_ns::{ListFilter, MetaFilter, RegisterOptions, Registry, Remove};
 use pyroxene_testkit::python;
 
 /// A fresh directory in the system temp dir, removed on drop.
@@ -40,24 +40,25 @@ fn sqlite_registrations_survive_reopening() {
         {
             let registry = Registry::new(spec.open().expect("open"));
             registry
-                .register("a", "PYRO:a@h:1", false, tags(&["x", "y"]))
+                .register(
+                    "a",
+                    "PYRO:a@h:1",
+                    RegisterOptions::new().metadata(["x", "y"]),
+                )
                 .expect("register");
             registry
-                .register("b", "PYRO:b@h:2", false, tags(&[]))
+                .register("b", "PYRO:b@h:2", RegisterOptions::new())
                 .expect("register");
             registry
-                .register("a", "PYRO:a@h:3", false, tags(&["z"]))
+                .register("a", "PYRO:a@h:3", RegisterOptions::new().metadata(["z"]))
                 .expect("re-register");
             registry
                 .set_metadata("b", tags(&["q"]))
                 .expect("set_metadata");
             registry
-                .register("gone", "PYRO:g@h:4", false, tags(&[]))
+                .register("gone", "PYRO:g@h:4", RegisterOptions::new())
                 .expect("register");
-            assert_eq!(
-                registry.remove(Some("gone"), None, None).expect("remove"),
-                1
-            );
+            assert_eq!(registry.remove(Remove::Name("gone")).expect("remove"), 1);
         } // dropped: the connection closes, as when the process ends
         let registry = Registry::new(spec.open().expect("reopen"));
         assert_eq!(registry.count().expect("count"), 2);
@@ -68,14 +69,12 @@ fn sqlite_registrations_survive_reopening() {
             tags(&["q"])
         );
         assert!(registry.lookup("gone").is_err());
-        let found = registry
-            .yplookup(&MetaFilter::Any(tags(&["q", "z"])))
-            .expect("yp");
+        let found = registry.yplookup(&MetaFilter::any(["q", "z"])).expect("yp");
         assert_eq!(found.len(), 2);
         // Like Python's sqlite store, a rewritten name moves to the end: "a" when re-registered,
         // then "b" when its metadata changed.
         let order: Vec<String> = registry
-            .list(None, None)
+            .list(ListFilter::All)
             .expect("list")
             .into_iter()
             .map(|(n, _)| n)
@@ -122,13 +121,7 @@ fn old_schema_without_metadata_is_migrated() {
     let found = store.get("old.name").expect("get").expect("migrated");
     assert_eq!(found.uri, "PYRO:old@h:1");
     store
-        .set(
-            "new",
-            Registration {
-                uri: "PYRO:n@h:2".into(),
-                metadata: tags(&["t"]),
-            },
-        )
+        .set("new", Registration::new("PYRO:n@h:2", tags(&["t"])))
         .expect("metadata table exists now");
 }
 
@@ -141,7 +134,11 @@ fn pythons_sql_storage_reads_our_database() {
     {
         let registry = Registry::new(Box::new(SqliteStorage::open(&file).expect("open")));
         registry
-            .register("shared.name", "PYRO:s@h:7", false, tags(&["t1", "t2"]))
+            .register(
+                "shared.name",
+                "PYRO:s@h:7",
+                RegisterOptions::new().metadata(["t1", "t2"]),
+            )
             .expect("register");
     }
     let out = std::process::Command::new(py)

@@ -57,7 +57,7 @@ fn main() -> Result<()> {
     for _ in 0..n {
         let payload = Bytes::from(op_encode_call(ser, &tuple!["hello"], &Dict::default())?);
         let call = op_decode_call(ser, black_box(&payload))?;
-        let result = call.vargs.into_iter().next().unwrap_or_default();
+        let result = call.args.into_iter().next().unwrap_or_default();
         let reply = Bytes::from(op_encode_result(ser, black_box(&result))?);
         let value = op_decode_result(ser, black_box(&reply))?;
         total += usize::from(value == result);

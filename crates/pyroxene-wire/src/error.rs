@@ -97,13 +97,14 @@ impl Error {
 
     /// The Python exception class a Pyro peer uses for this kind of problem, so a daemon can
     /// answer a bad request the way a Python daemon would.
-    pub fn python_class(&self) -> &'static str {
+    pub fn python_class(&self) -> crate::dialect::ExceptionClass {
+        use crate::dialect::{ExceptionClass, PyroErrorClass};
         match self.kind {
-            ErrorKind::Syntax | ErrorKind::Truncated => "builtins.ValueError",
-            ErrorKind::TooDeep => "builtins.RecursionError",
-            ErrorKind::TooLarge | ErrorKind::Value => "builtins.ValueError",
-            ErrorKind::Unsupported | ErrorKind::Custom => "SerializeError",
-            ErrorKind::Type => "builtins.TypeError",
+            ErrorKind::Syntax | ErrorKind::Truncated => ExceptionClass::builtin("ValueError"),
+            ErrorKind::TooDeep => ExceptionClass::builtin("RecursionError"),
+            ErrorKind::TooLarge | ErrorKind::Value => ExceptionClass::builtin("ValueError"),
+            ErrorKind::Unsupported | ErrorKind::Custom => PyroErrorClass::SerializeError.into(),
+            ErrorKind::Type => ExceptionClass::builtin("TypeError"),
         }
     }
 }

@@ -31,7 +31,9 @@
 //! # Layout
 //!
 //! - [`value`]: [`Value`], its equality/hash rules, `From` impls, literal macros, Display as
-//!   Python's `repr()`, and the serde bridge ([`to_value`], [`from_value`]).
+//!   Python's `repr()`, the serde bridge ([`to_value`], [`from_value`]), and Python's dates,
+//!   times, Decimals and UUIDs as plain types ([`value::PyDateTime`], ...) with `time`/`chrono`
+//!   conversions and the [`value::datetime`] serde field helper.
 //! - [`serializer`]: [`Serializer`] (ids per [`ProtocolVersion`], dispatch, call payloads) and
 //!   one module per format: [`serializer::serpent`], [`serializer::json`],
 //!   [`serializer::marshal`], [`serializer::msgpack`].
@@ -58,6 +60,8 @@
 
 pub mod dialect;
 mod error;
+#[cfg(any(test, feature = "oracles"))]
+pub mod oracles;
 pub mod protocol;
 pub mod repr;
 pub mod serializer;

@@ -28,8 +28,6 @@ use std::str::FromStr;
 
 use indexmap::IndexSet;
 
-use crate::ProtocolVersion;
-
 /// The name server port a `PYRONAME:`/`PYROMETA:` URI gets when its location has a host but
 /// no port (config `NS_PORT`).
 pub const DEFAULT_NS_PORT: u16 = 9090;
@@ -96,12 +94,9 @@ pub enum UriError {
 }
 
 impl UriError {
-    /// The Python class of this error for a peer of `version`: its `PyroError`.
-    pub fn python_class(&self, version: ProtocolVersion) -> &'static str {
-        match version {
-            ProtocolVersion::V4 => "Pyro4.errors.PyroError",
-            ProtocolVersion::V5 => "Pyro5.errors.PyroError",
-        }
+    /// The Pyro class Python raises for this error: `PyroError`.
+    pub fn python_class(&self) -> crate::dialect::PyroErrorClass {
+        crate::dialect::PyroErrorClass::PyroError
     }
 }
 

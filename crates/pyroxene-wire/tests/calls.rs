@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use pyroxene_testkit::strategies;
-use pyroxene_wire::serializer::{check_decode_call_mutated, check_encode_call};
+use pyroxene_wire::oracles::{check_decode_call_mutated, check_encode_call};
 use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value};
 
 /// Every serializer, pickle included.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use pyroxene_testkit::{vectors_dir, workspace_root};
 use pyroxene_wire::Serializer;
-use pyroxene_wire::serializer::{check_decode_call, check_round_trip};
+use pyroxene_wire::oracles::{check_decode_call, check_round_trip};
 
 fn replay_dir(ser: Serializer, dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -96,7 +96,7 @@ fn message_parse_regressions_and_stream_prefixes() {
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let data = std::fs::read(entry.path()).expect("read regression input");
-            pyroxene_wire::protocol::check_round_trip(&data);
+            pyroxene_wire::oracles::check_message_round_trip(&data);
         }
     }
     for name in [
@@ -109,10 +109,10 @@ fn message_parse_regressions_and_stream_prefixes() {
     ] {
         let data = std::fs::read(vectors_dir().join(name)).expect("stream");
         for end in 0..=data.len().min(2048) {
-            pyroxene_wire::protocol::check_round_trip(&data[..end]);
+            pyroxene_wire::oracles::check_message_round_trip(&data[..end]);
         }
         for start in (0..data.len()).step_by(5) {
-            pyroxene_wire::protocol::check_round_trip(&data[start..]);
+            pyroxene_wire::oracles::check_message_round_trip(&data[start..]);
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Interop with the real Python serializers (Pyro5 5.17 / Pyro4 4.82 wrappers around serpent,
 //! json, marshal and msgpack, from `.venv/`, see `scripts/test.sh`).
 //!
-//! For every serializer, generated values go both ways: we encode, the Python peer decodes our
+//! For every serializer, generated values (frozensets, datetimes naive and aware, dates, times,
+//! Decimals, UUIDs and msgpack timestamps where the format carries them) go both ways: we encode, the Python peer decodes our
 //! bytes and re-encodes them, and we decode Python's bytes. We then assert
 //! - Python's bytes decode to exactly the value the format should deliver (`Serializer::normalize`),
 //! - Python's `repr()` of what it decoded equals our `Display` of that value (no sets: Python
@@ -21,9 +22,9 @@ const PYRO4_VALUES: usize = 250;
 
 fn contains_bytes(v: &Value) -> bool {
     match v {
-        Value::Bytes(_) => true,
+        Value::Bytes(_) | Value::Ext { .. } => true,
         Value::List(items) | Value::Tuple(items) => items.iter().any(contains_bytes),
-        Value::Set(s) => s.iter().any(contains_bytes),
+        Value::Set(s) | Value::FrozenSet(s) => s.iter().any(contains_bytes),
         Value::Dict(d) => d
             .iter()
             .any(|(k, v)| contains_bytes(k) || contains_bytes(v)),

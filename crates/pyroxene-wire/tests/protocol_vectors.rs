@@ -279,7 +279,7 @@ fn check_payload(m: &Json, msg: &Message) -> bool {
         );
         assert!(msg.has(Flags::EXCEPTION));
         assert_eq!(
-            RemoteException::from_value(&err.to_value()).as_ref(),
+            RemoteException::from_value(&err.to_value(ProtocolVersion::V5)).as_ref(),
             Ok(&err)
         );
         return true;

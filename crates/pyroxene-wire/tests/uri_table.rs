@@ -190,8 +190,8 @@ fn equality_is_the_state_tuple() {
     set.insert(m1);
     assert!(set.contains(&m2));
     assert_eq!(
-        UriError::Invalid.python_class(ProtocolVersion::V5),
-        "Pyro5.errors.PyroError"
+        UriError::Invalid.python_class(),
+        pyroxene_wire::dialect::PyroErrorClass::PyroError
     );
     assert_eq!(
         UriProtocol::from_name("PYROMETA"),

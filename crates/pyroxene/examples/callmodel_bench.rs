@@ -45,7 +45,7 @@ async fn main() -> pyroxene::Result<()> {
     }
     let calls: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1000);
     let items: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let proxy = Proxy::from_uri(daemon.uri_for("test.callmodel", false)?);
+    let proxy = Proxy::from_uri(daemon.internal_uri_for("test.callmodel")?)?;
     proxy.connect().await?;
 
     let mut single_best = f64::MAX;

@@ -3,6 +3,10 @@
 use std::fmt;
 
 use crate::RemoteException;
+use crate::config::ConfigError;
+use crate::wire::protocol::ProtocolError;
+use crate::wire::uri::UriError;
+use pyroxene_wire::dialect::PyroErrorClass;
 
 /// What kind of failure an [`Error`] is, mirroring Python Pyro's exception classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,8 +35,49 @@ pub enum ErrorKind {
     Naming,
 }
 
-/// An error from a daemon or proxy.
-#[derive(Debug)]
+impl ErrorKind {
+    /// The Pyro error class of this kind, what a Python proxy would raise (and what a method
+    /// passing the error on with `?` raises in its caller).
+    pub fn pyro_class(self) -> PyroErrorClass {
+        match self {
+            ErrorKind::Communication => PyroErrorClass::CommunicationError,
+            ErrorKind::Timeout => PyroErrorClass::TimeoutError,
+            ErrorKind::ConnectionClosed => PyroErrorClass::ConnectionClosedError,
+            ErrorKind::Protocol => PyroErrorClass::ProtocolError,
+            ErrorKind::Serialize => PyroErrorClass::SerializeError,
+            ErrorKind::Daemon => PyroErrorClass::DaemonError,
+            ErrorKind::Naming => PyroErrorClass::NamingError,
+            ErrorKind::Remote | ErrorKind::Config => PyroErrorClass::PyroError,
+        }
+    }
+}
+
+/// An error from a daemon or proxy: small and opaque, like `serde_json::Error`.
+///
+/// [`Error::kind`] says what kind of failure it is (Pyro's exception classes), the predicates
+/// ask the common questions, and [`Error::remote`] is the exception a remote method raised.
+///
+/// `Display` shows this error's own level only ("cannot connect to 127.0.0.1:9999"); what
+/// caused it is [`std::error::Error::source`], typed (the `io::Error`, the
+/// [`ConfigError`], the [`UriError`], the wire error...), so printing the chain shows every
+/// cause once. `Debug` prints the message and its causes, one per line, so
+/// `fn main() -> pyroxene::Result<()>` ends with a readable report:
+///
+/// ```text
+/// Error: cannot bind 127.0.0.1:9090
+///
+/// Caused by:
+///     Address already in use (os error 98)
+/// ```
+///
+/// ```
+/// use std::error::Error as _;
+/// let err = pyroxene::Proxy::new("PYRO:nowhere").unwrap_err();
+/// assert_eq!(err.to_string(), "invalid URI 'PYRO:nowhere'");
+/// assert_eq!(err.source().unwrap().to_string(), "invalid uri");
+/// assert_eq!(format!("{err:#}"), "invalid URI 'PYRO:nowhere': invalid uri");
+/// assert_eq!(format!("{err:?}"), "invalid URI 'PYRO:nowhere'\n\nCaused by:\n    invalid uri");
+/// ```
 pub struct Error {
     kind: ErrorKind,
     message: String,
@@ -51,7 +96,8 @@ impl Error {
         }
     }
 
-    /// The same error, caused by `source`.
+    /// The same error, caused by `source` (what [`std::error::Error::source`] returns; the
+    /// message should not repeat its text).
     #[must_use]
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
         self.source = Some(Box::new(source));
@@ -63,9 +109,36 @@ impl Error {
         self.kind
     }
 
-    /// The message, without the kind.
+    /// The message, without the kind and without the causes (this is what `Display` shows).
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The text a Python peer is shown for this error: the message of the wire error behind
+    /// it when there is one (Python's own text, e.g. "message too large (2000, max=1000)"),
+    /// else the message and its causes joined by `": "`.
+    pub(crate) fn python_text(&self) -> String {
+        let source = self.source.as_deref();
+        if let Some(e) = source.and_then(|e| e.downcast_ref::<pyroxene_wire::Error>()) {
+            return e.to_string();
+        }
+        if let Some(e) = source.and_then(|e| e.downcast_ref::<ProtocolError>()) {
+            return e.to_string();
+        }
+        self.chain_text()
+    }
+
+    /// The message and every cause, joined by `": "` (as Python's error texts include their
+    /// cause: "cannot connect to ...: [Errno 111] Connection refused").
+    pub(crate) fn chain_text(&self) -> String {
+        let mut text = self.message.clone();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
     }
 
     /// The exception the remote method raised, for [`ErrorKind::Remote`].
@@ -88,12 +161,9 @@ impl Error {
     /// "unknown name: x" or "name already registered: x").
     pub fn is_naming_error(&self) -> bool {
         self.kind == ErrorKind::Naming
-            || self.remote().is_some_and(|r| {
-                matches!(
-                    r.class.as_str(),
-                    "Pyro5.errors.NamingError" | "Pyro4.errors.NamingError"
-                )
-            })
+            || self
+                .remote()
+                .is_some_and(|r| r.pyro_class() == Some(PyroErrorClass::NamingError))
     }
 
     /// True for errors of the connection itself (a reconnect may help).
@@ -125,27 +195,92 @@ impl From<RemoteException> for Error {
 }
 
 impl From<pyroxene_wire::Error> for Error {
+    /// A value that could not be encoded or decoded ([`ErrorKind::Serialize`]).
     fn from(e: pyroxene_wire::Error) -> Error {
-        Error::new(ErrorKind::Serialize, e.to_string()).with_source(e)
+        Error::new(ErrorKind::Serialize, "serialization error").with_source(e)
     }
 }
 
 impl From<std::io::Error> for Error {
+    /// [`ErrorKind::Timeout`], [`ErrorKind::ConnectionClosed`] (end of stream, reset, broken
+    /// pipe) or [`ErrorKind::Communication`].
     fn from(e: std::io::Error) -> Error {
-        let kind = match e.kind() {
-            std::io::ErrorKind::TimedOut => ErrorKind::Timeout,
+        let (kind, message) = match e.kind() {
+            std::io::ErrorKind::TimedOut => (ErrorKind::Timeout, "timed out"),
             std::io::ErrorKind::UnexpectedEof
             | std::io::ErrorKind::ConnectionReset
-            | std::io::ErrorKind::BrokenPipe => ErrorKind::ConnectionClosed,
-            _ => ErrorKind::Communication,
+            | std::io::ErrorKind::BrokenPipe => (ErrorKind::ConnectionClosed, "connection lost"),
+            _ => (ErrorKind::Communication, "communication error"),
         };
-        Error::new(kind, e.to_string()).with_source(e)
+        Error::new(kind, message).with_source(e)
+    }
+}
+
+impl From<ConfigError> for Error {
+    /// A refused configuration ([`ErrorKind::Config`]), e.g. a bad `PYRO_*` variable.
+    fn from(e: ConfigError) -> Error {
+        Error::new(ErrorKind::Config, "invalid configuration").with_source(e)
+    }
+}
+
+impl From<UriError> for Error {
+    /// A URI that does not parse ([`ErrorKind::Config`]).
+    fn from(e: UriError) -> Error {
+        Error::new(ErrorKind::Config, "invalid URI").with_source(e)
     }
 }
 
 impl fmt::Display for Error {
+    /// The message, this level only; `{:#}` adds the causes, joined by `": "` (as `anyhow`
+    /// does): "cannot connect to 127.0.0.1:9999: Connection refused (os error 111)".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        if f.alternate() {
+            f.write_str(&self.chain_text())
+        } else {
+            f.write_str(&self.message)
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    /// The message, then its causes, one per line (numbered when there are several), as
+    /// `anyhow` prints an error: what `fn main() -> pyroxene::Result<()>` shows. The remote
+    /// traceback follows for an exception a remote method raised. `{:#?}` shows the fields.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            return f
+                .debug_struct("Error")
+                .field("kind", &self.kind)
+                .field("message", &self.message)
+                .field("remote", &self.remote)
+                .field("source", &self.source)
+                .finish();
+        }
+        f.write_str(&self.message)?;
+        let mut causes = Vec::new();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            causes.push(e.to_string());
+            cause = e.source();
+        }
+        if !causes.is_empty() {
+            f.write_str("\n\nCaused by:")?;
+            let numbered = causes.len() > 1;
+            for (i, text) in causes.iter().enumerate() {
+                if numbered {
+                    write!(f, "\n    {i}: {text}")?;
+                } else {
+                    write!(f, "\n    {text}")?;
+                }
+            }
+        }
+        if let Some(traceback) = self.remote().and_then(|r| r.traceback.as_ref()) {
+            f.write_str("\n\nRemote traceback:\n")?;
+            for line in traceback {
+                f.write_str(line)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -163,22 +298,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<Error> for RemoteException {
     /// What a method raises when a call it made failed, so `?` works in methods returning
     /// `Result<_, RemoteException>`: the remote exception itself (as a Python method calling a
-    /// proxy lets it propagate), else the Pyro5 error of the kind, e.g.
-    /// `Pyro5.errors.CommunicationError` with the message.
-    fn from(e: Error) -> RemoteException {
-        if let Some(remote) = e.remote {
+    /// proxy lets it propagate), else the Pyro error of the kind ([`ErrorKind::pyro_class`]),
+    /// e.g. CommunicationError, with the message and its causes (Python's texts carry their
+    /// cause too: "cannot connect to ...: [Errno 111] Connection refused"). Pyro's classes
+    /// reach each caller in its own generation (`Pyro4.errors.X` for a Pyro4 client).
+    fn from(mut e: Error) -> RemoteException {
+        if let Some(remote) = e.remote.take() {
             return *remote;
         }
-        let class = match e.kind {
-            ErrorKind::Communication => "CommunicationError",
-            ErrorKind::Timeout => "TimeoutError",
-            ErrorKind::ConnectionClosed => "ConnectionClosedError",
-            ErrorKind::Protocol => "ProtocolError",
-            ErrorKind::Serialize => "SerializeError",
-            ErrorKind::Daemon => "DaemonError",
-            ErrorKind::Naming => "NamingError",
-            ErrorKind::Remote | ErrorKind::Config => "PyroError",
-        };
-        RemoteException::new(format!("Pyro5.errors.{class}"), e.message)
+        RemoteException::pyro(e.kind.pyro_class(), e.chain_text())
     }
 }

@@ -6,12 +6,13 @@
 #![allow(clippy::result_large_err)]
 
 use std::any::Any;
+use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use pyroxene_wire::{Dict, ProtocolVersion, Value, from_value, to_value};
+use pyroxene_wire::{Dict, Value, from_value, to_value};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -20,12 +21,11 @@ use crate::server::{BoxFuture, CallContext, CallResult, ItemStream, Metadata, is
 
 /// The metadata of an exposed type.
 pub fn metadata(methods: &[&str], oneway: &[&str], attrs: &[&str]) -> Metadata {
-    let owned = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect();
-    Metadata {
-        methods: owned(methods),
-        oneway: owned(oneway),
-        attrs: owned(attrs),
-    }
+    Metadata::new(
+        methods.iter().copied(),
+        oneway.iter().copied(),
+        attrs.iter().copied(),
+    )
 }
 
 /// Boxes a call's future (fixing its output type, so `?` works inside it).
@@ -49,7 +49,7 @@ fn type_error(message: String) -> RemoteException {
 /// with its error texts and in its order of checks: keyword problems, then too many positional
 /// arguments, then missing ones. `qualname` is `Class.method`; Python counts `self`, so do we.
 pub fn bind(
-    qualname: &str,
+    qualname: impl fmt::Display,
     params: &[(&str, bool)],
     args: Vec<Value>,
     kwargs: Dict,
@@ -106,8 +106,19 @@ pub fn bind(
     Ok(slots)
 }
 
+/// [`bind`] for objects that implement `RemoteObject` by hand, with a `Class.method` text
+/// (the macros pass a [`QualName`], formatted only for an error).
+pub fn bind_arguments(
+    qualname: &str,
+    params: &[(&str, bool)],
+    args: Vec<Value>,
+    kwargs: Dict,
+) -> Result<Vec<Option<Value>>, RemoteException> {
+    bind(qualname, params, args, kwargs)
+}
+
 /// `missing 2 required positional arguments: 'a' and 'b'` (CPython's `format_missing`).
-fn missing_error(qualname: &str, names: &[String]) -> RemoteException {
+fn missing_error(qualname: impl fmt::Display, names: &[String]) -> RemoteException {
     let list = match names {
         [one] => one.clone(),
         [first, second] => format!("{first} and {second}"),
@@ -123,7 +134,7 @@ fn missing_error(qualname: &str, names: &[String]) -> RemoteException {
 
 /// Converts a bound argument of a required parameter.
 pub fn required<T: DeserializeOwned + 'static>(
-    qualname: &str,
+    qualname: impl fmt::Display,
     name: &str,
     value: Option<Value>,
 ) -> Result<T, RemoteException> {
@@ -135,7 +146,7 @@ pub fn required<T: DeserializeOwned + 'static>(
 
 /// Converts a bound argument of an `Option<T>` parameter: absent or None is `None`.
 pub fn optional<T: DeserializeOwned + 'static>(
-    qualname: &str,
+    qualname: impl fmt::Display,
     name: &str,
     value: Option<Value>,
 ) -> Result<Option<T>, RemoteException> {
@@ -146,7 +157,7 @@ pub fn optional<T: DeserializeOwned + 'static>(
 }
 
 fn convert<T: DeserializeOwned + 'static>(
-    qualname: &str,
+    qualname: impl fmt::Display,
     name: &str,
     value: Value,
 ) -> Result<T, RemoteException> {
@@ -187,7 +198,7 @@ pub(crate) fn to_value_fast<T: Serialize + 'static>(value: T) -> Result<Value, S
 pub fn output_value<T: Serialize + 'static>(
     value: T,
     context: &CallContext,
-    qualname: &str,
+    qualname: impl fmt::Display,
 ) -> CallResult {
     let value = match cast::<T, Value>(value) {
         Ok(same) => return Ok(same),
@@ -198,12 +209,8 @@ pub fn output_value<T: Serialize + 'static>(
         Err(value) => value,
     };
     to_value(&value).map_err(|e| {
-        let class = match context.protocol {
-            ProtocolVersion::V4 => "Pyro4.errors.SerializeError",
-            ProtocolVersion::V5 => "Pyro5.errors.SerializeError",
-        };
-        RemoteException::new(
-            class,
+        RemoteException::pyro(
+            pyroxene_wire::dialect::PyroErrorClass::SerializeError,
             format!(
                 "cannot serialize the result of {qualname}(): {}",
                 e.message()
@@ -213,14 +220,65 @@ pub fn output_value<T: Serialize + 'static>(
 }
 
 /// A method's `Result` as the reply: `Err` becomes the exception.
-pub fn output_result<T: Serialize + 'static, E: Into<RemoteException>>(
+pub fn output_result<T: Serialize + 'static, E: RaisedError>(
     result: Result<T, E>,
     context: &CallContext,
-    qualname: &str,
+    qualname: impl fmt::Display,
 ) -> CallResult {
     match result {
         Ok(value) => output_value(value, context, qualname),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e.into_exception()),
+    }
+}
+
+/// A method's [`ItemStream`] (typed or not) as the reply: the context keeps it and the
+/// daemon sends the streamed reply.
+pub fn output_stream<T>(
+    stream: ItemStream<T>,
+    context: &CallContext,
+    _qualname: impl fmt::Display,
+) -> CallResult {
+    Ok(context.stream_result(stream))
+}
+
+/// A method's `Result<ItemStream<T>, E>` as the reply: `Err` becomes the exception.
+pub fn output_stream_result<T, E: RaisedError>(
+    result: Result<ItemStream<T>, E>,
+    context: &CallContext,
+    qualname: impl fmt::Display,
+) -> CallResult {
+    output_stream(result.map_err(E::into_exception)?, context, qualname)
+}
+
+/// The error type of an exposed method's `Result`: what converts into the exception the
+/// caller gets (`E: Into<RemoteException>`), named in the compile error when it doesn't.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't be raised to a Pyro caller: it doesn't convert into `RemoteException`",
+    label = "the error type of this method",
+    note = "implement `From<{Self}> for pyroxene::RemoteException`, choosing the Python class \
+            (`RemoteException::from_error(\"builtins.ValueError\", &error)` keeps its causes); \
+            `String`, `&str`, `std::io::Error` and `pyroxene::Error` convert already"
+)]
+pub trait RaisedError {
+    /// The exception.
+    fn into_exception(self) -> RemoteException;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: Into<RemoteException>> RaisedError for E {
+    fn into_exception(self) -> RemoteException {
+        self.into()
+    }
+}
+
+/// `Class.method`, as Python names a method in its TypeError texts, made only when a text
+/// needs it (an interface's class name is the implementing type's, a constant of its own).
+#[derive(Debug, Clone, Copy)]
+pub struct QualName(pub &'static str, pub &'static str);
+
+impl fmt::Display for QualName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
     }
 }
 

@@ -88,8 +88,10 @@ pub(crate) fn connection_codec(
     version: ProtocolVersion,
     hmac_key: Option<HmacKey>,
 ) -> Result<Arc<dyn Codec>> {
-    codec_with_hmac(version, hmac_key)
-        .map_err(|e| Error::new(ErrorKind::Config, e.to_string()).with_source(e))
+    codec_with_hmac(version, hmac_key).map_err(|e| {
+        let text = format!("cannot use protocol {}", version.number());
+        Error::new(ErrorKind::Config, text).with_source(e)
+    })
 }
 
 /// The sender's rules for an outgoing message, as Python's `SendingMessage` applies them:
@@ -108,7 +110,7 @@ pub(crate) fn prepare(
     }
     codec
         .check_size(msg, max_message_size)
-        .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()).with_source(e))
+        .map_err(|e| Error::new(ErrorKind::Protocol, "message refused").with_source(e))
 }
 
 /// A stream plus the bytes read but not yet parsed, and the framing of its protocol version.
@@ -172,7 +174,9 @@ impl Connection {
             match self.codec.parse_bytes(&mut self.buf, &self.options) {
                 Ok(Some(msg)) => return Ok(Some(msg)),
                 Ok(None) => self.reserve_for_message(),
-                Err(e) => return Err(Error::new(ErrorKind::Protocol, e.to_string()).with_source(e)),
+                Err(e) => {
+                    return Err(Error::new(ErrorKind::Protocol, "invalid message").with_source(e));
+                }
             }
             let n = self.read_some().await?;
             if n == 0 {
@@ -235,7 +239,7 @@ impl Connection {
         } else {
             self.codec.encode_into(msg, &mut self.out)
         };
-        encoded.map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()).with_source(e))?;
+        encoded.map_err(|e| Error::new(ErrorKind::Protocol, "message not sent").with_source(e))?;
         self.stream.write_all(&self.out).await?;
         if msg.payload.len() > BIG_PAYLOAD {
             self.stream.write_all(&msg.payload).await?;

@@ -94,7 +94,7 @@ async fn a_raising_source_ends_its_stream_with_the_exception() {
     again.collect_all().await.expect("items");
     let daemon_proxy = Proxy::new(
         daemon
-            .uri_for("Pyro.Daemon", false)
+            .internal_uri_for("Pyro.Daemon")
             .expect("uri")
             .to_string(),
     )
@@ -105,7 +105,10 @@ async fn a_raising_source_ends_its_stream_with_the_exception() {
         .expect_err("terminated");
     let remote = err.remote().expect("remote");
     assert_eq!(
-        (remote.class.as_str(), remote.message()),
+        (
+            remote.class.class_name(pyroxene::ProtocolVersion::V5),
+            remote.message()
+        ),
         (
             "Pyro5.errors.PyroError",
             "item stream terminated".to_owned()
@@ -280,9 +283,9 @@ async fn batches_run_in_order_and_stop_at_the_first_error() {
 async fn current_context_and_correlation_propagation() {
     let (daemon, _, uri, _) = start(Daemon::builder()).await;
     let proxy = Proxy::new(&uri).expect("uri");
-    let corr = [0xab; 16];
+    let corr = pyroxene::CorrelationId([0xab; 16]);
     let request = RequestContext::new()
-        .annotation("XREQ", b"hi".to_vec())
+        .annotation(annotation_id("XREQ"), b"hi".to_vec())
         .correlation_id(corr);
     let reply = proxy
         .call_with_context("context", tuple![], None, &request)
@@ -308,7 +311,7 @@ async fn current_context_and_correlation_propagation() {
             .and_then(Value::as_str)
             .is_some_and(|c| c.starts_with("127.0.0.1:"))
     );
-    assert_eq!(reply.annotation("XREQ"), Some(&b"re:hi"[..]));
+    assert_eq!(reply.annotation(annotation_id("XREQ")), Some(&b"re:hi"[..]));
     assert_eq!(reply.correlation_id, Some(corr));
 
     // The next call on the same connection (the daemon reuses the finished call's context)
@@ -327,12 +330,12 @@ async fn current_context_and_correlation_propagation() {
         again.get("annotations").map(Value::to_string).as_deref(),
         Some("{}")
     );
-    assert_eq!(plain.annotation("XREQ"), None);
+    assert_eq!(plain.annotation(annotation_id("XREQ")), None);
     let fresh = plain.correlation_id.expect("the daemon makes an id");
     assert_ne!(fresh, corr);
     assert_eq!(
         again.get("correlation_id").and_then(Value::as_str),
-        Some(fresh.map(|b| format!("{b:02x}")).concat().as_str())
+        Some(fresh.0.map(|b| format!("{b:02x}")).concat().as_str())
     );
 
     // The id reaches a call the method makes, from sync and async methods alike.
@@ -348,7 +351,7 @@ async fn current_context_and_correlation_propagation() {
         );
     }
     // Stream items see the context of the get_next_stream_item call that asks for them.
-    proxy.set_correlation_id(Some([0x11; 16]));
+    let proxy = proxy.with_correlation_id(Some(pyroxene::CorrelationId([0x11; 16])));
     let items = proxy
         .call_stream("context_items", tuple![2], None)
         .await
@@ -385,4 +388,9 @@ fn blocking_proxy_iterates_and_batches() {
         ints(&[5])
     );
     daemon.shutdown();
+}
+
+/// An annotation id from its four characters.
+fn annotation_id(text: &str) -> pyroxene::AnnotationId {
+    text.parse().expect("a valid annotation id")
 }

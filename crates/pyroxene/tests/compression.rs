@@ -4,6 +4,7 @@
 mod common;
 
 use common::{RawClient, TestDaemon, python_client, python_echo_server};
+use pyroxene::client::ProxySettings;
 use pyroxene::echo::ECHO_OBJECT_NAME;
 use pyroxene::wire::protocol::compress::decompress;
 use pyroxene::wire::protocol::{Flags, MessageType};
@@ -170,13 +171,12 @@ async fn config_compression_reaches_daemon_and_proxy() {
     let config =
         pyroxene::Config::from_vars([("PYRO_COMPRESSION", "true"), ("PYRO_HOST", "127.0.0.1")])
             .expect("config");
-    let server = TestDaemon::start(Daemon::builder().config(&config)).await;
+    let server = TestDaemon::start(Daemon::builder_with(&config)).await;
     let mut raw = RawClient::connect(server.daemon.local_addr().expect("tcp")).await;
     let ok = raw.handshake(Serializer::Serpent, ECHO_OBJECT_NAME).await;
     assert!(ok.has(Flags::COMPRESSED), "the daemon took COMPRESSION");
-    let proxy = Proxy::new(server.echo_uri())
-        .expect("uri")
-        .with_config(&config);
+    let settings = ProxySettings::from_config(&config);
+    let proxy = Proxy::with_settings(server.echo_uri().parse().expect("uri"), settings);
     let big = Value::from("y".repeat(200_000));
     assert_eq!(
         proxy
@@ -202,7 +202,8 @@ async fn config_compression_reaches_the_proxy_on_the_wire() {
     );
     let config = pyroxene::Config::from_vars([("PYRO_COMPRESSION", "true")]).expect("config");
     let big = Value::from("z".repeat(1_000_000));
-    let proxy = Proxy::new(&uri).expect("uri").with_config(&config);
+    let settings = ProxySettings::from_config(&config);
+    let proxy = Proxy::with_settings(uri.parse().expect("uri"), settings);
     let got = proxy
         .call("echo", Value::Tuple(vec![big.clone()]), None)
         .await

@@ -166,12 +166,7 @@ async fn call<O: RemoteObject>(
     args: Vec<Value>,
     kw: Dict,
 ) -> CallResult {
-    let invocation = Invocation {
-        method: method.to_owned(),
-        args,
-        kwargs: kw,
-        context: context(),
-    };
+    let invocation = Invocation::new(method, args, kw, context());
     obj.clone().invoke(invocation).await
 }
 
@@ -184,7 +179,7 @@ async fn fails(
 ) -> (String, String) {
     let e = call(obj, method, args, kw).await.expect_err("an exception");
     let message = e.args[0].as_str().expect("a message").to_owned();
-    (e.class, message)
+    (e.class.class_name(ProtocolVersion::V5).to_owned(), message)
 }
 
 fn server() -> Arc<EchoServer> {
@@ -483,12 +478,12 @@ async fn async_and_nonblocking_methods() {
 fn nonblocking_methods_answer_at_once() {
     let s = server();
     let now = |method: &str, args: Vec<Value>| {
-        s.invoke_now(Invocation {
-            method: method.to_owned(),
+        s.invoke_now(Invocation::new(
+            method.to_owned(),
             args,
-            kwargs: Dict::default(),
-            context: context(),
-        })
+            Dict::default(),
+            context(),
+        ))
     };
     assert_eq!(
         now("nonblocking", vec![1.into()]).ok(),
@@ -514,12 +509,12 @@ async fn sync_methods_run_off_the_runtime() {
     let s = server();
     let (started, has_started) = oneshot::channel();
     *s.started.lock().unwrap() = Some(started);
-    let sleepy = tokio::spawn(s.clone().invoke(Invocation {
-        method: "sleepy".to_owned(),
-        args: vec![],
-        kwargs: Dict::default(),
-        context: context(),
-    }));
+    let sleepy = tokio::spawn(s.clone().invoke(Invocation::new(
+        "sleepy".to_owned(),
+        vec![],
+        Dict::default(),
+        context(),
+    )));
     has_started.await.unwrap();
     assert_eq!(
         call(&s, "quick", vec![], Dict::default()).await,
@@ -544,5 +539,75 @@ async fn panics_become_runtime_errors() {
     assert_eq!(
         call(&s, "add", vec![1.into()], Dict::default()).await,
         Ok(Value::from(1))
+    );
+}
+
+/// Python names on an inherent impl block, and the Rust error types a method may return.
+struct Renamed;
+
+#[pyroxene::expose]
+impl Renamed {
+    #[pyro(name = "addNumbers")]
+    fn add_numbers(&self, #[pyro(name = "firstNumber")] first: i64, second: Option<i64>) -> i64 {
+        first + second.unwrap_or(0)
+    }
+    fn refuse(&self) -> Result<(), String> {
+        Err("refused".to_owned())
+    }
+    fn refuse_str(&self) -> Result<(), &'static str> {
+        Err("refused too")
+    }
+    fn open(&self, path: String) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+}
+
+#[tokio::test]
+async fn python_names_and_rust_error_types_on_an_inherent_impl() {
+    let obj = Arc::new(Renamed);
+    let meta = obj.metadata();
+    assert!(
+        meta.methods
+            .iter()
+            .eq(["addNumbers", "refuse", "refuse_str", "open"])
+    );
+    let sum = call(
+        &obj,
+        "addNumbers",
+        vec![],
+        kwargs(&[("firstNumber", 2.into())]),
+    )
+    .await;
+    assert_eq!(sum, Ok(Value::from(2)));
+    let missing = call(&obj, "addNumbers", vec![], Dict::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        missing.message(),
+        "Renamed.addNumbers() missing 1 required positional argument: 'firstNumber'"
+    );
+    let rust_name = call(&obj, "add_numbers", vec![], Dict::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        rust_name.message(),
+        "'Renamed' object has no attribute 'add_numbers'"
+    );
+    for (method, text) in [("refuse", "refused"), ("refuse_str", "refused too")] {
+        let e = call(&obj, method, vec![], Dict::default())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.class.class_name(ProtocolVersion::V5), e.message()),
+            ("builtins.RuntimeError", text.to_owned())
+        );
+    }
+    let e = call(&obj, "open", vec!["/no/such/file".into()], Dict::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.class, "builtins.FileNotFoundError");
+    assert_eq!(
+        e.args,
+        vec![Value::from(2), Value::from("No such file or directory")]
     );
 }

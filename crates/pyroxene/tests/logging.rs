@@ -2,6 +2,7 @@
 //! to itself: one test, in order.
 
 use pyroxene::Config;
+use pyroxene::config::LogLevel;
 use pyroxene::logging::{LogError, LogInit, init_from_config};
 
 #[test]
@@ -14,21 +15,30 @@ fn global_logging_from_config() {
     let mut c = Config::from_vars([("PYRO_LOGFILE", path.to_str().expect("utf-8 temp dir"))])
         .expect("config");
     assert_eq!(init_from_config(&c).expect("disabled"), LogInit::Disabled);
-    c.loglevel = Some(String::new());
-    assert_eq!(init_from_config(&c).expect("disabled"), LogInit::Disabled);
+    let empty = Config::from_vars([("PYRO_LOGLEVEL", "")]).expect("empty level");
+    assert_eq!(
+        init_from_config(&empty).expect("disabled"),
+        LogInit::Disabled
+    );
     assert!(!path.exists());
 
     // Errors install nothing, so a corrected config still works.
     let mut bad = c.clone();
-    bad.loglevel = Some("INFO".into());
+    bad.loglevel = Some(LogLevel::Info);
     bad.logfile = dir.join("no-such-dir-pyroxene/x.log").display().to_string();
     assert!(matches!(
         init_from_config(&bad),
         Err(LogError::OpenFile { .. })
     ));
 
-    c.loglevel = Some("INFO".into());
+    assert!(
+        !tracing::dispatcher::has_been_set(),
+        "nothing installed yet"
+    );
+    c.loglevel = Some(LogLevel::Info);
     assert_eq!(init_from_config(&c).expect("install"), LogInit::Installed);
+    // What `no_global_subscriber.rs` checks stays false while the library runs alone.
+    assert!(tracing::dispatcher::has_been_set());
     assert_eq!(
         init_from_config(&c).expect("again"),
         LogInit::AlreadyInstalled

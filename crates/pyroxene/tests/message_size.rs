@@ -24,9 +24,13 @@ async fn proxy_refuses_to_send_over_its_own_limit() {
         .await
         .expect_err("too large");
     assert_eq!(err.kind(), ErrorKind::Protocol);
+    assert_eq!(err.to_string(), "message refused");
+    let cause = std::error::Error::source(&err)
+        .expect("the size check")
+        .to_string();
     assert!(
-        err.message().starts_with("message too large (") && err.message().ends_with(", max=1000)"),
-        "{err}"
+        cause.starts_with("message too large (") && cause.ends_with(", max=1000)"),
+        "{cause}"
     );
     // Nothing was sent: the connection is still the same healthy one.
     assert_eq!(server.daemon.connections(), 1);

@@ -5,17 +5,27 @@
 
 use std::net::TcpListener;
 
-use pyroxene::naming::{self, NameServer, locate_ns_with_config, resolve_with_config};
+use pyroxene::client::ProxySettings;
+use pyroxene::naming::{
+    self, ListFilter, MetaFilter, NameServer, RegisterOptions, Remove, locate_ns_with, resolve_with,
+};
 use pyroxene::{Config, ErrorKind, Proxy, Serializer, Uri, tuple};
 use pyroxene_testkit::{PythonProcess, python};
 
 /// Test settings: discovery may only ever broadcast to 127.0.0.1.
 fn config() -> Config {
-    Config {
-        broadcast_addrs: vec!["127.0.0.1".to_owned()],
-        ns_host: "127.0.0.1".to_owned(),
-        ..Config::default()
-    }
+    let mut config = Config::default();
+    config.broadcast_addrs = vec!["127.0.0.1".to_owned()];
+    config.ns_host = "127.0.0.1".to_owned();
+    config
+}
+
+/// A proxy with the test settings (no environment read).
+fn proxy_for(uri: String) -> Proxy {
+    Proxy::with_settings(
+        uri.parse().expect("uri"),
+        ProxySettings::from_config(&config()),
+    )
 }
 
 /// A port nothing listens on (bound, then released).
@@ -58,7 +68,7 @@ fn python_echo(py: &std::path::Path, ns_port: u16) -> (PythonProcess, Uri) {
 }
 
 async fn locate(ns_uri: &Uri) -> NameServer {
-    locate_ns_with_config(&config(), ns_uri.host(), ns_uri.port())
+    locate_ns_with(&config(), ns_uri.host(), ns_uri.port())
         .await
         .expect("locate the name server")
 }
@@ -76,15 +86,16 @@ async fn typed_client_every_method_and_error() {
         "a fresh NS holds itself"
     );
 
-    ns.register("x.one", "PYRO:obj1@127.0.0.1:5001", false, &[] as &[&str])
+    ns.register("x.one", "PYRO:obj1@127.0.0.1:5001")
         .await
         .expect("register");
     // Python keeps the text as registered: the lowercase scheme survives in listings.
-    ns.register("x.two", "pyro:obj2@127.0.0.1:5002", true, &["t:a", "t:b"])
+    let safe_tagged = RegisterOptions::new().safe().metadata(["t:a", "t:b"]);
+    ns.register_with("x.two", "pyro:obj2@127.0.0.1:5002", safe_tagged)
         .await
         .expect("register safe with metadata");
     let dup = ns
-        .register("x.two", "PYRO:other@h:1", true, &[] as &[&str])
+        .register_with("x.two", "PYRO:other@h:1", RegisterOptions::new().safe())
         .await
         .expect_err("safe register of an existing name");
     assert!(dup.is_naming_error(), "{dup}");
@@ -92,43 +103,37 @@ async fn typed_client_every_method_and_error() {
     assert_eq!(remote.class, "Pyro5.errors.NamingError");
     assert_eq!(
         dup.to_string(),
-        "Pyro5.errors.NamingError: name already registered: x.two"
+        "NamingError: name already registered: x.two"
     );
-    let bad = ns
-        .register("bad", "nouri", false, &[] as &[&str])
-        .await
-        .expect_err("invalid uri");
+    let bad = ns.register("bad", "nouri").await.expect_err("invalid uri");
     assert_eq!(
-        bad.remote().map(|r| r.class.as_str()),
+        bad.remote()
+            .map(|r| r.class.class_name(pyroxene::ProtocolVersion::V5)),
         Some("Pyro5.errors.PyroError")
     );
     assert!(!bad.is_naming_error());
 
     let missing = ns.lookup("nope").await.expect_err("unknown name");
     assert!(missing.is_naming_error());
-    assert_eq!(
-        missing.message(),
-        "Pyro5.errors.NamingError: unknown name: nope"
-    );
-    let meta_err = ns.set_metadata("nope", &["x"]).await.expect_err("unknown");
+    assert_eq!(missing.message(), "NamingError: unknown name: nope");
+    let meta_err = ns.set_metadata("nope", ["x"]).await.expect_err("unknown");
     assert!(meta_err.is_naming_error());
-    let regex_err = ns.list(None, Some("(")).await.expect_err("bad regex");
+    let regex_err = ns
+        .list(ListFilter::Regex("("))
+        .await
+        .expect_err("bad regex");
     assert!(regex_err.is_naming_error(), "{regex_err}");
     assert!(
         regex_err.message().contains("invalid regex: "),
         "{regex_err}"
     );
-    let both = ns
-        .list(Some("x"), Some("x"))
-        .await
-        .expect_err("two filters");
-    assert_eq!(
-        both.remote().map(|r| r.class.as_str()),
-        Some("builtins.ValueError")
-    );
 
     for ser in Serializer::ALL {
-        let ns = NameServer::new(Proxy::from_uri(ns_uri.clone()).with_serializer(ser));
+        let ns = NameServer::new(
+            Proxy::from_uri(ns_uri.clone())
+                .expect("proxy")
+                .with_serializer(ser),
+        );
         let what = ser.name();
         assert_eq!(ns.count().await.expect("count"), 3, "{what}");
         assert_eq!(
@@ -151,29 +156,36 @@ async fn typed_client_every_method_and_error() {
             assert!(none.is_empty(), "{what}: {none:?}");
         }
 
-        let all = ns.list(None, None).await.expect("list");
+        let all = ns.list(ListFilter::All).await.expect("list");
         let names: Vec<&str> = all.keys().map(String::as_str).collect();
         assert_eq!(names, ["Pyro.NameServer", "x.one", "x.two"], "{what}");
         assert_eq!(all["Pyro.NameServer"], ns_uri, "{what}");
-        let prefixed = ns.list(Some("x."), None).await.expect("list prefix");
+        let prefixed = ns
+            .list(ListFilter::Prefix("x."))
+            .await
+            .expect("list prefix");
         assert_eq!(prefixed.len(), 2, "{what}");
-        let matched = ns.list(None, Some(r"x\.t")).await.expect("list regex");
+        let matched = ns
+            .list(ListFilter::Regex(r"x\.t"))
+            .await
+            .expect("list regex");
         assert_eq!(matched.keys().collect::<Vec<_>>(), ["x.two"], "{what}");
 
         let listed = ns
-            .list_with_metadata(None, Some(r"x\.t"))
+            .list_with_metadata(ListFilter::Regex(r"x\.t"))
             .await
             .expect("list meta");
         assert_eq!(listed["x.two"].text, "pyro:obj2@127.0.0.1:5002", "{what}");
         assert_eq!(listed["x.two"].uri, Uri::pyro("obj2", "127.0.0.1", 5002));
         assert_eq!(sorted(&listed["x.two"].metadata), ["t:a", "t:b"], "{what}");
-        let with_empty = ns.list_with_metadata(Some("x."), None).await;
+        let with_empty = ns.list_with_metadata(ListFilter::Prefix("x.")).await;
         if matches!(ser, Serializer::Json | Serializer::Msgpack) {
             // Python's json and msgpack serializers can't send the frozenset() of an entry
             // without metadata: a fact of Pyro5 (nsc uses serpent).
             let err = with_empty.expect_err("json/msgpack");
             assert_eq!(
-                err.remote().map(|r| r.class.as_str()),
+                err.remote()
+                    .map(|r| r.class.class_name(pyroxene::ProtocolVersion::V5)),
                 Some("Pyro5.errors.SerializeError")
             );
             // ...after which the Python daemon closes that connection.
@@ -185,7 +197,7 @@ async fn typed_client_every_method_and_error() {
             );
         }
         let ns_entry = ns
-            .list_with_metadata(None, Some("Pyro"))
+            .list_with_metadata(ListFilter::Regex("Pyro"))
             .await
             .expect("list");
         assert_eq!(
@@ -194,49 +206,44 @@ async fn typed_client_every_method_and_error() {
         );
 
         let yp_all = ns
-            .yplookup(&["t:a", "t:b"], &[])
+            .yplookup(&MetaFilter::all(["t:a", "t:b"]))
             .await
             .expect("yplookup all");
         assert_eq!(yp_all.keys().collect::<Vec<_>>(), ["x.two"], "{what}");
         let yp_any = ns
-            .yplookup(&[], &["t:b", "zzz"])
+            .yplookup(&MetaFilter::any(["t:b", "zzz"]))
             .await
             .expect("yplookup any");
         assert_eq!(yp_any.keys().collect::<Vec<_>>(), ["x.two"], "{what}");
         assert!(
-            ns.yplookup(&["t:a", "zzz"], &[])
+            ns.yplookup(&MetaFilter::all(["t:a", "zzz"]))
                 .await
                 .expect("none")
                 .is_empty()
         );
         assert!(
-            ns.yplookup::<&str>(&[], &[])
+            ns.yplookup(&MetaFilter::any(Vec::<String>::new()))
                 .await
                 .expect("no filter")
                 .is_empty()
         );
-        let uris = ns.yplookup_uris(&["t:a"], &[]).await.expect("uris");
+        let uris = ns
+            .yplookup_uris(&MetaFilter::all(["t:a"]))
+            .await
+            .expect("uris");
         assert_eq!(
             uris["x.two"],
             Uri::pyro("obj2", "127.0.0.1", 5002),
             "{what}"
         );
-        let two = ns
-            .yplookup(&["t:a"], &["t:b"])
-            .await
-            .expect_err("both filters");
-        assert_eq!(
-            two.remote().map(|r| r.class.as_str()),
-            Some("builtins.ValueError")
-        );
     }
 
-    ns.set_metadata("x.one", &["m:1"])
+    ns.set_metadata("x.one", ["m:1"])
         .await
         .expect("set metadata");
     let (_, tags) = ns.lookup_with_metadata("x.one").await.expect("lookup");
     assert_eq!(sorted(&tags), ["m:1"]);
-    ns.set_metadata::<&str>("x.one", &[])
+    ns.set_metadata("x.one", Vec::<String>::new())
         .await
         .expect("clear metadata");
     assert!(
@@ -247,34 +254,21 @@ async fn typed_client_every_method_and_error() {
             .is_empty()
     );
 
-    assert_eq!(
-        ns.remove(Some("x.one"), None, None).await.expect("remove"),
-        1
-    );
-    assert_eq!(
-        ns.remove(Some("x.one"), None, None).await.expect("remove"),
-        0
-    );
+    assert_eq!(ns.remove(Remove::Name("x.one")).await.expect("remove"), 1);
+    assert_eq!(ns.remove(Remove::Name("x.one")).await.expect("remove"), 0);
     for name in ["p.a", "p.b", "q.a"] {
-        ns.register(name, "PYRO:o@h:1", false, &[] as &[&str])
-            .await
-            .expect("register");
+        ns.register(name, "PYRO:o@h:1").await.expect("register");
     }
+    assert_eq!(ns.remove(Remove::Prefix("p.")).await.expect("by prefix"), 2);
     assert_eq!(
-        ns.remove(None, Some("p."), None).await.expect("by prefix"),
-        2
-    );
-    assert_eq!(
-        ns.remove(None, None, Some(r".*\.a"))
-            .await
-            .expect("by regex"),
+        ns.remove(Remove::Regex(r".*\.a")).await.expect("by regex"),
         1
     );
     // The name server's own entry is never removed.
-    assert_eq!(ns.remove(None, None, Some(".*")).await.expect("all"), 1);
+    assert_eq!(ns.remove(Remove::Regex(".*")).await.expect("all"), 1);
     assert_eq!(ns.count().await.expect("count"), 1);
     assert!(
-        ns.remove(None, None, Some("("))
+        ns.remove(Remove::Regex("("))
             .await
             .expect_err("bad regex")
             .is_naming_error()
@@ -291,14 +285,18 @@ fn sorted(tags: &naming::TagSet) -> Vec<&str> {
 fn blocking_client_locates_and_looks_up() {
     let Some(py) = python() else { return };
     let (_server, ns_uri) = python_ns(&py);
-    let ns = naming::blocking::locate_ns_with_config(&config(), ns_uri.host(), ns_uri.port())
-        .expect("locate");
+    let ns =
+        naming::blocking::locate_ns_with(&config(), ns_uri.host(), ns_uri.port()).expect("locate");
     ns.ping().expect("ping");
-    ns.register("b.one", "PYRO:o@h:1", false, &["tag"])
-        .expect("register");
+    ns.register_with(
+        "b.one",
+        "PYRO:o@h:1",
+        RegisterOptions::new().metadata(["tag"]),
+    )
+    .expect("register");
     assert_eq!(ns.lookup("b.one").expect("lookup"), Uri::pyro("o", "h", 1));
     assert_eq!(ns.count().expect("count"), 2);
-    let resolved = naming::blocking::resolve_with_config(
+    let resolved = naming::blocking::resolve_with(
         &Uri::pyroname("b.one", Some(("127.0.0.1", ns_uri.port().unwrap_or(0)))),
         &config(),
     )
@@ -317,18 +315,18 @@ async fn locate_ns_given_host_localhost_step_and_failure() {
 
     // No host: NS_HOST is 127.0.0.1, so the direct localhost step finds it at NS_PORT.
     let mut cfg = config();
-    cfg.ns_port = i64::from(port);
-    let ns = locate_ns_with_config(&cfg, None, None)
+    cfg.ns_port = port;
+    let ns = locate_ns_with(&cfg, None, None)
         .await
         .expect("localhost step");
     assert_eq!(ns.proxy().uri(), &ns_uri);
     // ...and at a given port, with an empty host counting as none.
-    let ns = locate_ns_with_config(&config(), Some(""), Some(port))
+    let ns = locate_ns_with(&config(), Some(""), Some(port))
         .await
         .expect("port");
     ns.ping().await.expect("ping");
 
-    let err = locate_ns_with_config(&config(), Some("127.0.0.1"), Some(closed_port()))
+    let err = locate_ns_with(&config(), Some("127.0.0.1"), Some(closed_port()))
         .await
         .err()
         .expect("nothing listens there");
@@ -356,7 +354,7 @@ async fn locate_ns_on_a_unix_socket() {
     )
     .expect("start python name server");
     let uri = server.wait_for_line("URI =").expect("URI line");
-    let ns = locate_ns_with_config(&config(), Some(&format!("./u:{path_text}")), None)
+    let ns = locate_ns_with(&config(), Some(&format!("./u:{path_text}")), None)
         .await
         .expect("locate on the unix socket");
     assert_eq!(ns.proxy().uri().to_string(), uri);
@@ -381,10 +379,10 @@ async fn locate_ns_by_broadcast_to_127_0_0_1() {
     // (nothing at NS_PORT): only the broadcast reply can find it.
     let mut cfg = config();
     cfg.ns_host = "0.0.0.0".to_owned();
-    cfg.ns_port = i64::from(closed_port());
-    cfg.ns_bcport = i64::from(bcport);
+    cfg.ns_port = closed_port();
+    cfg.ns_bcport = bcport;
     assert_eq!(cfg.broadcast_addrs, ["127.0.0.1"]);
-    let ns = locate_ns_with_config(&cfg, None, None)
+    let ns = locate_ns_with(&cfg, None, None)
         .await
         .expect("broadcast locate");
     assert_eq!(ns.proxy().uri(), &ns_uri);
@@ -392,15 +390,15 @@ async fn locate_ns_by_broadcast_to_127_0_0_1() {
 
     // Without a host, a given port is the broadcast port (nsc's "-p ... or bc-port").
     let mut cfg2 = cfg.clone();
-    cfg2.ns_bcport = i64::from(closed_port());
-    let ns = locate_ns_with_config(&cfg2, None, Some(bcport))
+    cfg2.ns_bcport = closed_port();
+    let ns = locate_ns_with(&cfg2, None, Some(bcport))
         .await
         .expect("bc port");
     assert_eq!(ns.proxy().uri(), &ns_uri);
 
     // No responder at all: three rounds unanswered, then the NS_HOST fallback fails.
     drop(server);
-    let err = locate_ns_with_config(&cfg, None, None)
+    let err = locate_ns_with(&cfg, None, None)
         .await
         .err()
         .expect("not found");
@@ -419,14 +417,13 @@ async fn pyroname_and_pyrometa_proxies_call_and_follow_a_restarted_server() {
         echo_uri
     );
     // A second name for the same object: the call must name the object id, not the name.
-    ns.register("alias.echo", &echo_uri, false, &["class:echo", "floor:2"])
+    let tags = RegisterOptions::new().metadata(["class:echo", "floor:2"]);
+    ns.register_with("alias.echo", &echo_uri, tags)
         .await
         .expect("register alias");
 
     let at = format!("@127.0.0.1:{ns_port}");
-    let by_name = Proxy::new(format!("PYRONAME:alias.echo{at}"))
-        .expect("uri")
-        .with_config(&config());
+    let by_name = proxy_for(format!("PYRONAME:alias.echo{at}"));
     assert_eq!(by_name.resolved_uri(), None, "lazy: nothing resolved yet");
     let said: String = by_name.call_as("echo", ("by name",)).await.expect("call");
     assert_eq!(said, "by name");
@@ -436,14 +433,12 @@ async fn pyroname_and_pyrometa_proxies_call_and_follow_a_restarted_server() {
         format!("PYRONAME:alias.echo{at}")
     );
 
-    let by_meta = Proxy::new(format!("PYROMETA:class:echo,floor:2{at}"))
-        .expect("uri")
-        .with_config(&config());
+    let by_meta = proxy_for(format!("PYROMETA:class:echo,floor:2{at}"));
     let said: String = by_meta.call_as("echo", ("by meta",)).await.expect("call");
     assert_eq!(said, "by meta");
     assert_eq!(by_meta.resolved_uri(), Some(echo_uri.clone()));
 
-    let resolved = resolve_with_config(
+    let resolved = resolve_with(
         &Uri::parse(&format!("PYRONAME:alias.echo{at}")).expect("u"),
         &config(),
     )
@@ -451,9 +446,7 @@ async fn pyroname_and_pyrometa_proxies_call_and_follow_a_restarted_server() {
     .expect("resolve");
     assert_eq!(resolved, echo_uri);
     assert_eq!(
-        resolve_with_config(&echo_uri, &config())
-            .await
-            .expect("same"),
+        resolve_with(&echo_uri, &config()).await.expect("same"),
         echo_uri
     );
 
@@ -476,15 +469,12 @@ async fn pyroname_and_pyrometa_proxies_call_and_follow_a_restarted_server() {
 
     // The server restarts on a new port and re-registers its name; proxies follow it once
     // their old connection fails (Python's proxy re-resolves on reconnect too).
-    let retrying = Proxy::new(format!("PYRONAME:test.echoserver{at}"))
-        .expect("uri")
-        .with_config(&config())
-        .with_max_retries(1);
+    let retrying = proxy_for(format!("PYRONAME:test.echoserver{at}")).with_max_retries(1);
     retrying.connect().await.expect("connect");
     drop(echo);
     let (_echo2, echo_uri2) = python_echo(&py, ns_port);
     assert_ne!(echo_uri2.port(), echo_uri.port());
-    ns.register("alias.echo", &echo_uri2, false, &[] as &[&str])
+    ns.register("alias.echo", &echo_uri2)
         .await
         .expect("re-register alias");
 

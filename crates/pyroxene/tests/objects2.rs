@@ -90,7 +90,7 @@ async fn register_class_uses_default() {
     let uri = daemon
         .register_class::<Plain>("plain", InstanceMode::PerCall)
         .expect("register");
-    let proxy = Proxy::from_uri(uri);
+    let proxy = Proxy::from_uri(uri).expect("proxy");
     assert_eq!(
         proxy.call_as::<String>("hello", ()).await.expect("call"),
         "hi"
@@ -107,7 +107,7 @@ async fn autoproxy_and_proxies_as_values() {
     let uri = daemon
         .register_with_id(Arc::new(factory), "test.factory")
         .expect("register");
-    let factory = Proxy::from_uri(uri);
+    let factory = Proxy::from_uri(uri).expect("proxy");
     for make in ["make", "make_here"] {
         let item: Proxy = factory.call_as(make, ("pear",)).await.expect(make);
         assert!(item.metadata().expect("preset").methods.contains("name"));
@@ -126,7 +126,7 @@ async fn autoproxy_and_proxies_as_values() {
         .await
         .expect("uri string as Uri");
     assert_eq!(text, "PYRO:x@127.0.0.1:1");
-    let err = daemon.proxy_for("nothing").err().expect("unknown id");
+    let err = daemon.proxy_for("nothing").expect_err("unknown id");
     assert_eq!(err.kind(), ErrorKind::Daemon);
     daemon.shutdown();
 }
@@ -158,7 +158,8 @@ async fn callbacks_between_rust_daemons() {
         server
             .register_with_id(Arc::new(Notifier), "test.notifier")
             .expect("register"),
-    );
+    )
+    .expect("proxy");
     let client_daemon = start().await;
     let callback = Arc::new(Callback::default());
     client_daemon
@@ -194,7 +195,9 @@ async fn blobs_pass_a_rust_dispatcher_undecoded() {
         .expect("worker");
     // The dispatcher's own proxy speaks json: blobs in other serializers still go through.
     let dispatcher = Dispatcher {
-        worker: Proxy::from_uri(worker.clone()).with_serializer(Serializer::Json),
+        worker: Proxy::from_uri(worker.clone())
+            .expect("proxy")
+            .with_serializer(Serializer::Json),
     };
     let uri = daemon
         .register_with_id(Arc::new(dispatcher), "test.dispatcher")
@@ -206,7 +209,9 @@ async fn blobs_pass_a_rust_dispatcher_undecoded() {
         Serializer::Msgpack,
         Serializer::Marshal,
     ] {
-        let dispatcher = Proxy::from_uri(uri.clone()).with_serializer(ser);
+        let dispatcher = Proxy::from_uri(uri.clone())
+            .expect("proxy")
+            .with_serializer(ser);
         let blob = SerializedBlob::new("info", data.clone());
         let answer = dispatcher
             .call_blob("process", &blob)
@@ -216,15 +221,18 @@ async fn blobs_pass_a_rust_dispatcher_undecoded() {
         assert_eq!(ser.normalize(&answer), expected, "{ser:?}");
     }
     // A plain (not kept-serialized) call is refused by the dispatcher, served by the worker.
-    let plain = Proxy::from_uri(uri).call("process", tuple![1], None).await;
+    let plain = Proxy::from_uri(uri)
+        .expect("proxy")
+        .call("process", tuple![1], None)
+        .await;
     assert_eq!(
         plain
             .err()
-            .and_then(|e| e.remote().map(|r| r.class.clone()))
-            .as_deref(),
-        Some("builtins.TypeError")
+            .and_then(|e| e.remote().map(|r| r.class.clone())),
+        Some("builtins.TypeError".into())
     );
     let direct = Proxy::from_uri(worker)
+        .expect("proxy")
         .call("process", tuple![5], None)
         .await
         .expect("plain");

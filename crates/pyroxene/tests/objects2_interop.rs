@@ -172,7 +172,7 @@ async fn python_blobs_through_a_rust_dispatcher() {
         (rust_worker, "rust"),
     ] {
         let dispatcher = Dispatcher {
-            worker: Proxy::from_uri(worker),
+            worker: Proxy::from_uri(worker).expect("proxy"),
         };
         let uri = daemon
             .register_with_id(Arc::new(dispatcher), &format!("dispatch.{name}"))

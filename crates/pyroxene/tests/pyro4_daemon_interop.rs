@@ -263,7 +263,7 @@ impl Directory {
 
     #[nonblocking]
     fn proxy(&self) -> pyroxene::Proxy {
-        pyroxene::Proxy::from_uri(self.echo.clone())
+        pyroxene::Proxy::with_settings(self.echo.clone(), Default::default())
     }
 }
 

@@ -260,7 +260,7 @@ async fn hmac_key_right_works_wrong_or_missing_refused() {
         .call("echo", tuple![1], None)
         .await
         .expect_err("wrong key");
-    assert!(err.to_string().contains("hmac mismatch"), "{err}");
+    assert!(format!("{err:#}").contains("hmac mismatch"), "{err:#}");
 
     // No key, protocol 4: Pyro4's "hmac key config not symmetric".
     for missing in [
@@ -272,7 +272,7 @@ async fn hmac_key_right_works_wrong_or_missing_refused() {
             .await
             .expect_err("no key");
         assert!(
-            err.to_string().contains("hmac key config not symmetric"),
+            format!("{err:#}").contains("hmac key config not symmetric"),
             "{err}"
         );
     }
@@ -321,10 +321,15 @@ async fn pyroname_resolves_through_a_pyro4_name_server() {
     let found = ns_client.lookup("test.echoserver").await.expect("lookup");
     assert_eq!(found.object(), "test.echoserver");
     assert_eq!(ns_client.protocol_version().await.expect("version"), V4);
-    let listed = ns_client.list(Some("test."), None).await.expect("list");
+    let listed = ns_client
+        .list(pyroxene::naming::ListFilter::Prefix("test."))
+        .await
+        .expect("list");
     assert!(listed.contains_key("test.echoserver"), "{listed:?}");
     let by_meta = ns_client
-        .yplookup(&["class:Pyro4.naming.NameServer"], &[] as &[&str])
+        .yplookup(&pyroxene::naming::MetaFilter::all([
+            "class:Pyro4.naming.NameServer",
+        ]))
         .await
         .expect("metadata search");
     assert!(by_meta.contains_key("Pyro.NameServer"), "{by_meta:?}");

@@ -118,14 +118,14 @@ async fn nat_address_in_uris() {
     assert_eq!(
         server
             .daemon
-            .uri_for(ECHO_OBJECT_NAME, true)
+            .uri_for(ECHO_OBJECT_NAME)
             .expect("uri")
             .to_string(),
         format!("PYRO:test.echoserver@pyro.example.org:{port}")
     );
     let inside = server
         .daemon
-        .uri_for(ECHO_OBJECT_NAME, false)
+        .internal_uri_for(ECHO_OBJECT_NAME)
         .expect("uri")
         .to_string();
     assert_eq!(inside, format!("PYRO:test.echoserver@127.0.0.1:{port}"));
@@ -149,7 +149,7 @@ async fn nat_address_in_uris() {
     assert_eq!(
         server
             .daemon
-            .uri_for(ECHO_OBJECT_NAME, true)
+            .uri_for(ECHO_OBJECT_NAME)
             .expect("uri")
             .to_string(),
         "PYRO:test.echoserver@[::1]:5555"

@@ -14,11 +14,22 @@ use crate::error::{NsError, Result};
 
 /// One registration: the URI text exactly as registered, and its metadata tags.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Registration {
     /// The URI as the client gave it (a str is stored unchanged, a URI object as `str(uri)`).
     pub uri: String,
     /// The metadata tags (Python: a set of str).
     pub metadata: BTreeSet<String>,
+}
+
+impl Registration {
+    /// A registration of `uri` (the text as given) with these tags.
+    pub fn new(uri: impl Into<String>, metadata: BTreeSet<String>) -> Registration {
+        Registration {
+            uri: uri.into(),
+            metadata,
+        }
+    }
 }
 
 /// A name → registration table. The name server serializes all access (it holds a lock around

@@ -38,16 +38,15 @@ impl SqliteStorage {
     /// Pyro versions without metadata) is migrated as Python migrates it.
     ///
     /// # Errors
-    /// [`NsError::Storage`] when the file can't be opened or set up.
+    /// [`NsError::Open`] when the file can't be opened or set up.
     pub fn open(path: &Path) -> Result<SqliteStorage> {
-        let err = NsError::storage("open");
-        let mut db = Connection::open(path).map_err(err)?;
+        let mut db = Connection::open(path).map_err(NsError::open(path))?;
         db.pragma_update(None, "journal_mode", "WAL")
             .and_then(|()| db.pragma_update(None, "synchronous", "FULL"))
             .and_then(|()| db.pragma_update(None, "foreign_keys", "ON"))
             .and_then(|()| db.busy_timeout(std::time::Duration::from_secs(5)))
-            .map_err(NsError::storage("open"))?;
-        let tx = db.transaction().map_err(NsError::storage("open"))?;
+            .map_err(NsError::open(path))?;
+        let tx = db.transaction().map_err(NsError::open(path))?;
         let has = |table: &str| {
             tx.query_row(
                 "SELECT COUNT(*) FROM sqlite_master WHERE type='table' AND name=?1",
@@ -57,8 +56,8 @@ impl SqliteStorage {
             .map(|n| n > 0)
         };
         let (names, metadata) = (
-            has("pyro_names").map_err(NsError::storage("open"))?,
-            has("pyro_metadata").map_err(NsError::storage("open"))?,
+            has("pyro_names").map_err(NsError::open(path))?,
+            has("pyro_metadata").map_err(NsError::open(path))?,
         );
         let setup = match (names, metadata) {
             (false, _) => tx.execute_batch(SCHEMA),
@@ -71,7 +70,7 @@ impl SqliteStorage {
         };
         setup
             .and_then(|()| tx.commit())
-            .map_err(NsError::storage("open"))?;
+            .map_err(NsError::open(path))?;
         Ok(SqliteStorage { db })
     }
 

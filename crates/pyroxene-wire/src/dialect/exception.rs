@@ -3,8 +3,8 @@
 use std::fmt;
 
 use super::{
-    DialectError, PyroErrorClass, class_of, exception_wrapper_class, expect_dict, items, require,
-    text,
+    DialectError, ExceptionClass, PyroErrorClass, class_of, exception_wrapper_class, expect_dict,
+    items, require, text,
 };
 use crate::value::{Dict, StrKey};
 use crate::{ProtocolVersion, Value};
@@ -27,6 +27,11 @@ const TRACEBACK: &str = "_pyroTraceback";
 /// `_pyroTraceback` is the last attribute, as in Python; `None` there (item-stream replies)
 /// is `traceback: None`.
 ///
+/// The class is an [`ExceptionClass`]: Pyro's own errors are held without a generation and
+/// written as `Pyro4.errors.X` or `Pyro5.errors.X` by [`RemoteException::to_value`] for the
+/// peer at hand, so an error read from a Pyro4 peer and passed on reaches a Pyro5 caller as
+/// Pyro5's class (and the other way); builtins and other classes keep their names.
+///
 /// ```
 /// use pyroxene_wire::dialect::RemoteException;
 /// use pyroxene_wire::{Serializer, Value};
@@ -38,9 +43,11 @@ const TRACEBACK: &str = "_pyroTraceback";
 /// assert_eq!(err.to_string(), "KeyError: 'missing'");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RemoteException {
-    /// Qualified class name: `builtins.ValueError`, `Pyro5.errors.NamingError`, ...
-    pub class: String,
+    /// The class: Pyro's own (`NamingError`, either generation) or a qualified name
+    /// (`builtins.ValueError`, ...).
+    pub class: ExceptionClass,
     /// The constructor arguments (usually one message string).
     pub args: Vec<Value>,
     /// Other instance attributes (without `_pyroTraceback`, unless it was not a list). Boxed to
@@ -51,13 +58,15 @@ pub struct RemoteException {
 }
 
 impl RemoteException {
-    /// An exception of `class` (qualified name) with one message argument.
-    pub fn new(class: impl Into<String>, message: impl Into<String>) -> RemoteException {
+    /// An exception of `class` with one message argument. A qualified name of Pyro's classes
+    /// (`Pyro5.errors.NamingError`, `Pyro4.errors.NamingError`) makes Pyro's class, written
+    /// for each peer in its generation; see [`ExceptionClass`].
+    pub fn new(class: impl Into<ExceptionClass>, message: impl Into<String>) -> RemoteException {
         RemoteException::with_args(class, vec![Value::Str(message.into())])
     }
 
-    /// An exception of `class` with these constructor arguments.
-    pub fn with_args(class: impl Into<String>, args: Vec<Value>) -> RemoteException {
+    /// An exception of `class` with these constructor arguments (Python's `args`).
+    pub fn with_args(class: impl Into<ExceptionClass>, args: Vec<Value>) -> RemoteException {
         RemoteException {
             class: class.into(),
             args,
@@ -68,23 +77,20 @@ impl RemoteException {
 
     /// A Python builtin exception: `builtin("KeyError", "x")` is `builtins.KeyError`.
     pub fn builtin(name: &str, message: impl Into<String>) -> RemoteException {
-        RemoteException::new(format!("builtins.{name}"), message)
+        RemoteException::new(ExceptionClass::builtin(name), message)
     }
 
-    /// One of Pyro's own errors, named for a peer of `version`.
+    /// One of Pyro's own errors (named for each peer in its generation when sent).
     ///
     /// ```
     /// use pyroxene_wire::ProtocolVersion;
     /// use pyroxene_wire::dialect::{PyroErrorClass, RemoteException};
-    /// let e = RemoteException::pyro(ProtocolVersion::V5, PyroErrorClass::DaemonError, "unknown object");
-    /// assert_eq!(e.class, "Pyro5.errors.DaemonError");
+    /// let e = RemoteException::pyro(PyroErrorClass::DaemonError, "unknown object");
+    /// assert_eq!(e.to_value(ProtocolVersion::V5).get("__class__").unwrap().as_str(), Some("Pyro5.errors.DaemonError"));
+    /// assert_eq!(e.to_value(ProtocolVersion::V4).get("__class__").unwrap().as_str(), Some("Pyro4.errors.DaemonError"));
     /// ```
-    pub fn pyro(
-        version: ProtocolVersion,
-        class: PyroErrorClass,
-        message: impl Into<String>,
-    ) -> RemoteException {
-        RemoteException::new(class.class_name(version), message)
+    pub fn pyro(class: PyroErrorClass, message: impl Into<String>) -> RemoteException {
+        RemoteException::new(class, message)
     }
 
     /// The same exception with traceback lines.
@@ -103,12 +109,12 @@ impl RemoteException {
 
     /// The class name without its module: `ValueError`.
     pub fn short_class(&self) -> &str {
-        self.class.rsplit('.').next().unwrap_or(&self.class)
+        self.class.short_name()
     }
 
-    /// The Pyro error class, if this is one (`PyroN.errors.X`, or a bare Pyro error name).
+    /// The Pyro error class, if this is one.
     pub fn pyro_class(&self) -> Option<PyroErrorClass> {
-        PyroErrorClass::from_class_name(&self.class)
+        self.class.pyro()
     }
 
     /// Whether this is the builtin exception `name` (`builtins.X`, `exceptions.X` or bare `X`).
@@ -118,12 +124,7 @@ impl RemoteException {
     /// assert!(RemoteException::builtin("StopIteration", "").is_builtin("StopIteration"));
     /// ```
     pub fn is_builtin(&self, name: &str) -> bool {
-        let bare = self
-            .class
-            .strip_prefix("builtins.")
-            .or_else(|| self.class.strip_prefix("exceptions."))
-            .unwrap_or(&self.class);
-        bare == name
+        self.class.is_builtin(name)
     }
 
     /// Python's `str(exc)`: empty for no args, the argument for one (a KeyError shows its
@@ -137,8 +138,9 @@ impl RemoteException {
         }
     }
 
-    /// The value form (see the type's docs).
-    pub fn to_value(&self) -> Value {
+    /// The value form for a peer of `version` (see the type's docs): Pyro's classes in that
+    /// generation's module.
+    pub fn to_value(&self, version: ProtocolVersion) -> Value {
         let mut attributes = (*self.attributes).clone();
         match &self.traceback {
             Some(lines) => {
@@ -151,7 +153,7 @@ impl RemoteException {
             }
         }
         crate::dict! {
-            "__class__" => self.class.as_str(),
+            "__class__" => self.class.class_name(version),
             "__exception__" => true,
             "args" => Value::Tuple(self.args.clone()),
             "attributes" => attributes,
@@ -165,7 +167,7 @@ impl RemoteException {
     /// have the wrong types.
     pub fn from_value(value: &Value) -> Result<RemoteException, DialectError> {
         let d = expect_dict(value)?;
-        let class = text(require(d, "__class__")?, "exception __class__")?;
+        let class = ExceptionClass::from(text(require(d, "__class__")?, "exception __class__")?);
         let args = items(require(d, "args")?, "exception args")?
             .into_iter()
             .cloned()
@@ -202,7 +204,18 @@ impl RemoteException {
 
     /// Whether `value` is an exception dict (`__class__` plus a true `__exception__`).
     pub fn is_exception_value(value: &Value) -> bool {
-        class_of(value).is_some() && value.get("__exception__").is_some_and(Value::is_truthy)
+        value
+            .as_dict()
+            .is_some_and(RemoteException::is_exception_dict)
+    }
+
+    /// [`RemoteException::is_exception_value`] for the dict itself.
+    pub(crate) fn is_exception_dict(d: &Dict) -> bool {
+        d.get(&StrKey("__class__"))
+            .and_then(Value::as_str)
+            .is_some()
+            && d.get(&StrKey("__exception__"))
+                .is_some_and(Value::is_truthy)
     }
 
     /// The batch-result wrapper around this exception, named for a peer of `version`:
@@ -213,7 +226,7 @@ impl RemoteException {
     pub fn to_wrapper_value(&self, version: ProtocolVersion) -> Value {
         crate::dict! {
             "__class__" => exception_wrapper_class(version),
-            "exception" => self.to_value(),
+            "exception" => self.to_value(version),
         }
     }
 
@@ -238,12 +251,13 @@ impl RemoteException {
 }
 
 impl fmt::Display for RemoteException {
-    /// The last line of Python's traceback: `ValueError: text` (builtins without module).
+    /// The last line of Python's traceback, `ValueError: text`, with builtins and Pyro's
+    /// classes without their module (`NamingError: unknown name: x`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let class = self
-            .class
-            .strip_prefix("builtins.")
-            .unwrap_or(self.class.as_str());
+        let class = match &self.class {
+            ExceptionClass::Other(name) => name.strip_prefix("builtins.").unwrap_or(name),
+            ExceptionClass::Pyro(class) => class.name(),
+        };
         let message = self.message();
         if message.is_empty() {
             f.write_str(class)

@@ -30,6 +30,7 @@ pub type NameSet = IndexSet<String, crate::value::RandomState>;
 /// assert_eq!(Metadata::from_value(&Serializer::Json.decode(&json).unwrap()).unwrap(), meta);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Metadata {
     /// Exposed method names.
     pub methods: NameSet,
@@ -127,6 +128,7 @@ impl Metadata {
 /// assert_eq!(bare.require_object().unwrap_err().to_string(), "'object'");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConnectRequest {
     /// The proxy's handshake data.
     pub handshake: Value,
@@ -140,6 +142,21 @@ impl ConnectRequest {
         ConnectRequest {
             handshake: Value::from("hello"),
             object: Some(object.into()),
+        }
+    }
+
+    /// The same request with other handshake data (what the proxy's user set).
+    #[must_use]
+    pub fn with_handshake(mut self, handshake: Value) -> ConnectRequest {
+        self.handshake = handshake;
+        self
+    }
+
+    /// A request naming no object (Pyro4 without META_ON_CONNECT).
+    pub fn without_object(handshake: Value) -> ConnectRequest {
+        ConnectRequest {
+            handshake,
+            object: None,
         }
     }
 
@@ -193,16 +210,17 @@ impl ConnectRequest {
 /// ```
 /// use pyroxene_wire::dialect::{ConnectResponse, Metadata};
 /// use pyroxene_wire::{ProtocolVersion, Serializer, Value};
-/// let ok = ConnectResponse {
-///     handshake: Value::from("hello"),
-///     meta: Some(Metadata::new(["echo"], Vec::<String>::new(), Vec::<String>::new())),
-/// };
+/// let ok = ConnectResponse::new(
+///     Value::from("hello"),
+///     Some(Metadata::new(["echo"], Vec::<String>::new(), Vec::<String>::new())),
+/// );
 /// let bytes = Serializer::Serpent.encode(&ok.to_value(ProtocolVersion::V5)).unwrap();
 /// assert!(bytes.ends_with(b"{'handshake':'hello','meta':{'methods':{'echo'},'oneway':(),'attrs':()}}"));
 /// let back = ConnectResponse::from_value(Serializer::Serpent.decode(&bytes).unwrap()).unwrap();
 /// assert_eq!(back, ok);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConnectResponse {
     /// The daemon's handshake response (default `"hello"`).
     pub handshake: Value,
@@ -211,6 +229,11 @@ pub struct ConnectResponse {
 }
 
 impl ConnectResponse {
+    /// The reply with the daemon's handshake response and the object's metadata.
+    pub fn new(handshake: Value, meta: Option<Metadata>) -> ConnectResponse {
+        ConnectResponse { handshake, meta }
+    }
+
     /// The payload value for a peer of `version` (metadata as sets or lists).
     pub fn to_value(&self, version: ProtocolVersion) -> Value {
         crate::dict! {

@@ -1,18 +1,25 @@
 //! Payload dialects: the [`Value`] shapes Pyro4 and Pyro5 peers expect inside messages.
 //!
 //! The serializers carry plain values; Pyro gives some dicts a meaning by their `__class__`
-//! key. This module builds and reads those shapes, per [`ProtocolVersion`] where they differ:
+//! key. This module builds and reads those shapes, per [`ProtocolVersion`](crate::ProtocolVersion) where they differ,
+//! and is the one place that does: the daemon and the proxy build their CONNECT, CONNECTOK,
+//! exception and batch payloads here, and every Python class name is in one table
+//! ([`PyroErrorClass`] and the `*_class` functions). Rust code holds the version-neutral types
+//! ([`ExceptionClass`], [`Metadata`], [`Uri`](crate::Uri)); a shape gets its generation's
+//! names only when it is written for a peer.
 //!
 //! | shape | v5 | v4 |
 //! |---|---|---|
-//! | exception ([`RemoteException`]) | `builtins.X` / `Pyro5.errors.X` | `builtins.X` / `Pyro4.errors.X` |
+//! | exception ([`RemoteException`], [`ExceptionClass`]) | `builtins.X` / `Pyro5.errors.X` | `builtins.X` / `Pyro4.errors.X` |
 //! | batch error ([`RemoteException::to_wrapper_value`]) | `Pyro5.core._ExceptionWrapper` | `Pyro4.futures._ExceptionWrapper` |
 //! | URI ([`Uri::to_value`](crate::Uri::to_value)) | `Pyro5.core.URI` + 5-tuple | `Pyro4.core.URI` + 5-tuple |
 //! | proxy ([`ProxyState`]) | `Pyro5.client.Proxy` + 6-tuple | `Pyro4.core.Proxy` + 9-tuple |
 //! | metadata ([`Metadata`]) | sets | lists |
+//! | CONNECT ([`ConnectRequest`]), CONNECTOK ([`ConnectResponse`]) | `{handshake, object}`, `{handshake, meta}` | the same (only with META_ON_CONNECT) |
 //!
 //! Readers accept either version's class names and lists where Python sends tuples or sets
-//! (json and msgpack turn those into lists).
+//! (json and msgpack turn those into lists); [`translate_objects`] renames the classes inside a
+//! value for the other generation.
 //!
 //! ```
 //! use pyroxene_wire::dialect::RemoteException;
@@ -20,7 +27,7 @@
 //!
 //! let err = RemoteException::builtin("ValueError", "bad value")
 //!     .with_traceback(vec!["Traceback (most recent call last):\n".into()]);
-//! let bytes = Serializer::Serpent.encode(&err.to_value()).unwrap();
+//! let bytes = Serializer::Serpent.encode(&err.to_value(ProtocolVersion::V5)).unwrap();
 //! assert_eq!(
 //!     String::from_utf8(bytes).unwrap(),
 //!     "# serpent utf-8 python3.2\n{'__class__':'builtins.ValueError','__exception__':True,\
@@ -28,183 +35,26 @@
 //! );
 //! ```
 
+mod classes;
 mod exception;
+mod from_rust;
 mod handshake;
 mod names;
 mod objects;
 mod serde_objects;
 mod translate;
 
+pub use classes::{
+    ExceptionClass, PyroErrorClass, exception_wrapper_class, proxy_class, uri_class,
+};
 pub use exception::{RemoteException, batch_results};
 pub use handshake::{ConnectRequest, ConnectResponse, Metadata, NameSet};
 pub use names::{PRIVATE_DUNDERS, is_private_name};
 pub use objects::ProxyState;
 pub use translate::translate_objects;
 
+use crate::Value;
 use crate::value::{Dict, StrKey};
-use crate::{ProtocolVersion, Value};
-
-/// Pyro's own exception classes (the same hierarchy in Pyro4 and Pyro5).
-///
-/// ```text
-/// PyroError
-///  +-- CommunicationError
-///  |    +-- ConnectionClosedError
-///  |    +-- TimeoutError
-///  |    +-- ProtocolError
-///  |         +-- MessageTooLargeError
-///  |         +-- SerializeError
-///  +-- NamingError
-///  +-- DaemonError
-///  +-- SecurityError
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PyroErrorClass {
-    /// Generic base of all Pyro errors.
-    PyroError,
-    /// Network communication problems.
-    CommunicationError,
-    /// The connection was closed unexpectedly.
-    ConnectionClosedError,
-    /// A call timed out.
-    TimeoutError,
-    /// A message did not follow the protocol.
-    ProtocolError,
-    /// A message exceeded `MAX_MESSAGE_SIZE`.
-    MessageTooLargeError,
-    /// (De)serialization failed.
-    SerializeError,
-    /// Name server problems ("unknown name: x").
-    NamingError,
-    /// Daemon problems ("unknown object").
-    DaemonError,
-    /// Security problems.
-    SecurityError,
-}
-
-impl PyroErrorClass {
-    /// All ten.
-    pub const ALL: [PyroErrorClass; 10] = [
-        PyroErrorClass::PyroError,
-        PyroErrorClass::CommunicationError,
-        PyroErrorClass::ConnectionClosedError,
-        PyroErrorClass::TimeoutError,
-        PyroErrorClass::ProtocolError,
-        PyroErrorClass::MessageTooLargeError,
-        PyroErrorClass::SerializeError,
-        PyroErrorClass::NamingError,
-        PyroErrorClass::DaemonError,
-        PyroErrorClass::SecurityError,
-    ];
-
-    /// The bare class name, e.g. `"NamingError"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            PyroErrorClass::PyroError => "PyroError",
-            PyroErrorClass::CommunicationError => "CommunicationError",
-            PyroErrorClass::ConnectionClosedError => "ConnectionClosedError",
-            PyroErrorClass::TimeoutError => "TimeoutError",
-            PyroErrorClass::ProtocolError => "ProtocolError",
-            PyroErrorClass::MessageTooLargeError => "MessageTooLargeError",
-            PyroErrorClass::SerializeError => "SerializeError",
-            PyroErrorClass::NamingError => "NamingError",
-            PyroErrorClass::DaemonError => "DaemonError",
-            PyroErrorClass::SecurityError => "SecurityError",
-        }
-    }
-
-    /// The qualified name a peer of `version` understands (a Pyro5 client can't decode
-    /// `Pyro4.errors.X` and vice versa).
-    ///
-    /// ```
-    /// use pyroxene_wire::ProtocolVersion;
-    /// use pyroxene_wire::dialect::PyroErrorClass;
-    /// assert_eq!(PyroErrorClass::NamingError.class_name(ProtocolVersion::V5), "Pyro5.errors.NamingError");
-    /// assert_eq!(PyroErrorClass::NamingError.class_name(ProtocolVersion::V4), "Pyro4.errors.NamingError");
-    /// ```
-    pub fn class_name(self, version: ProtocolVersion) -> String {
-        format!("{}.errors.{}", pyro_module(version), self.name())
-    }
-
-    /// The class a qualified (`Pyro4.errors.X`, `Pyro5.errors.X`) or bare (`X`) name means.
-    ///
-    /// ```
-    /// use pyroxene_wire::dialect::PyroErrorClass;
-    /// assert_eq!(PyroErrorClass::from_class_name("Pyro4.errors.DaemonError"), Some(PyroErrorClass::DaemonError));
-    /// assert_eq!(PyroErrorClass::from_class_name("SecurityError"), Some(PyroErrorClass::SecurityError));
-    /// assert_eq!(PyroErrorClass::from_class_name("builtins.TimeoutError"), None);
-    /// ```
-    pub fn from_class_name(name: &str) -> Option<PyroErrorClass> {
-        let bare = name
-            .strip_prefix("Pyro5.errors.")
-            .or_else(|| name.strip_prefix("Pyro4.errors."))
-            .unwrap_or(name);
-        PyroErrorClass::ALL.into_iter().find(|c| c.name() == bare)
-    }
-
-    /// The parent class (`None` for PyroError).
-    pub fn parent(self) -> Option<PyroErrorClass> {
-        use PyroErrorClass::*;
-        match self {
-            PyroError => None,
-            CommunicationError | NamingError | DaemonError | SecurityError => Some(PyroError),
-            ConnectionClosedError | TimeoutError | ProtocolError => Some(CommunicationError),
-            MessageTooLargeError | SerializeError => Some(ProtocolError),
-        }
-    }
-
-    /// Whether `self` is `other` or a subclass of it (Python's `issubclass`).
-    pub fn is_subclass_of(self, other: PyroErrorClass) -> bool {
-        let mut class = Some(self);
-        while let Some(c) = class {
-            if c == other {
-                return true;
-            }
-            class = c.parent();
-        }
-        false
-    }
-}
-
-/// `"Pyro4"` or `"Pyro5"`: the module prefix of Pyro's class names.
-pub fn pyro_module(version: ProtocolVersion) -> &'static str {
-    match version {
-        ProtocolVersion::V4 => "Pyro4",
-        ProtocolVersion::V5 => "Pyro5",
-    }
-}
-
-/// `Pyro4.core.URI` / `Pyro5.core.URI`.
-pub fn uri_class(version: ProtocolVersion) -> &'static str {
-    match version {
-        ProtocolVersion::V4 => "Pyro4.core.URI",
-        ProtocolVersion::V5 => "Pyro5.core.URI",
-    }
-}
-
-/// `Pyro4.core.Proxy` / `Pyro5.client.Proxy`.
-pub fn proxy_class(version: ProtocolVersion) -> &'static str {
-    match version {
-        ProtocolVersion::V4 => "Pyro4.core.Proxy",
-        ProtocolVersion::V5 => "Pyro5.client.Proxy",
-    }
-}
-
-/// `Pyro4.core.Daemon` / `Pyro5.server.Daemon` (sent as an unusable placeholder, state `()`).
-pub fn daemon_class(version: ProtocolVersion) -> &'static str {
-    match version {
-        ProtocolVersion::V4 => "Pyro4.core.Daemon",
-        ProtocolVersion::V5 => "Pyro5.server.Daemon",
-    }
-}
-
-/// `Pyro4.futures._ExceptionWrapper` / `Pyro5.core._ExceptionWrapper` (batch results).
-pub fn exception_wrapper_class(version: ProtocolVersion) -> &'static str {
-    match version {
-        ProtocolVersion::V4 => "Pyro4.futures._ExceptionWrapper",
-        ProtocolVersion::V5 => "Pyro5.core._ExceptionWrapper",
-    }
-}
 
 /// The `__class__` of a dict value, if it has a str one.
 ///
@@ -240,12 +90,12 @@ pub enum DialectError {
 
 impl DialectError {
     /// The Python exception class Python raises in the same situation.
-    pub fn python_class(&self) -> &'static str {
+    pub fn python_class(&self) -> ExceptionClass {
         match self {
-            DialectError::MissingKey(_) => "builtins.KeyError",
-            DialectError::NotADict(_) => "builtins.TypeError",
-            DialectError::Invalid(_) => "builtins.ValueError",
-            DialectError::Uri(_) => "Pyro5.errors.PyroError",
+            DialectError::MissingKey(_) => ExceptionClass::builtin("KeyError"),
+            DialectError::NotADict(_) => ExceptionClass::builtin("TypeError"),
+            DialectError::Invalid(_) => ExceptionClass::builtin("ValueError"),
+            DialectError::Uri(e) => e.python_class().into(),
         }
     }
 
@@ -299,7 +149,7 @@ pub(crate) fn text(value: &Value, what: &str) -> Result<String, DialectError> {
 pub(crate) fn items<'a>(value: &'a Value, what: &str) -> Result<Vec<&'a Value>, DialectError> {
     match value {
         Value::List(v) | Value::Tuple(v) => Ok(v.iter().collect()),
-        Value::Set(s) => Ok(s.iter().collect()),
+        Value::Set(s) | Value::FrozenSet(s) => Ok(s.iter().collect()),
         other => Err(DialectError::invalid(format!(
             "{what} must be a sequence or set, not {}",
             other.type_name()

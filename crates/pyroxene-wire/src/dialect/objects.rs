@@ -136,12 +136,12 @@ impl Uri {
 /// ```
 /// use pyroxene_wire::dialect::{Metadata, ProxyState};
 /// use pyroxene_wire::{ProtocolVersion, Uri, Value};
-/// let proxy = ProxyState {
-///     uri: Uri::pyro("test.special", "127.0.0.1", 45501),
-///     metadata: Metadata::new(["get_uri"], Vec::<String>::new(), ["value"]),
-///     handshake: Value::from("hello"),
-///     serializer: None,
-/// };
+/// let proxy = ProxyState::new(
+///     Uri::pyro("test.special", "127.0.0.1", 45501),
+///     Metadata::new(["get_uri"], Vec::<String>::new(), ["value"]),
+///     Value::from("hello"),
+///     None,
+/// );
 /// let v = proxy.to_value(ProtocolVersion::V5);
 /// assert_eq!(
 ///     v.to_string(),
@@ -150,6 +150,7 @@ impl Uri {
 /// assert_eq!(ProxyState::from_value(&v).unwrap(), proxy);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProxyState {
     /// Where the proxy points.
     pub uri: Uri,
@@ -162,6 +163,22 @@ pub struct ProxyState {
 }
 
 impl ProxyState {
+    /// A proxy's state: where it points, the metadata it knows, its handshake data and its
+    /// serializer's config name (`None`: the receiver's default).
+    pub fn new(
+        uri: Uri,
+        metadata: Metadata,
+        handshake: Value,
+        serializer: Option<String>,
+    ) -> ProxyState {
+        ProxyState {
+            uri,
+            metadata,
+            handshake,
+            serializer,
+        }
+    }
+
     /// The state tuple of `version` (6 items for Pyro5, 9 for Pyro4, with Pyro4's defaults
     /// for the fields Pyro5 lacks: no timeout, no HMAC key, `MAX_RETRIES` 0).
     pub fn state_value(&self, version: ProtocolVersion) -> Value {

@@ -27,6 +27,17 @@ impl AnnotationId {
     /// marshal bytes of `(blob_info, object_id, method)` for KEEPSERIALIZED calls.
     pub const BLBI: AnnotationId = AnnotationId(*b"BLBI");
 
+    /// The id written in the code, like `http::HeaderName::from_static`:
+    /// `const XREQ: AnnotationId = AnnotationId::from_static(b"XREQ");`.
+    ///
+    /// # Panics
+    /// When a byte is not ASCII (at compile time in a `const`). For ids from elsewhere use
+    /// [`AnnotationId::from_bytes`] or `parse`.
+    pub const fn from_static(id: &'static [u8; 4]) -> AnnotationId {
+        assert!(id.is_ascii(), "an annotation id is four ASCII characters");
+        AnnotationId(*id)
+    }
+
     /// The id of four wire bytes, which must be ASCII (Python decodes them as ASCII).
     ///
     /// # Errors

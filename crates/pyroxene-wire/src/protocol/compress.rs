@@ -17,6 +17,7 @@ use super::message::{Flags, Message};
 /// v4 (serializer layer): payload >= 200 bytes -> zlib default level (6), only if smaller
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Compression {
     /// Payloads shorter than this are sent as they are.
     pub min_size: usize,

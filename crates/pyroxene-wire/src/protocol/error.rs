@@ -1,6 +1,7 @@
 //! [`ProtocolError`]: everything that can be wrong with a message frame, worded like Python.
 
 use crate::ProtocolVersion;
+use crate::dialect::PyroErrorClass;
 
 use super::message::MessageTypes;
 
@@ -51,11 +52,6 @@ pub enum ProtocolError {
     /// An annotation chunk claims more bytes than the annotation block has left.
     #[error("annotation chunk length exceeds remaining data")]
     AnnotationOverrun,
-    /// The annotation chunks end before the annotation block does. Python has this check, but
-    /// a block that ends inside a chunk header is reported as [`Self::AnnotationOverrun`]
-    /// first (by Python too), so the v5 parser never produces it; kept for Python's text.
-    #[error("annotation parsing did not consume all annotation data")]
-    AnnotationLeftover,
     /// An annotation id that is not exactly four ASCII characters.
     #[error("annotation identifier must be 4 ascii characters")]
     InvalidAnnotationId,
@@ -125,25 +121,25 @@ fn expected_suffix(expected: &Option<MessageTypes>) -> String {
 }
 
 impl ProtocolError {
-    /// The Python class a Pyro peer of `version` uses for this error: its `ProtocolError`
-    /// (`Pyro5.errors.ProtocolError` / `Pyro4.errors.ProtocolError`), except Pyro4's HMAC
-    /// refusals (`SecurityError`) and size limit (`MessageTooLargeError`).
+    /// The Pyro class a peer of `version` raises for this error: `ProtocolError`, except
+    /// Pyro4's HMAC refusals (`SecurityError`) and size limit (`MessageTooLargeError`).
     ///
     /// ```
     /// use pyroxene_wire::ProtocolVersion;
+    /// use pyroxene_wire::dialect::PyroErrorClass;
     /// use pyroxene_wire::protocol::ProtocolError;
-    /// assert_eq!(ProtocolError::InvalidData.python_class(ProtocolVersion::V5), "Pyro5.errors.ProtocolError");
+    /// assert_eq!(ProtocolError::InvalidData.python_class(ProtocolVersion::V5), PyroErrorClass::ProtocolError);
+    /// assert_eq!(ProtocolError::HmacMismatch.python_class(ProtocolVersion::V4), PyroErrorClass::SecurityError);
     /// ```
-    pub fn python_class(&self, version: ProtocolVersion) -> &'static str {
+    pub fn python_class(&self, version: ProtocolVersion) -> PyroErrorClass {
         match (self, version) {
             (Self::HmacMismatch | Self::HmacNotSymmetric, ProtocolVersion::V4) => {
-                "Pyro4.errors.SecurityError"
+                PyroErrorClass::SecurityError
             }
             (Self::MaxSizeExceeded { .. }, ProtocolVersion::V4) => {
-                "Pyro4.errors.MessageTooLargeError"
+                PyroErrorClass::MessageTooLargeError
             }
-            (_, ProtocolVersion::V4) => "Pyro4.errors.ProtocolError",
-            (_, ProtocolVersion::V5) => "Pyro5.errors.ProtocolError",
+            _ => PyroErrorClass::ProtocolError,
         }
     }
 }

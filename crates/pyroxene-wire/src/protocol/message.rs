@@ -344,15 +344,17 @@ impl FromStr for CorrelationId {
 /// clears the flag, as Python does.
 ///
 /// ```
-/// use pyroxene_wire::protocol::{Flags, Message, MessageType};
+/// use pyroxene_wire::protocol::{AnnotationId, Flags, Message, MessageType};
+/// let xrsp: AnnotationId = "XRSP".parse()?;
 /// let msg = Message::new(MessageType::Result, 1, 7, b"# serpent utf-8 python3.2\n42".to_vec())
 ///     .with_flags(Flags::BATCH)
-///     .with_annotation("XRSP", b"hi".to_vec())
-///     .unwrap();
-/// assert_eq!(msg.annotation("XRSP"), Some(&b"hi"[..]));
+///     .with_annotation(xrsp, b"hi".to_vec());
+/// assert_eq!(msg.annotation(xrsp), Some(&b"hi"[..]));
 /// assert_eq!(msg.seq, 7);
+/// # Ok::<(), pyroxene_wire::protocol::ProtocolError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Message {
     /// What the message is for.
     pub msg_type: MessageType,
@@ -422,17 +424,14 @@ impl Message {
     }
 
     /// The same message with annotation `id` set to `value` (replacing an earlier one).
-    ///
-    /// # Errors
-    /// [`ProtocolError::InvalidAnnotationId`] when `id` is not four ASCII characters.
-    pub fn with_annotation(mut self, id: &str, value: Vec<u8>) -> Result<Message, ProtocolError> {
-        self.annotations.insert(id.parse::<AnnotationId>()?, value);
-        Ok(self)
+    #[must_use]
+    pub fn with_annotation(mut self, id: AnnotationId, value: Vec<u8>) -> Message {
+        self.annotations.insert(id, value);
+        self
     }
 
-    /// The value of annotation `id` (e.g. `"STRM"`), if present.
-    pub fn annotation(&self, id: &str) -> Option<&[u8]> {
-        let id = id.parse::<AnnotationId>().ok()?;
+    /// The value of annotation `id` (e.g. [`AnnotationId::STRM`]), if present.
+    pub fn annotation(&self, id: AnnotationId) -> Option<&[u8]> {
         self.annotations.get(id)
     }
 

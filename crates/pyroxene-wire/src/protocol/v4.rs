@@ -23,8 +23,6 @@ pub const PROTOCOL_VERSION: u16 = 48;
 pub const CHECKSUM_MAGIC: u16 = 0x34E9;
 /// Bytes of header in front of each annotation chunk (4-byte id + u16 length).
 pub const CHUNK_OVERHEAD: u64 = 6;
-/// Bytes of an HMAC-SHA1 digest (the `HMAC` annotation's value).
-pub const HMAC_SIZE: usize = 20;
 
 /// Semantic flag -> v4 wire bit (Pyro4's `message.FLAGS_*`).
 const WIRE_FLAGS: [(Flags, u16); 7] = [

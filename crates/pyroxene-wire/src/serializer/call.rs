@@ -6,24 +6,44 @@ use crate::{Error, ErrorKind, Result, Value};
 
 /// A decoded remote call, as a daemon sees it.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Call {
     /// The daemon-local object id (`Pyro.Daemon`, `obj_<hex>`, a user id).
     pub object: String,
     /// The method name (or `__getattr__`, `__setattr__`, `<batch>`).
     pub method: String,
-    /// Positional arguments (Python may send a tuple or a list).
-    pub vargs: Vec<Value>,
+    /// Positional arguments (Pyro's `vargs`, json's `params`; Python may send a tuple or a
+    /// list).
+    pub args: Vec<Value>,
     /// Keyword arguments; `None` when the caller sent None/null (attribute access, batches).
     pub kwargs: Option<Dict>,
+}
+
+impl Call {
+    /// A call of `method` on `object` with these arguments.
+    pub fn new(
+        object: impl Into<String>,
+        method: impl Into<String>,
+        args: Vec<Value>,
+        kwargs: Option<Dict>,
+    ) -> Call {
+        Call {
+            object: object.into(),
+            method: method.into(),
+            args,
+            kwargs,
+        }
+    }
 }
 
 impl Serializer {
     /// Encodes a call as Pyro's `dumpsCall` does: a 4-tuple in serpent, a list-args tuple in
     /// marshal, a 4-array in msgpack, an `{"object","method","params","kwargs"}` object in json.
     ///
-    /// `vargs` is normally a [`Value::Tuple`] (what Python proxies send for user calls); Pyro
-    /// itself sends a [`Value::List`] for some internal calls (`get_metadata`), and serpent keeps
-    /// the difference on the wire. `kwargs` `None` is sent as None/null (attribute access, batch).
+    /// `args` (Pyro's `vargs`) is normally a [`Value::Tuple`] (what Python proxies send for
+    /// user calls); Pyro itself sends a [`Value::List`] for some internal calls
+    /// (`get_metadata`), and serpent keeps the difference on the wire. `kwargs` `None` is sent
+    /// as None/null (attribute access, batch).
     /// The arguments are borrowed: the payload is written from them directly, so a caller can
     /// send the same arguments again without cloning them.
     ///
@@ -39,26 +59,26 @@ impl Serializer {
         self,
         object: &str,
         method: &str,
-        vargs: &Value,
+        args: &Value,
         kwargs: Option<&Dict>,
     ) -> Result<Vec<u8>> {
         // Each format writes the call shape straight into one buffer, the same bytes as
         // encoding the tuple/array/dict would give, without building it: that temporary (two
         // `String`s, a `Vec`, dropping it all) cost more than encoding a small call.
         match self {
-            Serializer::Serpent => serpent::encode::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Serpent => serpent::encode::call_to_vec(object, method, args, kwargs),
             // marshal writes Pyro's vargs as a list (a tuple and a list are the same to msgpack
             // and json); the marshal writer does that for a tuple it is given.
-            Serializer::Marshal => marshal::encode::call_to_vec(object, method, vargs, kwargs),
-            Serializer::Msgpack => msgpack::encode::call_to_vec(object, method, vargs, kwargs),
-            Serializer::Json => json::encode::call_to_vec(object, method, vargs, kwargs),
+            Serializer::Marshal => marshal::encode::call_to_vec(object, method, args, kwargs),
+            Serializer::Msgpack => msgpack::encode::call_to_vec(object, method, args, kwargs),
+            Serializer::Json => json::encode::call_to_vec(object, method, args, kwargs),
             // Pyro4 only, and rare: the general path.
             Serializer::Pickle => {
                 let kwargs = kwargs.map_or(Value::None, |k| Value::from(k.clone()));
                 self.encode(&Value::Tuple(vec![
                     object.into(),
                     method.into(),
-                    vargs.clone(),
+                    args.clone(),
                     kwargs,
                 ]))
             }
@@ -112,7 +132,7 @@ impl Serializer {
     }
 
     /// The general way: the call from the decoded payload value.
-    fn call_from_value(self, value: Value) -> Result<Call> {
+    pub(crate) fn call_from_value(self, value: Value) -> Result<Call> {
         let (object, method, vargs, kwargs) = match (self, value) {
             (Serializer::Json, Value::Dict(mut d)) => (
                 take(&mut d, "object")?,
@@ -139,123 +159,6 @@ impl Serializer {
     }
 }
 
-/// The oracle of the call writers (used by the call tests): [`Serializer::encode_call`] must
-/// write exactly what encoding the whole payload value writes (Pyro's `dumpsCall` builds that
-/// value), the same bytes or the same error.
-///
-/// # Panics
-/// When they differ.
-#[doc(hidden)]
-pub fn check_encode_call(
-    ser: Serializer,
-    object: &str,
-    method: &str,
-    vargs: &Value,
-    kwargs: Option<&Dict>,
-) {
-    let kw = kwargs.map_or(Value::None, |k| Value::from(k.clone()));
-    // marshal, msgpack and json carry Pyro's vargs as a list.
-    let listed = match vargs {
-        Value::Tuple(items) if ser != Serializer::Serpent && ser != Serializer::Pickle => {
-            Value::List(items.clone())
-        }
-        other => other.clone(),
-    };
-    let payload = match ser {
-        Serializer::Serpent | Serializer::Pickle | Serializer::Marshal => {
-            Value::Tuple(vec![object.into(), method.into(), listed, kw])
-        }
-        Serializer::Msgpack => Value::List(vec![object.into(), method.into(), listed, kw]),
-        Serializer::Json => crate::dict! {
-            "object" => object,
-            "method" => method,
-            "params" => listed,
-            "kwargs" => kw,
-        },
-    };
-    let want = ser.encode(&payload);
-    let got = ser.encode_call(object, method, vargs, kwargs);
-    assert!(
-        got == want,
-        "{} encode_call({object:?}, {method:?}, {vargs}, {kwargs:?}): {got:?}, but the payload value gives {want:?}",
-        ser.name()
-    );
-}
-
-/// The fuzzing oracle of the call readers (used by the `call_decode` fuzz target and the call
-/// tests): [`Serializer::decode_call`] and [`Serializer::decode_call_shared`], fast paths
-/// included, must give exactly what the general way gives (the payload decoded as a value,
-/// then taken apart), the same call or the same error; and never panic.
-///
-/// # Panics
-/// When they differ: that is the bug the fuzzer looks for.
-#[doc(hidden)]
-pub fn check_decode_call(ser: Serializer, data: &[u8]) {
-    let general = ser.decode(data).and_then(|v| ser.call_from_value(v));
-    let fast = ser.decode_call(data);
-    assert!(
-        fast == general,
-        "{} decode_call of {data:?}: {fast:?}, but the general path gives {general:?}",
-        ser.name()
-    );
-    let shared = bytes::Bytes::copy_from_slice(data);
-    let general = ser
-        .decode_shared(&shared)
-        .and_then(|v| ser.call_from_value(v));
-    let fast = ser.decode_call_shared(&shared);
-    assert!(
-        fast == general,
-        "{} decode_call_shared of {data:?}: {fast:?}, but the general path gives {general:?}",
-        ser.name()
-    );
-}
-
-/// [`check_decode_call`] for a payload and some mutations of it drawn from `seed` (byte flips,
-/// truncations, insertions of bytes that matter to the grammars, removals): the call tests'
-/// way of reaching the inputs a fast reader must give up on.
-///
-/// # Panics
-/// As [`check_decode_call`].
-#[doc(hidden)]
-pub fn check_decode_call_mutated(ser: Serializer, bytes: &[u8], seed: u64) {
-    check_decode_call(ser, bytes);
-    let interesting = b"()[]{},:'\" \n#\\\0bur1.-N\x80\x93\xa4\xc0\xff";
-    let mut s = seed;
-    for round in 0..6u64 {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let at = (s >> 33) as usize % (bytes.len() + 1);
-        check_decode_call(ser, &mutate(bytes, s, 1 + (round as usize % 3)));
-        check_decode_call(ser, bytes.get(..at).unwrap_or(bytes));
-        let mut inserted = bytes.to_vec();
-        inserted.insert(at, interesting[(s >> 20) as usize % interesting.len()]);
-        check_decode_call(ser, &inserted);
-        let mut removed = bytes.to_vec();
-        if at < removed.len() {
-            removed.remove(at);
-        }
-        check_decode_call(ser, &removed);
-    }
-}
-
-/// `bytes` with `flips` bytes overwritten at positions drawn from `seed` (an LCG): the call
-/// oracle and the "mutated vectors never panic" property tests share it.
-pub(crate) fn mutate(bytes: &[u8], seed: u64, flips: usize) -> Vec<u8> {
-    let mut bytes = bytes.to_vec();
-    let mut s = seed;
-    for _ in 0..flips {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let at = (s >> 33) as usize % bytes.len().max(1);
-        if let Some(b) = bytes.get_mut(at) {
-            *b = (s >> 24) as u8;
-        }
-    }
-    bytes
-}
-
 /// The items of a call payload as a fast reader found them, ready for [`call_from_items`].
 pub(crate) struct CallItems {
     /// The object id.
@@ -279,7 +182,7 @@ fn call_from_items(
     Ok(Call {
         object: text(object, "object id")?,
         method: text(method, "method name")?,
-        vargs: match vargs {
+        args: match vargs {
             Value::Tuple(v) | Value::List(v) => v,
             Value::None => Vec::new(),
             other => vec![other],

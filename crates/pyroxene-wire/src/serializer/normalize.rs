@@ -10,7 +10,37 @@ pub(super) fn normalize(ser: Serializer, v: &Value) -> Value {
             "data" => base64_simd::STANDARD.encode_to_string(b),
             "encoding" => "base64",
         },
-        (Serializer::Serpent, Value::Set(s)) if s.is_empty() => Value::Tuple(Vec::new()),
+        (Serializer::Serpent, Value::Set(s) | Value::FrozenSet(s)) if s.is_empty() => {
+            Value::Tuple(Vec::new())
+        }
+        // serpent writes a frozenset as a set literal.
+        (Serializer::Serpent, Value::FrozenSet(items)) => {
+            Value::Set(Box::new(items.iter().map(|i| normalize(ser, i)).collect()))
+        }
+        // serpent and json write these as their text (json refuses a time), msgpack and
+        // marshal a UUID (msgpack a Decimal too).
+        (
+            Serializer::Serpent | Serializer::Json,
+            Value::DateTime(_) | Value::Date(_) | Value::Time(_) | Value::Decimal(_),
+        )
+        | (Serializer::Msgpack, Value::Decimal(_))
+        | (
+            Serializer::Serpent | Serializer::Json | Serializer::Marshal | Serializer::Msgpack,
+            Value::Uuid(_),
+        ) => Value::Str(v.text_form().unwrap_or_default()),
+        // A timestamp in a float: what Python sends back is what that float holds.
+        (Serializer::Msgpack, Value::DateTime(dt)) => {
+            match super::msgpack::datetime_timestamp(dt)
+                .and_then(super::msgpack::datetime_from_timestamp)
+            {
+                Ok(back) => Value::DateTime(back),
+                Err(_) => v.clone(),
+            }
+        }
+        (Serializer::Serpent, Value::Ext { code, data }) => Value::Tuple(vec![
+            Value::Int((*code).into()),
+            normalize(ser, &Value::Bytes(data.clone())),
+        ]),
         // Python reads `(re+imj)` / `(re-imj)` as a sum / difference of a float and an imaginary
         // number, which can flip the sign of a zero part: (-0.0+1j) -> 1j, (1-0.0j) -> (1+0j).
         (Serializer::Serpent, Value::Complex { re, im }) => {

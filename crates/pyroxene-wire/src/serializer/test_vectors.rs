@@ -29,4 +29,4 @@ pub(crate) fn vectors(ser: &str) -> Vec<(String, Json, Vec<u8>)> {
     out
 }
 
-pub(crate) use super::call::mutate;
+pub(crate) use crate::oracles::mutate;

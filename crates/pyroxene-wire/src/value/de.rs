@@ -25,23 +25,26 @@ use crate::{Error, ErrorKind, Result};
 /// | `i8`..`i128`, `u8`..`u128` | `Int`, `BigInt`; out of range is an error, never a wrap |
 /// | `f32`, `f64` | `Float`, `Int`, `BigInt` (as Python's `float(x)`; an int too large is an error) |
 /// | `char` | `Str` of exactly one character |
-/// | `String` | `Str`, UTF-8 `Bytes` |
+/// | `String` | `Str`, UTF-8 `Bytes`; `DateTime`/`Date`/`Time` as their `isoformat()`, `Decimal`/`Uuid` as their `str()` (the text a serpent or json peer sends for them), msgpack's timestamp ext as `Timestamp.to_datetime().isoformat()` |
 /// | bytes (`serde_bytes`, `#[serde(with = "serde_bytes")]`) | `Bytes`, serpent's `{'data': <base64>, 'encoding': 'base64'}` dict, a `List`/`Tuple` of ints 0..=255 |
 /// | `Option<T>` | `None` → `None`, anything else → `Some(T)` |
 /// | `()`, unit struct | `None` |
-/// | `Vec`, `HashSet`, sequences | `List`, `Tuple`, `Set`, `Bytes` (as ints), serpent's bytes dict (as ints) |
+/// | `Vec`, `HashSet`, sequences | `List`, `Tuple`, `Set`, `FrozenSet`, `Bytes` (as ints), serpent's bytes dict (as ints) |
 /// | tuples, tuple structs, arrays `[T; N]` | the same as sequences; the length must match |
 /// | newtype struct | whatever its inner type accepts |
 /// | maps | `Dict`; a `Str` key is parsed where the key type is an int, float or bool (JSON turns Python's `{1: 'a'}` into `{"1": "a"}`) |
 /// | structs | `Dict` with str keys (unknown keys ignored unless `deny_unknown_fields`, missing `Option` fields are `None`), or a `List`/`Tuple` of the fields in order |
 /// | enums | `Str` → unit variant; one-entry `Dict` `{variant: content}` → any variant |
 /// | [`num_bigint::BigInt`] with [`bigint`](crate::value::bigint) | `Int`, `BigInt` |
+/// | [`PyDateTime`](crate::value::PyDateTime), `PyDate`, `PyTime`, `PyDecimal`, `PyUuid` | the variant, or its text (`Str`) |
+/// | `time`/`chrono` types with [`datetime`](crate::value::datetime) | the variant, or its text |
 /// | [`Value`] | itself, unchanged |
 ///
 /// Self-describing targets (`serde_json::Value`, `#[serde(untagged)]`, `#[serde(tag = ...)]`)
 /// go through `deserialize_any`, which shows each Value as the nearest serde type: `None` →
-/// unit, `Tuple`/`Set` → seq, `Complex` → the 2-seq `(re, im)`, `BigInt` → i128/u128 when it
-/// fits, else its decimal digits as a str. A [`Value`] field keeps every Python type, except
+/// unit, `Tuple`/`Set`/`FrozenSet` → seq, `Complex` → the 2-seq `(re, im)`, `BigInt` →
+/// i128/u128 when it fits, else its decimal digits as a str, dates, times, decimals and UUIDs →
+/// their text, `Ext` → the 2-seq `(code, bytes)`. A [`Value`] field keeps every Python type, except
 /// inside `#[serde(flatten)]`, `untagged` or internally tagged containers: serde buffers those
 /// in its own data model first, so such a field gets a list for a tuple or set, a 2-list for
 /// a complex, a str for an int beyond 128 bits.
@@ -166,7 +169,7 @@ fn into_bytes(value: Value) -> Result<Vec<u8>, Value> {
 fn into_items(value: Value) -> Result<Vec<Value>, Value> {
     match value {
         Value::List(items) | Value::Tuple(items) => Ok(items),
-        Value::Set(set) => Ok(set.into_iter().collect()),
+        Value::Set(set) | Value::FrozenSet(set) => Ok(set.into_iter().collect()),
         Value::Bytes(b) => Ok(b.into_iter().map(Value::from).collect()),
         Value::Dict(d) => match super::decode_serpent_bytes_dict(&d) {
             Some(b) => Ok(b.into_iter().map(Value::from).collect()),
@@ -200,7 +203,17 @@ impl<'de> de::Deserializer<'de> for Value {
         // on that path is kept lean.
         if matches!(
             self,
-            Value::Tuple(_) | Value::Set(_) | Value::Complex { .. } | Value::BigInt(_)
+            Value::Tuple(_)
+                | Value::Set(_)
+                | Value::FrozenSet(_)
+                | Value::Complex { .. }
+                | Value::BigInt(_)
+                | Value::DateTime(_)
+                | Value::Date(_)
+                | Value::Time(_)
+                | Value::Decimal(_)
+                | Value::Uuid(_)
+                | Value::Ext { .. }
         ) && is_value_visitor(&visitor)
         {
             return match mark(self) {
@@ -263,6 +276,17 @@ impl<'de> de::Deserializer<'de> for Value {
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self {
             Value::Str(s) => visitor.visit_string(s),
+            Value::Ext { code: -1, data } => {
+                match crate::serializer::msgpack::timestamp_isoformat(&data) {
+                    Some(text) => visitor.visit_string(text),
+                    None => Err(type_error(&Value::Ext { code: -1, data }, &visitor)),
+                }
+            }
+            v @ (Value::DateTime(_)
+            | Value::Date(_)
+            | Value::Time(_)
+            | Value::Decimal(_)
+            | Value::Uuid(_)) => visitor.visit_string(v.text_form().unwrap_or_default()),
             Value::Bytes(b) => match String::from_utf8(b.into()) {
                 Ok(s) => visitor.visit_string(s),
                 Err(_) => Err(value_error(
@@ -405,8 +429,16 @@ fn visit_any<'de, V: Visitor<'de>>(value: Value, visitor: V) -> Result<V::Value>
         Value::Str(s) => visitor.visit_string(s),
         Value::Bytes(b) => visitor.visit_byte_buf(b.into()),
         Value::List(items) | Value::Tuple(items) => visit_items(items, visitor),
-        Value::Set(set) => visit_items(set.into_iter().collect(), visitor),
+        Value::Set(set) | Value::FrozenSet(set) => visit_items(set.into_iter().collect(), visitor),
         Value::Dict(d) => visit_dict(*d, visitor),
+        v @ (Value::DateTime(_)
+        | Value::Date(_)
+        | Value::Time(_)
+        | Value::Decimal(_)
+        | Value::Uuid(_)) => visitor.visit_string(v.text_form().unwrap_or_default()),
+        Value::Ext { code, data } => {
+            visit_items(vec![Value::Int(code.into()), Value::Bytes(data)], visitor)
+        }
     }
 }
 

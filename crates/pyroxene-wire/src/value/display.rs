@@ -1,6 +1,6 @@
 //! `Display for Value` = Python's `repr()`.
 
-use std::fmt;
+use std::fmt::{self, Write};
 
 use super::Value;
 use crate::repr;
@@ -49,6 +49,30 @@ fn write_repr(out: &mut String, v: &Value, depth: usize) {
             write_items(out, items.iter(), depth);
             out.push('}');
         }
+        Value::FrozenSet(items) if items.is_empty() => out.push_str("frozenset()"),
+        Value::FrozenSet(items) => {
+            out.push_str("frozenset({");
+            write_items(out, items.iter(), depth);
+            out.push_str("})");
+        }
+        Value::DateTime(dt) => dt.write_repr(out),
+        Value::Date(d) => {
+            let _ = write!(
+                out,
+                "datetime.date({}, {}, {})",
+                d.year(),
+                d.month(),
+                d.day()
+            );
+        }
+        Value::Time(t) => t.write_repr(out),
+        Value::Decimal(d) => {
+            let _ = write!(out, "Decimal('{d}')");
+        }
+        Value::Uuid(u) => {
+            let _ = write!(out, "UUID('{u}')");
+        }
+        Value::Ext { code, data } => write_ext_repr(out, *code, data),
         Value::Dict(d) => {
             out.push('{');
             for (i, (k, v)) in d.iter().enumerate() {
@@ -62,6 +86,23 @@ fn write_repr(out: &mut String, v: &Value, depth: usize) {
             out.push('}');
         }
     }
+}
+
+/// msgpack-python's repr: a `Timestamp` for a valid code -1 value, else the `ExtType`
+/// namedtuple.
+fn write_ext_repr(out: &mut String, code: i8, data: &[u8]) {
+    if code == -1
+        && let Some((seconds, nanoseconds)) = crate::serializer::msgpack::timestamp_parts(data)
+    {
+        let _ = write!(
+            out,
+            "Timestamp(seconds={seconds}, nanoseconds={nanoseconds})"
+        );
+        return;
+    }
+    let _ = write!(out, "ExtType(code={code}, data=");
+    repr::write_bytes_repr(out, data);
+    out.push(')');
 }
 
 fn write_items<'a>(out: &mut String, items: impl Iterator<Item = &'a Value>, depth: usize) {
@@ -96,5 +137,80 @@ mod tests {
         );
         assert_eq!(Value::Complex { re: 1.0, im: 2.0 }.to_string(), "(1+2j)");
         assert_eq!(Value::Float(f64::NEG_INFINITY).to_string(), "-inf");
+    }
+
+    /// Each value with `repr()` of the same value in CPython 3.11.
+    #[test]
+    fn repr_of_frozensets_dates_decimals_uuids_ext_like_python() {
+        use crate::value::{PyDate, PyDateTime, PyTime, PyTimeZone, PyUuid};
+        let frozen = |v: Value| match v {
+            Value::Set(s) => Value::FrozenSet(s),
+            other => other,
+        };
+        let date = PyDate::new(2020, 1, 2).unwrap();
+        let time = PyTime::new(3, 4, 5, 6789).unwrap();
+        let tz = PyTimeZone::new(9_000_000_000).unwrap();
+        let est = PyTimeZone::with_name(-18_000_000_000, "EST").unwrap();
+        for (value, python) in [
+            (frozen(set![1, 2]), "frozenset({1, 2})"),
+            (frozen(Value::new_set()), "frozenset()"),
+            (
+                Value::DateTime(PyDateTime::new(date, time.clone())),
+                "datetime.datetime(2020, 1, 2, 3, 4, 5, 6789)",
+            ),
+            (
+                Value::DateTime(PyDateTime::new(date, time.clone()).with_tz(Some(tz.clone()))),
+                "datetime.datetime(2020, 1, 2, 3, 4, 5, 6789, tzinfo=datetime.timezone(datetime.timedelta(seconds=9000)))",
+            ),
+            (
+                Value::DateTime(PyDateTime::new(
+                    PyDate::new(2021, 10, 31).unwrap(),
+                    PyTime::new(2, 30, 0, 0)
+                        .unwrap()
+                        .with_fold(true)
+                        .with_tz(Some(PyTimeZone::utc())),
+                )),
+                "datetime.datetime(2021, 10, 31, 2, 30, fold=1, tzinfo=datetime.timezone.utc)",
+            ),
+            (
+                Value::Date(PyDate::new(2021, 12, 31).unwrap()),
+                "datetime.date(2021, 12, 31)",
+            ),
+            (Value::Time(PyTime::MIDNIGHT), "datetime.time(0, 0)"),
+            (
+                Value::Time(PyTime::new(1, 2, 0, 5).unwrap()),
+                "datetime.time(1, 2, 0, 5)",
+            ),
+            (
+                Value::Time(
+                    PyTime::new(1, 2, 3, 0)
+                        .unwrap()
+                        .with_fold(true)
+                        .with_tz(Some(est)),
+                ),
+                "datetime.time(1, 2, 3, tzinfo=datetime.timezone(datetime.timedelta(days=-1, seconds=68400), 'EST'), fold=1)",
+            ),
+            (Value::Decimal("1.50".parse().unwrap()), "Decimal('1.50')"),
+            (
+                Value::Uuid(PyUuid::from_u128(0x12345678_1234_5678_1234_567812345678)),
+                "UUID('12345678-1234-5678-1234-567812345678')",
+            ),
+            (
+                Value::Ext {
+                    code: 64,
+                    data: b"abc".to_vec().into(),
+                },
+                "ExtType(code=64, data=b'abc')",
+            ),
+            (
+                Value::Ext {
+                    code: -1,
+                    data: vec![0, 0, 0, 1].into(),
+                },
+                "Timestamp(seconds=1, nanoseconds=0)",
+            ),
+        ] {
+            assert_eq!(value.to_string(), python);
+        }
     }
 }

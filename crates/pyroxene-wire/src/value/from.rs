@@ -9,7 +9,18 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use bytes::Bytes;
 use num_bigint::BigInt;
 
-use super::{Dict, Set, Value};
+use super::{Dict, PyDate, PyDateTime, PyDecimal, PyTime, PyUuid, Set, Value};
+
+macro_rules! from_variant {
+    ($($t:ty => $variant:ident),*) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Value {
+                Value::$variant(v)
+            }
+        }
+    )*};
+}
+from_variant!(PyDateTime => DateTime, PyDate => Date, PyTime => Time, PyDecimal => Decimal, PyUuid => Uuid);
 
 impl From<()> for Value {
     fn from(_: ()) -> Value {

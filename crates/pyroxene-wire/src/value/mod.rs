@@ -3,16 +3,20 @@
 //! # Equality and hashing
 //!
 //! `Value` implements `Eq` and `Hash` so it can be a dict key or a set element, with rules close
-//! to Python's and documented here because they differ from Python in three deliberate places:
+//! to Python's and documented here because they differ from Python in a few deliberate places:
 //!
 //! | rule | same as Python? |
 //! |---|---|
 //! | ints compare by numeric value, whatever their representation (`Int` or `BigInt`) | yes |
 //! | `-0.0 == 0.0`, and both hash alike | yes |
-//! | `nan == nan` (so a decoded NaN equals the NaN it came from, and `Eq` stays reflexive) | **no**: Python's `nan != nan` |
-//! | values of different Python types are never equal: `True != 1`, `1 != 1.0`, `(1,) != [1]` | **no**: Python merges `True`, `1` and `1.0` as dict keys |
+//! | `nan == nan` (so a decoded NaN equals the NaN it came from, and `Eq` stays reflexive); the same for a `Decimal` NaN of the same kind, sign and payload | **no**: Python's `nan != nan` |
+//! | values of different Python types are never equal: `True != 1`, `1 != 1.0`, `(1,) != [1]`, `Decimal('1') != 1`, a datetime `!=` its date | **no**: Python merges `True`, `1`, `1.0` and `Decimal('1')` as dict keys |
 //! | sets compare as sets, dicts as mappings (order ignored), lists/tuples element-wise | yes |
-//! | `set` and `frozenset` are one type here | **no**: both decode to [`Value::Set`] (they compare equal in Python too) |
+//! | a `set` equals the `frozenset` of the same elements, and both hash alike ([`Value::Set`], [`Value::FrozenSet`]) | yes |
+//! | naive datetimes and times compare by their fields, aware ones by the UTC instant (`12:00+01:00 == 11:00+00:00`), naive never equals aware; `fold` and a timezone's name are ignored | yes (Python compares aware *times* by whole minutes of offset; we use the exact offset) |
+//! | `Decimal`s compare numerically (`1.5 == 1.50`, `-0 == 0`) and hash alike when equal | yes |
+//! | `UUID`s compare by their 128 bits (`is_safe` ignored) | yes |
+//! | msgpack ext values ([`Value::Ext`]) compare by code and bytes | yes (`ExtType` is a namedtuple) |
 //!
 //! Dicts keep insertion order; inserting an existing key replaces its value in place, as in Python.
 //!
@@ -39,21 +43,47 @@
 //! | unit enum variant | `Str` of the variant name |
 //! | newtype / tuple / struct variants | `Dict` `{variant: value}` (externally tagged, like `serde_json`) |
 //! | [`num_bigint::BigInt`] with [`bigint`] | `Int` / `BigInt` |
+//! | [`PyDateTime`], [`PyDate`], [`PyTime`], [`PyDecimal`], [`PyUuid`] | `DateTime`, `Date`, `Time`, `Decimal`, `Uuid` (each reads its `isoformat()`/`str()` text too) |
+//! | `time::OffsetDateTime` / `PrimitiveDateTime` / `Date` / `Time` with [`datetime`] (and `chrono`'s with the `chrono` feature) | `DateTime` (aware / naive), `Date`, `Time` |
 //! | `Value` itself | itself, unchanged (it implements `Serialize` and `Deserialize`) |
+//!
+//! # Dates, times, decimals, UUIDs and ext types
+//!
+//! A Python peer's `datetime`, `date`, `time`, `Decimal` and `UUID` arrive as what the
+//! serializer made of them: serpent and json send `isoformat()`/`str()` **strings**, msgpack
+//! sends naive datetimes and dates as Pyro's ext types 0x32/0x33 ([`Value::DateTime`] /
+//! [`Value::Date`]) and the rest as strings, pickle sends all of them as themselves. So a Rust
+//! field typed [`PyDateTime`] (or `time::OffsetDateTime` with [`datetime`]) accepts the variant
+//! and its text alike, and `from_value::<String>` of a `DateTime`, `Date`, `Time`, `Decimal` or
+//! `Uuid` gives the text a serpent peer would have sent (`'2020-01-02T03:04:05.006789'`).
+//! Other serde formats (`serde_json`) see those values as that text too; through serde's data
+//! model a datetime's `fold` and its timezone's name are not carried (a [`Value`] field keeps
+//! them).
 
+mod date_time;
+mod datetime_convert;
 mod de;
+mod decimal;
 mod display;
+mod eq;
 mod from;
+pub mod iso;
 mod macros;
 mod ser;
+mod serde_datetime;
 mod serde_impls;
+mod uuid;
 
+pub use date_time::{PyDate, PyDateTime, PyTime, PyTimeZone};
 pub use de::from_value;
+pub use decimal::PyDecimal;
+pub use eq::StrKey;
 pub use ser::to_value;
+pub use serde_datetime::datetime;
 pub use serde_impls::bigint;
+pub use uuid::{PyUuid, SafeUuid};
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, Hash, Hasher};
 
 use bytes::Bytes;
 use indexmap::{IndexMap, IndexSet};
@@ -69,7 +99,7 @@ pub type RandomState = foldhash::fast::RandomState;
 /// A Python dict: insertion-ordered, any hashable [`Value`] as key.
 pub type Dict = IndexMap<Value, Value, RandomState>;
 
-/// A Python set (or frozenset): insertion-ordered (Python's own order when decoded).
+/// The elements of a Python set or frozenset: insertion-ordered (Python's own order when decoded).
 pub type Set = IndexSet<Value, RandomState>;
 
 /// A Python value as it travels in a Pyro message.
@@ -114,10 +144,31 @@ pub enum Value {
     List(Vec<Value>),
     /// `tuple`.
     Tuple(Vec<Value>),
-    /// `set` and `frozenset`.
+    /// `set` (mutable: never a dict key or set element; Python refuses those).
     Set(Box<Set>),
+    /// `frozenset` (hashable). Equal to the [`Value::Set`] of the same elements, as in Python;
+    /// only marshal and pickle carry it as such (see [`crate::serializer`]).
+    FrozenSet(Box<Set>),
     /// `dict`.
     Dict(Box<Dict>),
+    /// `datetime.datetime`, naive or with a fixed offset.
+    DateTime(PyDateTime),
+    /// `datetime.date`.
+    Date(PyDate),
+    /// `datetime.time`, naive or with a fixed offset.
+    Time(PyTime),
+    /// `decimal.Decimal`.
+    Decimal(PyDecimal),
+    /// `uuid.UUID`.
+    Uuid(PyUuid),
+    /// A msgpack ext value Pyro has no type for (msgpack's own timestamp, code -1, or any code
+    /// but Pyro's 0x30-0x33), kept as it came and written back unchanged.
+    Ext {
+        /// The ext type code.
+        code: i8,
+        /// The ext payload.
+        data: Bytes,
+    },
 }
 
 impl Value {
@@ -152,7 +203,15 @@ impl Value {
             Value::List(_) => "list",
             Value::Tuple(_) => "tuple",
             Value::Set(_) => "set",
+            Value::FrozenSet(_) => "frozenset",
             Value::Dict(_) => "dict",
+            Value::DateTime(_) => "datetime",
+            Value::Date(_) => "date",
+            Value::Time(_) => "time",
+            Value::Decimal(_) => "Decimal",
+            Value::Uuid(_) => "UUID",
+            Value::Ext { code: -1, .. } => "Timestamp",
+            Value::Ext { .. } => "ExtType",
         }
     }
 
@@ -237,10 +296,10 @@ impl Value {
         }
     }
 
-    /// The set, if this is one.
+    /// The elements, if this is a set or a frozenset.
     pub fn as_set(&self) -> Option<&Set> {
         match self {
-            Value::Set(s) => Some(s),
+            Value::Set(s) | Value::FrozenSet(s) => Some(s),
             _ => None,
         }
     }
@@ -260,6 +319,19 @@ impl Value {
         }
     }
 
+    /// The text serpent and json write for a datetime, date, time, Decimal or UUID
+    /// (`isoformat()` / `str()`); `None` for other values.
+    pub(crate) fn text_form(&self) -> Option<String> {
+        Some(match self {
+            Value::DateTime(dt) => dt.to_string(),
+            Value::Date(d) => d.to_string(),
+            Value::Time(t) => t.to_string(),
+            Value::Decimal(d) => d.to_string(),
+            Value::Uuid(u) => u.to_string(),
+            _ => return None,
+        })
+    }
+
     /// Python truthiness (`bool(x)`).
     pub fn is_truthy(&self) -> bool {
         match self {
@@ -272,8 +344,11 @@ impl Value {
             Value::Str(s) => !s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
             Value::List(v) | Value::Tuple(v) => !v.is_empty(),
-            Value::Set(s) => !s.is_empty(),
+            Value::Set(s) | Value::FrozenSet(s) => !s.is_empty(),
             Value::Dict(d) => !d.is_empty(),
+            Value::Decimal(d) => !d.is_zero(),
+            Value::DateTime(_) | Value::Date(_) | Value::Time(_) | Value::Uuid(_) => true,
+            Value::Ext { .. } => true,
         }
     }
 }
@@ -293,20 +368,18 @@ pub(crate) fn decode_serpent_bytes_dict(d: &Dict) -> Option<Vec<u8>> {
 pub const KEY_MAX_DEPTH: usize = 200;
 
 /// Python refuses unhashable dict keys and set elements (`TypeError: unhashable type`): lists,
-/// dicts, sets unless `frozen_sets` (marshal carries frozensets, which our one set type stands
-/// for; a serpent set literal is always a mutable set), and keys nested deeper than
-/// [`KEY_MAX_DEPTH`].
-pub(crate) fn check_hashable(value: &Value, at: usize, frozen_sets: bool) -> Result<()> {
-    check_key(value, at, frozen_sets, 0)
+/// dicts, sets (frozensets are fine), and keys nested deeper than [`KEY_MAX_DEPTH`].
+pub(crate) fn check_hashable(value: &Value, at: usize) -> Result<()> {
+    check_key(value, at, 0)
 }
 
-fn check_key(value: &Value, at: usize, frozen_sets: bool, depth: usize) -> Result<()> {
+fn check_key(value: &Value, at: usize, depth: usize) -> Result<()> {
     let items: Box<dyn Iterator<Item = &Value>> = match value {
         Value::List(_) => return Err(unhashable("list", at)),
         Value::Dict(_) => return Err(unhashable("dict", at)),
-        Value::Set(_) if !frozen_sets => return Err(unhashable("set", at)),
+        Value::Set(_) => return Err(unhashable("set", at)),
         Value::Tuple(items) => Box::new(items.iter()),
-        Value::Set(items) => Box::new(items.iter()),
+        Value::FrozenSet(items) => Box::new(items.iter()),
         _ => return Ok(()),
     };
     if depth >= KEY_MAX_DEPTH {
@@ -317,7 +390,7 @@ fn check_key(value: &Value, at: usize, frozen_sets: bool, depth: usize) -> Resul
         .at(at));
     }
     for item in items {
-        check_key(item, at, frozen_sets, depth + 1)?;
+        check_key(item, at, depth + 1)?;
     }
     Ok(())
 }
@@ -328,7 +401,7 @@ pub(crate) fn check_key_depth(value: &Value, at: usize) -> Result<()> {
     fn depth_ok(value: &Value, depth: usize) -> bool {
         let children: Box<dyn Iterator<Item = &Value>> = match value {
             Value::List(items) | Value::Tuple(items) => Box::new(items.iter()),
-            Value::Set(items) => Box::new(items.iter()),
+            Value::Set(items) | Value::FrozenSet(items) => Box::new(items.iter()),
             Value::Dict(d) => Box::new(d.iter().flat_map(|(k, v)| [k, v])),
             _ => return true,
         };
@@ -349,139 +422,10 @@ fn unhashable(type_name: &str, at: usize) -> Error {
     Error::new(ErrorKind::Type, format!("unhashable type: '{type_name}'")).at(at)
 }
 
-const TAG_NONE: u8 = 0;
-const TAG_BOOL: u8 = 1;
-const TAG_INT: u8 = 2;
-const TAG_FLOAT: u8 = 3;
-const TAG_COMPLEX: u8 = 4;
-const TAG_STR: u8 = 5;
-const TAG_BYTES: u8 = 6;
-const TAG_LIST: u8 = 7;
-const TAG_TUPLE: u8 = 8;
-const TAG_SET: u8 = 9;
-const TAG_DICT: u8 = 10;
-
-/// Looks up a dict by `&str` without building a `Value::Str` (hashes exactly like one).
-#[derive(Debug, Clone, Copy)]
-pub struct StrKey<'a>(pub &'a str);
-
-impl Hash for StrKey<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u8(TAG_STR);
-        self.0.hash(state);
-    }
-}
-
-impl indexmap::Equivalent<Value> for StrKey<'_> {
-    fn equivalent(&self, key: &Value) -> bool {
-        matches!(key, Value::Str(s) if s == self.0)
-    }
-}
-
-fn float_eq(a: f64, b: f64) -> bool {
-    a == b || (a.is_nan() && b.is_nan())
-}
-
-fn float_hash<H: Hasher>(f: f64, state: &mut H) {
-    let bits = if f == 0.0 {
-        0u64 // -0.0 and 0.0 are equal, so they must hash alike
-    } else if f.is_nan() {
-        f64::NAN.to_bits()
-    } else {
-        f.to_bits()
-    };
-    state.write_u64(bits);
-}
-
-impl PartialEq for Value {
-    fn eq(&self, other: &Value) -> bool {
-        use Value::*;
-        match (self, other) {
-            (None, None) => true,
-            (Bool(a), Bool(b)) => a == b,
-            (Int(a), Int(b)) => a == b,
-            (BigInt(a), BigInt(b)) => a == b,
-            (Int(a), BigInt(b)) | (BigInt(b), Int(a)) => b.to_i64() == Some(*a),
-            (Float(a), Float(b)) => float_eq(*a, *b),
-            (Complex { re: a, im: b }, Complex { re: c, im: d }) => {
-                float_eq(*a, *c) && float_eq(*b, *d)
-            }
-            (Str(a), Str(b)) => a == b,
-            (Bytes(a), Bytes(b)) => a == b,
-            (List(a), List(b)) | (Tuple(a), Tuple(b)) => a == b,
-            (Set(a), Set(b)) => a == b,
-            (Dict(a), Dict(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-impl Eq for Value {}
-
-impl Hash for Value {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        match self {
-            Value::None => state.write_u8(TAG_NONE),
-            Value::Bool(b) => {
-                state.write_u8(TAG_BOOL);
-                state.write_u8(*b as u8);
-            }
-            Value::Int(i) => {
-                state.write_u8(TAG_INT);
-                state.write_i64(*i);
-            }
-            Value::BigInt(b) => {
-                state.write_u8(TAG_INT);
-                match b.to_i64() {
-                    Some(i) => state.write_i64(i),
-                    None => b.hash(state),
-                }
-            }
-            Value::Float(f) => {
-                state.write_u8(TAG_FLOAT);
-                float_hash(*f, state);
-            }
-            Value::Complex { re, im } => {
-                state.write_u8(TAG_COMPLEX);
-                float_hash(*re, state);
-                float_hash(*im, state);
-            }
-            Value::Str(s) => {
-                state.write_u8(TAG_STR);
-                s.hash(state);
-            }
-            Value::Bytes(b) => {
-                state.write_u8(TAG_BYTES);
-                b.hash(state);
-            }
-            Value::List(v) => {
-                state.write_u8(TAG_LIST);
-                v.hash(state);
-            }
-            Value::Tuple(v) => {
-                state.write_u8(TAG_TUPLE);
-                v.hash(state);
-            }
-            Value::Set(s) => {
-                state.write_u8(TAG_SET);
-                state.write_u64(unordered_hash(s.iter()));
-            }
-            Value::Dict(d) => {
-                state.write_u8(TAG_DICT);
-                state.write_u64(unordered_hash(d.iter()));
-            }
-        }
-    }
-}
-
-/// Order-independent hash of a collection, so equal sets/dicts hash alike whatever their order.
-fn unordered_hash<T: Hash>(items: impl Iterator<Item = T>) -> u64 {
-    let fixed = foldhash::fast::FixedState::with_seed(0x5059_524f);
-    items.fold(0u64, |acc, item| acc.wrapping_add(fixed.hash_one(item)))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::hash::BuildHasher;
+
     use super::*;
 
     #[test]

@@ -4,7 +4,10 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::ser;
 
-use super::serde_impls::{BIGINT_MARKER, COMPLEX_MARKER, SET_MARKER, unmark};
+use super::serde_impls::{
+    BIGINT_MARKER, COMPLEX_MARKER, DATE_MARKER, DATETIME_MARKER, DECIMAL_MARKER, EXT_MARKER,
+    FROZENSET_MARKER, SET_MARKER, TIME_MARKER, UUID_MARKER, unmark,
+};
 use super::{Dict, RandomState, Value};
 use crate::{Error, ErrorKind, Result};
 
@@ -28,7 +31,9 @@ use crate::{Error, ErrorKind, Result};
 /// | unit enum variant | `Str` of the variant name |
 /// | newtype / tuple / struct variants | `Dict` `{variant: value}` (externally tagged, like `serde_json`); a tuple variant's content is a `Tuple` |
 /// | [`num_bigint::BigInt`] with [`bigint`](crate::value::bigint) | `Int` / `BigInt` |
-/// | [`Value`] | itself, unchanged (`Tuple`, `Set`, `Complex`, `BigInt` included) |
+/// | [`PyDateTime`](crate::value::PyDateTime), `PyDate`, `PyTime`, `PyDecimal`, `PyUuid` | `DateTime`, `Date`, `Time`, `Decimal`, `Uuid` |
+/// | `time`/`chrono` dates and times with [`datetime`](crate::value::datetime) | `DateTime`, `Date`, `Time` |
+/// | [`Value`] | itself, unchanged (`Tuple`, `Set`, `Complex`, `BigInt`, dates, ... included; a datetime's `fold` and timezone name excepted) |
 ///
 /// Serde attributes (`rename`, `skip_serializing_if`, `flatten`, `tag`, ...) work as usual.
 /// A `List` dict key becomes a `Tuple` (a Python list is unhashable); a `Dict` key is an
@@ -136,7 +141,9 @@ impl ser::Serializer for ValueSerializer {
         value: &T,
     ) -> Result<Value> {
         let inner = value.serialize(self)?;
-        if let BIGINT_MARKER | SET_MARKER | COMPLEX_MARKER = name {
+        if let BIGINT_MARKER | SET_MARKER | FROZENSET_MARKER | COMPLEX_MARKER | DATETIME_MARKER
+        | DATE_MARKER | TIME_MARKER | DECIMAL_MARKER | UUID_MARKER | EXT_MARKER = name
+        {
             return unmark(name, inner).map_err(|content| {
                 Error::new(
                     ErrorKind::Custom,

@@ -13,8 +13,11 @@
 //! | `Bool`, `Int`, `Float`, `Str`, `Bytes` | bool, i64, f64, str, bytes |
 //! | `BigInt` | i128 (or u128) when it fits, else its decimal digits as a str |
 //! | `Complex { re, im }` | the 2-tuple `(re, im)` |
-//! | `List` / `Tuple` / `Set` | seq / tuple / seq |
+//! | `List` / `Tuple` / `Set` / `FrozenSet` | seq / tuple / seq / seq |
 //! | `Dict` | map (JSON wants str keys) |
+//! | `DateTime` / `Date` / `Time` | its `isoformat()` str |
+//! | `Decimal` / `Uuid` | its `str()` |
+//! | `Ext { code, data }` | the 2-tuple `(code, bytes)` |
 //!
 //! `Deserialize for Value` accepts any self-describing format: unit and none → `None`, integers
 //! of any width → `Int` (or `BigInt`), floats → `Float`, str/char → `Str`, bytes → `Bytes`,
@@ -30,7 +33,9 @@ use serde::de::{
 };
 use serde::ser::{Serialize, SerializeTuple, Serializer};
 
-use super::{Dict, RandomState, Set, Value};
+use super::{
+    Dict, PyDate, PyDateTime, PyTime, PyTimeZone, PyUuid, RandomState, SafeUuid, Set, Value, iso,
+};
 
 /// Newtype-struct name under which [`bigint::serialize`] hands an int to a serializer.
 pub(crate) const BIGINT_MARKER: &str = "$pyroxene::private::BigInt";
@@ -38,6 +43,20 @@ pub(crate) const BIGINT_MARKER: &str = "$pyroxene::private::BigInt";
 pub(crate) const SET_MARKER: &str = "$pyroxene::private::Set";
 /// Newtype-struct name (and private variant name) for a complex written as `(re, im)`.
 pub(crate) const COMPLEX_MARKER: &str = "$pyroxene::private::Complex";
+/// Newtype-struct name (and private variant name) for a frozenset written as a seq.
+pub(crate) const FROZENSET_MARKER: &str = "$pyroxene::private::FrozenSet";
+/// Newtype-struct name (and private variant name) for a datetime written as its isoformat.
+pub(crate) const DATETIME_MARKER: &str = "$pyroxene::private::DateTime";
+/// Newtype-struct name (and private variant name) for a date written as its isoformat.
+pub(crate) const DATE_MARKER: &str = "$pyroxene::private::Date";
+/// Newtype-struct name (and private variant name) for a time written as its isoformat.
+pub(crate) const TIME_MARKER: &str = "$pyroxene::private::Time";
+/// Newtype-struct name (and private variant name) for a Decimal written as its str.
+pub(crate) const DECIMAL_MARKER: &str = "$pyroxene::private::Decimal";
+/// Newtype-struct name (and private variant name) for a UUID written as its str.
+pub(crate) const UUID_MARKER: &str = "$pyroxene::private::Uuid";
+/// Newtype-struct name (and private variant name) for a msgpack ext value `(code, bytes)`.
+pub(crate) const EXT_MARKER: &str = "$pyroxene::private::Ext";
 /// Enum variant name for a tuple (only ever shown to [`ValueVisitor`]).
 pub(crate) const TUPLE_MARKER: &str = "$pyroxene::private::Tuple";
 
@@ -159,8 +178,28 @@ impl Serialize for Value {
                 tuple.end()
             }
             Value::Set(set) => serializer.serialize_newtype_struct(SET_MARKER, &SetSeq(set)),
+            Value::FrozenSet(set) => {
+                serializer.serialize_newtype_struct(FROZENSET_MARKER, &SetSeq(set))
+            }
             Value::Dict(dict) => serializer.collect_map(dict.iter()),
+            Value::DateTime(dt) => dt.serialize(serializer),
+            Value::Date(d) => d.serialize(serializer),
+            Value::Time(t) => t.serialize(serializer),
+            Value::Decimal(d) => d.serialize(serializer),
+            Value::Uuid(u) => u.serialize(serializer),
+            Value::Ext { code, data } => {
+                serializer.serialize_newtype_struct(EXT_MARKER, &(code, BytesRef(data)))
+            }
         }
+    }
+}
+
+/// Bytes written as serde bytes.
+struct BytesRef<'a>(&'a [u8]);
+
+impl Serialize for BytesRef<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(self.0)
     }
 }
 
@@ -252,6 +291,13 @@ impl<'de> Visitor<'de> for ValueVisitor {
         match variant.as_str() {
             Some(TUPLE_MARKER) => access.tuple_variant(0, ItemsVisitor::Tuple),
             Some(SET_MARKER) => access.tuple_variant(0, ItemsVisitor::Set),
+            Some(FROZENSET_MARKER) => access.tuple_variant(0, ItemsVisitor::FrozenSet),
+            Some(DATETIME_MARKER) => marked_variant(DATETIME_MARKER, access),
+            Some(DATE_MARKER) => marked_variant(DATE_MARKER, access),
+            Some(TIME_MARKER) => marked_variant(TIME_MARKER, access),
+            Some(DECIMAL_MARKER) => marked_variant(DECIMAL_MARKER, access),
+            Some(UUID_MARKER) => marked_variant(UUID_MARKER, access),
+            Some(EXT_MARKER) => marked_variant(EXT_MARKER, access),
             Some(COMPLEX_MARKER) => complex_variant(access),
             Some(BIGINT_MARKER) => bigint_variant(access),
             _ => any_variant(variant, access),
@@ -275,6 +321,20 @@ fn bigint_variant<'de, A: VariantAccess<'de>>(access: A) -> Result<Value, A::Err
     }
 }
 
+/// A value [`mark`] carried past serde's data model as its content.
+fn marked_variant<'de, A: VariantAccess<'de>>(
+    marker: &'static str,
+    access: A,
+) -> Result<Value, A::Error> {
+    let content: Value = access.newtype_variant()?;
+    unmark(marker, content).map_err(|c| {
+        de::Error::invalid_value(
+            de::Unexpected::Other(c.type_name()),
+            &"a marked Python value",
+        )
+    })
+}
+
 /// An enum from another format: `V(x)` → `{'V': x}`.
 fn any_variant<'de, A: VariantAccess<'de>>(variant: Value, access: A) -> Result<Value, A::Error> {
     let content: Value = access.newtype_variant()?;
@@ -285,6 +345,7 @@ fn any_variant<'de, A: VariantAccess<'de>>(variant: Value, access: A) -> Result<
 enum ItemsVisitor {
     Tuple,
     Set,
+    FrozenSet,
 }
 
 impl<'de> Visitor<'de> for ItemsVisitor {
@@ -294,12 +355,14 @@ impl<'de> Visitor<'de> for ItemsVisitor {
         f.write_str(match self {
             ItemsVisitor::Tuple => "a tuple",
             ItemsVisitor::Set => "a set",
+            ItemsVisitor::FrozenSet => "a frozenset",
         })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
         match self {
             ItemsVisitor::Tuple => collect_items(seq).map(Value::Tuple),
-            ItemsVisitor::Set => collect_set(seq),
+            ItemsVisitor::Set => collect_set(seq).map(Value::Set),
+            ItemsVisitor::FrozenSet => collect_set(seq).map(Value::FrozenSet),
         }
     }
 }
@@ -312,12 +375,12 @@ fn collect_items<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<Value>, A::Er
     Ok(items)
 }
 
-fn collect_set<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Value, A::Error> {
+fn collect_set<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Box<Set>, A::Error> {
     let mut set = Set::with_capacity_and_hasher(cautious(seq.size_hint()), RandomState::default());
     while let Some(item) = seq.next_element()? {
         set.insert(item);
     }
-    Ok(Value::Set(Box::new(set)))
+    Ok(Box::new(set))
 }
 
 /// The Value a newtype marker stands for, given its serde content;
@@ -326,6 +389,9 @@ pub(crate) fn unmark(marker: &str, content: Value) -> Result<Value, Value> {
     match (marker, content) {
         (SET_MARKER, Value::List(items) | Value::Tuple(items)) => {
             Ok(Value::Set(Box::new(items.into_iter().collect())))
+        }
+        (FROZENSET_MARKER, Value::List(items) | Value::Tuple(items)) => {
+            Ok(Value::FrozenSet(Box::new(items.into_iter().collect())))
         }
         (COMPLEX_MARKER, content) => match content.as_seq() {
             Some(&[Value::Float(re), Value::Float(im)]) => Ok(Value::Complex { re, im }),
@@ -336,16 +402,62 @@ pub(crate) fn unmark(marker: &str, content: Value) -> Result<Value, Value> {
             Ok(b) => Ok(Value::from_bigint(b)),
             Err(_) => Err(Value::Str(digits)),
         },
+        (DATETIME_MARKER, Value::Tuple(fields)) => match datetime_from_fields(&fields) {
+            Some(dt) => Ok(Value::DateTime(dt)),
+            None => Err(Value::Tuple(fields)),
+        },
+        (TIME_MARKER, Value::Tuple(fields)) => match time_from_fields(&fields) {
+            Some(t) => Ok(Value::Time(t)),
+            None => Err(Value::Tuple(fields)),
+        },
+        (UUID_MARKER, Value::Tuple(fields)) => match fields.as_slice() {
+            [Value::Str(text), Value::Int(safe)] => match text.parse::<PyUuid>() {
+                Ok(u) => Ok(Value::Uuid(u.with_safe(match safe {
+                    0 => SafeUuid::Safe,
+                    -1 => SafeUuid::Unsafe,
+                    _ => SafeUuid::Unknown,
+                }))),
+                Err(_) => Err(Value::Tuple(fields)),
+            },
+            _ => Err(Value::Tuple(fields)),
+        },
+        (
+            marker @ (DATETIME_MARKER | DATE_MARKER | TIME_MARKER | DECIMAL_MARKER | UUID_MARKER),
+            Value::Str(text),
+        ) => {
+            let parsed = match marker {
+                DATETIME_MARKER => iso::parse_datetime(&text).map(Value::DateTime),
+                DATE_MARKER => iso::parse_date(&text).map(Value::Date),
+                TIME_MARKER => iso::parse_time(&text).map(Value::Time),
+                DECIMAL_MARKER => text.parse().map(Value::Decimal),
+                _ => text.parse().map(Value::Uuid),
+            };
+            parsed.map_err(|_| Value::Str(text))
+        }
+        (EXT_MARKER, content) => match content.as_seq() {
+            Some([code, Value::Bytes(data)]) => {
+                match code.as_i64().and_then(|c| i8::try_from(c).ok()) {
+                    Some(code) => Ok(Value::Ext {
+                        code,
+                        data: data.clone(),
+                    }),
+                    None => Err(content),
+                }
+            }
+            _ => Err(content),
+        },
         (_, content) => Err(content),
     }
 }
 
 /// The private variant for a value `from_value` must carry past serde's data model (shown to
 /// [`ValueVisitor`] only) and its content; the value back for values serde can describe.
+/// Dates and times travel as their fields, so `fold` and a timezone's name survive.
 pub(crate) fn mark(value: Value) -> Result<(&'static str, Value), Value> {
     match value {
         v @ Value::Tuple(_) => Ok((TUPLE_MARKER, v)),
         v @ Value::Set(_) => Ok((SET_MARKER, v)),
+        Value::FrozenSet(s) => Ok((FROZENSET_MARKER, Value::List(s.into_iter().collect()))),
         Value::Complex { re, im } => Ok((
             COMPLEX_MARKER,
             Value::List(vec![Value::Float(re), Value::Float(im)]),
@@ -353,8 +465,73 @@ pub(crate) fn mark(value: Value) -> Result<(&'static str, Value), Value> {
         Value::BigInt(b) if b.to_i128().is_none() && b.to_u128().is_none() => {
             Ok((BIGINT_MARKER, Value::Str(b.to_string())))
         }
+        Value::DateTime(dt) => {
+            let d = dt.date();
+            let mut fields = vec![d.year().into(), d.month().into(), d.day().into()];
+            fields.extend(time_fields(dt.time()));
+            Ok((DATETIME_MARKER, Value::Tuple(fields)))
+        }
+        Value::Date(d) => Ok((DATE_MARKER, Value::Str(d.to_string()))),
+        Value::Time(t) => Ok((TIME_MARKER, Value::Tuple(time_fields(&t)))),
+        Value::Decimal(d) => Ok((DECIMAL_MARKER, Value::Str(d.to_string()))),
+        Value::Uuid(u) => {
+            let safe = match u.is_safe() {
+                SafeUuid::Safe => 0,
+                SafeUuid::Unsafe => -1,
+                SafeUuid::Unknown => 1,
+            };
+            Ok((UUID_MARKER, crate::tuple![u.to_string(), safe]))
+        }
+        Value::Ext { code, data } => Ok((EXT_MARKER, crate::tuple![code, Value::Bytes(data)])),
         other => Err(other),
     }
+}
+
+/// `(hour, minute, second, microsecond, fold, offset_micros | None, name | None)`.
+fn time_fields(t: &PyTime) -> Vec<Value> {
+    vec![
+        t.hour().into(),
+        t.minute().into(),
+        t.second().into(),
+        t.microsecond().into(),
+        t.fold().into(),
+        t.tz().map_or(Value::None, |tz| tz.offset_micros().into()),
+        t.tz()
+            .and_then(PyTimeZone::name)
+            .map_or(Value::None, Value::from),
+    ]
+}
+
+fn time_from_fields(fields: &[Value]) -> Option<PyTime> {
+    let [h, m, s, us, fold, offset, name] = fields else {
+        return None;
+    };
+    let small = |v: &Value| v.as_i64().and_then(|i| u8::try_from(i).ok());
+    let time = PyTime::new(
+        small(h)?,
+        small(m)?,
+        small(s)?,
+        us.as_i64().and_then(|i| u32::try_from(i).ok())?,
+    )
+    .ok()?
+    .with_fold(fold.as_bool()?);
+    let tz = match (offset, name) {
+        (Value::None, _) => None,
+        (offset, Value::None) => Some(PyTimeZone::new(offset.as_i64()?).ok()?),
+        (offset, Value::Str(name)) => {
+            Some(PyTimeZone::with_name(offset.as_i64()?, name.as_str()).ok()?)
+        }
+        _ => return None,
+    };
+    Some(time.with_tz(tz))
+}
+
+fn datetime_from_fields(fields: &[Value]) -> Option<PyDateTime> {
+    let (date, time) = fields.split_at_checked(3)?;
+    let [y, m, d] = date else { return None };
+    let small = |v: &Value| v.as_i64().and_then(|i| u8::try_from(i).ok());
+    let date = PyDate::new(i32::try_from(y.as_i64()?).ok()?, small(m)?, small(d)?).ok()?;
+    Some(PyDateTime::new(date, time_from_fields(time)?))
 }
 
 #[cfg(test)]
@@ -386,8 +563,46 @@ mod tests {
             tuple![],
             tuple![tuple![1], list![tuple![2]]],
             set![(1, 2), "x", Value::from_bigint(BigInt::from(10).pow(50))],
-            dict! { (1, "k") => set![], Value::None => tuple![Value::Complex { re: 1.0, im: 2.0 }] }
+            dict! { (1, "k") => set![], Value::None => tuple![Value::Complex { re: 1.0, im: 2.0 }] },
+            python_types()
         ]
+    }
+
+    /// One of each date/time/decimal/UUID/frozenset/ext kind, with the details serde's data
+    /// model can't carry (fold, a timezone's name, is_safe).
+    fn python_types() -> Value {
+        use crate::value::{PyDate, PyDateTime, PyTime, PyTimeZone, PyUuid, SafeUuid};
+        let tz = PyTimeZone::with_name(-18_000_000_000, "EST").unwrap();
+        let time = PyTime::new(2, 30, 0, 5).unwrap().with_fold(true);
+        let date = PyDate::new(2021, 10, 31).unwrap();
+        list![
+            Value::FrozenSet(Box::new(
+                [Value::from(1), Value::from("a")].into_iter().collect()
+            )),
+            Value::DateTime(PyDateTime::new(date, time.clone()).with_tz(Some(tz.clone()))),
+            Value::DateTime(PyDateTime::new(date, time.clone())),
+            Value::Date(date),
+            Value::Time(time.with_tz(Some(tz))),
+            Value::Decimal("-1.50E-7".parse().unwrap()),
+            Value::Uuid(PyUuid::from_u128(7).with_safe(SafeUuid::Unsafe)),
+            Value::Ext {
+                code: 64,
+                data: vec![1, 2].into()
+            },
+            dict! { Value::FrozenSet(Box::default()) => Value::Date(date) }
+        ]
+    }
+
+    #[test]
+    fn from_value_of_value_keeps_fold_tz_names_and_is_safe() {
+        let v = python_types();
+        let back = from_value::<Value>(v.clone()).unwrap();
+        // Debug shows every field, those equality ignores included.
+        assert_eq!(format!("{back:?}"), format!("{v:?}"));
+        assert!(matches!(
+            from_value::<Value>(Value::FrozenSet(Box::default())).unwrap(),
+            Value::FrozenSet(_)
+        ));
     }
 
     #[test]

@@ -2,9 +2,9 @@
 
 use pyroxene_wire::dialect::batch_results;
 use pyroxene_wire::protocol::{Flags, MessageType};
-use pyroxene_wire::{Dict, Value, to_value};
-use serde::Serialize;
+use pyroxene_wire::{Dict, Value};
 
+use super::IntoArgs;
 use super::proxy::Proxy;
 use super::resolve;
 use crate::RemoteException;
@@ -65,17 +65,14 @@ impl Batch {
         self
     }
 
-    /// Queues a call with serde arguments, as [`Proxy::call_as`] takes them.
+    /// Queues a call with serde arguments, as [`Proxy::call_as`] takes them (a tuple, or
+    /// [`Args`](super::Args) with keyword arguments).
     ///
     /// # Errors
     /// When the arguments don't serialize.
-    pub fn call_as(&mut self, method: &str, args: impl Serialize) -> Result<&mut Batch> {
-        let args = match to_value(&args)? {
-            Value::Tuple(items) | Value::List(items) => Value::Tuple(items),
-            Value::None => Value::Tuple(Vec::new()),
-            single => Value::Tuple(vec![single]),
-        };
-        Ok(self.call(method, args, None))
+    pub fn call_as(&mut self, method: &str, args: impl IntoArgs) -> Result<&mut Batch> {
+        let (args, kwargs) = args.into_args()?.into_parts();
+        Ok(self.call(method, args, kwargs))
     }
 
     /// How many calls are queued.
@@ -99,7 +96,7 @@ impl Batch {
         let value = self.send_as(false).await?;
         let mut results = BatchResults::default();
         let items = batch_results(value)
-            .map_err(|e| Error::new(ErrorKind::Protocol, format!("invalid batch reply: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::Protocol, "invalid batch reply").with_source(e))?;
         for item in items {
             match item {
                 Ok(v) => results.values.push(v),
@@ -125,10 +122,12 @@ impl Batch {
         self.proxy.ensure_version().await?;
         let inner = &*self.proxy.inner;
         let object = resolve::call_object(inner);
-        let payload =
-            inner
-                .serializer
-                .encode_call(&object, "<batch>", &Value::List(self.calls), None)?;
+        let payload = inner.settings.serializer.encode_call(
+            &object,
+            "<batch>",
+            &Value::List(self.calls),
+            None,
+        )?;
         let mut msg = inner.message(MessageType::Invoke, 0, payload, None)?;
         msg.flags.insert(Flags::BATCH);
         if oneway {
@@ -137,8 +136,8 @@ impl Batch {
         prepare(
             inner.version(),
             &mut msg,
-            inner.compression,
-            inner.max_message_size,
+            inner.settings.compression,
+            inner.settings.max_message_size,
         )?;
         let raw = self.proxy.send_with_retries(msg, None).await?;
         Ok(raw.response.value)
@@ -151,6 +150,7 @@ impl Batch {
 /// Iterating yields `Ok` per result and then `Err` for the exception, like Python's batch
 /// results generator, which raises when it reaches the failed call.
 #[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
 pub struct BatchResults {
     /// The results of the calls that returned, in call order.
     pub values: Vec<Value>,

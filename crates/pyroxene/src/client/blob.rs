@@ -27,7 +27,7 @@
 //! ```
 
 use bytes::Bytes;
-use pyroxene_wire::protocol::{Flags, MessageType};
+use pyroxene_wire::protocol::{AnnotationId, Flags, MessageType};
 use pyroxene_wire::{Dict, Serializer, Value, dict, from_value};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -200,7 +200,7 @@ impl Proxy {
     /// As [`Proxy::call`]; [`ErrorKind::Serialize`] when the blob's info can't be marshalled.
     pub async fn call_blob(&self, method: &str, blob: &SerializedBlob) -> Result<Value> {
         if let Some(ser) = blob.serializer()
-            && ser != self.inner.serializer
+            && ser != self.inner.settings.serializer
         {
             let same = self.clone().with_serializer(ser);
             return Box::pin(same.call_blob(method, blob)).await;
@@ -216,7 +216,7 @@ impl Proxy {
         let blbi = Serializer::Marshal.encode(&info)?;
         let payload = match &blob.content {
             Content::Serialized { payload, .. } => payload.clone(),
-            Content::Data(data) => Bytes::from(inner.serializer.encode_call(
+            Content::Data(data) => Bytes::from(inner.settings.serializer.encode_call(
                 &object,
                 method,
                 data,
@@ -226,8 +226,7 @@ impl Proxy {
         let mut msg = inner
             .message(MessageType::Invoke, 0, Vec::new(), None)?
             .with_flags(Flags::KEEPSERIALIZED)
-            .with_annotation("BLBI", blbi)
-            .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?;
+            .with_annotation(AnnotationId::BLBI, blbi);
         msg.payload = payload;
         if self.is_oneway(method) {
             msg.flags.insert(Flags::ONEWAY);
@@ -235,8 +234,8 @@ impl Proxy {
         prepare(
             inner.version(),
             &mut msg,
-            inner.compression,
-            inner.max_message_size,
+            inner.settings.compression,
+            inner.settings.max_message_size,
         )?;
         self.send_with_retries(msg, None)
             .await?

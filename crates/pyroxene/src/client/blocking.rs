@@ -4,10 +4,9 @@ use std::borrow::Borrow;
 use std::sync::Arc;
 
 use pyroxene_wire::{Dict, Value};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{BatchResults, RemoteStream};
+use super::{BatchResults, IntoArgs, RemoteStream};
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
 
@@ -26,13 +25,29 @@ pub struct Proxy {
     runtime: Arc<tokio::runtime::Runtime>,
 }
 
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("blocking::Proxy").field(&self.inner).finish()
+    }
+}
+
 impl Proxy {
-    /// A blocking proxy for a `PYRO:` URI.
+    /// A blocking proxy for `uri`, with the settings of the `PYRO_*` environment (see
+    /// [`crate::Proxy::new`]).
     ///
     /// # Errors
-    /// When the URI is invalid or the runtime can't start.
+    /// When the URI is invalid, a `PYRO_*` variable is refused or the runtime can't start.
     pub fn new(uri: impl AsRef<str>) -> Result<Proxy> {
         Proxy::wrap(crate::Proxy::new(uri)?)
+    }
+
+    /// A blocking proxy for `uri` with exactly these settings (see
+    /// [`crate::Proxy::with_settings`]); the environment is not read.
+    ///
+    /// # Errors
+    /// When the runtime can't start.
+    pub fn with_settings(uri: crate::Uri, settings: super::ProxySettings) -> Result<Proxy> {
+        Proxy::wrap(crate::Proxy::with_settings(uri, settings))
     }
 
     /// Wraps a configured async proxy.
@@ -43,7 +58,7 @@ impl Proxy {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::new(ErrorKind::Config, format!("cannot start a runtime: {e}")))?;
+            .map_err(|e| Error::new(ErrorKind::Config, "cannot start a runtime").with_source(e))?;
         Ok(Proxy {
             inner,
             runtime: Arc::new(runtime),
@@ -110,7 +125,7 @@ impl Proxy {
     ///
     /// # Errors
     /// As the async version.
-    pub fn call_as<T: DeserializeOwned>(&self, method: &str, args: impl Serialize) -> Result<T> {
+    pub fn call_as<T: DeserializeOwned>(&self, method: &str, args: impl IntoArgs) -> Result<T> {
         self.runtime.block_on(self.inner.call_as(method, args))
     }
 
@@ -157,9 +172,14 @@ impl Proxy {
         self.inner.handshake_response()
     }
 
-    /// The async proxy underneath (settings, annotations, correlation id).
+    /// The async proxy underneath.
     pub fn as_async(&self) -> &crate::Proxy {
         &self.inner
+    }
+
+    /// See [`crate::Proxy::settings`].
+    pub fn settings(&self) -> &super::ProxySettings {
+        self.inner.settings()
     }
 
     /// See [`crate::Proxy::release`].
@@ -237,7 +257,7 @@ impl Batch {
     ///
     /// # Errors
     /// When the arguments don't serialize.
-    pub fn call_as(&mut self, method: &str, args: impl Serialize) -> Result<&mut Batch> {
+    pub fn call_as(&mut self, method: &str, args: impl IntoArgs) -> Result<&mut Batch> {
         self.inner.call_as(method, args)?;
         Ok(self)
     }

@@ -1,13 +1,13 @@
 //! Opening a proxy connection: the socket (TCP, unix path or Linux abstract socket) and the
 //! connect handshake (CONNECT -> CONNECTOK with metadata, or CONNECTFAIL).
 
+use pyroxene_wire::dialect::{ConnectRequest, ConnectResponse};
 use pyroxene_wire::protocol::{Flags, Message, MessageType};
 use pyroxene_wire::{ProtocolVersion, Serializer, Value};
 use tokio::net::{TcpStream, UnixStream};
 
 use super::proxy::{Inner, PooledConnection};
 use crate::error::{Error, ErrorKind, Result};
-use crate::server::Metadata;
 use crate::transport::{Connection, Stream, connection_codec, prepare};
 
 /// A new connection to `inner.uri` with the connect handshake done; remembers the metadata and
@@ -93,13 +93,15 @@ async fn handshake(
     };
     let mut conn = Connection::new(
         stream,
-        connection_codec(version, inner.hmac_key.clone())?,
-        inner.max_message_size,
+        connection_codec(version, inner.settings.hmac_key.clone())?,
+        inner.settings.max_message_size,
     );
     conn.accept(&[MessageType::ConnectOk, MessageType::ConnectFail]);
-    let ser = inner.serializer;
-    let data =
-        pyroxene_wire::dict! { "handshake" => inner.handshake.clone(), "object" => uri.object() };
+    let settings = &inner.settings;
+    let ser = settings.serializer;
+    let data = ConnectRequest::new(uri.object())
+        .with_handshake(settings.handshake.clone())
+        .to_value();
     let mut msg = inner.message_in(
         version,
         MessageType::Connect,
@@ -111,20 +113,25 @@ async fn handshake(
         // Pyro4 sends the metadata with CONNECTOK only when asked (Pyro5 always does).
         msg.flags.insert(Flags::META_ON_CONNECT);
     }
-    prepare(version, &mut msg, inner.compression, inner.max_message_size)?;
+    prepare(
+        version,
+        &mut msg,
+        settings.compression,
+        settings.max_message_size,
+    )?;
     conn.write_message(&msg).await?;
     let read = conn.read_message().await;
     if version == ProtocolVersion::V5
         && conn.received_protocol() == Some(ProtocolVersion::V4.number())
     {
-        let text = match &read {
-            Err(e) => e.to_string(),
-            Ok(_) => "a Pyro4 answer".to_owned(),
-        };
-        return Err(Refused::Pyro4(Error::new(
+        let answer = Error::new(
             ErrorKind::Protocol,
-            format!("connection to {location}: {text}"),
-        )));
+            format!("connection to {location} answered in Pyro4"),
+        );
+        return Err(Refused::Pyro4(match read {
+            Err(e) => answer.with_source(e),
+            Ok(_) => answer,
+        }));
     }
     let reply = read?.ok_or_else(|| {
         Error::new(
@@ -134,10 +141,12 @@ async fn handshake(
     })?;
     // The reply may come in any serializer (CONNECTFAIL for early errors is marshal).
     let reply_ser = reply.serializer(version).unwrap_or(Serializer::Marshal);
-    let body = reply_ser.decode(&reply.payload).map_err(Error::from)?;
+    let body = reply_ser
+        .decode(&reply.payload)
+        .map_err(|e| Error::new(ErrorKind::Serialize, "invalid handshake reply").with_source(e))?;
     match reply.msg_type {
         MessageType::ConnectOk => {
-            accepted(inner, &body)?;
+            accepted(inner, body)?;
             conn.accept(&[MessageType::Result]);
             Ok(PooledConnection {
                 conn,
@@ -161,12 +170,12 @@ async fn handshake(
     }
 }
 
-/// Takes in a CONNECTOK body: `{"handshake": response, "meta": metadata}`.
-fn accepted(inner: &Inner, body: &Value) -> Result<()> {
-    if let Some(meta) = body.get("meta") {
-        let meta = Metadata::from_value(meta)
-            .map_err(|e| Error::new(ErrorKind::Protocol, format!("invalid metadata: {e}")))?;
-        if meta.methods.is_empty() && meta.attrs.is_empty() {
+/// Takes in a CONNECTOK body ([`ConnectResponse`]).
+fn accepted(inner: &Inner, body: Value) -> Result<()> {
+    let response = ConnectResponse::from_value(body)
+        .map_err(|e| Error::new(ErrorKind::Protocol, "invalid connect response").with_source(e))?;
+    if let Some(meta) = response.meta {
+        if meta.is_empty() {
             return Err(Error::new(
                 ErrorKind::Daemon,
                 format!(
@@ -180,7 +189,7 @@ fn accepted(inner: &Inner, body: &Value) -> Result<()> {
         }
     }
     if let Ok(mut h) = inner.handshake_response.lock() {
-        *h = Some(body.get("handshake").cloned().unwrap_or_default());
+        *h = Some(response.handshake);
     }
     Ok(())
 }
@@ -188,7 +197,7 @@ fn accepted(inner: &Inner, body: &Value) -> Result<()> {
 fn comm_error(location: &str, e: std::io::Error) -> Error {
     Error::new(
         ErrorKind::Communication,
-        format!("cannot connect to {location}: {e}"),
+        format!("cannot connect to {location}"),
     )
     .with_source(e)
 }
@@ -234,7 +243,8 @@ impl Inner {
         payload: Vec<u8>,
         request: Option<&super::RequestContext>,
     ) -> Result<Message> {
-        let ser_id = self
+        let settings = &self.settings;
+        let ser_id = settings
             .serializer
             .try_id(version)
             .map(u16::from)
@@ -243,7 +253,7 @@ impl Inner {
                     ErrorKind::Config,
                     format!(
                         "serializer {} is not available in protocol {}",
-                        self.serializer.name(),
+                        settings.serializer.name(),
                         version.number()
                     ),
                 )
@@ -251,28 +261,18 @@ impl Inner {
         let mut msg = Message::new(msg_type, ser_id, seq, payload);
         let corr = request
             .and_then(|r| r.correlation_id)
-            .or_else(|| self.correlation_id.lock().ok().and_then(|c| *c))
+            .or(settings.correlation_id)
             // Inside a method a daemon serves: pass the caller's id on, as Python's proxy
             // does (its current_context is the serving thread's).
             .or_else(|| crate::current_context().and_then(|c| c.correlation_id));
         if let Some(id) = corr {
-            msg = msg.with_correlation_id(pyroxene_wire::protocol::CorrelationId(id));
+            msg = msg.with_correlation_id(id);
         }
-        // Copied only when there are any (most proxies set none).
-        let own = self
-            .annotations
-            .lock()
-            .ok()
-            .filter(|a| !a.is_empty())
-            .map(|a| a.clone())
-            .unwrap_or_default();
         let per_call = request
             .map(|r| r.annotations.as_slice())
             .unwrap_or_default();
-        for (id, value) in own.into_iter().chain(per_call.iter().cloned()) {
-            msg = msg
-                .with_annotation(&id, value)
-                .map_err(|e| Error::new(ErrorKind::Config, format!("annotation {id:?}: {e}")))?;
+        for (id, value) in settings.annotations.iter().chain(per_call).cloned() {
+            msg = msg.with_annotation(id, value);
         }
         Ok(msg)
     }

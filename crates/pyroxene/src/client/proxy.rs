@@ -4,20 +4,19 @@ use std::borrow::Borrow;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::Duration;
 
-use pyroxene_wire::protocol::{Flags, HmacKey, Message, MessageType};
+use pyroxene_wire::protocol::{AnnotationId, CorrelationId, Flags, HmacKey, Message, MessageType};
 use pyroxene_wire::uri::UriProtocol;
-use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value, to_value};
-use serde::Serialize;
+use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value};
 use serde::de::DeserializeOwned;
 
 use super::connect::open;
 use super::resolve::{self, Retarget};
-use super::{Batch, RemoteStream, RequestContext, Response};
+use super::{Batch, IntoArgs, ProxySettings, RemoteStream, RequestContext, Response};
 use crate::config::Protocol;
 use crate::error::{Error, ErrorKind, Result};
 use crate::server::Metadata;
 use crate::transport::{Connection, prepare};
-use crate::{Config, RemoteException, Uri};
+use crate::{RemoteException, Uri};
 
 /// A proxy for a remote object at a `PYRO:` URI.
 ///
@@ -25,6 +24,12 @@ use crate::{Config, RemoteException, Uri};
 /// attributes) in the connect handshake. Unlike Python's proxy it is `Clone + Send + Sync` and
 /// may be used from many tasks at once: each concurrent call takes its own connection from a
 /// small pool (the wire allows one call in flight per connection).
+///
+/// A proxy is its URI, its [`ProxySettings`] and its connection state. [`Proxy::new`] takes
+/// the settings from the `PYRO_*` environment, as Python's proxy takes them from
+/// `Pyro5.config`; [`Proxy::with_settings`] takes given ones and reads nothing. The `with_*`
+/// methods make a new proxy (with its own connections) that differs in one setting: clones
+/// of the original keep theirs.
 ///
 /// # Examples
 /// ```no_run
@@ -40,53 +45,40 @@ pub struct Proxy {
     pub(super) inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Proxy {
+    /// The URI and the settings (the HMAC key hidden); not the connection state.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy")
+            .field("uri", &self.inner.uri.to_string())
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
 pub(super) struct Inner {
     pub(super) uri: Uri,
-    pub(super) serializer: Serializer,
-    timeout: Option<Duration>,
-    max_retries: u32,
-    pub(super) handshake: Value,
-    pub(super) max_message_size: u64,
-    pub(super) compression: bool,
+    pub(super) settings: ProxySettings,
     /// Boxed: a call takes one out and puts it back, and a pointer moves cheaper than the
     /// connection with its buffers (measured: ~300 instructions a call).
     #[allow(clippy::vec_box)]
     idle: Mutex<Vec<Box<PooledConnection>>>,
     pub(super) metadata: Mutex<Option<Metadata>>,
     pub(super) handshake_response: Mutex<Option<Value>>,
-    pub(super) correlation_id: Mutex<Option<[u8; 16]>>,
-    pub(super) annotations: Mutex<Vec<(String, Vec<u8>)>>,
-    /// Where PYRONAME/PYROMETA URIs are resolved (NS_HOST, BROADCAST_ADDRS...).
-    pub(super) naming: Arc<Config>,
     /// The latest resolution of a PYRONAME/PYROMETA URI.
     pub(super) resolved: Mutex<Option<Uri>>,
-    /// The protocol asked for ([`Proxy::with_protocol`]).
-    pub(super) protocol: Protocol,
-    /// Pyro4's `_pyroHmacKey`: signs and checks every message (protocol 4 only).
-    pub(super) hmac_key: Option<HmacKey>,
     /// The protocol `auto` detected on the first connection.
     pub(super) detected: OnceLock<ProtocolVersion>,
 }
 
 impl Inner {
-    fn new(uri: Uri) -> Inner {
+    fn new(uri: Uri, settings: ProxySettings) -> Inner {
         Inner {
             uri,
-            serializer: Serializer::Serpent,
-            timeout: None,
-            max_retries: 0,
-            handshake: Value::from("hello"),
-            max_message_size: 1_073_741_824,
-            compression: false,
+            settings,
             idle: Mutex::new(Vec::new()),
             metadata: Mutex::new(None),
             handshake_response: Mutex::new(None),
-            correlation_id: Mutex::new(None),
-            annotations: Mutex::new(Vec::new()),
-            naming: Arc::new(Config::default()),
             resolved: Mutex::new(None),
-            protocol: Protocol::Auto,
-            hmac_key: None,
             detected: OnceLock::new(),
         }
     }
@@ -95,9 +87,12 @@ impl Inner {
     /// asked for, Pyro4 for `auto` with a Pyro4-only feature (an HMAC key, pickle), else
     /// what `auto` detected on the first connection.
     pub(super) fn known_version(&self) -> Option<ProtocolVersion> {
-        match self.protocol {
+        let settings = &self.settings;
+        match settings.protocol {
             Protocol::Fixed(v) => Some(v),
-            Protocol::Auto if self.hmac_key.is_some() || self.serializer == Serializer::Pickle => {
+            Protocol::Auto
+                if settings.hmac_key.is_some() || settings.serializer == Serializer::Pickle =>
+            {
                 Some(ProtocolVersion::V4)
             }
             Protocol::Auto => self.detected.get().copied(),
@@ -119,55 +114,64 @@ pub(super) struct PooledConnection {
 }
 
 impl Proxy {
-    /// A proxy for `uri`. A `PYRONAME:`/`PYROMETA:` URI is resolved through the name server
-    /// on every new connection (see [`crate::naming`]; [`Proxy::with_config`] says where the
-    /// name server is when the URI doesn't).
+    /// A proxy for `uri`, with the settings of the `PYRO_*` environment
+    /// ([`ProxySettings::from_env`]), as Python's `Proxy(uri)` takes them from `Pyro5.config`.
+    /// A `PYRONAME:`/`PYROMETA:` URI is resolved through the name server on every new
+    /// connection, found with the environment's NS_HOST, NS_PORT, BROADCAST_ADDRS... (see
+    /// [`crate::naming`]). [`Proxy::with_settings`] reads no environment.
     ///
     /// # Errors
-    /// When the URI doesn't parse.
+    /// [`ErrorKind::Config`]: the URI doesn't parse (the [`UriError`] as source), or a `PYRO_*`
+    /// variable is refused (the [`ConfigError`] as source; Python fails at import), e.g.
+    /// `PYRO_SERIALIZER=foo` ("unknown serializer configured").
+    ///
+    /// [`UriError`]: crate::wire::uri::UriError
+    /// [`ConfigError`]: crate::config::ConfigError
     pub fn new(uri: impl AsRef<str>) -> Result<Proxy> {
-        let uri =
-            Uri::parse(uri.as_ref()).map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
-        Ok(Proxy::from_uri(uri))
+        let text = uri.as_ref();
+        let uri = Uri::parse(text).map_err(|e| {
+            Error::new(ErrorKind::Config, format!("invalid URI '{text}'")).with_source(e)
+        })?;
+        Proxy::from_uri(uri)
     }
 
-    /// A proxy for a parsed URI.
-    pub fn from_uri(uri: Uri) -> Proxy {
+    /// [`Proxy::new`] for a parsed URI (settings from the `PYRO_*` environment).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for a refused `PYRO_*` variable.
+    pub fn from_uri(uri: Uri) -> Result<Proxy> {
+        Ok(Proxy::with_settings(uri, ProxySettings::from_env()?))
+    }
+
+    /// A proxy for `uri` with exactly these settings; the environment is not read.
+    pub fn with_settings(uri: Uri, settings: ProxySettings) -> Proxy {
         Proxy {
-            inner: Arc::new(Inner::new(uri)),
+            inner: Arc::new(Inner::new(uri, settings)),
         }
     }
 
-    /// Settings change on a proxy of its own: a clone shared elsewhere keeps its settings and
-    /// connections (the new one connects afresh).
-    fn reconfigure(self, change: impl FnOnce(&mut Inner)) -> Proxy {
-        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            serializer: shared.serializer,
-            timeout: shared.timeout,
-            max_retries: shared.max_retries,
-            handshake: shared.handshake.clone(),
-            max_message_size: shared.max_message_size,
-            compression: shared.compression,
-            naming: shared.naming.clone(),
-            protocol: shared.protocol,
-            hmac_key: shared.hmac_key.clone(),
-            ..Inner::new(shared.uri.clone())
-        });
-        change(&mut inner);
-        Proxy {
-            inner: Arc::new(inner),
-        }
+    /// The settings this proxy talks with.
+    pub fn settings(&self) -> &ProxySettings {
+        &self.inner.settings
     }
 
-    /// Uses `serializer` for requests (serpent by default).
+    /// A new proxy for the same URI with `change` applied to a copy of the settings; it
+    /// connects afresh, and clones of `self` keep their settings and connections.
+    fn fork(self, change: impl FnOnce(&mut ProxySettings)) -> Proxy {
+        let mut settings = self.inner.settings.clone();
+        change(&mut settings);
+        Proxy::with_settings(self.inner.uri.clone(), settings)
+    }
+
+    /// Uses `serializer` for requests (Python: `proxy._pyroSerializer`).
     #[must_use]
     pub fn with_serializer(self, serializer: Serializer) -> Proxy {
-        self.reconfigure(|i| i.serializer = serializer)
+        self.fork(|s| s.serializer = serializer)
     }
 
     /// Speaks this protocol: [`Protocol::Auto`] (the default), Pyro4 (protocol 48) or Pyro5
-    /// (protocol 502); a [`ProtocolVersion`] converts. `pyroxene nsc` and other tools take it
-    /// from `PYROXENE_PROTOCOL` ([`Protocol::from_env`]).
+    /// (protocol 502); a [`ProtocolVersion`] converts. [`Proxy::new`] and the `pyroxene` tools
+    /// take it from `PYROXENE_PROTOCOL` ([`Config::protocol`](crate::Config::protocol)).
     ///
     /// What `auto` does, once per proxy, on its first connection: with an HMAC key or the
     /// pickle serializer (Pyro4-only) it speaks Pyro4 outright. Otherwise it sends the Pyro5
@@ -182,7 +186,7 @@ impl Proxy {
     #[must_use]
     pub fn with_protocol(self, protocol: impl Into<Protocol>) -> Proxy {
         let protocol = protocol.into();
-        self.reconfigure(|i| i.protocol = protocol)
+        self.fork(|s| s.protocol = protocol)
     }
 
     /// Pyro4's HMAC key (`proxy._pyroHmacKey`): every message is signed with it and every
@@ -194,7 +198,7 @@ impl Proxy {
     pub fn with_hmac_key(self, key: impl AsRef<[u8]>) -> Proxy {
         let key = key.as_ref();
         let key = (!key.is_empty()).then(|| HmacKey::from(key));
-        self.reconfigure(|i| i.hmac_key = key)
+        self.fork(|s| s.hmac_key = key)
     }
 
     /// The protocol this proxy speaks: the fixed one, or what `auto` detected (`None` while
@@ -213,10 +217,11 @@ impl Proxy {
         Ok(self.inner.version())
     }
 
-    /// Gives up on a call (and its connection) after `timeout` (Pyro's COMMTIMEOUT).
+    /// Gives up on a call (and its connection) after `timeout` (Pyro's COMMTIMEOUT; `None`
+    /// or zero: no limit).
     #[must_use]
     pub fn with_timeout(self, timeout: Option<Duration>) -> Proxy {
-        self.reconfigure(|i| i.timeout = timeout.filter(|t| !t.is_zero()))
+        self.fork(|s| s.timeout = timeout.filter(|t| !t.is_zero()))
     }
 
     /// Re-sends a call this many times, each on a fresh connection, when the connection was
@@ -226,21 +231,21 @@ impl Proxy {
     /// server (when only its reply was lost), as in Pyro.
     #[must_use]
     pub fn with_max_retries(self, retries: u32) -> Proxy {
-        self.reconfigure(|i| i.max_retries = retries)
+        self.fork(|s| s.max_retries = retries)
     }
 
     /// The data sent in the connect handshake (`"hello"` by default). The daemon's validator
     /// sees it; its answer is [`Proxy::handshake_response`].
     #[must_use]
     pub fn with_handshake(self, data: Value) -> Proxy {
-        self.reconfigure(|i| i.handshake = data)
+        self.fork(|s| s.handshake = data)
     }
 
     /// Compresses request payloads over 100 bytes (Pyro's COMPRESSION, Pyro5's rule: zlib
     /// level 4; off by default). Compressed replies are inflated whatever this says.
     #[must_use]
     pub fn with_compression(self, on: bool) -> Proxy {
-        self.reconfigure(|i| i.compression = on)
+        self.fork(|s| s.compression = on)
     }
 
     /// The largest message sent or accepted (Pyro's MAX_MESSAGE_SIZE, 1 GiB by default). A call
@@ -248,47 +253,44 @@ impl Proxy {
     /// before anything is sent.
     #[must_use]
     pub fn with_max_message_size(self, bytes: u64) -> Proxy {
-        self.reconfigure(|i| i.max_message_size = bytes)
+        self.fork(|s| s.max_message_size = bytes)
     }
 
-    /// Takes the proxy settings of a Pyro configuration, as a Python proxy does: SERIALIZER
-    /// (a name pyroxene doesn't know keeps the current one), COMMTIMEOUT, MAX_RETRIES,
-    /// COMPRESSION and MAX_MESSAGE_SIZE; and the name server settings that resolve
-    /// `PYRONAME:`/`PYROMETA:` URIs (NS_HOST, NS_PORT, NS_BCPORT, BROADCAST_ADDRS,
-    /// NS_LOOKUP_DELAY...).
+    /// Sends annotation `id` with every message, replacing an earlier one of that id
+    /// (Python: `current_context.annotations`, which every proxy of the thread sends). A
+    /// call's [`RequestContext`] can add more.
+    ///
+    /// ```
+    /// use pyroxene::AnnotationId;
+    /// const XTRC: AnnotationId = AnnotationId::from_static(b"XTRC");
+    /// let proxy = pyroxene::Proxy::with_settings(
+    ///     "PYRO:obj@127.0.0.1:4000".parse()?,
+    ///     Default::default(),
+    /// );
+    /// let tagged = proxy.clone().with_annotation(XTRC, b"trace-1".to_vec());
+    /// assert_eq!(tagged.settings().annotations, [(XTRC, b"trace-1".to_vec())]);
+    /// assert!(proxy.settings().annotations.is_empty()); // the original keeps its own
+    /// # Ok::<(), pyroxene::Error>(())
+    /// ```
     #[must_use]
-    pub fn with_config(self, config: &Config) -> Proxy {
-        self.reconfigure(|i| {
-            if let Some(ser) = config.serializer_kind() {
-                i.serializer = ser;
-            }
-            i.timeout = config.comm_timeout();
-            i.max_retries = u32::try_from(config.max_retries).unwrap_or(0);
-            i.compression = config.compression;
-            i.max_message_size = u64::try_from(config.max_message_size).unwrap_or(0);
-            i.naming = Arc::new(config.clone());
+    pub fn with_annotation(self, id: AnnotationId, value: Vec<u8>) -> Proxy {
+        self.fork(|s| {
+            s.annotations.retain(|(k, _)| *k != id);
+            s.annotations.push((id, value));
         })
+    }
+
+    /// Sends this correlation id with every call (Python: `current_context.correlation_id`);
+    /// `None` passes on the id of the call being served, if any, else lets the daemon make
+    /// one per call.
+    #[must_use]
+    pub fn with_correlation_id(self, id: Option<CorrelationId>) -> Proxy {
+        self.fork(|s| s.correlation_id = id)
     }
 
     /// The URI this proxy calls.
     pub fn uri(&self) -> &Uri {
         &self.inner.uri
-    }
-
-    /// Sends this correlation id with every following call (Pyro's
-    /// `current_context.correlation_id`); `None` lets the daemon make one per call.
-    pub fn set_correlation_id(&self, id: Option<[u8; 16]>) {
-        if let Ok(mut c) = self.inner.correlation_id.lock() {
-            *c = id;
-        }
-    }
-
-    /// Adds an annotation (4 ASCII characters) sent with every following message.
-    pub fn set_annotation(&self, id: &str, value: Vec<u8>) {
-        if let Ok(mut a) = self.inner.annotations.lock() {
-            a.retain(|(k, _)| k != id);
-            a.push((id.to_owned(), value));
-        }
     }
 
     /// Connects now (otherwise the first call does) and returns the object's metadata.
@@ -385,15 +387,17 @@ impl Proxy {
     /// ```no_run
     /// # async fn run(proxy: pyroxene::Proxy) -> pyroxene::Result<()> {
     /// use pyroxene::client::RequestContext;
-    /// let request = RequestContext::new().annotation("XREQ", b"token".to_vec());
+    /// use pyroxene::AnnotationId;
+    /// const XREQ: AnnotationId = AnnotationId::from_static(b"XREQ");
+    /// const XRSP: AnnotationId = AnnotationId::from_static(b"XRSP");
+    /// let request = RequestContext::new().annotation(XREQ, b"token".to_vec());
     /// let reply = proxy.call_with_context("echo", pyroxene::tuple![1], None, &request).await?;
-    /// println!("{:?} {:?}", reply.annotation("XRSP"), reply.correlation_id);
+    /// println!("{:?} {:?}", reply.annotation(XRSP), reply.correlation_id);
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// As [`Proxy::call`]; [`ErrorKind::Config`] for an annotation id that isn't 4 ASCII
-    /// characters.
+    /// As [`Proxy::call`].
     pub async fn call_with_context(
         &self,
         method: &str,
@@ -428,19 +432,19 @@ impl Proxy {
 
     /// Calls with serde arguments and result: `proxy.call_as::<i64>("add", (1, 2))`.
     ///
+    /// The arguments are a tuple with one item per positional argument (`()`, `(x,)`,
+    /// `(a, b)`...), or an [`Args`](super::Args) with keyword arguments too (see
+    /// [`IntoArgs`]): `call_as("sum", (vec![1, 2, 3],))` calls `sum([1, 2, 3])`.
+    ///
     /// # Errors
     /// As [`Proxy::call`], plus serialization errors of the arguments or the result.
     pub async fn call_as<T: DeserializeOwned>(
         &self,
         method: &str,
-        args: impl Serialize,
+        args: impl IntoArgs,
     ) -> Result<T> {
-        let args = match to_value(&args)? {
-            Value::Tuple(items) | Value::List(items) => Value::Tuple(items),
-            Value::None => Value::Tuple(Vec::new()),
-            single => Value::Tuple(vec![single]),
-        };
-        Ok(from_value(self.call(method, args, None).await?)?)
+        let (args, kwargs) = args.into_args()?.into_parts();
+        Ok(from_value(self.call(method, args, kwargs).await?)?)
     }
 
     /// Calls `method` without waiting for (or getting) a result, whatever the metadata says.
@@ -556,7 +560,7 @@ impl Proxy {
             {
                 Err(e)
                     if matches!(e.kind(), ErrorKind::ConnectionClosed | ErrorKind::Timeout)
-                        && attempt < self.inner.max_retries =>
+                        && attempt < self.inner.settings.max_retries =>
                 {
                     attempt += 1;
                     tracing::debug!("retrying a call after: {e}");
@@ -628,14 +632,14 @@ impl Proxy {
             let annotations = reply
                 .annotations
                 .iter()
-                .map(|(id, v)| (id.as_str().to_owned(), v.to_vec()))
+                .map(|(id, v)| (id, v.to_vec()))
                 .collect();
-            let correlation_id = reply.correlation_id.map(|c| c.0);
+            let correlation_id = reply.correlation_id;
             // Checked before EXCEPTION: a stream reply is an exception reply for old clients.
             if reply.has(Flags::ITEMSTREAMRESULT) {
                 self.checkin(pooled);
                 let id = reply
-                    .annotation("STRM")
+                    .annotation(AnnotationId::STRM)
                     .map(|id| String::from_utf8_lossy(id).into_owned())
                     .filter(|id| !id.is_empty())
                     .ok_or_else(|| {
@@ -653,10 +657,19 @@ impl Proxy {
                     stream: Some(id),
                 });
             }
-            let value = self.inner.serializer.decode_shared(&reply.payload)?;
+            let mut value = self
+                .inner
+                .settings
+                .serializer
+                .decode_shared(&reply.payload)?;
             self.checkin(pooled);
             if reply.has(Flags::EXCEPTION) {
                 return Err(Error::from(remote_exception(value)));
+            }
+            if self.inner.version() == ProtocolVersion::V4 {
+                // Values inside pyroxene carry Pyro5's class names (what serde writes), so a
+                // URI a Pyro4 daemon returned reaches a Pyro5 caller it is passed on to.
+                pyroxene_wire::dialect::translate_objects(&mut value, ProtocolVersion::V5);
             }
             Ok(Raw::from(Response {
                 value,
@@ -664,7 +677,7 @@ impl Proxy {
                 correlation_id,
             }))
         });
-        match self.inner.timeout {
+        match self.inner.settings.timeout {
             Some(t) => tokio::time::timeout(t, work)
                 .await
                 .map_err(|_| Error::new(ErrorKind::Timeout, "receiving: timeout"))?,
@@ -701,6 +714,7 @@ impl Inner {
         static NO_KWARGS: LazyLock<Dict> = LazyLock::new(Dict::default);
         let kwargs = kwargs.unwrap_or(&NO_KWARGS);
         let payload = self
+            .settings
             .serializer
             .encode_call(object, method, args, Some(kwargs))?;
         let mut msg = self.message(MessageType::Invoke, 0, payload, request)?;
@@ -710,8 +724,8 @@ impl Inner {
         prepare(
             self.version(),
             &mut msg,
-            self.compression,
-            self.max_message_size,
+            self.settings.compression,
+            self.settings.max_message_size,
         )?;
         Ok(msg)
     }
@@ -755,8 +769,8 @@ fn iterator_error() -> Error {
 /// The exception dict of an EXCEPTION reply as a [`RemoteException`].
 fn remote_exception(value: Value) -> RemoteException {
     RemoteException::from_value(&value).unwrap_or_else(|e| {
-        RemoteException::new(
-            "Pyro5.errors.ProtocolError",
+        RemoteException::pyro(
+            pyroxene_wire::dialect::PyroErrorClass::ProtocolError,
             format!("invalid exception reply: {e}: {value}"),
         )
     })

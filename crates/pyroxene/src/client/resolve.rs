@@ -28,11 +28,8 @@ pub(super) fn connect_target(
         if inner.uri.protocol() == UriProtocol::Pyro {
             return Ok(Cow::Borrowed(&inner.uri));
         }
-        let options = crate::naming::LocateOptions {
-            protocol: inner.protocol,
-            hmac_key: inner.hmac_key.as_ref().map(|k| k.to_vec()),
-        };
-        let uri = crate::naming::resolve_with_options(&inner.uri, &inner.naming, &options).await?;
+        let settings = inner.settings.for_name_server();
+        let uri = crate::naming::resolve_with_settings(&inner.uri, &settings).await?;
         tracing::debug!("{} resolved to {uri}", inner.uri);
         if let Ok(mut latest) = inner.resolved.lock() {
             *latest = Some(uri.clone());

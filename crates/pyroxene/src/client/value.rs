@@ -22,17 +22,27 @@ use pyroxene_wire::dialect::ProxyState;
 use pyroxene_wire::{Serializer, Value};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::Proxy;
+use super::{Proxy, ProxySettings};
 use crate::server::Metadata;
 
 impl Proxy {
     /// A proxy from the state a proxy value carries: its URI, handshake data, serializer and
-    /// (when the value had any) metadata.
-    pub fn from_state(state: ProxyState) -> Proxy {
-        let mut proxy = Proxy::from_uri(state.uri).with_handshake(state.handshake);
+    /// (when the value had any) metadata; the other settings from the `PYRO_*` environment,
+    /// as Python's `Proxy.__setstate__` takes them from `Pyro5.config`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a refused `PYRO_*` variable.
+    pub fn from_state(state: ProxyState) -> crate::Result<Proxy> {
+        Ok(Proxy::from_state_with(state, ProxySettings::from_env()?))
+    }
+
+    /// [`Proxy::from_state`] on top of `settings` instead of the environment.
+    pub fn from_state_with(state: ProxyState, mut settings: ProxySettings) -> Proxy {
+        settings.handshake = state.handshake;
         if let Some(ser) = state.serializer.as_deref().and_then(Serializer::from_name) {
-            proxy = proxy.with_serializer(ser);
+            settings.serializer = ser;
         }
+        let proxy = Proxy::with_settings(state.uri, settings);
         let meta = state.metadata;
         if !(meta.methods.is_empty() && meta.oneway.is_empty() && meta.attrs.is_empty()) {
             proxy.preset_metadata(meta);
@@ -44,13 +54,13 @@ impl Proxy {
     /// the serializer (named only when it isn't serpent, Pyro's default, so a Python
     /// receiver uses its own configured one as for any proxy).
     pub fn state(&self) -> ProxyState {
-        let serializer = self.inner.serializer;
-        ProxyState {
-            uri: self.inner.uri.clone(),
-            metadata: self.metadata().unwrap_or_default(),
-            handshake: self.inner.handshake.clone(),
-            serializer: (serializer != Serializer::Serpent).then(|| serializer.name().to_owned()),
-        }
+        let serializer = self.inner.settings.serializer;
+        ProxyState::new(
+            self.inner.uri.clone(),
+            self.metadata().unwrap_or_default(),
+            self.inner.settings.handshake.clone(),
+            (serializer != Serializer::Serpent).then(|| serializer.name().to_owned()),
+        )
     }
 
     /// Sets the metadata as if learned from a handshake (Python:
@@ -69,9 +79,11 @@ impl Serialize for Proxy {
 }
 
 impl<'de> Deserialize<'de> for Proxy {
-    /// Reads a proxy value of Pyro5 or Pyro4, or a URI (value or string) as a proxy for it.
+    /// Reads a proxy value of Pyro5 or Pyro4, or a URI (value or string) as a proxy for it
+    /// ([`Proxy::from_state`]: settings from the `PYRO_*` environment).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Proxy, D::Error> {
-        ProxyState::deserialize(deserializer).map(Proxy::from_state)
+        let state = ProxyState::deserialize(deserializer)?;
+        Proxy::from_state(state).map_err(|e| serde::de::Error::custom(e.chain_text()))
     }
 }
 

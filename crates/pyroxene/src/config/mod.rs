@@ -1,42 +1,65 @@
 //! Pyro's configuration: every config item of Python Pyro5 5.17, read from `PYRO_*` environment
-//! variables with Pyro5's parsing rules and errors, and printed the way
+//! variables with Pyro5's parsing rules and errors, held as Rust types, and printed the way
 //! `python -m Pyro5.configure` prints it.
 //!
 //! ```
-//! use pyroxene::Config;
+//! use std::time::Duration;
+//! use pyroxene::{Config, Serializer};
 //!
 //! // What a Pyro5 program sees with PYRO_COMMTIMEOUT=2.5 and PYRO_SERIALIZER=json set.
 //! let config = Config::from_vars([("PYRO_COMMTIMEOUT", "2.5"), ("PYRO_SERIALIZER", "json")])?;
-//! assert_eq!(config.commtimeout, 2.5);
-//! assert_eq!(config.serializer, "json");
+//! assert_eq!(config.commtimeout, Some(Duration::from_millis(2500)));
+//! assert_eq!(config.serializer, Serializer::Json);
 //! assert_eq!(config.ns_port, 9090); // untouched items keep Python's defaults
 //!
 //! // Pyro5 refuses to start with a PYRO_ variable it does not know; so do we.
 //! let err = Config::from_vars([("PYRO_HMAC_KEY", "secret")]).unwrap_err();
 //! assert_eq!(err.to_string(), "invalid Pyro environment config variable: PYRO_HMAC_KEY");
+//! // And a proxy refuses a serializer it does not know (Python: when the proxy is made).
+//! let err = Config::from_vars([("PYRO_SERIALIZER", "foo")]).unwrap_err();
+//! assert_eq!(err.to_string(), "unknown serializer configured: PYRO_SERIALIZER=foo");
 //! # Ok::<(), pyroxene::config::ConfigError>(())
 //! ```
 //!
-//! Deliberate differences from Python, all about values Python accepts and pyroxene refuses with
-//! [`ConfigError::InvalidValue`]: integers outside `i64` (Python ints are unbounded), digits
-//! other than ASCII `0-9` in numbers (Python's `int()` takes any Unicode decimal digit), and
-//! values that are not valid Unicode ([`ConfigError::NotUnicode`]). `PYRO_LOGLEVEL` must name a
-//! Python logging level (see [`crate::logging`]), which is what Pyro5 needs too, only it fails
-//! later, with an AttributeError at import.
+//! When the environment is read, and by whom, is one rule for the whole library: see the
+//! crate docs, "Settings and the environment".
+//!
+//! # Differences from Python
+//!
+//! Values are checked when they are read, against the Rust type of their item, so some values
+//! Python takes (and fails on later, or misbehaves with) are refused at once:
+//!
+//! - [`ConfigError::InvalidValue`]: integers outside `i64` (Python ints are unbounded), digits
+//!   other than ASCII `0-9` in numbers (Python's `int()` takes any Unicode decimal digit);
+//! - [`ConfigError::OutOfRange`]: ports outside 0-65535, negative counts, a MAX_MESSAGE_SIZE
+//!   of 0 or less (which would refuse every message), negative or NaN seconds (`-0` too),
+//!   seconds beyond [`Duration`](std::time::Duration) (`inf` is taken:
+//!   [`Duration::MAX`](std::time::Duration::MAX), forever), a
+//!   PREFER_IP_VERSION other than 0, 4 or 6, a SERVERTYPE other than `thread`/`multiplex`
+//!   (Python's daemon refuses those when it starts);
+//! - [`ConfigError::UnknownSerializer`]: a SERIALIZER Pyro5 doesn't have (Python's proxy
+//!   raises the same text when it is made);
+//! - [`ConfigError::InvalidLogLevel`]: a LOGLEVEL that names no Python logging level (Pyro5
+//!   fails too, with an AttributeError at import);
+//! - [`ConfigError::NotUnicode`]: values that are not valid Unicode.
+//!
+//! And `pyroxene config` prints what the Rust value holds: a LOGLEVEL given as an alias
+//! prints its level (`WARN` as `WARNING`, `FATAL` as `CRITICAL`), an empty one as `None`
+//! (logging off either way); seconds are kept to the nanosecond, so a value with more than 9
+//! decimals prints rounded. Everything else prints as Python prints it.
 
 mod items;
+mod kinds;
 mod parse;
 mod protocol;
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
-use std::time::Duration;
 
 pub use items::Config;
+pub use kinds::{IpVersion, LogLevel, ServerType, UnknownName};
 pub use parse::ConfigValue;
 pub use protocol::{PROTOCOL_ENV, Protocol};
-
-use crate::Serializer;
 
 /// The Python Pyro5 release whose config items, defaults and parsing rules [`Config`] mirrors.
 pub const PYRO5_VERSION: &str = "5.17";
@@ -76,6 +99,26 @@ pub enum ConfigError {
         /// The value as given.
         value: String,
     },
+    /// A value that parses but is outside what the item takes (a port above 65535, a
+    /// negative timeout, a MAX_MESSAGE_SIZE of 0 or less...).
+    #[error("invalid Pyro environment config value: {name}={value} (expected {expected})")]
+    OutOfRange {
+        /// The variable (or item) name.
+        name: String,
+        /// The value as given.
+        value: String,
+        /// What the item takes.
+        expected: &'static str,
+    },
+    /// SERIALIZER names no serializer of Pyro5 (Python's proxy raises `ValueError("unknown
+    /// serializer configured")`).
+    #[error("unknown serializer configured: {name}={value}")]
+    UnknownSerializer {
+        /// The variable (or item) name.
+        name: String,
+        /// The value as given.
+        value: String,
+    },
     /// `PYRO_LOGLEVEL` names no Python logging level.
     #[error(
         "invalid log level {name}={value}: use DEBUG, INFO, WARNING, ERROR, CRITICAL \
@@ -97,7 +140,9 @@ pub enum ConfigError {
 
 impl Config {
     /// The effective configuration of this process: Python's defaults overridden by every
-    /// `PYRO_<ITEM>` environment variable, exactly as Pyro5 reads them at import.
+    /// `PYRO_<ITEM>` environment variable, as Pyro5 reads them at import, and
+    /// `PYROXENE_PROTOCOL`. The one place the library reads the environment: every
+    /// constructor Python configures from `Pyro5.config` starts here.
     ///
     /// # Errors
     /// Any `PYRO_` variable Pyro5 would refuse: see [`Config::from_vars`].
@@ -113,7 +158,8 @@ impl Config {
     }
 
     /// Like [`Config::from_env`], from the given `(name, value)` pairs instead of the process
-    /// environment. Names without the `PYRO_` prefix are ignored, as Pyro5 ignores them.
+    /// environment. Names without the `PYRO_` prefix are ignored, as Pyro5 ignores them, except
+    /// `PYROXENE_PROTOCOL` ([`Config::protocol`]).
     ///
     /// ```
     /// use pyroxene::Config;
@@ -126,7 +172,7 @@ impl Config {
     ///     ("PYRO_NATHOST", "example.org"),
     /// ])?;
     /// assert!(c.ssl);
-    /// assert_eq!(c.ns_port, 9999);
+    /// assert_eq!(c.ns_port, 9999u16);
     /// assert_eq!(c.broadcast_addrs, ["127.0.0.1", "::1"]);
     /// assert_eq!(c.nathost.as_deref(), Some("example.org"));
     ///
@@ -138,8 +184,10 @@ impl Config {
     /// # Errors
     /// The first offending variable in iteration order: [`ConfigError::UnknownVariable`],
     /// [`ConfigError::InvalidBool`], [`ConfigError::InvalidValue`],
+    /// [`ConfigError::OutOfRange`], [`ConfigError::UnknownSerializer`],
     /// [`ConfigError::NotUnicode`]; [`ConfigError::InvalidLogLevel`] for a non-empty
-    /// `PYRO_LOGLEVEL` that is no level name (checked first, as Pyro5 sets up logging first).
+    /// `PYRO_LOGLEVEL` that is no level name (checked first, as Pyro5 sets up logging first);
+    /// then a bad `PYROXENE_PROTOCOL` ([`ConfigError::InvalidValue`]).
     pub fn from_vars<I, K, V>(vars: I) -> Result<Config, ConfigError>
     where
         I: IntoIterator<Item = (K, V)>,
@@ -149,8 +197,13 @@ impl Config {
         // Every PYRO_ variable, in order, as (item, value) or the error it raises; errors are
         // reported after the LOGLEVEL check, which Pyro5 runs first (at import).
         let mut pyro_vars: Vec<Result<(&'static str, String), ConfigError>> = Vec::new();
+        let mut protocol = None;
         for (name, value) in vars {
             let (name, value) = (name.as_ref(), value.as_ref());
+            if name == PROTOCOL_ENV {
+                protocol = Some(value.to_owned());
+                continue;
+            }
             let Some(item) = name.as_encoded_bytes().strip_prefix(ENV_PREFIX.as_bytes()) else {
                 continue;
             };
@@ -171,19 +224,16 @@ impl Config {
             Ok(("LOGLEVEL", level)) => Some(level),
             _ => None,
         });
-        if let Some(level) = loglevel
-            && !level.is_empty()
-            && crate::logging::level_from_name(level).is_none()
-        {
-            return Err(ConfigError::InvalidLogLevel {
-                name: format!("{ENV_PREFIX}LOGLEVEL"),
-                value: level.clone(),
-            });
+        if let Some(level) = loglevel {
+            <Option<LogLevel> as parse::Item>::parse(&format!("{ENV_PREFIX}LOGLEVEL"), level)?;
         }
         let mut config = Config::default();
         for var in pyro_vars {
             let (item, value) = var?;
             config.parse_into(item, &format!("{ENV_PREFIX}{item}"), &value)?;
+        }
+        if let Some(value) = protocol {
+            config.protocol = Protocol::from_vars([(PROTOCOL_ENV, value)])?;
         }
         Ok(config)
     }
@@ -194,10 +244,11 @@ impl Config {
     /// ```
     /// use pyroxene::Config;
     ///
+    /// # use std::time::Duration;
     /// let mut c = Config::default();
     /// c.set("COMMTIMEOUT", "2.5")?;
     /// c.set("SOCK_NODELAY", "on")?;
-    /// assert_eq!((c.commtimeout, c.sock_nodelay), (2.5, true));
+    /// assert_eq!((c.commtimeout, c.sock_nodelay), (Some(Duration::from_millis(2500)), true));
     /// assert!(c.set("COMMTIMEOUT", "soon").is_err());
     /// assert!(c.set("NO_SUCH_ITEM", "1").is_err());
     /// # Ok::<(), pyroxene::config::ConfigError>(())
@@ -287,33 +338,6 @@ impl Config {
             let _ = write!(out, "\n{name} = {text}");
         }
         out
-    }
-
-    /// COMMTIMEOUT as a socket timeout: `None` means no timeout, which is what Pyro5 does for
-    /// 0 (`if config.COMMTIMEOUT:`); negative, NaN and infinite values also give `None`.
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// let mut c = pyroxene::Config::default();
-    /// assert_eq!(c.comm_timeout(), None);
-    /// c.commtimeout = 2.5;
-    /// assert_eq!(c.comm_timeout(), Some(Duration::from_millis(2500)));
-    /// ```
-    pub fn comm_timeout(&self) -> Option<Duration> {
-        (self.commtimeout > 0.0)
-            .then(|| Duration::try_from_secs_f64(self.commtimeout).ok())
-            .flatten()
-    }
-
-    /// SERIALIZER as a [`Serializer`], or `None` for a name pyroxene does not know (a Pyro5
-    /// proxy raises "unknown serializer configured" then).
-    ///
-    /// ```
-    /// let c = pyroxene::Config::default();
-    /// assert_eq!(c.serializer_kind(), Some(pyroxene::Serializer::Serpent));
-    /// ```
-    pub fn serializer_kind(&self) -> Option<Serializer> {
-        Serializer::from_name(&self.serializer)
     }
 }
 

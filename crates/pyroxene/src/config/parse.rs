@@ -2,8 +2,11 @@
 //! with `str()`, as `Pyro5.configure` applies them.
 
 use std::fmt;
+use std::time::Duration;
 
 use super::ConfigError;
+use super::kinds::{IpVersion, LogLevel, ServerType};
+use crate::Serializer;
 use crate::wire::repr::{write_float_repr, write_str_repr};
 
 /// One config item's value, typed as Python holds it; `Display` is Python's `str(value)`, the
@@ -66,7 +69,8 @@ impl fmt::Display for ConfigValue {
 }
 
 /// The Rust types config items have, each parsed the way Python converts an environment string
-/// to the type of the item's default (`Configuration.reset`).
+/// to the type of the item's default (`Configuration.reset`), then checked against the range
+/// the Rust type (and pyroxene) takes.
 pub(crate) trait Item: Sized {
     /// Parses `raw`; `var` names the variable or item in the error, as the caller spelled it.
     fn parse(var: &str, raw: &str) -> Result<Self, ConfigError>;
@@ -92,21 +96,120 @@ impl Item for bool {
     }
 }
 
-impl Item for i64 {
-    fn parse(var: &str, raw: &str) -> Result<i64, ConfigError> {
-        python_int(raw).ok_or_else(|| invalid(var, raw))
+/// Ports: Python's `int`, 0 to 65535.
+impl Item for u16 {
+    fn parse(var: &str, raw: &str) -> Result<u16, ConfigError> {
+        let n = python_int(raw).ok_or_else(|| invalid(var, raw))?;
+        u16::try_from(n).map_err(|_| out_of_range(var, raw, "a port number, 0 to 65535"))
     }
     fn value(&self) -> ConfigValue {
-        ConfigValue::Int(*self)
+        ConfigValue::Int(i64::from(*self))
     }
 }
 
-impl Item for f64 {
-    fn parse(var: &str, raw: &str) -> Result<f64, ConfigError> {
-        python_float(raw).ok_or_else(|| invalid(var, raw))
+/// Counts: Python's `int`, not negative.
+impl Item for u32 {
+    fn parse(var: &str, raw: &str) -> Result<u32, ConfigError> {
+        let n = python_int(raw).ok_or_else(|| invalid(var, raw))?;
+        u32::try_from(n).map_err(|_| out_of_range(var, raw, "a count, 0 to 4294967295"))
     }
     fn value(&self) -> ConfigValue {
-        ConfigValue::Float(*self)
+        ConfigValue::Int(i64::from(*self))
+    }
+}
+
+/// Sizes in bytes: Python's `int`, at least 1 (Pyro has no "0 = unlimited": a size of 0 or
+/// less would refuse every message).
+impl Item for u64 {
+    fn parse(var: &str, raw: &str) -> Result<u64, ConfigError> {
+        let n = python_int(raw).ok_or_else(|| invalid(var, raw))?;
+        u64::try_from(n)
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| out_of_range(var, raw, "a size in bytes, at least 1"))
+    }
+    fn value(&self) -> ConfigValue {
+        // Sizes come from an i64 (or a Rust caller); beyond i64 prints the largest i64.
+        ConfigValue::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+    }
+}
+
+/// Seconds: Python's `float`, not negative; `inf` is [`Duration::MAX`] (forever).
+impl Item for Duration {
+    fn parse(var: &str, raw: &str) -> Result<Duration, ConfigError> {
+        let secs = python_float(raw).ok_or_else(|| invalid(var, raw))?;
+        seconds(secs).ok_or_else(|| out_of_range(var, raw, "seconds, 0 or more"))
+    }
+    fn value(&self) -> ConfigValue {
+        ConfigValue::Float(seconds_float(*self))
+    }
+}
+
+/// Seconds where Python's 0 means "off": `None` for 0, printed as `0.0`.
+impl Item for Option<Duration> {
+    fn parse(var: &str, raw: &str) -> Result<Option<Duration>, ConfigError> {
+        Duration::parse(var, raw).map(|d| (!d.is_zero()).then_some(d))
+    }
+    fn value(&self) -> ConfigValue {
+        self.unwrap_or_default().value()
+    }
+}
+
+/// SERIALIZER: one of Pyro5's four names, exactly (Python's proxy checks
+/// `config.SERIALIZER not in serializers.serializers`).
+impl Item for Serializer {
+    fn parse(var: &str, raw: &str) -> Result<Serializer, ConfigError> {
+        Serializer::ALL
+            .into_iter()
+            .find(|s| s.name() == raw)
+            .ok_or_else(|| ConfigError::UnknownSerializer {
+                name: var.to_owned(),
+                value: raw.to_owned(),
+            })
+    }
+    fn value(&self) -> ConfigValue {
+        ConfigValue::Str(self.name().to_owned())
+    }
+}
+
+impl Item for ServerType {
+    fn parse(var: &str, raw: &str) -> Result<ServerType, ConfigError> {
+        raw.parse()
+            .map_err(|_| out_of_range(var, raw, "thread or multiplex"))
+    }
+    fn value(&self) -> ConfigValue {
+        ConfigValue::Str(self.name().to_owned())
+    }
+}
+
+impl Item for IpVersion {
+    fn parse(var: &str, raw: &str) -> Result<IpVersion, ConfigError> {
+        let n = python_int(raw).ok_or_else(|| invalid(var, raw))?;
+        IpVersion::from_number(n).ok_or_else(|| out_of_range(var, raw, "0, 4 or 6"))
+    }
+    fn value(&self) -> ConfigValue {
+        ConfigValue::Int(i64::from(self.number()))
+    }
+}
+
+/// LOGLEVEL: a level name; empty means off, as unset does.
+impl Item for Option<LogLevel> {
+    fn parse(var: &str, raw: &str) -> Result<Option<LogLevel>, ConfigError> {
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        raw.parse()
+            .map(Some)
+            .map_err(|_| ConfigError::InvalidLogLevel {
+                name: var.to_owned(),
+                value: raw.to_owned(),
+            })
+    }
+    fn value(&self) -> ConfigValue {
+        match self {
+            Some(level) => ConfigValue::Str(level.name().to_owned()),
+            None => ConfigValue::None,
+        }
     }
 }
 
@@ -142,6 +245,38 @@ impl Item for Vec<String> {
     }
     fn value(&self) -> ConfigValue {
         ConfigValue::List(self.clone())
+    }
+}
+
+/// A float number of seconds as a [`Duration`]: `inf` is [`Duration::MAX`]; negative
+/// (`-0.0` included), NaN and values beyond `Duration` are refused.
+fn seconds(secs: f64) -> Option<Duration> {
+    if secs.is_sign_negative() || secs.is_nan() {
+        return None;
+    }
+    if secs == f64::INFINITY {
+        return Some(Duration::MAX);
+    }
+    Duration::try_from_secs_f64(secs).ok()
+}
+
+/// The float Python holds for a duration read from one: the decimal seconds to the nanosecond,
+/// read as a float (correctly rounded), so any value given with up to 9 decimals prints
+/// exactly as Python prints it.
+fn seconds_float(d: Duration) -> f64 {
+    if d == Duration::MAX {
+        return f64::INFINITY;
+    }
+    format!("{}.{:09}", d.as_secs(), d.subsec_nanos())
+        .parse()
+        .unwrap_or(f64::INFINITY)
+}
+
+fn out_of_range(var: &str, raw: &str, expected: &'static str) -> ConfigError {
+    ConfigError::OutOfRange {
+        name: var.to_owned(),
+        value: raw.to_owned(),
+        expected,
     }
 }
 

@@ -9,7 +9,7 @@ use pyroxene_wire::ProtocolVersion;
 
 use super::ConfigError;
 
-/// The environment variable read by [`Protocol::from_env`].
+/// pyroxene's environment variable for the protocol ([`crate::Config::protocol`]).
 pub const PROTOCOL_ENV: &str = "PYROXENE_PROTOCOL";
 
 /// The protocol a proxy (or `pyroxene nsc`) speaks: `auto` (the default), `4` (Pyro4,
@@ -41,19 +41,12 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    /// `PYROXENE_PROTOCOL` from the process environment (`auto` when unset).
+    /// The value of `PYROXENE_PROTOCOL` among the given `(name, value)` pairs (`auto` when it
+    /// is not there); [`crate::Config::from_env`] reads it from the environment.
     ///
     /// # Errors
     /// [`ConfigError::InvalidValue`] for a value other than `auto`, `4`/`48`/`pyro4`,
     /// `5`/`502`/`pyro5` (any case, surrounding blanks ignored).
-    pub fn from_env() -> Result<Protocol, ConfigError> {
-        Protocol::from_vars(std::env::vars_os())
-    }
-
-    /// Like [`Protocol::from_env`], from the given `(name, value)` pairs.
-    ///
-    /// # Errors
-    /// As [`Protocol::from_env`].
     pub fn from_vars<I, K, V>(vars: I) -> Result<Protocol, ConfigError>
     where
         I: IntoIterator<Item = (K, V)>,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::sync::Arc;
 
-use super::{Registration, TagSet};
+use super::{ListFilter, MetaFilter, RegisterOptions, Registration, Remove, TagSet};
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Config, Uri};
 
@@ -14,7 +14,7 @@ fn runtime() -> Result<Arc<tokio::runtime::Runtime>> {
         .enable_all()
         .build()
         .map(Arc::new)
-        .map_err(|e| Error::new(ErrorKind::Config, format!("cannot start a runtime: {e}")))
+        .map_err(|e| Error::new(ErrorKind::Config, "cannot start a runtime").with_source(e))
 }
 
 /// Blocking [`super::locate_ns`] (settings from the `PYRO_*` environment).
@@ -27,26 +27,34 @@ pub fn locate_ns(host: Option<&str>, port: Option<u16>) -> Result<NameServer> {
     Ok(NameServer { inner, runtime })
 }
 
-/// Blocking [`super::locate_ns_with_config`].
+/// Blocking [`super::locate_ns_with`] (no environment read).
 ///
 /// # Errors
 /// As the async version.
-pub fn locate_ns_with_config(
+pub fn locate_ns_with(
     config: &Config,
     host: Option<&str>,
     port: Option<u16>,
 ) -> Result<NameServer> {
     let runtime = runtime()?;
-    let inner = runtime.block_on(super::locate_ns_with_config(config, host, port))?;
+    let inner = runtime.block_on(super::locate_ns_with(config, host, port))?;
     Ok(NameServer { inner, runtime })
 }
 
-/// Blocking [`super::resolve_with_config`].
+/// Blocking [`super::resolve`] (settings from the `PYRO_*` environment).
 ///
 /// # Errors
 /// As the async version.
-pub fn resolve_with_config(uri: &Uri, config: &Config) -> Result<Uri> {
-    runtime()?.block_on(super::resolve_with_config(uri, config))
+pub fn resolve(uri: &Uri) -> Result<Uri> {
+    runtime()?.block_on(super::resolve(uri))
+}
+
+/// Blocking [`super::resolve_with`] (no environment read).
+///
+/// # Errors
+/// As the async version.
+pub fn resolve_with(uri: &Uri, config: &Config) -> Result<Uri> {
+    runtime()?.block_on(super::resolve_with(uri, config))
 }
 
 /// A blocking [`super::NameServer`]; every method is the async one's, run to completion.
@@ -109,22 +117,33 @@ impl NameServer {
     ///
     /// # Errors
     /// As the async version.
-    pub fn register<S: AsRef<str>>(
+    pub fn register(&self, name: &str, uri: impl Display) -> Result<()> {
+        self.runtime.block_on(self.inner.register(name, uri))
+    }
+
+    /// See [`super::NameServer::register_with`].
+    ///
+    /// # Errors
+    /// As the async version.
+    pub fn register_with(
         &self,
         name: &str,
         uri: impl Display,
-        safe: bool,
-        metadata: &[S],
+        options: RegisterOptions,
     ) -> Result<()> {
         self.runtime
-            .block_on(self.inner.register(name, uri, safe, metadata))
+            .block_on(self.inner.register_with(name, uri, options))
     }
 
     /// See [`super::NameServer::set_metadata`].
     ///
     /// # Errors
     /// As the async version.
-    pub fn set_metadata<S: AsRef<str>>(&self, name: &str, metadata: &[S]) -> Result<()> {
+    pub fn set_metadata<S: Into<String>>(
+        &self,
+        name: &str,
+        metadata: impl IntoIterator<Item = S>,
+    ) -> Result<()> {
         self.runtime
             .block_on(self.inner.set_metadata(name, metadata))
     }
@@ -133,22 +152,16 @@ impl NameServer {
     ///
     /// # Errors
     /// As the async version.
-    pub fn remove(
-        &self,
-        name: Option<&str>,
-        prefix: Option<&str>,
-        regex: Option<&str>,
-    ) -> Result<u64> {
-        self.runtime
-            .block_on(self.inner.remove(name, prefix, regex))
+    pub fn remove(&self, what: Remove<'_>) -> Result<u64> {
+        self.runtime.block_on(self.inner.remove(what))
     }
 
     /// See [`super::NameServer::list`].
     ///
     /// # Errors
     /// As the async version.
-    pub fn list(&self, prefix: Option<&str>, regex: Option<&str>) -> Result<BTreeMap<String, Uri>> {
-        self.runtime.block_on(self.inner.list(prefix, regex))
+    pub fn list(&self, filter: ListFilter<'_>) -> Result<BTreeMap<String, Uri>> {
+        self.runtime.block_on(self.inner.list(filter))
     }
 
     /// See [`super::NameServer::list_with_metadata`].
@@ -157,36 +170,24 @@ impl NameServer {
     /// As the async version.
     pub fn list_with_metadata(
         &self,
-        prefix: Option<&str>,
-        regex: Option<&str>,
+        filter: ListFilter<'_>,
     ) -> Result<BTreeMap<String, Registration>> {
-        self.runtime
-            .block_on(self.inner.list_with_metadata(prefix, regex))
+        self.runtime.block_on(self.inner.list_with_metadata(filter))
     }
 
     /// See [`super::NameServer::yplookup`].
     ///
     /// # Errors
     /// As the async version.
-    pub fn yplookup<S: AsRef<str>>(
-        &self,
-        meta_all: &[S],
-        meta_any: &[S],
-    ) -> Result<BTreeMap<String, Registration>> {
-        self.runtime
-            .block_on(self.inner.yplookup(meta_all, meta_any))
+    pub fn yplookup(&self, filter: &MetaFilter) -> Result<BTreeMap<String, Registration>> {
+        self.runtime.block_on(self.inner.yplookup(filter))
     }
 
     /// See [`super::NameServer::yplookup_uris`].
     ///
     /// # Errors
     /// As the async version.
-    pub fn yplookup_uris<S: AsRef<str>>(
-        &self,
-        meta_all: &[S],
-        meta_any: &[S],
-    ) -> Result<BTreeMap<String, Uri>> {
-        self.runtime
-            .block_on(self.inner.yplookup_uris(meta_all, meta_any))
+    pub fn yplookup_uris(&self, filter: &MetaFilter) -> Result<BTreeMap<String, Uri>> {
+        self.runtime.block_on(self.inner.yplookup_uris(filter))
     }
 }

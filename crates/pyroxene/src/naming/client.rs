@@ -5,12 +5,13 @@ use std::fmt::Display;
 
 use pyroxene_wire::{Dict, ProtocolVersion, Value};
 
-use super::TagSet;
+use super::{ListFilter, MetaFilter, RegisterOptions, Remove, TagSet};
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Proxy, Uri};
 
 /// One entry of a listing: the URI as the name server keeps it, and its metadata tags.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Registration {
     /// The registered URI, parsed.
     pub uri: Uri,
@@ -21,22 +22,39 @@ pub struct Registration {
     pub metadata: TagSet,
 }
 
-/// A typed client of a Pyro5 name server (object `Pyro.NameServer`), over a [`Proxy`].
+/// A typed client of a Pyro name server (object `Pyro.NameServer`, Pyro5's or Pyro4's), over
+/// a [`Proxy`].
 ///
-/// The methods mirror `Pyro5.nameserver.NameServer`; errors the name server raises come back
-/// as [`ErrorKind::Remote`] with the Python exception (test for them with
-/// [`Error::is_naming_error`]):
+/// The methods mirror `Pyro5.nameserver.NameServer`, with Rust types where Python has
+/// optional arguments and flags:
+///
+/// | Python | here |
+/// |---|---|
+/// | `register(name, uri)` | [`register`](NameServer::register)`(name, uri)` |
+/// | `register(name, uri, safe=True, metadata={...})` | [`register_with`](NameServer::register_with)`(name, uri, RegisterOptions::new().safe().metadata([...]))` |
+/// | `remove(name)`, `remove(prefix=p)`, `remove(regex=r)` | [`remove`](NameServer::remove)`(Remove::Name / Prefix / Regex)` |
+/// | `list()`, `list(prefix=p)`, `list(regex=r)` | [`list`](NameServer::list)`(ListFilter::All / Prefix / Regex)` |
+/// | `list(..., return_metadata=True)` | [`list_with_metadata`](NameServer::list_with_metadata) |
+/// | `lookup(name, return_metadata=True)` | [`lookup_with_metadata`](NameServer::lookup_with_metadata) |
+/// | `yplookup(meta_all=...)`, `yplookup(meta_any=...)` | [`yplookup`](NameServer::yplookup)`(&MetaFilter::all / any(...))` |
+///
+/// Errors the name server raises come back as [`ErrorKind::Remote`] with the Python
+/// exception (test for them with [`Error::is_naming_error`]):
 ///
 /// ```no_run
 /// # async fn run() -> pyroxene::Result<()> {
-/// use pyroxene::naming::{NameServer, locate_ns_with_config};
-/// let ns: NameServer = locate_ns_with_config(&pyroxene::Config::default(), Some("127.0.0.1"), Some(9090)).await?;
-/// ns.register("my.object", "PYRO:obj@127.0.0.1:5555", false, &["class:Printer"]).await?;
+/// use pyroxene::naming::{ListFilter, NameServer, RegisterOptions, Remove, locate_ns_with};
+/// let ns: NameServer = locate_ns_with(&pyroxene::Config::default(), Some("127.0.0.1"), Some(9090)).await?;
+/// ns.register("my.object", "PYRO:obj@127.0.0.1:5555").await?;
+/// let printer = RegisterOptions::new().safe().metadata(["class:Printer"]);
+/// ns.register_with("my.printer", "PYRO:printer@127.0.0.1:5555", printer).await?;
 /// let uri = ns.lookup("my.object").await?;
+/// let mine = ns.list(ListFilter::Prefix("my.")).await?;
 /// match ns.lookup("missing").await {
-///     Err(e) if e.is_naming_error() => println!("{e}"), // Pyro5.errors.NamingError: unknown name: missing
+///     Err(e) if e.is_naming_error() => println!("{e}"), // NamingError: unknown name: missing
 ///     other => { other?; }
 /// }
+/// assert_eq!(ns.remove(Remove::Prefix("my.")).await?, 2);
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -76,7 +94,7 @@ impl NameServer {
     /// `lookup(name)`: the URI registered under `name`.
     ///
     /// # Errors
-    /// NamingError "unknown name: <name>" from the name server.
+    /// NamingError "unknown name: \<name\>" from the name server.
     pub async fn lookup(&self, name: &str) -> Result<Uri> {
         let v = self
             .call("lookup", vec![Value::from(name)], Dict::default())
@@ -102,120 +120,120 @@ impl NameServer {
         }
     }
 
-    /// `register(name, uri, safe, metadata)`. With `safe`, an existing name is not replaced
-    /// (NamingError "name already registered: <name>"). The name server checks the URI
-    /// text (a PyroError "invalid uri" otherwise). Empty `metadata` registers none.
+    /// `register(name, uri)`: registers `name`, replacing an earlier registration of it, with
+    /// no metadata. The name server checks the URI text (a PyroError "invalid uri"
+    /// otherwise). See [`NameServer::register_with`] for Python's `safe` and `metadata`.
+    ///
+    /// # Errors
+    /// The name server's PyroError or TypeError.
+    pub async fn register(&self, name: &str, uri: impl Display) -> Result<()> {
+        self.register_with(name, uri, RegisterOptions::default())
+            .await
+    }
+
+    /// `register(name, uri, safe=..., metadata=...)`. With [`RegisterOptions::safe`] an
+    /// existing name is not replaced (NamingError "name already registered: \<name\>").
     ///
     /// # Errors
     /// The name server's NamingError, PyroError or TypeError.
-    pub async fn register<S: AsRef<str>>(
+    pub async fn register_with(
         &self,
         name: &str,
         uri: impl Display,
-        safe: bool,
-        metadata: &[S],
+        options: RegisterOptions,
     ) -> Result<()> {
-        let meta = if metadata.is_empty() {
+        let meta = if options.metadata.is_empty() {
             Value::None
         } else {
-            tag_value(metadata)
+            tag_value(&options.metadata)
         };
         let args = vec![Value::from(name), Value::from(uri.to_string())];
-        let kw = kwargs([("safe", safe.into()), ("metadata", meta)]);
+        let kw = kwargs([("safe", options.safe.into()), ("metadata", meta)]);
         self.call("register", args, kw).await?;
         Ok(())
     }
 
-    /// `set_metadata(name, metadata)`: replaces the tags of a registration (empty clears).
+    /// `set_metadata(name, metadata)`: replaces the tags of a registration (none clears).
     ///
     /// # Errors
-    /// NamingError "unknown name: <name>".
-    pub async fn set_metadata<S: AsRef<str>>(&self, name: &str, metadata: &[S]) -> Result<()> {
-        let args = vec![Value::from(name), tag_value(metadata)];
+    /// NamingError "unknown name: \<name\>".
+    pub async fn set_metadata<S: Into<String>>(
+        &self,
+        name: &str,
+        metadata: impl IntoIterator<Item = S>,
+    ) -> Result<()> {
+        let tags: TagSet = metadata.into_iter().map(Into::into).collect();
+        let args = vec![Value::from(name), tag_value(&tags)];
         self.call("set_metadata", args, Dict::default()).await?;
         Ok(())
     }
 
-    /// `remove(name, prefix, regex)`: removes one name, else every name with the prefix,
-    /// else every name the regex matches (Python's `re.match`); never the name server's own
-    /// entry. Returns how many were removed.
+    /// `remove(name=...)`, `remove(prefix=...)` or `remove(regex=...)`: removes one name,
+    /// every name with the prefix, or every name the regex matches (Python's `re.match`);
+    /// never the name server's own entry. Returns how many were removed.
     ///
     /// # Errors
     /// NamingError "invalid regex: ..." for a bad regex.
-    pub async fn remove(
-        &self,
-        name: Option<&str>,
-        prefix: Option<&str>,
-        regex: Option<&str>,
-    ) -> Result<u64> {
+    pub async fn remove(&self, what: Remove<'_>) -> Result<u64> {
+        // All three keywords, as before: the one chosen, the others None.
+        let pick = |key: &str| match what {
+            Remove::Name(t) if key == "name" => Value::from(t),
+            Remove::Prefix(t) if key == "prefix" => Value::from(t),
+            Remove::Regex(t) if key == "regex" => Value::from(t),
+            _ => Value::None,
+        };
         let kw = kwargs([
-            ("name", opt(name)),
-            ("prefix", opt(prefix)),
-            ("regex", opt(regex)),
+            ("name", pick("name")),
+            ("prefix", pick("prefix")),
+            ("regex", pick("regex")),
         ]);
         let n = self.call("remove", Vec::new(), kw).await?;
         count_of(&n)
     }
 
-    /// `list(prefix, regex)`: name → URI, filtered by a name prefix or a regex (not both),
-    /// sorted by name.
+    /// `list(prefix=..., regex=...)`: name → URI, all or filtered by a name prefix or a
+    /// regex, sorted by name.
     ///
     /// # Errors
-    /// NamingError "invalid regex: ..."; ValueError when both filters are given.
-    pub async fn list(
-        &self,
-        prefix: Option<&str>,
-        regex: Option<&str>,
-    ) -> Result<BTreeMap<String, Uri>> {
-        let kw = kwargs([("prefix", opt(prefix)), ("regex", opt(regex))]);
-        let v = self.call("list", Vec::new(), kw).await?;
+    /// NamingError "invalid regex: ..." for a bad regex.
+    pub async fn list(&self, filter: ListFilter<'_>) -> Result<BTreeMap<String, Uri>> {
+        let v = self
+            .call("list", Vec::new(), list_kwargs(filter, None))
+            .await?;
         entries(&v, "list", uri_of)
     }
 
-    /// `list(prefix, regex, return_metadata=True)`: as [`NameServer::list`], with the tags.
+    /// `list(..., return_metadata=True)`: as [`NameServer::list`], with the tags.
     ///
     /// # Errors
     /// As [`NameServer::list`].
     pub async fn list_with_metadata(
         &self,
-        prefix: Option<&str>,
-        regex: Option<&str>,
+        filter: ListFilter<'_>,
     ) -> Result<BTreeMap<String, Registration>> {
-        let kw = kwargs([
-            ("prefix", opt(prefix)),
-            ("regex", opt(regex)),
-            ("return_metadata", true.into()),
-        ]);
+        let kw = list_kwargs(filter, Some(("return_metadata", true.into())));
         let v = self.call("list", Vec::new(), kw).await?;
         entries(&v, "list", registration_of)
     }
 
-    /// `yplookup(meta_all, meta_any, return_metadata=True)`: the registrations having all
-    /// of `meta_all`, or any of `meta_any` (give one; both empty finds nothing). A Pyro4
-    /// name server has no `yplookup`: its `list(metadata_all=, metadata_any=,
+    /// `yplookup(meta_all=...)` or `yplookup(meta_any=...)` with `return_metadata=True`: the
+    /// registrations having all, or any, of the filter's tags (an empty filter finds nothing).
+    /// A Pyro4 name server has no `yplookup`: its `list(metadata_all=, metadata_any=,
     /// return_metadata=)` is called instead.
     ///
     /// # Errors
-    /// ValueError when both are given.
-    pub async fn yplookup<S: AsRef<str>>(
-        &self,
-        meta_all: &[S],
-        meta_any: &[S],
-    ) -> Result<BTreeMap<String, Registration>> {
-        let v = self.yp(meta_all, meta_any, true).await?;
+    /// Communication errors.
+    pub async fn yplookup(&self, filter: &MetaFilter) -> Result<BTreeMap<String, Registration>> {
+        let v = self.yp(filter, true).await?;
         entries(&v, "yplookup", registration_of)
     }
 
-    /// `yplookup(meta_all, meta_any, return_metadata=False)`: name → URI only.
+    /// `yplookup(..., return_metadata=False)`: name → URI only.
     ///
     /// # Errors
     /// As [`NameServer::yplookup`].
-    pub async fn yplookup_uris<S: AsRef<str>>(
-        &self,
-        meta_all: &[S],
-        meta_any: &[S],
-    ) -> Result<BTreeMap<String, Uri>> {
-        let v = self.yp(meta_all, meta_any, false).await?;
+    pub async fn yplookup_uris(&self, filter: &MetaFilter) -> Result<BTreeMap<String, Uri>> {
+        let v = self.yp(filter, false).await?;
         entries(&v, "yplookup", uri_of)
     }
 
@@ -228,29 +246,33 @@ impl NameServer {
         self.proxy.ensure_version().await
     }
 
-    async fn yp<S: AsRef<str>>(&self, all: &[S], any: &[S], meta: bool) -> Result<Value> {
+    async fn yp(&self, filter: &MetaFilter, meta: bool) -> Result<Value> {
         // Python tests the filters for truth, so an empty list means "not given".
-        let filter = |tags: &[S]| {
+        let given = |tags: &TagSet| {
             if tags.is_empty() {
                 Value::None
             } else {
-                Value::List(tags.iter().map(|t| Value::from(t.as_ref())).collect())
+                Value::List(tags.iter().map(|t| Value::from(t.as_str())).collect())
             }
+        };
+        let (all, any) = match filter {
+            MetaFilter::All(tags) => (given(tags), Value::None),
+            MetaFilter::Any(tags) => (Value::None, given(tags)),
         };
         match self.protocol_version().await? {
             // Pyro4: list(prefix, regex, metadata_all, metadata_any, return_metadata).
             ProtocolVersion::V4 => {
                 let kw = kwargs([
-                    ("metadata_all", filter(all)),
-                    ("metadata_any", filter(any)),
+                    ("metadata_all", all),
+                    ("metadata_any", any),
                     ("return_metadata", meta.into()),
                 ]);
                 self.call("list", Vec::new(), kw).await
             }
             ProtocolVersion::V5 => {
                 let kw = kwargs([
-                    ("meta_all", filter(all)),
-                    ("meta_any", filter(any)),
+                    ("meta_all", all),
+                    ("meta_any", any),
                     ("return_metadata", meta.into()),
                 ]);
                 self.call("yplookup", Vec::new(), kw).await
@@ -272,14 +294,25 @@ fn kwargs<const N: usize>(items: [(&str, Value); N]) -> Dict {
         .collect()
 }
 
-fn opt(text: Option<&str>) -> Value {
-    text.map_or(Value::None, Value::from)
+/// `list`'s keyword arguments: `prefix` and `regex` as Python's nsc sends them (None when not
+/// given), then `extra`.
+fn list_kwargs(filter: ListFilter<'_>, extra: Option<(&str, Value)>) -> Dict {
+    let (prefix, regex) = match filter {
+        ListFilter::All => (Value::None, Value::None),
+        ListFilter::Prefix(p) => (Value::from(p), Value::None),
+        ListFilter::Regex(r) => (Value::None, Value::from(r)),
+    };
+    let mut kw = kwargs([("prefix", prefix), ("regex", regex)]);
+    if let Some((key, value)) = extra {
+        kw.insert(Value::from(key), value);
+    }
+    kw
 }
 
 /// Tags as a set value (Python's name server stores sets; serpent writes an empty one as `()`).
-fn tag_value<S: AsRef<str>>(tags: &[S]) -> Value {
+fn tag_value(tags: &TagSet) -> Value {
     Value::Set(Box::new(
-        tags.iter().map(|t| Value::from(t.as_ref())).collect(),
+        tags.iter().map(|t| Value::from(t.as_str())).collect(),
     ))
 }
 
@@ -299,18 +332,14 @@ fn count_of(v: &Value) -> Result<u64> {
 /// A URI from a URI class dict (`lookup`) or a URI string (`list`).
 pub(super) fn uri_of(v: &Value) -> Result<Uri> {
     Uri::from_value(v).map_err(|e| {
-        Error::new(
-            ErrorKind::Protocol,
-            format!("invalid URI from the name server: {e}"),
-        )
-        .with_source(e)
+        Error::new(ErrorKind::Protocol, "invalid URI from the name server").with_source(e)
     })
 }
 
 /// Metadata tags: a set (serpent, marshal), list (json, msgpack) or `()` for an empty set.
 fn tags_of(v: &Value) -> Result<TagSet> {
     let items: Box<dyn Iterator<Item = &Value>> = match v {
-        Value::Set(s) => Box::new(s.iter()),
+        Value::Set(s) | Value::FrozenSet(s) => Box::new(s.iter()),
         Value::List(l) | Value::Tuple(l) => Box::new(l.iter()),
         Value::None => Box::new(std::iter::empty()),
         other => return Err(invalid("metadata", other)),

@@ -7,7 +7,8 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 
 use super::{NAMESERVER_NAME, NameServer};
-use crate::config::Protocol;
+use crate::client::ProxySettings;
+use crate::config::IpVersion;
 use crate::error::{Error, ErrorKind, Result};
 use crate::{Config, Proxy, Uri};
 
@@ -18,18 +19,19 @@ const ROUND_TIMEOUT: Duration = Duration::from_millis(700);
 /// Pyro5's number of broadcast rounds.
 const ROUNDS: usize = 3;
 
-/// Finds a name server with the settings of the `PYRO_*` environment (Pyro5's global config).
+/// Finds a name server with the settings of the `PYRO_*` environment ([`Config::from_env`]),
+/// as Python's `locate_ns(host, port)` does with `Pyro5.config`.
 ///
-/// See [`locate_ns_with_config`] for the search order.
+/// See [`locate_ns_with`] for the search order; [`locate_ns_with`] reads no environment.
 ///
 /// # Errors
-/// As [`locate_ns_with_config`]; [`ErrorKind::Config`] for an invalid `PYRO_*` variable.
+/// As [`locate_ns_with`]; [`ErrorKind::Config`] for a refused `PYRO_*` variable (the
+/// [`ConfigError`](crate::config::ConfigError) as source).
 pub async fn locate_ns(host: Option<&str>, port: Option<u16>) -> Result<NameServer> {
-    let config = Config::from_env().map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
-    locate_ns_with_config(&config, host, port).await
+    locate_ns_with(&Config::from_env()?, host, port).await
 }
 
-/// Finds a name server as Pyro5's `locate_ns(host, port)` does.
+/// Finds a name server as Pyro5's `locate_ns(host, port)` does, with the settings of `config`.
 ///
 /// With a `host` (an empty one counts as none): a proxy for `Pyro.NameServer` at `host` and
 /// `port` (else NS_PORT), or at the unix socket of a `./u:<path>` host, connected now.
@@ -40,85 +42,65 @@ pub async fn locate_ns(host: Option<&str>, port: Option<u16>) -> Result<NameServ
 /// BROADCAST_ADDRS entry at `port` (here the *broadcast* port) or NS_BCPORT, waiting 0.7 s for
 /// the first reply, whose URI is returned unconnected, as Pyro does; (3) NS_HOST at NS_PORT.
 ///
-/// The proxy takes the proxy settings of `config` ([`Proxy::with_config`]).
+/// The proxy takes the proxy settings of `config` ([`ProxySettings::from_config`]).
 ///
 /// # Errors
 /// [`ErrorKind::Naming`] "Failed to locate the nameserver" (the cause as source) when the
 /// final connection fails; an invalid URI or broadcast reply, or a send error other than
 /// "address not available/in use", as themselves (Pyro lets those through too).
-pub async fn locate_ns_with_config(
+pub async fn locate_ns_with(
     config: &Config,
     host: Option<&str>,
     port: Option<u16>,
 ) -> Result<NameServer> {
-    locate_ns_with_options(config, host, port, &LocateOptions::default()).await
+    locate_ns_with_settings(&ProxySettings::from_config(config), host, port).await
 }
 
-/// How the name server proxy talks, beyond [`Config`]: the protocol (`auto` by default, see
-/// [`Proxy::with_protocol`]) and Pyro4's HMAC key (Pyro4's `locateNS(hmac_key=...)`).
-#[derive(Debug, Clone, Default)]
-pub struct LocateOptions {
-    /// The protocol of the name server proxy.
-    pub protocol: Protocol,
-    /// Pyro4's HMAC key, if any.
-    pub hmac_key: Option<Vec<u8>>,
-}
-
-impl LocateOptions {
-    fn proxy(&self, uri: Uri, config: &Config) -> Proxy {
-        let proxy = Proxy::from_uri(uri)
-            .with_config(config)
-            .with_protocol(self.protocol);
-        match &self.hmac_key {
-            Some(key) => proxy.with_hmac_key(key),
-            None => proxy,
-        }
-    }
-}
-
-/// [`locate_ns_with_config`] with a protocol and an HMAC key for the name server proxy (how
-/// `pyroxene nsc` finds a Pyro4 name server).
+/// [`locate_ns_with`] for a name server proxy of these settings: the search uses
+/// `settings.naming`, the proxy found talks with `settings` (how `pyroxene nsc` finds a Pyro4
+/// name server with an HMAC key: Pyro4's `locateNS(hmac_key=...)`).
 ///
 /// # Errors
-/// As [`locate_ns_with_config`].
-pub async fn locate_ns_with_options(
-    config: &Config,
+/// As [`locate_ns_with`].
+pub async fn locate_ns_with_settings(
+    settings: &ProxySettings,
     host: Option<&str>,
     port: Option<u16>,
-    options: &LocateOptions,
 ) -> Result<NameServer> {
+    let config = &*settings.naming;
     let port = port.filter(|&p| p != 0);
     let (host, port) = match host.filter(|h| !h.is_empty()) {
         Some(host) => (host.to_owned(), port),
         None => {
-            if let Some(ns) = try_localhost(config, port, options).await {
+            if let Some(ns) = try_localhost(settings, port).await {
                 return Ok(ns);
             }
-            if config.prefer_ip_version != 6 {
-                let bcport = port.unwrap_or_else(|| config_port(config.ns_bcport));
+            if config.prefer_ip_version != IpVersion::V6 {
+                let bcport = port.unwrap_or(config.ns_bcport);
                 if let Some(uri) = broadcast(config, bcport).await? {
-                    return Ok(NameServer::new(options.proxy(uri, config)));
+                    return Ok(NameServer::new(Proxy::with_settings(uri, settings.clone())));
                 }
                 tracing::debug!("broadcast locate failed, try direct connection on NS_HOST");
             }
             (config.ns_host.clone(), None)
         }
     };
-    let port = port.unwrap_or_else(|| config_port(config.ns_port));
-    let uri = Uri::parse(&ns_uri_text(&host, port))
-        .map_err(|e| Error::new(ErrorKind::Config, e.to_string()).with_source(e))?;
-    let proxy = options.proxy(uri, config);
+    let port = port.unwrap_or(config.ns_port);
+    let text = ns_uri_text(&host, port);
+    let uri = Uri::parse(&text).map_err(|e| {
+        Error::new(
+            ErrorKind::Config,
+            format!("invalid name server URI '{text}'"),
+        )
+        .with_source(e)
+    })?;
+    let proxy = Proxy::with_settings(uri, settings.clone());
     match proxy.connect().await {
         Ok(_) => Ok(NameServer::new(proxy)),
         Err(e) => {
             Err(Error::new(ErrorKind::Naming, "Failed to locate the nameserver").with_source(e))
         }
     }
-}
-
-/// A port from the config (an `i64` there); out of range becomes 0, which fails to connect.
-fn config_port(port: i64) -> u16 {
-    u16::try_from(port).unwrap_or(0)
 }
 
 /// `PYRO:Pyro.NameServer@<location>`, with Python's rules for unix sockets and IPv6 hosts.
@@ -133,11 +115,8 @@ fn ns_uri_text(host: &str, port: u16) -> String {
 }
 
 /// Step 1: a name server on this machine, when NS_HOST says to look here.
-async fn try_localhost(
-    config: &Config,
-    port: Option<u16>,
-    options: &LocateOptions,
-) -> Option<NameServer> {
+async fn try_localhost(settings: &ProxySettings, port: Option<u16>) -> Option<NameServer> {
+    let config = &*settings.naming;
     let ns_host = config.ns_host.as_str();
     if !(ns_host == "localhost" || ns_host == "::1" || ns_host.starts_with("127.")) {
         return None;
@@ -148,13 +127,13 @@ async fn try_localhost(
     if !ns_host.contains(':') && ns_host != "127.0.1.1" && hosts_file_names_127_0_1_1() {
         hosts.push("127.0.1.1".to_owned());
     }
-    let port = port.unwrap_or_else(|| config_port(config.ns_port));
+    let port = port.unwrap_or(config.ns_port);
     for host in hosts {
         let Ok(uri) = Uri::parse(&ns_uri_text(&host, port)) else {
             continue;
         };
         tracing::debug!("locating the NS: {uri}");
-        let proxy = options.proxy(uri, config);
+        let proxy = Proxy::with_settings(uri, settings.clone());
         if proxy.connect().await.is_ok() {
             tracing::debug!("located NS");
             return Some(NameServer::new(proxy));
@@ -172,8 +151,18 @@ fn hosts_file_names_127_0_1_1() -> bool {
 
 /// Step 2: the name server URI from the first broadcast reply, if any arrives.
 async fn broadcast(config: &Config, port: u16) -> Result<Option<Uri>> {
-    let sock = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).await?;
-    sock.set_broadcast(true)?;
+    let comm = |what: &str| {
+        let what = what.to_owned();
+        move |e: std::io::Error| Error::new(ErrorKind::Communication, what).with_source(e)
+    };
+    let sock = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
+        .await
+        .map_err(comm(
+            "cannot open a UDP socket for the name server broadcast",
+        ))?;
+    sock.set_broadcast(true).map_err(comm(
+        "cannot open a UDP socket for the name server broadcast",
+    ))?;
     let mut targets = Vec::new();
     for addr in &config.broadcast_addrs {
         match broadcast_target(addr, port).await {
@@ -190,17 +179,20 @@ async fn broadcast(config: &Config, port: u16) -> Result<Option<Uri>> {
                     e.kind(),
                     std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::AddrInUse
                 ) {
-                    return Err(e.into());
+                    let what = format!("cannot send the name server broadcast to {target}");
+                    return Err(comm(&what)(e));
                 }
             }
         }
         if let Ok(received) = tokio::time::timeout(ROUND_TIMEOUT, sock.recv_from(&mut buf)).await {
-            let (n, _) = received?;
+            let (n, _) = received.map_err(comm("cannot read the name server broadcast reply"))?;
             // ISO-8859-1: every byte is the code point of the same value.
             let text: String = buf[..n].iter().map(|&b| char::from(b)).collect();
             tracing::debug!("located NS: {text}");
-            let uri = Uri::parse(&text)
-                .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()).with_source(e))?;
+            let uri = Uri::parse(&text).map_err(|e| {
+                let message = format!("invalid name server URI '{text}' in a broadcast reply");
+                Error::new(ErrorKind::Protocol, message).with_source(e)
+            })?;
             return Ok(Some(uri));
         }
     }

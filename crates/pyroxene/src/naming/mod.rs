@@ -8,7 +8,7 @@
 //! # async fn run() -> pyroxene::Result<()> {
 //! use pyroxene::naming::{locate_ns, resolve};
 //! let ns = locate_ns(None, None).await?;          // localhost, broadcast, then NS_HOST
-//! for (name, uri) in ns.list(Some("example."), None).await? {
+//! for (name, uri) in ns.list(pyroxene::naming::ListFilter::Prefix("example.")).await? {
 //!     println!("{name} --> {uri}");
 //! }
 //! let direct = resolve(&pyroxene::Uri::pyroname("example.echo", None)).await?; // PYRO:...
@@ -17,15 +17,18 @@
 
 pub mod blocking;
 mod client;
+mod filters;
 mod locate;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 pub use client::{NameServer, Registration};
-pub use locate::{LocateOptions, locate_ns, locate_ns_with_config, locate_ns_with_options};
+pub use filters::{ListFilter, MetaFilter, RegisterOptions, Remove};
+pub use locate::{locate_ns, locate_ns_with, locate_ns_with_settings};
 pub use pyroxene_wire::uri::TagSet;
 
+use crate::client::ProxySettings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::wire::uri::UriProtocol;
 use crate::{Config, Uri};
@@ -34,44 +37,41 @@ use crate::{Config, Uri};
 pub const NAMESERVER_NAME: &str = "Pyro.NameServer";
 
 /// The `PYRO:` URI a `PYRONAME:`/`PYROMETA:` URI stands for now, with the settings of the
-/// `PYRO_*` environment; a `PYRO:` URI is returned as it is. See [`resolve_with_config`].
+/// `PYRO_*` environment ([`Config::from_env`]); a `PYRO:` URI is returned as it is. See
+/// [`resolve_with`], which reads no environment.
 ///
 /// # Errors
-/// As [`resolve_with_config`]; [`ErrorKind::Config`] for an invalid `PYRO_*` variable.
+/// As [`resolve_with`]; [`ErrorKind::Config`] for a refused `PYRO_*` variable.
 pub async fn resolve(uri: &Uri) -> Result<Uri> {
-    let config = Config::from_env().map_err(|e| Error::new(ErrorKind::Config, e.to_string()))?;
-    resolve_with_config(uri, &config).await
+    resolve_with(uri, &Config::from_env()?).await
 }
 
 /// As Pyro5's `core.resolve`: `PYRONAME:name[@ns]` is looked up in the name server at the
-/// URI's location (else located, see [`locate_ns_with_config`]); `PYROMETA:tags[@ns]` takes a
+/// URI's location (else located, see [`locate_ns_with`]); `PYROMETA:tags[@ns]` takes a
 /// random one of the registrations having all the tags. A missing name is retried until
-/// NS_LOOKUP_DELAY seconds have passed (0: asked once).
+/// NS_LOOKUP_DELAY has passed (0: asked once).
 ///
 /// # Errors
 /// The name server's NamingError ("unknown name: x"); [`ErrorKind::Naming`] when no
 /// registration has the tags or no name server is found.
-pub async fn resolve_with_config(uri: &Uri, config: &Config) -> Result<Uri> {
-    resolve_with_options(uri, config, &LocateOptions::default()).await
+pub async fn resolve_with(uri: &Uri, config: &Config) -> Result<Uri> {
+    resolve_with_settings(uri, &ProxySettings::from_config(config)).await
 }
 
-/// [`resolve_with_config`] with the name server proxy's protocol and Pyro4 HMAC key (Pyro4's
-/// `_resolve(uri, hmac_key)`: a proxy resolves through the name server with its own key).
+/// [`resolve_with`] through a name server proxy of these settings (found with
+/// `settings.naming`): Pyro4's `_resolve(uri, hmac_key)`, a proxy resolves through the name
+/// server with its own protocol and key.
 ///
 /// # Errors
-/// As [`resolve_with_config`].
-pub async fn resolve_with_options(
-    uri: &Uri,
-    config: &Config,
-    options: &LocateOptions,
-) -> Result<Uri> {
+/// As [`resolve_with`].
+pub async fn resolve_with_settings(uri: &Uri, settings: &ProxySettings) -> Result<Uri> {
     let protocol = uri.protocol();
     if protocol == UriProtocol::Pyro {
         return Ok(uri.clone());
     }
     tracing::debug!("resolving {uri}");
-    let ns = locate_ns_with_options(config, uri.host(), uri.port(), options).await?;
-    let delay = Duration::try_from_secs_f64(config.ns_lookup_delay).unwrap_or_default();
+    let ns = locate_ns_with_settings(settings, uri.host(), uri.port()).await?;
+    let delay = settings.naming.ns_lookup_delay;
     let start = Instant::now();
     // Sleeps at least 0.2 s, so this runs at most delay / 0.2 + 1 times.
     let pause = (delay / 5).max(Duration::from_millis(200));
@@ -91,9 +91,9 @@ pub async fn resolve_with_options(
         .flatten()
         .map(String::as_str)
         .collect();
-    let no_tags: &[&str] = &[];
+    let filter = MetaFilter::all(tags.iter().copied());
     while start.elapsed() < delay {
-        match ns.yplookup_uris(&tags, no_tags).await {
+        match ns.yplookup_uris(&filter).await {
             Ok(found) if !found.is_empty() => return pick(found, &tags),
             Ok(_) => {}
             Err(e) if e.is_naming_error() || e.is_timeout() => {}
@@ -101,7 +101,7 @@ pub async fn resolve_with_options(
         }
         tokio::time::sleep(pause).await;
     }
-    pick(ns.yplookup_uris(&tags, no_tags).await?, &tags)
+    pick(ns.yplookup_uris(&filter).await?, &tags)
 }
 
 /// A random one of the candidates, as Pyro's `random.choice` (uuid's generator is the

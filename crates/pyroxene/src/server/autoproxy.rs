@@ -28,7 +28,7 @@
 //! let daemon = pyroxene::Daemon::builder().host("127.0.0.1").bind().await?;
 //! let uri = daemon.register_with_id(Arc::new(Factory { daemon: daemon.downgrade() }), "factory")?;
 //! tokio::spawn({ let d = daemon.clone(); async move { d.serve().await } });
-//! let item: Proxy = Proxy::from_uri(uri).call_as("make", ("apple",)).await?;
+//! let item: Proxy = Proxy::from_uri(uri)?.call_as("make", ("apple",)).await?;
 //! assert_eq!(item.call_as::<String>("name", ()).await?, "apple");
 //! # daemon.shutdown(); Ok(()) }
 //! ```
@@ -43,7 +43,10 @@ use crate::error::{Error, ErrorKind, Result};
 impl Daemon {
     /// A proxy for registered object `id`, its metadata already known (Python:
     /// `daemon.proxyFor(obj_or_id)`), with the NAT address when one is configured. Return
-    /// it from a method to give the caller a remote reference to the object.
+    /// it from a method to give the caller a remote reference to the object. Its settings are
+    /// those of the daemon's configuration ([`ProxySettings::from_config`]).
+    ///
+    /// [`ProxySettings::from_config`]: crate::client::ProxySettings::from_config
     ///
     /// # Errors
     /// [`ErrorKind::Daemon`] "object isn't registered in this daemon" (Python's text).
@@ -51,7 +54,8 @@ impl Daemon {
         let object = self.object(id).ok_or_else(|| {
             Error::new(ErrorKind::Daemon, "object isn't registered in this daemon")
         })?;
-        let proxy = Proxy::from_uri(self.uri_for(id, true)?);
+        let settings = self.proxy_settings().clone();
+        let proxy = Proxy::with_settings(self.uri_for(id)?, settings);
         proxy.preset_metadata(object.metadata());
         Ok(proxy)
     }

@@ -8,8 +8,9 @@ use pyroxene_wire::{Call, Dict, ProtocolVersion, Value};
 use super::context::CallContext;
 use super::daemon::Shared;
 use super::object::{Invocation, is_private_name};
-use super::payload::{self, pyro_error};
+use super::payload;
 use crate::RemoteException;
+use pyroxene_wire::dialect::PyroErrorClass;
 
 /// Runs the `(method, vargs, kwargs)` triples of a `<batch>` call as Python's daemon does: the
 /// result is the list of results up to and including the first failing call, which is an
@@ -23,14 +24,14 @@ pub(crate) async fn run(
     context: &Arc<CallContext>,
 ) -> Result<Value, RemoteException> {
     let Some(object) = shared.object(&call.object) else {
-        return Err(RemoteException::new(
-            pyro_error(version, "DaemonError"),
+        return Err(RemoteException::pyro(
+            PyroErrorClass::DaemonError,
             "unknown object",
         ));
     };
     let methods = object.metadata().methods;
-    let mut results = Vec::with_capacity(call.vargs.len());
-    for entry in call.vargs {
+    let mut results = Vec::with_capacity(call.args.len());
+    for entry in call.args {
         let (method, args, kwargs) = entry_parts(entry)?;
         if is_private_name(&method) {
             return Err(RemoteException::new(
@@ -53,8 +54,8 @@ pub(crate) async fn run(
             return Err(e);
         }
         let outcome = match (outcome, context.take_stream()) {
-            (Ok(_), Some(_)) => Err(RemoteException::new(
-                pyro_error(version, "PyroError"),
+            (Ok(_), Some(_)) => Err(RemoteException::pyro(
+                PyroErrorClass::PyroError,
                 "item streams can't be returned by batched calls",
             )),
             (outcome, _) => outcome,

@@ -19,7 +19,9 @@ pub(crate) fn decode_call(ser: Serializer, msg: &Message) -> pyroxene_wire::Resu
             format!("KEEPSERIALIZED call with {what} BLBI annotation"),
         )
     };
-    let blbi = msg.annotation("BLBI").ok_or_else(|| invalid("no"))?;
+    let blbi = msg
+        .annotation(pyroxene_wire::protocol::AnnotationId::BLBI)
+        .ok_or_else(|| invalid("no"))?;
     // Python writes it with marshal.dumps((info, object_id, method)).
     let (info, object, method) = match Serializer::Marshal.decode(blbi) {
         Ok(Value::Tuple(parts)) => match <[Value; 3]>::try_from(parts) {
@@ -29,10 +31,10 @@ pub(crate) fn decode_call(ser: Serializer, msg: &Message) -> pyroxene_wire::Resu
         _ => return Err(invalid("an undecodable")),
     };
     let blob = SerializedBlob::received(info, ser, msg.payload.clone());
-    Ok(Call {
+    Ok(Call::new(
         object,
         method,
-        vargs: vec![blob.to_value()],
-        kwargs: Some(Dict::default()),
-    })
+        vec![blob.to_value()],
+        Some(Dict::default()),
+    ))
 }

@@ -6,9 +6,8 @@ use pyroxene_wire::{ProtocolVersion, Value};
 
 use super::daemon::Shared;
 use super::object::{BoxFuture, CallResult, Invocation, Metadata, RemoteObject};
-use super::payload::pyro_error;
 use super::stream::Next;
-use pyroxene_wire::dialect::RemoteException;
+use pyroxene_wire::dialect::{PyroErrorClass, RemoteException};
 
 pub(crate) struct DaemonObject {
     daemon: Weak<Shared>,
@@ -38,7 +37,7 @@ impl RemoteObject for DaemonObject {
         Box::pin(async move {
             let version = call.context.protocol;
             let shared = self.daemon.upgrade().ok_or_else(|| {
-                RemoteException::new(pyro_error(version, "DaemonError"), "daemon is gone")
+                RemoteException::pyro(PyroErrorClass::DaemonError, "daemon is gone")
             })?;
             let arg = |name: &str| {
                 call.args
@@ -79,7 +78,7 @@ impl RemoteObject for DaemonObject {
                         )
                     })?;
                     let object = shared.object(&id).ok_or_else(|| {
-                        RemoteException::new(pyro_error(version, "DaemonError"), "unknown object")
+                        RemoteException::pyro(PyroErrorClass::DaemonError, "unknown object")
                     })?;
                     let as_lists = version == ProtocolVersion::V4
                         && call
@@ -91,10 +90,7 @@ impl RemoteObject for DaemonObject {
                 }
                 "get_next_stream_item" => {
                     let terminated = || {
-                        RemoteException::new(
-                            pyro_error(version, "PyroError"),
-                            "item stream terminated",
-                        )
+                        RemoteException::pyro(PyroErrorClass::PyroError, "item stream terminated")
                     };
                     let id = arg("streamId").ok_or_else(terminated)?;
                     match shared.streams.next(&id, &call.context).await {

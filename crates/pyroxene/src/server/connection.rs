@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use pyroxene_wire::dialect::{ConnectRequest, ConnectResponse, PyroErrorClass};
 use pyroxene_wire::protocol::{CorrelationId, Flags, Message, MessageType};
 use pyroxene_wire::{ProtocolVersion, Serializer, Value};
 use tokio::sync::watch;
@@ -197,7 +198,8 @@ impl Session {
         };
         let ser = msg.serializer(self.version).unwrap_or(Serializer::Marshal);
         let corr = self.correlation(&msg);
-        let reply = self.pyro_error_reply(ser, &msg, corr, "ProtocolError", refused.message());
+        let text = refused.python_text();
+        let reply = self.pyro_error_reply(ser, &msg, corr, PyroErrorClass::ProtocolError, &text);
         self.send(conn, reply).await
     }
 
@@ -213,10 +215,10 @@ impl Session {
         ser: Serializer,
         request: &Message,
         corr: CorrelationId,
-        class: &str,
+        class: PyroErrorClass,
         text: &str,
     ) -> Message {
-        let error = RemoteException::new(payload::pyro_error(self.version, class), text);
+        let error = RemoteException::pyro(class, text);
         payload::result_message(
             self.version,
             ser,
@@ -238,7 +240,7 @@ impl Session {
             Ok(Some(msg)) => msg,
             Ok(None) => return Ok(()),
             Err(e) if e.kind() == ErrorKind::Protocol => {
-                self.connect_fail(conn, None, 0, e.message()).await;
+                self.connect_fail(conn, None, 0, &e.python_text()).await;
                 return Err(e);
             }
             Err(e) => return Err(e),
@@ -308,15 +310,11 @@ impl Session {
         ser: Serializer,
         corr: CorrelationId,
     ) -> Arc<CallContext> {
-        let annotations = || {
-            msg.annotations
-                .iter()
-                .map(|(id, v)| (*id.as_bytes(), v.to_vec()))
-        };
+        let annotations = || msg.annotations.iter().map(|(id, v)| (id, v.to_vec()));
         if let Some(mut context) = spare.take()
             && let Some(reuse) = Arc::get_mut(&mut context)
         {
-            reuse.renew(ser, msg.seq, msg.flags, Some(corr.0), annotations());
+            reuse.renew(ser, msg.seq, msg.flags, Some(corr), annotations());
             return context;
         }
         let annotations: BTreeMap<_, _> = annotations().collect();
@@ -325,7 +323,7 @@ impl Session {
             self.version,
             ser,
             msg.seq,
-            Some(corr.0),
+            Some(corr),
             annotations,
         );
         context.flags = msg.flags;
@@ -361,27 +359,24 @@ impl Session {
         let _ = self.send(conn, msg).await;
     }
 
-    /// Validates a CONNECT and builds the CONNECTOK payload and flags, or the refusal text.
+    /// Validates a CONNECT ([`ConnectRequest`]) and builds the CONNECTOK payload
+    /// ([`ConnectResponse`]) and flags, or the refusal text.
     ///
     /// Pyro5 always sends the object id and gets `{"handshake", "meta"}` back. Pyro4 does so
     /// only with META_ON_CONNECT (its METADATA setting, on by default), echoed in the reply's
     /// flags; without it the reply is the handshake response alone and no object is named.
-    /// Missing keys give Python's `KeyError` texts (`'handshake'`, `'object'`) in Pyro4, which
-    /// indexes the dict; Pyro5's default handshake is `None`.
+    /// Missing keys give Python's `KeyError` texts (`'handshake'`, `'object'`): both daemons
+    /// index the dict, the handshake first.
     fn handshake(
         &self,
         ser: Serializer,
         msg: &Message,
     ) -> std::result::Result<(Vec<u8>, Flags), String> {
         let data = ser.decode(&msg.payload).map_err(|e| e.to_string())?;
+        let request = ConnectRequest::from_value(data).map_err(|e| e.to_string())?;
         let with_meta = self.version == ProtocolVersion::V5 || msg.has(Flags::META_ON_CONNECT);
-        let handshake = match (data.get("handshake"), self.version) {
-            (Some(h), _) => h.clone(),
-            (None, ProtocolVersion::V4) => return Err("'handshake'".into()),
-            (None, ProtocolVersion::V5) => Value::None,
-        };
         let response = match &self.shared.settings.handshake {
-            Some(validate) => validate(&handshake)?,
+            Some(validate) => validate(&request.handshake)?,
             None => Value::from("hello"),
         };
         if !with_meta {
@@ -390,20 +385,21 @@ impl Session {
                 Flags::empty(),
             ));
         }
-        let object_id = match data.get("object") {
-            Some(Value::Str(id)) => id.clone(),
-            _ => return Err("'object'".into()),
-        };
+        let object_id = request.require_object().map_err(|e| e.to_string())?;
         let object = self
             .shared
-            .object(&object_id)
+            .object(object_id)
             .ok_or_else(|| "unknown object".to_owned())?;
-        let reply = payload::connect_ok(self.version, response, &object.metadata());
+        let reply = ConnectResponse::new(response, Some(object.metadata()));
         let flags = match self.version {
             ProtocolVersion::V4 => Flags::META_ON_CONNECT,
             ProtocolVersion::V5 => Flags::empty(),
         };
-        Ok((ser.encode(&reply).map_err(|e| e.to_string())?, flags))
+        Ok((
+            ser.encode(&reply.to_value(self.version))
+                .map_err(|e| e.to_string())?,
+            flags,
+        ))
     }
 
     /// Runs one INVOKE; the reply to send, or `None` for oneway calls.
@@ -417,8 +413,9 @@ impl Session {
         if !self.accepts(ser) {
             // Pyro4: a SerializeError, sent (unless oneway) in the request's serializer.
             let text = Self::not_accepted(msg.serializer_id);
-            return (!oneway)
-                .then(|| self.pyro_error_reply(ser, &msg, corr, "SerializeError", &text));
+            return (!oneway).then(|| {
+                self.pyro_error_reply(ser, &msg, corr, PyroErrorClass::SerializeError, &text)
+            });
         }
         let context = self.context_for(spare, &msg, ser, corr);
         let reply_context = context.clone();
@@ -430,8 +427,8 @@ impl Session {
             let work = async move {
                 match call {
                     Ok(call) if batched => batch::run(&shared, version, call, &context).await,
-                    Ok(call) => dispatch(&shared, version, call, context).await,
-                    Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
+                    Ok(call) => dispatch(&shared, call, context).await,
+                    Err(e) => Err(undecodable(&e)),
                 }
             };
             let work = current::scope(reply_context.clone(), work);
@@ -443,7 +440,7 @@ impl Session {
             }
             work.await
         } else {
-            match call.map(|call| route(&self.shared, version, call, context)) {
+            match call.map(|call| route(&self.shared, call, context)) {
                 Ok(Ok(Route::Method(object, invocation))) => {
                     // A method that never waits answers right here: no future, no task-local
                     // scope; its current_context is this thread's for as long as it runs.
@@ -460,7 +457,7 @@ impl Session {
                 }
                 Ok(Ok(other)) => current::scope(reply_context.clone(), other.run()).await,
                 Ok(Err(e)) => Err(e),
-                Err(e) => Err(RemoteException::new(e.python_class(), e.message())),
+                Err(e) => Err(undecodable(&e)),
             }
         };
         let stream = reply_context.take_stream().filter(|_| result.is_ok());
@@ -488,9 +485,7 @@ impl Session {
             }
         };
         for (id, value) in reply_context.take_response_annotations() {
-            if let Ok(id) = pyroxene_wire::protocol::AnnotationId::from_bytes(id) {
-                reply.annotations.insert(id, value);
-            }
+            reply.annotations.insert(id, value);
         }
         *spare = Some(reply_context);
         Some(reply)
@@ -501,11 +496,10 @@ impl Session {
 /// own).
 async fn dispatch(
     shared: &Shared,
-    version: ProtocolVersion,
     call: pyroxene_wire::Call,
     context: Arc<CallContext>,
 ) -> std::result::Result<Value, RemoteException> {
-    route(shared, version, call, context)?.run().await
+    route(shared, call, context)?.run().await
 }
 
 /// Where a call goes, once its object is found and the name passed Pyro's checks.
@@ -531,17 +525,16 @@ impl Route {
 /// names, attribute access), without running anything yet.
 fn route(
     shared: &Shared,
-    version: ProtocolVersion,
     call: pyroxene_wire::Call,
     context: Arc<CallContext>,
 ) -> std::result::Result<Route, RemoteException> {
     let Some(object) = shared.object(&call.object) else {
-        return Err(RemoteException::new(
-            payload::pyro_error(version, "DaemonError"),
+        return Err(RemoteException::pyro(
+            PyroErrorClass::DaemonError,
             "unknown object",
         ));
     };
-    let mut args = call.vargs;
+    let mut args = call.args;
     match call.method.as_str() {
         "__getattr__" | "__setattr__" => {
             let name = match args.first() {
@@ -585,4 +578,12 @@ fn private_attribute(name: &str) -> RemoteException {
         "builtins.AttributeError",
         format!("attempt to access private attribute '{name}'"),
     )
+}
+
+/// A request payload that doesn't decode, as the exception Python's daemon sends. A Pyro
+/// error class is written with the caller's module (`Pyro4.errors.SerializeError`) when the
+/// reply is encoded: Python's dict readers find a bare name too, but a pickled exception needs
+/// the full one.
+fn undecodable(e: &pyroxene_wire::Error) -> RemoteException {
+    RemoteException::new(e.python_class(), e.message())
 }

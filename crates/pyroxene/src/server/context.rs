@@ -4,15 +4,14 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use pyroxene_wire::protocol::Flags;
+pub use pyroxene_wire::protocol::{AnnotationId, CorrelationId};
 use pyroxene_wire::{ProtocolVersion, Serializer, Value};
 
 use super::stream::ItemStream;
 
-/// A 4-character annotation id, e.g. `*b"XYZZ"`.
-pub type AnnotationId = [u8; 4];
-
 /// What a method may know about the call it serves, like Python Pyro's `current_context`.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct CallContext {
     /// The client's address as text (`127.0.0.1:50432`, `[::1]:50432`, or the unix socket path).
     pub client_address: String,
@@ -27,8 +26,9 @@ pub struct CallContext {
     /// The flags of the request message (Python: `current_context.msg_flags`), e.g.
     /// [`Flags::ONEWAY`] or [`Flags::BATCH`].
     pub flags: Flags,
-    /// The correlation id the client sent, or the one the daemon made for this call.
-    pub correlation_id: Option<[u8; 16]>,
+    /// The correlation id the client sent, or the one the daemon made for this call (Python:
+    /// `current_context.correlation_id`; its `Display` is the UUID form Python prints).
+    pub correlation_id: Option<CorrelationId>,
     /// Annotations that came with the request (user ids only; Pyro's own are consumed).
     pub annotations: BTreeMap<AnnotationId, Vec<u8>>,
     /// Annotations the method wants sent back with its reply.
@@ -46,7 +46,7 @@ impl CallContext {
         protocol: ProtocolVersion,
         serializer: Serializer,
         seq: u16,
-        correlation_id: Option<[u8; 16]>,
+        correlation_id: Option<CorrelationId>,
         annotations: BTreeMap<AnnotationId, Vec<u8>>,
     ) -> CallContext {
         CallContext {
@@ -64,19 +64,13 @@ impl CallContext {
         }
     }
 
-    /// The correlation id as Python prints it (`uuid.UUID(...)`: 8-4-4-4-12 lowercase hex).
-    pub fn correlation_uuid(&self) -> Option<String> {
-        self.correlation_id
-            .map(|id| uuid::Uuid::from_bytes(id).hyphenated().to_string())
-    }
-
     /// Answers the call with an item stream instead of a value, for objects that implement
     /// [`RemoteObject`](super::RemoteObject) by hand: return the value this gives back (None)
     /// as the call's result and the daemon sends `stream` with Pyro's streaming protocol.
     /// (`#[expose]` methods simply return an [`ItemStream`].)
-    pub fn stream_result(&self, stream: ItemStream) -> Value {
+    pub fn stream_result<T>(&self, stream: ItemStream<T>) -> Value {
         if let Ok(mut slot) = self.stream.lock() {
-            *slot = Some(stream);
+            *slot = Some(stream.untyped());
         }
         Value::None
     }
@@ -119,7 +113,7 @@ impl CallContext {
         serializer: Serializer,
         seq: u16,
         flags: Flags,
-        correlation_id: Option<[u8; 16]>,
+        correlation_id: Option<CorrelationId>,
         annotations: impl Iterator<Item = (AnnotationId, Vec<u8>)>,
     ) {
         self.serializer = serializer;

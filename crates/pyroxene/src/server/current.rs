@@ -26,7 +26,9 @@ thread_local! {
 /// context of the `get_next_stream_item` call that asked for the item).
 ///
 /// ```
-/// use pyroxene::expose;
+/// use pyroxene::{AnnotationId, expose};
+///
+/// const XGRT: AnnotationId = AnnotationId::from_static(b"XGRT");
 ///
 /// struct Greeter;
 ///
@@ -35,7 +37,7 @@ thread_local! {
 ///     /// Greets the caller by address and answers with an annotation.
 ///     fn hello(&self) -> String {
 ///         let Some(ctx) = pyroxene::current_context() else { return "hello".into() };
-///         ctx.set_response_annotation(*b"XGRT", b"hi".to_vec());
+///         ctx.set_response_annotation(XGRT, b"hi".to_vec());
 ///         format!("hello {} (seq {})", ctx.client_address, ctx.seq)
 ///     }
 /// }

@@ -17,6 +17,8 @@ use super::builtin::DaemonObject;
 use super::connection::serve_connection;
 use super::object::RemoteObject;
 use super::stream::{StreamSettings, Streams};
+use crate::client::ProxySettings;
+use crate::config::ConfigError;
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::Stream;
 use crate::{Config, Uri, Value};
@@ -37,6 +39,11 @@ pub type HandshakeValidator =
     Arc<dyn Fn(&Value) -> std::result::Result<Value, String> + Send + Sync>;
 
 /// How to build a [`Daemon`]: where to listen and how to behave.
+///
+/// [`Daemon::builder`] starts from the `PYRO_*` environment ([`Config::from_env`], as Python's
+/// daemon starts from `Pyro5.config`); [`Daemon::builder_with`] from a given [`Config`];
+/// [`DaemonBuilder::default`] from Python's defaults. The methods then override single
+/// settings.
 #[derive(Clone)]
 pub struct DaemonBuilder {
     host: String,
@@ -54,6 +61,11 @@ pub struct DaemonBuilder {
     pub(crate) hmac_key: Option<HmacKey>,
     /// Item streaming: on/off, lifetime, linger (builder methods in `stream.rs`).
     pub(crate) streams: StreamSettings,
+    /// What [`Daemon::proxy_for`] gives its proxies (the proxy settings of the config).
+    pub(crate) proxy_settings: ProxySettings,
+    /// Why the environment [`Daemon::builder`] read was refused; [`DaemonBuilder::bind`]
+    /// reports it (a builder chain has no other place to fail).
+    env_error: Option<ConfigError>,
 }
 
 impl Default for DaemonBuilder {
@@ -71,6 +83,8 @@ impl Default for DaemonBuilder {
             serializers: None,
             hmac_key: None,
             streams: StreamSettings::default(),
+            proxy_settings: ProxySettings::default(),
+            env_error: None,
         }
     }
 }
@@ -199,27 +213,34 @@ impl DaemonBuilder {
 
     /// Takes the daemon settings of a Pyro configuration: HOST, NATHOST/NATPORT, COMMTIMEOUT,
     /// MAX_MESSAGE_SIZE, COMPRESSION and ITER_STREAMING / ITER_STREAM_LIFETIME /
-    /// ITER_STREAM_LINGER (the port stays as set: Pyro has no PORT item).
+    /// ITER_STREAM_LINGER (the port stays as set: Pyro has no PORT item); and the proxy
+    /// settings [`Daemon::proxy_for`] gives its proxies. These replace what
+    /// [`Daemon::builder`] read from the environment, a refused environment included.
     #[must_use]
     pub fn config(mut self, config: &Config) -> Self {
         self.host.clone_from(&config.host);
         self.nathost.clone_from(&config.nathost);
-        self.natport = self
-            .nathost
-            .as_ref()
-            .map(|_| u16::try_from(config.natport).unwrap_or(0));
-        self.comm_timeout = config.comm_timeout();
-        self.max_message_size = u64::try_from(config.max_message_size).unwrap_or(0);
+        self.natport = self.nathost.as_ref().map(|_| config.natport);
+        self.comm_timeout = config.commtimeout;
+        self.max_message_size = config.max_message_size;
         self.compression = config.compression;
         self.stream_config(config);
+        self.proxy_settings = ProxySettings::from_config(config);
+        self.env_error = None;
         self
     }
 
     /// Binds the socket and registers the daemon object.
     ///
     /// # Errors
-    /// When the address can't be bound, or NAT is combined with a unix socket.
+    /// [`ErrorKind::Config`] when the environment [`Daemon::builder`] read is refused (the
+    /// [`ConfigError`] as source); [`ErrorKind::Communication`] "cannot bind HOST:PORT" (the
+    /// `io::Error` as source) when the address can't be bound; [`ErrorKind::Config`] when NAT
+    /// is combined with a unix socket.
     pub async fn bind(self) -> Result<Daemon> {
+        if let Some(e) = self.env_error {
+            return Err(Error::from(e));
+        }
         let (listener, location) = match &self.unixsocket {
             Some(path) => {
                 if self.nathost.is_some() {
@@ -228,14 +249,26 @@ impl DaemonBuilder {
                         "cannot use nathost together with unixsocket",
                     ));
                 }
-                let listener = bind_unix(path)?;
+                let listener = bind_unix(path).map_err(|e| {
+                    let shown = path
+                        .strip_prefix('\0')
+                        .map_or_else(|| path.clone(), |name| format!("abstract socket {name}"));
+                    Error::new(ErrorKind::Communication, format!("cannot bind {shown}"))
+                        .with_source(e)
+                })?;
                 (
                     Listener::Unix(listener, path.clone()),
                     format!("./u:{path}"),
                 )
             }
             None => {
-                let listener = TcpListener::bind((self.host.as_str(), self.port)).await?;
+                let listener = TcpListener::bind((self.host.as_str(), self.port))
+                    .await
+                    .map_err(|e| {
+                        let location = location_of(&self.host, self.port);
+                        Error::new(ErrorKind::Communication, format!("cannot bind {location}"))
+                            .with_source(e)
+                    })?;
                 let addr = listener.local_addr()?;
                 (
                     Listener::Tcp(listener),
@@ -271,7 +304,7 @@ impl DaemonBuilder {
     }
 }
 
-fn bind_unix(path: &str) -> Result<UnixListener> {
+fn bind_unix(path: &str) -> std::io::Result<UnixListener> {
     if let Some(name) = path.strip_prefix('\0') {
         #[cfg(target_os = "linux")]
         {
@@ -279,18 +312,18 @@ fn bind_unix(path: &str) -> Result<UnixListener> {
             let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())?;
             let std_listener = std::os::unix::net::UnixListener::bind_addr(&addr)?;
             std_listener.set_nonblocking(true)?;
-            return Ok(UnixListener::from_std(std_listener)?);
+            return UnixListener::from_std(std_listener);
         }
         #[cfg(not(target_os = "linux"))]
         {
             let _ = name;
-            return Err(Error::new(
-                ErrorKind::Config,
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
                 "abstract unix sockets need Linux",
             ));
         }
     }
-    Ok(UnixListener::bind(PathBuf::from(path))?)
+    UnixListener::bind(PathBuf::from(path))
 }
 
 /// `host:port`, with brackets around an IPv6 address.
@@ -370,12 +403,43 @@ impl Daemon {
     pub(crate) fn object(&self, id: &str) -> Option<Arc<dyn RemoteObject>> {
         self.shared.object(id)
     }
+
+    /// The settings of the proxies [`Daemon::proxy_for`] makes.
+    pub(crate) fn proxy_settings(&self) -> &ProxySettings {
+        &self.shared.settings.proxy_settings
+    }
 }
 
 impl Daemon {
-    /// Starts describing a daemon (host, port, unix socket, NAT, timeouts, handshake check).
+    /// Starts describing a daemon (host, port, unix socket, NAT, timeouts, handshake check)
+    /// from the settings of the `PYRO_*` environment ([`Config::from_env`]: HOST, NATHOST,
+    /// COMMTIMEOUT, MAX_MESSAGE_SIZE...), as Python's daemon starts from `Pyro5.config`.
+    /// A refused environment is reported by [`DaemonBuilder::bind`] (unless
+    /// [`DaemonBuilder::config`] replaces it). [`Daemon::builder_with`] reads nothing.
     pub fn builder() -> DaemonBuilder {
-        DaemonBuilder::default()
+        match Config::from_env() {
+            Ok(config) => Daemon::builder_with(&config),
+            Err(e) => DaemonBuilder {
+                env_error: Some(e),
+                ..DaemonBuilder::default()
+            },
+        }
+    }
+
+    /// Starts describing a daemon from `config` (see [`DaemonBuilder::config`]); the
+    /// environment is not read.
+    ///
+    /// ```
+    /// # async fn run() -> pyroxene::Result<()> {
+    /// let mut config = pyroxene::Config::default();
+    /// config.host = "127.0.0.1".into();
+    /// let daemon = pyroxene::Daemon::builder_with(&config).bind().await?;
+    /// assert!(daemon.location().starts_with("127.0.0.1:"));
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    pub fn builder_with(config: &Config) -> DaemonBuilder {
+        DaemonBuilder::default().config(config)
     }
 
     /// A reference that doesn't keep the daemon alive (see [`WeakDaemon`]).
@@ -413,7 +477,7 @@ impl Daemon {
         }
         objects.insert(id.to_owned(), object);
         drop(objects);
-        self.uri_for(id, true)
+        self.uri_for(id)
     }
 
     /// Removes a registration; true when there was one. The daemon object stays.
@@ -437,18 +501,27 @@ impl Daemon {
             .unwrap_or_default()
     }
 
-    /// The URI of object `id`; with `nat` the NAT address when one is configured.
+    /// The URI of object `id` as clients reach it: at the NAT address when one is configured,
+    /// else where the daemon listens (Python: `daemon.uriFor(id)`, `nat=True`).
     ///
     /// # Errors
     /// When the id makes an invalid URI (e.g. contains whitespace).
-    pub fn uri_for(&self, id: &str, nat: bool) -> Result<Uri> {
-        let location = match (&self.shared.nat_location, nat) {
-            (Some(nat_location), true) => nat_location,
-            _ => &self.shared.location,
-        };
-        format!("PYRO:{id}@{location}")
-            .parse::<Uri>()
-            .map_err(|e| Error::new(ErrorKind::Config, e.to_string()))
+    pub fn uri_for(&self, id: &str) -> Result<Uri> {
+        let location = self
+            .shared
+            .nat_location
+            .as_deref()
+            .unwrap_or(&self.shared.location);
+        object_uri(id, location)
+    }
+
+    /// The URI of object `id` at the address the daemon listens on, ignoring a NAT address
+    /// (Python: `daemon.uriFor(id, nat=False)`).
+    ///
+    /// # Errors
+    /// When the id makes an invalid URI (e.g. contains whitespace).
+    pub fn internal_uri_for(&self, id: &str) -> Result<Uri> {
+        object_uri(id, &self.shared.location)
     }
 
     /// `host:port` (IPv6 bracketed) or `./u:path`: where the daemon listens.
@@ -559,4 +632,9 @@ async fn accept(listener: &Listener) -> std::io::Result<(Stream, String)> {
             Ok((Stream::Unix(s), path.clone()))
         }
     }
+}
+
+/// `PYRO:id@location`.
+fn object_uri(id: &str, location: &str) -> Result<Uri> {
+    Ok(format!("PYRO:{id}@{location}").parse::<Uri>()?)
 }

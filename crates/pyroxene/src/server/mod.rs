@@ -14,7 +14,7 @@ mod stream;
 /// Binds a call's positional and keyword arguments to named parameters with CPython's rules and
 /// TypeError texts (what `#[expose]` uses), for objects that implement
 /// [`RemoteObject`] by hand. `params` are `(name, required)`; `qualname` is `Class.method`.
-pub use crate::macro_support::bind as bind_arguments;
+pub use crate::macro_support::bind_arguments;
 
 // The call model: instance modes, proxies as values, kept-serialized blobs.
 mod autoproxy;
@@ -30,4 +30,4 @@ pub use daemon::{DAEMON_OBJECT_ID, Daemon, DaemonBuilder, HandshakeValidator};
 pub use object::{
     BoxFuture, CallResult, Invocation, Metadata, RemoteObject, is_private_name, unknown_attribute,
 };
-pub use stream::ItemStream;
+pub use stream::{AnyItem, ItemStream, StreamItem};

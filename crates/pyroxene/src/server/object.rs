@@ -18,6 +18,7 @@ pub use pyroxene_wire::dialect::Metadata;
 /// One call as the daemon hands it to an object: the method and its arguments, owned so sync
 /// methods can move them onto a blocking thread.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Invocation {
     /// The method name (already checked against the private-name rule).
     pub method: String,
@@ -27,6 +28,24 @@ pub struct Invocation {
     pub kwargs: Dict,
     /// Who calls and how (client address, annotations, correlation id, ...).
     pub context: Arc<CallContext>,
+}
+
+impl Invocation {
+    /// A call of `method` with these arguments, in `context` (for objects that forward calls,
+    /// and tests; the daemon makes the others).
+    pub fn new(
+        method: impl Into<String>,
+        args: Vec<Value>,
+        kwargs: Dict,
+        context: Arc<CallContext>,
+    ) -> Invocation {
+        Invocation {
+            method: method.into(),
+            args,
+            kwargs,
+            context,
+        }
+    }
 }
 
 /// The result of a call: a value, or an exception the client re-raises (Python clients see the

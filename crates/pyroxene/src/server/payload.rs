@@ -1,28 +1,14 @@
-//! The payload shapes a daemon sends (connect reply, results, exceptions), per protocol version.
+//! The messages a daemon answers calls with (results, exceptions, stream replies), in the
+//! payload shapes of the caller's protocol version ([`pyroxene_wire::dialect`]).
 
-use pyroxene_wire::protocol::{CorrelationId, Flags, Message, MessageType};
-use pyroxene_wire::{ProtocolVersion, Serializer, Value, dict};
+use pyroxene_wire::dialect::{PyroErrorClass, RemoteException, translate_objects};
+use pyroxene_wire::protocol::{AnnotationId, CorrelationId, Flags, Message, MessageType};
+use pyroxene_wire::{ProtocolVersion, Serializer, Value};
 
-use super::object::Metadata;
-use pyroxene_wire::dialect::RemoteException;
-
-/// `Pyro5.errors.<name>` or `Pyro4.errors.<name>`: the class a client of `version` understands.
-pub(crate) fn pyro_error(version: ProtocolVersion, name: &str) -> String {
-    match version {
-        ProtocolVersion::V4 => format!("Pyro4.errors.{name}"),
-        ProtocolVersion::V5 => format!("Pyro5.errors.{name}"),
-    }
-}
-
-/// CONNECTOK payload: `{"handshake": response, "meta": metadata}`.
-pub(crate) fn connect_ok(version: ProtocolVersion, response: Value, meta: &Metadata) -> Value {
-    dict! { "handshake" => response, "meta" => meta.to_value(version) }
-}
-
-/// The exception dict Python clients turn back into an exception (protocol doc 4.2), with a
-/// remote traceback made up when the method gave none (Python clients print it).
-pub(crate) fn exception_value(e: &RemoteException) -> Value {
-    traced(e).to_value()
+/// The exception dict a client of `version` turns back into an exception (protocol doc 4.2),
+/// with a remote traceback made up when the method gave none (Python clients print it).
+fn exception_value(e: &RemoteException, version: ProtocolVersion) -> Value {
+    traced(e).to_value(version)
 }
 
 /// `e` with a made-up remote traceback when it has none.
@@ -51,26 +37,26 @@ pub(crate) fn stream_message(
     corr: CorrelationId,
     stream_id: Option<&str>,
 ) -> Message {
-    let error = RemoteException::new(
-        pyro_error(version, "ProtocolError"),
-        "result of call is an iterator",
-    );
-    let payload = ser.encode(&error.to_value()).unwrap_or_default();
+    let error = RemoteException::pyro(PyroErrorClass::ProtocolError, ITERATOR_RESULT);
+    let payload = ser.encode(&error.to_value(version)).unwrap_or_default();
     let msg = Message::new(MessageType::Result, serializer_id, seq, payload)
         .with_correlation_id(corr)
         .with_flags(Flags::EXCEPTION | Flags::ITEMSTREAMRESULT);
     match stream_id {
         Some(id) => msg
             .clone()
-            .with_annotation("STRM", id.as_bytes().to_vec())
-            .unwrap_or(msg),
+            .with_annotation(AnnotationId::STRM, id.as_bytes().to_vec()),
         None => msg,
     }
 }
 
-/// The RESULT message for a call's outcome, in the request's serializer and seq (URI and proxy
-/// values in the class shapes of the client's protocol version). A result that can't be
-/// serialized becomes a SerializeError exception, as in Pyro.
+/// The text of the exception a stream reply carries for clients that don't stream.
+const ITERATOR_RESULT: &str = "result of call is an iterator";
+
+/// The RESULT message for a call's outcome, in the request's serializer and seq: exception
+/// classes, URI and proxy values in the class names of the client's protocol version (whatever
+/// generation they came from). A result that can't be serialized becomes a SerializeError
+/// exception, as in Pyro.
 pub(crate) fn result_message(
     version: ProtocolVersion,
     ser: Serializer,
@@ -82,28 +68,27 @@ pub(crate) fn result_message(
     let encoded = result.map(|mut v| {
         // serde gives URIs and proxies Pyro5's class shapes; a Pyro4 client needs Pyro4's.
         if version == ProtocolVersion::V4 {
-            pyroxene_wire::dialect::translate_objects(&mut v, version);
+            translate_objects(&mut v, version);
         }
         ser.encode(&v)
     });
     let (payload, exception) = match encoded {
         Ok(Ok(bytes)) => (Ok(bytes), false),
         Ok(Err(e)) => (
-            ser.encode(&exception_value(&RemoteException::new(
-                pyro_error(version, "SerializeError"),
-                e.message(),
-            ))),
+            ser.encode(&exception_value(
+                &RemoteException::pyro(PyroErrorClass::SerializeError, e.message()),
+                version,
+            )),
             true,
         ),
-        Err(e) => (ser.encode(&exception_value(&e)), true),
+        Err(e) => (ser.encode(&exception_value(&e, version)), true),
     };
     let payload = payload.unwrap_or_else(|_| {
         // The exception itself didn't serialize: send a plain one that always does.
-        let fallback = RemoteException::new(
-            pyro_error(version, "PyroError"),
-            "Error serializing exception",
-        );
-        ser.encode(&exception_value(&fallback)).unwrap_or_default()
+        let fallback =
+            RemoteException::pyro(PyroErrorClass::PyroError, "Error serializing exception");
+        ser.encode(&exception_value(&fallback, version))
+            .unwrap_or_default()
     });
     let mut msg =
         Message::new(MessageType::Result, serializer_id, seq, payload).with_correlation_id(corr);

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::poll_fn;
+use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,15 +13,15 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use futures_core::Stream;
-use pyroxene_wire::{ProtocolVersion, Value};
+use pyroxene_wire::Value;
 use serde::Serialize;
 
 use super::context::CallContext;
 use super::current;
-use super::payload::pyro_error;
 use crate::RemoteException;
 use crate::config::Config;
 use crate::server::DaemonBuilder;
+use pyroxene_wire::dialect::PyroErrorClass;
 
 /// An item as a source yields it: a value, an exception the generator raised, or an item that
 /// didn't serialize (its class depends on the client's protocol version, known only later).
@@ -77,11 +78,45 @@ enum Source {
 ///     }
 /// }
 /// ```
-pub struct ItemStream {
+///
+/// # Typed streams
+///
+/// `ItemStream<T>` holds items of type `T` only: the constructors take iterators and streams
+/// of `T` (or `Result<T, E>`), and a typed client
+/// ([`#[pyroxene::interface]`](crate::interface)) reads a [`RemoteStream<T>`]. The plain
+/// `ItemStream` (`ItemStream<AnyItem>`) takes items of any [`Serialize`] type, as a Python
+/// generator yields whatever it likes. Both reach the client the same way.
+///
+/// ```
+/// use pyroxene::ItemStream;
+/// let squares: ItemStream<u64> = ItemStream::from_iter((0..4u64).map(|n| n * n));
+/// let words: ItemStream = ItemStream::from_iter(["any", "items"]);
+/// # let _ = (squares, words);
+/// ```
+///
+/// [`RemoteStream<T>`]: crate::client::RemoteStream
+pub struct ItemStream<T = AnyItem> {
     source: Source,
+    _item: PhantomData<fn() -> T>,
 }
 
-impl fmt::Debug for ItemStream {
+/// The item type of a plain [`ItemStream`]: any [`Serialize`] value, each item of its own
+/// type (never a value itself).
+#[derive(Debug)]
+pub enum AnyItem {}
+
+/// What an [`ItemStream<T>`](ItemStream) takes as an item: a `T`, or any [`Serialize`] value
+/// for the plain `ItemStream` ([`AnyItem`]).
+#[diagnostic::on_unimplemented(
+    message = "an `ItemStream<{T}>` takes items of type `{T}`, not `{Self}`",
+    label = "items of type `{Self}`"
+)]
+pub trait StreamItem<T>: Serialize + 'static {}
+
+impl<X: Serialize + 'static> StreamItem<AnyItem> for X {}
+impl<X: Serialize + 'static> StreamItem<X> for X {}
+
+impl<T> fmt::Debug for ItemStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.source {
             Source::Inline(_) => "inline",
@@ -92,84 +127,87 @@ impl fmt::Debug for ItemStream {
     }
 }
 
-impl ItemStream {
+impl<T> ItemStream<T> {
+    fn with(source: Source) -> ItemStream<T> {
+        ItemStream {
+            source,
+            _item: PhantomData,
+        }
+    }
+
+    /// The same stream as a plain `ItemStream` (what the daemon keeps).
+    pub(crate) fn untyped(self) -> ItemStream {
+        ItemStream::with(self.source)
+    }
+
     /// Streams the items of an iterator, calling `next()` on the runtime thread: for cheap
     /// iterators (ranges, collections, computations). Use [`ItemStream::from_blocking_iter`]
     /// for one that blocks (files, locks, other services).
     #[allow(clippy::should_implement_trait)] // the trait's signature can't be this one
-    pub fn from_iter<I>(items: I) -> ItemStream
+    pub fn from_iter<I>(items: I) -> ItemStream<T>
     where
         I: IntoIterator,
         I::IntoIter: Send + 'static,
-        I::Item: Serialize + 'static,
+        I::Item: StreamItem<T>,
     {
-        ItemStream {
-            source: Source::Inline(Box::new(items.into_iter().map(item_of))),
-        }
+        ItemStream::with(Source::Inline(Box::new(items.into_iter().map(item_of))))
     }
 
     /// Like [`ItemStream::from_iter`], with items that may be errors: an `Err` is raised on
     /// the client and ends the stream.
-    pub fn try_from_iter<I, T, E>(items: I) -> ItemStream
+    pub fn try_from_iter<I, V, E>(items: I) -> ItemStream<T>
     where
-        I: IntoIterator<Item = Result<T, E>>,
+        I: IntoIterator<Item = Result<V, E>>,
         I::IntoIter: Send + 'static,
-        T: Serialize + 'static,
+        V: StreamItem<T>,
         E: Into<RemoteException> + 'static,
     {
-        ItemStream {
-            source: Source::Inline(Box::new(items.into_iter().map(item_of_result))),
-        }
+        ItemStream::with(Source::Inline(Box::new(
+            items.into_iter().map(item_of_result),
+        )))
     }
 
     /// Streams the items of an iterator whose `next()` may block: each item is made on
     /// tokio's blocking pool (with [`crate::current_context`] set), like a sync method.
-    pub fn from_blocking_iter<I>(items: I) -> ItemStream
+    pub fn from_blocking_iter<I>(items: I) -> ItemStream<T>
     where
         I: IntoIterator,
         I::IntoIter: Send + 'static,
-        I::Item: Serialize + 'static,
+        I::Item: StreamItem<T>,
     {
-        ItemStream {
-            source: Source::Blocking(Some(Box::new(items.into_iter().map(item_of)))),
-        }
+        ItemStream::with(Source::Blocking(Some(Box::new(
+            items.into_iter().map(item_of),
+        ))))
     }
 
     /// Streams the items of an async [`Stream`].
-    pub fn from_stream<S>(items: S) -> ItemStream
+    pub fn from_stream<S>(items: S) -> ItemStream<T>
     where
         S: Stream + Send + 'static,
-        S::Item: Serialize + 'static,
+        S::Item: StreamItem<T>,
     {
-        ItemStream {
-            source: Source::Async(Box::pin(Mapped {
-                inner: Box::pin(items),
-                f: item_of,
-            })),
-        }
+        ItemStream::with(Source::Async(Box::pin(Mapped {
+            inner: Box::pin(items),
+            f: item_of,
+        })))
     }
 
     /// Like [`ItemStream::from_stream`], with items that may be errors (which end the stream).
-    pub fn try_from_stream<S, T, E>(items: S) -> ItemStream
+    pub fn try_from_stream<S, V, E>(items: S) -> ItemStream<T>
     where
-        S: Stream<Item = Result<T, E>> + Send + 'static,
-        T: Serialize + 'static,
+        S: Stream<Item = Result<V, E>> + Send + 'static,
+        V: StreamItem<T>,
         E: Into<RemoteException> + 'static,
     {
-        ItemStream {
-            source: Source::Async(Box::pin(Mapped {
-                inner: Box::pin(items),
-                f: item_of_result,
-            })),
-        }
+        ItemStream::with(Source::Async(Box::pin(Mapped {
+            inner: Box::pin(items),
+            f: item_of_result,
+        })))
     }
 
-    /// The next item in the client's protocol `version`; `None` at the end. A panic in the
-    /// source becomes a RuntimeError (and the daemon drops the stream, as after any error).
-    pub(crate) async fn next(
-        &mut self,
-        version: ProtocolVersion,
-    ) -> Option<Result<Value, RemoteException>> {
+    /// The next item; `None` at the end. A panic in the source becomes a RuntimeError (and
+    /// the daemon drops the stream, as after any error).
+    pub(crate) async fn next(&mut self) -> Option<Result<Value, RemoteException>> {
         let item = match &mut self.source {
             Source::Inline(iter) => catch_unwind(AssertUnwindSafe(|| iter.next()))
                 .unwrap_or_else(|p| Some(Item::Raised(crate::macro_support::panicked(p)))),
@@ -201,8 +239,8 @@ impl ItemStream {
         Some(match item {
             Item::Value(v) => Ok(v),
             Item::Raised(e) => Err(e),
-            Item::Unserializable(text) => Err(RemoteException::new(
-                pyro_error(version, "SerializeError"),
+            Item::Unserializable(text) => Err(RemoteException::pyro(
+                PyroErrorClass::SerializeError,
                 format!("cannot serialize a stream item: {text}"),
             )),
         })
@@ -211,7 +249,7 @@ impl ItemStream {
 
 /// An item stream can't be part of a value: this fails, so a stream nested in a result (or
 /// sent where only values go, like a batch) is reported instead of silently lost.
-impl Serialize for ItemStream {
+impl<T> Serialize for ItemStream<T> {
     fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
         Err(serde::ser::Error::custom(
             "an ItemStream is only sent as the whole result of a call",
@@ -259,12 +297,6 @@ impl Default for StreamSettings {
     }
 }
 
-fn seconds(s: f64) -> Option<Duration> {
-    (s > 0.0)
-        .then(|| Duration::try_from_secs_f64(s).ok())
-        .flatten()
-}
-
 impl DaemonBuilder {
     /// Whether methods may return item streams (Pyro's ITER_STREAMING; on by default). Off, a
     /// call that returns one is answered with Pyro's refusal, which a Python proxy raises as
@@ -296,8 +328,8 @@ impl DaemonBuilder {
     pub(crate) fn stream_config(&mut self, config: &Config) {
         self.streams = StreamSettings {
             enabled: config.iter_streaming,
-            lifetime: seconds(config.iter_stream_lifetime),
-            linger: seconds(config.iter_stream_linger),
+            lifetime: config.iter_stream_lifetime,
+            linger: config.iter_stream_linger,
         };
     }
 }
@@ -382,7 +414,7 @@ impl Streams {
             }
             entry.stream.clone()
         };
-        let item = stream.lock().await.next(context.protocol).await;
+        let item = stream.lock().await.next().await;
         let next = match item {
             Some(Ok(v)) => return Next::Item(v),
             Some(Err(e)) => Next::Raised(e),

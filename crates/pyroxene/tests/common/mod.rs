@@ -41,13 +41,13 @@ impl RemoteObject for ContextObject {
                         back.extend_from_slice(value);
                         ctx.set_response_annotation(*id, back);
                         seen.push((
-                            String::from_utf8_lossy(id).into_owned(),
+                            id.as_str().to_owned(),
                             String::from_utf8_lossy(value).into_owned(),
                         ));
                     }
                     let corr = ctx
                         .correlation_id
-                        .map(|c| c.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                        .map(|c| c.0.iter().map(|b| format!("{b:02x}")).collect::<String>())
                         .unwrap_or_default();
                     Ok(pyroxene::dict! {
                         "annotations" => seen.into_iter().collect::<Value>(),
@@ -93,7 +93,7 @@ impl TestDaemon {
     /// The URI of the echo server (`test.echoserver`).
     pub fn echo_uri(&self) -> String {
         self.daemon
-            .uri_for(ECHO_OBJECT_NAME, false)
+            .internal_uri_for(ECHO_OBJECT_NAME)
             .expect("uri")
             .to_string()
     }
@@ -101,7 +101,7 @@ impl TestDaemon {
     /// The URI of the context object (`test.context`).
     pub fn context_uri(&self) -> String {
         self.daemon
-            .uri_for(CONTEXT_OBJECT_NAME, false)
+            .internal_uri_for(CONTEXT_OBJECT_NAME)
             .expect("uri")
             .to_string()
     }
@@ -190,23 +190,33 @@ pub async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
     panic!("gave up waiting for: {what}");
 }
 
-/// A bare TCP client speaking v5 frames, to see exactly what a daemon puts on the wire.
+/// A bare TCP peer speaking v5 (or v4) frames, to see exactly what a daemon (or a proxy) puts
+/// on the wire.
 pub struct RawClient {
     stream: tokio::net::TcpStream,
     buf: Vec<u8>,
+    version: pyroxene::ProtocolVersion,
 }
 
 impl RawClient {
     pub async fn connect(addr: std::net::SocketAddr) -> RawClient {
+        let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        RawClient::over(stream, pyroxene::ProtocolVersion::V5)
+    }
+
+    /// Frames of `version` over `stream` (either end of a connection).
+    pub fn over(stream: tokio::net::TcpStream, version: pyroxene::ProtocolVersion) -> RawClient {
         RawClient {
-            stream: tokio::net::TcpStream::connect(addr).await.expect("connect"),
+            stream,
             buf: Vec::new(),
+            version,
         }
     }
 
     pub async fn send(&mut self, msg: &pyroxene::wire::protocol::Message) {
         use tokio::io::AsyncWriteExt;
-        let bytes = pyroxene::wire::protocol::V5.encode(msg).expect("encode");
+        let codec = pyroxene::wire::protocol::codec_for(self.version);
+        let bytes = codec.encode(msg).expect("encode");
         self.stream.write_all(&bytes).await.expect("write");
     }
 
@@ -216,7 +226,7 @@ impl RawClient {
         use tokio::io::AsyncReadExt;
         let opts = pyroxene::wire::protocol::ParseOptions::default().decompress(false);
         loop {
-            if let Some((msg, used)) = pyroxene::wire::protocol::V5
+            if let Some((msg, used)) = pyroxene::wire::protocol::codec_for(self.version)
                 .parse(&self.buf, &opts)
                 .expect("valid message")
             {
@@ -247,13 +257,15 @@ impl RawClient {
         ser: pyroxene::Serializer,
         object: &str,
     ) -> pyroxene::wire::protocol::Message {
-        use pyroxene::wire::protocol::{Message, MessageType};
-        let body = ser
-            .encode(&pyroxene::dict! { "handshake" => "hello", "object" => object })
-            .expect("encode");
-        let id = u16::from(ser.id(pyroxene::ProtocolVersion::V5));
-        self.send(&Message::new(MessageType::Connect, id, 0, body))
-            .await;
+        use pyroxene::wire::protocol::{Flags, Message, MessageType};
+        let request = pyroxene::wire::dialect::ConnectRequest::new(object);
+        let body = ser.encode(&request.to_value()).expect("encode");
+        let id = u16::from(ser.id(self.version));
+        let mut connect = Message::new(MessageType::Connect, id, 0, body);
+        if self.version == pyroxene::ProtocolVersion::V4 {
+            connect = connect.with_flags(Flags::META_ON_CONNECT);
+        }
+        self.send(&connect).await;
         self.recv().await.expect("handshake reply")
     }
 
@@ -270,7 +282,7 @@ impl RawClient {
         let body = ser
             .encode_call(object, method, &args, Some(&pyroxene::Dict::default()))
             .expect("encode");
-        let id = u16::from(ser.id(pyroxene::ProtocolVersion::V5));
+        let id = u16::from(ser.id(self.version));
         self.send(&Message::new(MessageType::Invoke, id, seq, body))
             .await;
         self.recv().await.expect("result")

@@ -59,8 +59,8 @@ impl futures_core::Stream for Countdown {
     }
 }
 
-fn hex(id: [u8; 16]) -> String {
-    id.iter().map(|b| format!("{b:02x}")).collect()
+fn hex(id: pyroxene::CorrelationId) -> String {
+    id.0.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[expose]
@@ -144,7 +144,7 @@ impl CallModel {
         for (id, value) in &ctx.annotations {
             ctx.set_response_annotation(*id, [b"re:".as_slice(), value].concat());
             annotations.push((
-                String::from_utf8_lossy(id).into_owned(),
+                id.as_str().to_owned(),
                 String::from_utf8_lossy(value).into_owned(),
             ));
         }

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::{check_decode_call, check_decode_call_mutated, check_encode_call};
+use crate::oracles::{check_decode_call, check_decode_call_mutated, check_encode_call};
 use crate::serializer::test_vectors::vectors;
 use crate::serializer::{ProtocolVersion, serpent};
 use crate::{Dict, MAX_DEPTH, Serializer, Value};
@@ -210,7 +210,7 @@ fn msgpack_fast_reader_takes_the_usual_shape() {
     let call = Serializer::Msgpack
         .decode_call_shared(&payload)
         .expect("decodes");
-    let Some(Value::Bytes(b)) = call.vargs.first() else {
+    let Some(Value::Bytes(b)) = call.args.first() else {
         panic!("not bytes: {call:?}")
     };
     assert!(payload.as_ptr_range().contains(&b.as_ptr()));

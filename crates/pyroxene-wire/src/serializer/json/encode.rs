@@ -135,6 +135,15 @@ fn write_value<'a>(out: &mut String, v: &'a Value) -> Result<Option<Items<'a>>> 
             out.push('{');
             return Ok(Some(Items::Dict(d.iter(), false)));
         }
+        // Pyro's `default` hook converts sets, dates, datetimes, Decimals and UUIDs only.
+        Value::FrozenSet(_) => return Err(Error::unsupported("frozenset", SERIALIZER)),
+        Value::Time(_) => return Err(Error::unsupported("datetime.time", SERIALIZER)),
+        Value::DateTime(dt) => write_str(out, &dt.to_string()),
+        Value::Date(d) => write_str(out, &d.to_string()),
+        Value::Decimal(d) => write_str(out, &d.to_string()),
+        Value::Uuid(u) => write_str(out, &u.to_string()),
+        // An ExtType is a tuple to json, its bytes what it can't write.
+        Value::Ext { .. } => return Err(Error::unsupported("bytes", SERIALIZER)),
     }
     Ok(None)
 }
@@ -162,9 +171,8 @@ fn write_key(out: &mut String, k: &Value) -> Result<()> {
         Value::Bool(false) => out.push_str("\"false\""),
         Value::None => out.push_str("\"null\""),
         other => {
-            // Only frozensets are hashable in Python, so a set key can only be one of those.
             let name = match other {
-                Value::Set(_) => "frozenset",
+                Value::Ext { .. } => "ExtType",
                 _ => other.type_name(),
             };
             return Err(Error::new(

@@ -95,7 +95,7 @@ fn encode_errors_have_pythons_text() {
         err.message(),
         "keys must be str, int, float, bool or None, not bytes"
     );
-    let set_key = Value::Set(Box::default());
+    let set_key = Value::FrozenSet(Box::default());
     let err = to_vec(&Value::Dict(Box::new(Dict::from_iter([(
         set_key,
         Value::None,

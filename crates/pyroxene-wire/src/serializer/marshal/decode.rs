@@ -66,6 +66,7 @@ enum Frame {
     /// A set (or frozenset) waiting for `left` more items.
     Set {
         set: Set,
+        frozen: bool,
         left: usize,
         slot: Option<usize>,
         at: usize,
@@ -269,7 +270,7 @@ impl<'a> Reader<'a> {
                     }
                     Frame::Set { set, left, .. } => {
                         let element = item.take().ok_or_else(|| null_error("set", at))?;
-                        check_hashable(&element, at, true)?;
+                        check_hashable(&element, at)?;
                         set.insert(element);
                         *left -= 1;
                         if *left > 0 {
@@ -282,7 +283,7 @@ impl<'a> Reader<'a> {
                             break;
                         }
                         (Some(k), Some(v)) => {
-                            check_hashable(&k, at, true)?;
+                            check_hashable(&k, at)?;
                             dict.insert(k, v);
                             break;
                         }
@@ -436,6 +437,7 @@ impl<'a> Reader<'a> {
             return Ok(Opened::Empty(match ty {
                 b'(' | b')' => Value::Tuple(Vec::new()),
                 b'[' => Value::List(Vec::new()),
+                b'>' => Value::FrozenSet(Box::default()),
                 _ => Value::new_set(),
             }));
         }
@@ -461,6 +463,7 @@ impl<'a> Reader<'a> {
             },
             _ => Frame::Set {
                 set: Set::with_capacity_and_hasher(n, RandomState::default()),
+                frozen: ty == b'>',
                 left: n,
                 slot,
                 at,
@@ -481,6 +484,13 @@ impl<'a> Reader<'a> {
             Frame::Seq {
                 items, slot, at, ..
             } => (Value::List(items), slot, at),
+            Frame::Set {
+                set,
+                frozen: true,
+                slot,
+                at,
+                ..
+            } => (Value::FrozenSet(Box::new(set)), slot, at),
             Frame::Set { set, slot, at, .. } => (Value::Set(Box::new(set)), slot, at),
             Frame::Dict { dict, slot, at, .. } => (Value::Dict(Box::new(dict)), slot, at),
             Frame::Replay { .. } => return Value::None, // never on top when a container closes

@@ -108,6 +108,9 @@ fn next_item<'a>(out: &mut Vec<u8>, stack: &mut Vec<Items<'a>>) -> Option<&'a Va
     }
 }
 
+/// The wrapper class named in Python's "don't know how to serialize" errors.
+const SERIALIZER: &str = "MarshalSerializer";
+
 /// CPython's limit for any length or count (`SIZE32_MAX`).
 const SIZE32_MAX: usize = i32::MAX as usize;
 
@@ -171,6 +174,18 @@ fn write<'a>(out: &mut Vec<u8>, v: &'a Value) -> Result<Option<Items<'a>>> {
             write_size(out, b'<', items.len())?;
             return Ok(Some(Items::Set(items.iter())));
         }
+        Value::FrozenSet(items) => {
+            write_size(out, b'>', items.len())?;
+            return Ok(Some(Items::Set(items.iter())));
+        }
+        // Pyro's MarshalSerializer turns a UUID into its str; other classes it can't write.
+        Value::Uuid(u) => write_str(out, &u.to_string())?,
+        Value::DateTime(_) => return Err(Error::unsupported("datetime.datetime", SERIALIZER)),
+        Value::Date(_) => return Err(Error::unsupported("datetime.date", SERIALIZER)),
+        Value::Time(_) => return Err(Error::unsupported("datetime.time", SERIALIZER)),
+        Value::Decimal(_) => return Err(Error::unsupported("decimal.Decimal", SERIALIZER)),
+        // An ExtType is a tuple subclass, which marshal refuses.
+        Value::Ext { .. } => return Err(unmarshallable()),
         Value::Dict(d) => {
             out.push(b'{');
             return Ok(Some(Items::Dict(d.iter(), None)));

@@ -33,13 +33,15 @@
 //! sets the FLAG_REF bit (0x80) on a type byte, never writes `r` back-references and never uses
 //! the interned variants (`t`, `A`, `Z`): CPython sets those depending on the reference counts
 //! and interning of its objects, and reads input without them just the same. A set is written
-//! as `<` (set); the model has no separate frozenset.
+//! as `<`, a frozenset as `>`. A UUID is written as its str (Pyro's `MarshalSerializer` does
+//! that); datetimes, dates, times and Decimals are refused with Pyro's SerializeError text,
+//! msgpack ext values with marshal's "unmarshallable object".
 //!
 //! # Decoding
 //!
 //! [`from_slice`] reads everything CPython writes for plain data: the types above, FLAG_REF and
 //! `r` references (with CPython's numbering: a container takes its reference slot *before* its
-//! items), the interned variants `t` `A` `Z`, frozensets (as [`Value::Set`]), and the older
+//! items), the interned variants `t` `A` `Z`, frozensets (as [`Value::FrozenSet`]), and the older
 //! forms `I` (int64), `f` (float as text) and `x` (complex as text). Like `marshal.loads`, it
 //! reads one value and ignores any bytes after it. Non-ASCII bytes in `a`/`z` strings are read as
 //! Latin-1, as CPython does.
@@ -53,7 +55,8 @@
 //!   surrogate replaced by U+FFFD, since a Rust `String` can't hold one; other invalid UTF-8 is an
 //!   error, as in CPython.
 //! - A reference to a container from inside itself (a recursive structure) is an error.
-//! - Unhashable dict keys and set elements (lists, dicts, sets) are accepted.
+//! - Unhashable dict keys and set elements (lists, dicts, sets) are refused with Python's
+//!   `unhashable type` TypeError (CPython's marshal would build them and fail the same way).
 //!
 //! References copy the value they name, so a hostile input can name a big container many times
 //! over ("billion laughs"). The copies are budgeted: the values materialised through `r`

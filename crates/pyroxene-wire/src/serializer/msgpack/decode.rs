@@ -425,7 +425,7 @@ impl<'a> Decoder<'a> {
     fn ext(&mut self, n: usize, start: usize) -> Result<Value> {
         let code = self.u8()? as i8;
         let data = self.take(n)?;
-        ext::decode_ext(code, data).map_err(|e| e.at(start))
+        ext::decode_ext(code, data, self.owner).map_err(|e| e.at(start))
     }
 }
 

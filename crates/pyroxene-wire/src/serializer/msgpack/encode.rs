@@ -5,7 +5,8 @@ use num_bigint::BigInt;
 use num_traits::ToPrimitive;
 use rmp::Marker;
 
-use super::{EXT_BIGINT, EXT_COMPLEX};
+use super::ext::datetime_timestamp;
+use super::{EXT_BIGINT, EXT_COMPLEX, EXT_DATE, EXT_DATETIME};
 use crate::repr::bigint_decimal;
 use crate::serializer::check_nesting;
 use crate::serializer::{put_bulk, reserve_run};
@@ -86,6 +87,11 @@ fn encode_from<'a>(
                 write_array_header(out, len_u32(items.len(), "list is too large")?);
                 stack.push(Frame::Seq(items.iter()));
             }
+            Value::FrozenSet(_) => {
+                // Pyro's `default` hook converts only `set`; a frozenset falls through to its
+                // class_to_dict, which refuses it.
+                return Err(Error::unsupported("frozenset", SERIALIZER));
+            }
             Value::Set(items) => {
                 // Pyro's `default` hook turns a set into a tuple: an array in the set's order.
                 check_nesting(stack.len() + depth)?;
@@ -153,11 +159,37 @@ fn encode_scalar(out: &mut Vec<u8>, value: &Value) -> Result<()> {
             write_bin_header(out, len_u32(b.len(), "bytes object is too large")?);
             put_bulk(out, b);
         }
+        Value::DateTime(dt) => {
+            // Python: ExtType(0x32, struct.pack("d", dt.timestamp())), naive datetimes only.
+            write_ext_header(out, EXT_DATETIME, 8);
+            out.extend_from_slice(&datetime_timestamp(dt)?.to_le_bytes());
+        }
+        Value::Date(d) => {
+            // Python: ExtType(0x33, struct.pack("l", d.toordinal())), a 64-bit C long.
+            write_ext_header(out, EXT_DATE, 8);
+            out.extend_from_slice(&d.ordinal().to_le_bytes());
+        }
+        Value::Time(_) => return Err(Error::unsupported("datetime.time", SERIALIZER)),
+        // Pyro's `default` writes str(d) / str(u).
+        Value::Decimal(d) => write_str(out, &d.to_string())?,
+        Value::Uuid(u) => write_str(out, &u.to_string())?,
+        Value::Ext { code, data } => {
+            write_ext_header(
+                out,
+                *code,
+                len_u32(data.len(), "bytes object is too large")?,
+            );
+            put_bulk(out, data);
+        }
         // encode() handles containers before calling this.
-        Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Dict(_) => {}
+        Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::FrozenSet(_) | Value::Dict(_) => {
+        }
     }
     Ok(())
 }
+
+/// The wrapper class named in Python's "don't know how to serialize" errors.
+const SERIALIZER: &str = "MsgpackSerializer";
 
 /// A str: its header, then its UTF-8 bytes.
 fn write_str(out: &mut Vec<u8>, s: &str) -> Result<()> {

@@ -1,20 +1,24 @@
-//! Pyro's msgpack ext types on the decoding side (0x30 complex, 0x31 big int, 0x32 datetime,
-//! 0x33 date) and msgpack's own timestamp (-1).
+//! Pyro's msgpack ext types (0x30 complex, 0x31 big int, 0x32 datetime, 0x33 date), msgpack's
+//! own timestamp (-1) and every other code (kept opaque): decoding, and the datetime/date
+//! payloads for the encoder.
 //!
 //! Errors come back without an offset; the decoder locates them at the ext value.
 
 use std::fmt::Write;
 
+use bytes::Bytes;
 use num_bigint::BigInt;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::{EXT_BIGINT, EXT_COMPLEX, EXT_DATE, EXT_DATETIME, EXT_TIMESTAMP};
 use crate::repr::write_bytes_repr;
 use crate::repr::{INT_MAX_STR_DIGITS, str_to_int_too_long_message};
+use crate::value::{PyDate, PyDateTime};
 use crate::{Error, ErrorKind, Result, Value};
 
-/// The value of ext type `code` carrying `data`.
-pub(super) fn decode_ext(code: i8, data: &[u8]) -> Result<Value> {
+/// The value of ext type `code` carrying `data` (`owner`: the shared input, for [`Value::Ext`]
+/// payloads).
+pub(super) fn decode_ext(code: i8, data: &[u8], owner: Option<&Bytes>) -> Result<Value> {
     match code {
         EXT_COMPLEX => {
             let b = fixed::<16>(data)?;
@@ -27,7 +31,7 @@ pub(super) fn decode_ext(code: i8, data: &[u8]) -> Result<Value> {
         EXT_BIGINT => parse_int(data),
         EXT_DATETIME => {
             let ts = f64::from_le_bytes(fixed::<8>(data)?);
-            Ok(Value::Str(datetime_iso(ts)?))
+            Ok(Value::DateTime(datetime_from_timestamp(ts)?))
         }
         EXT_DATE => {
             // A C `long`: 8 bytes from 64-bit Linux/macOS, 4 from Windows.
@@ -35,13 +39,18 @@ pub(super) fn decode_ext(code: i8, data: &[u8]) -> Result<Value> {
                 4 => i64::from(i32::from_le_bytes(fixed::<4>(data)?)),
                 _ => i64::from_le_bytes(fixed::<8>(data)?),
             };
-            Ok(Value::Str(date_iso(ordinal)?))
+            Ok(Value::Date(PyDate::from_ordinal(ordinal)?))
         }
-        EXT_TIMESTAMP => Ok(Value::Str(timestamp_iso(data)?)),
-        _ => Err(Error::new(
-            ErrorKind::Unsupported,
-            format!("invalid ext code for msgpack: {code}"),
-        )),
+        _ => {
+            if code == EXT_TIMESTAMP {
+                // Checked as msgpack-python checks it, then kept as it came.
+                timestamp_checked(data)?;
+            }
+            Ok(Value::Ext {
+                code,
+                data: crate::serializer::bytes_value(owner, data),
+            })
+        }
     }
 }
 
@@ -117,9 +126,10 @@ fn invalid_int(data: &[u8]) -> Error {
     Error::new(ErrorKind::Syntax, message)
 }
 
-/// Pyro's datetime (a POSIX timestamp) as `datetime.fromtimestamp(ts).isoformat()` gives it in
-/// UTC: seconds and microseconds split and rounded half-even like CPython does.
-pub(super) fn datetime_iso(ts: f64) -> Result<String> {
+/// Pyro's datetime (a POSIX timestamp, which Python reads as *local* time) as the naive
+/// datetime of that instant **in UTC**: seconds and microseconds split and rounded half-even
+/// like CPython's `fromtimestamp`, with its range errors.
+pub(crate) fn datetime_from_timestamp(ts: f64) -> Result<PyDateTime> {
     if ts.is_nan() {
         return Err(value_error("Invalid value NaN (not a number)"));
     }
@@ -140,11 +150,41 @@ pub(super) fn datetime_iso(ts: f64) -> Result<String> {
         return Err(value_error("timestamp out of range for platform time_t"));
     }
     let secs = secs as i64;
-    let dt = utc_in_python_range(secs)?;
+    utc_in_python_range(secs)?;
     // CPython probes the local time one day earlier to detect a DST fold, and that probe
     // fails the same way in the first day of year 1.
     utc_in_python_range(secs.saturating_sub(86_400))?;
-    Ok(iso(dt, micros as u32, ""))
+    PyDateTime::from_wall_micros((secs + UNIX_EPOCH_SECONDS) * 1_000_000 + micros as i64)
+}
+
+/// Seconds from 0001-01-01T00:00 to 1970-01-01T00:00.
+const UNIX_EPOCH_SECONDS: i64 = 62_135_596_800;
+
+/// The timestamp Python's `datetime.timestamp()` gives a naive datetime, taken as UTC (the
+/// inverse of [`datetime_from_timestamp`], to the bit for every value Python sends): whole
+/// seconds, then the microseconds added as a float.
+///
+/// # Errors
+/// An aware datetime ("msgpack cannot serialize datetime with timezone info", Pyro's
+/// SerializeError), or one in the first or last day of Python's range, where `timestamp()`'s
+/// own probes fail ("year 0 is out of range", "year 10000 is out of range").
+pub(crate) fn datetime_timestamp(dt: &PyDateTime) -> Result<f64> {
+    if dt.tz().is_some() {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "msgpack cannot serialize datetime with timezone info",
+        ));
+    }
+    let ordinal = dt.date().ordinal();
+    if ordinal <= 1 {
+        return Err(value_error("year 0 is out of range"));
+    }
+    if ordinal >= PyDate::MAX_ORDINAL {
+        return Err(value_error("year 10000 is out of range"));
+    }
+    let wall = dt.wall_micros();
+    let secs = wall.div_euclid(1_000_000) - UNIX_EPOCH_SECONDS;
+    Ok(secs as f64 + (wall.rem_euclid(1_000_000)) as f64 / 1e6)
 }
 
 /// The UTC date and time of `secs`, if its year is one Python's datetime has (1..=9999).
@@ -162,24 +202,9 @@ fn utc_in_python_range(secs: i64) -> Result<OffsetDateTime> {
     Ok(dt)
 }
 
-/// `date.fromordinal(ordinal).isoformat()`: day 1 is 0001-01-01 (proleptic Gregorian).
-pub(super) fn date_iso(ordinal: i64) -> Result<String> {
-    if ordinal < 1 {
-        return Err(value_error("ordinal must be >= 1"));
-    }
-    if ordinal > 3_652_059 {
-        return Err(value_error("year 10000 is out of range"));
-    }
-    // Julian day 1721426 is 0001-01-01; the range check above keeps this in i32.
-    let date = Date::from_julian_day(ordinal as i32 + 1_721_425)
-        .map_err(|_| value_error("year 10000 is out of range"))?;
-    let mut out = String::with_capacity(10);
-    write_date(&mut out, date);
-    Ok(out)
-}
-
-/// msgpack's timestamp ext (-1) as `Timestamp.to_datetime().isoformat()`: UTC, with `+00:00`.
-fn timestamp_iso(data: &[u8]) -> Result<String> {
+/// msgpack's timestamp ext (-1, 4/8/12 bytes) as `(seconds, nanoseconds)`, checked as
+/// msgpack-python's `Timestamp.from_bytes` checks it.
+fn timestamp_checked(data: &[u8]) -> Result<(i64, u32)> {
     let (secs, nanos) = match data.len() {
         4 => (i64::from(u32::from_be_bytes(fixed(data)?)), 0),
         8 => {
@@ -190,36 +215,62 @@ fn timestamp_iso(data: &[u8]) -> Result<String> {
             let (n, s) = data.split_at(4);
             (i64::from_be_bytes(fixed(s)?), u32::from_be_bytes(fixed(n)?))
         }
-        n => return Err(value_error(format!("invalid timestamp data (length {n})"))),
+        _ => {
+            return Err(value_error(
+                "Timestamp type can only be created from 32, 64, or 96-bit byte objects",
+            ));
+        }
     };
     if nanos > 999_999_999 {
         return Err(value_error(
-            "nanoseconds must be a non-negative integer not greater than 999999999.",
+            "nanoseconds must be a non-negative integer less than 999999999.",
         ));
     }
-    match OffsetDateTime::from_unix_timestamp(secs) {
-        Ok(dt) if (1..=9999).contains(&dt.year()) => Ok(iso(dt, nanos / 1000, "+00:00")),
-        _ => Err(value_error("date value out of range")),
+    Ok((secs, nanos))
+}
+
+/// msgpack's timestamp ext value as msgpack-python writes it: the shortest of the 4, 8 and
+/// 12-byte forms (`Timestamp.to_bytes()`).
+pub(crate) fn timestamp(seconds: i64, nanoseconds: u32) -> Result<Value> {
+    if nanoseconds > 999_999_999 {
+        return Err(value_error(
+            "nanoseconds must be a non-negative integer less than 999999999.",
+        ));
     }
+    let data = if seconds >> 34 == 0 {
+        let data64 = (u64::from(nanoseconds) << 34) | seconds as u64;
+        if data64 >> 32 == 0 {
+            (data64 as u32).to_be_bytes().to_vec()
+        } else {
+            data64.to_be_bytes().to_vec()
+        }
+    } else {
+        let mut d = nanoseconds.to_be_bytes().to_vec();
+        d.extend_from_slice(&seconds.to_be_bytes());
+        d
+    };
+    Ok(Value::Ext {
+        code: EXT_TIMESTAMP,
+        data: data.into(),
+    })
 }
 
-fn write_date(out: &mut String, date: Date) {
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    );
+/// `(seconds, nanoseconds)` of a valid msgpack timestamp payload.
+pub(crate) fn timestamp_parts(data: &[u8]) -> Option<(i64, u32)> {
+    timestamp_checked(data).ok()
 }
 
-/// `YYYY-MM-DDTHH:MM:SS[.ffffff]` + `suffix`, like Python's `datetime.isoformat()`.
-fn iso(dt: OffsetDateTime, micros: u32, suffix: &str) -> String {
-    let mut out = String::with_capacity(32);
-    write_date(&mut out, dt.date());
-    let _ = write!(
-        out,
-        "T{:02}:{:02}:{:02}",
+/// `Timestamp.to_datetime().isoformat()`: UTC with `+00:00`, nanoseconds truncated; `None`
+/// for an invalid payload or a year outside 1..=9999.
+pub(crate) fn timestamp_isoformat(data: &[u8]) -> Option<String> {
+    let (secs, nanos) = timestamp_parts(data)?;
+    let dt = utc_in_python_range(secs).ok()?;
+    let micros = nanos / 1000;
+    let mut out = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
         dt.hour(),
         dt.minute(),
         dt.second()
@@ -227,6 +278,6 @@ fn iso(dt: OffsetDateTime, micros: u32, suffix: &str) -> String {
     if micros != 0 {
         let _ = write!(out, ".{micros:06}");
     }
-    out.push_str(suffix);
-    out
+    out.push_str("+00:00");
+    Some(out)
 }

@@ -16,8 +16,10 @@
 //! c4 / c5 / c6 <bytes>             bytes: bin 8/16/32
 //! 90..9f / dc / dd <items>         list, tuple, set: fixarray (< 16 items), array 16/32
 //! 80..8f / de / df <key value>...  dict: fixmap (< 16 pairs), map 16/32, in insertion order
-//! d7 32 <f64 LE>                   datetime (Python sender): timestamp(); decoded to an ISO str
-//! d7 33 <i64 LE>                   date (Python sender): toordinal(); decoded to 'YYYY-MM-DD'
+//! d7 32 <f64 LE>                   naive datetime: timestamp() (read and written in UTC)
+//! d7 33 <i64 LE>                   date: toordinal()
+//! c7/d4..d8 <code> <data>          any other ext value (msgpack's timestamp -1 included): as it came
+//! a0..bf <text>                    Decimal, UUID: str(d), str(u), as Pyro's `default` writes them
 //! ```
 //!
 //! So `('add', 1, 2.5)` travels as `93 a3 61 64 64 01 cb 40 04 00 00 00 00 00 00`.
@@ -34,11 +36,19 @@
 //!
 //! let v = dict! { "big" => Value::from_bigint(num_bigint::BigInt::from(u64::MAX) + 1u8) };
 //! assert_eq!(msgpack::from_slice(&msgpack::to_vec(&v).unwrap()).unwrap(), v);
+//!
+//! // Pyro's datetime(2020, 1, 2, 3, 4, 5, 6789) and an ext type Pyro doesn't know.
+//! let v = msgpack::from_slice(b"\x92\xd7\x32;o@iW\x83\xd7A\xd4\x40\x00").unwrap();
+//! assert_eq!(v.to_string(), "[datetime.datetime(2020, 1, 2, 3, 4, 5, 6789), ExtType(code=64, data=b'\\x00')]");
+//! assert_eq!(msgpack::from_slice(&msgpack::to_vec(&v).unwrap()).unwrap(), v);
 //! ```
 //!
 //! # Encoding
 //!
-//! Every [`Value`] can be encoded. Python peers decode with `strict_map_key=True`, so a dict
+//! Every [`Value`] can be encoded but those Pyro's msgpack refuses, with its texts: a
+//! frozenset or a time ("don't know how to serialize class ..."), an aware datetime ("msgpack
+//! cannot serialize datetime with timezone info"), a naive one in the first or last day of
+//! Python's range (where `timestamp()` fails). Python peers decode with `strict_map_key=True`, so a dict
 //! whose keys are not all str or bytes is encoded all the same but **fails on the Python side**
 //! (`ValueError: int is not allowed for map key when strict_map_key=True`). An int needing more
 //! than 4300 decimal digits is refused, as Python's `str(int)` refuses it. Nesting deeper than
@@ -52,17 +62,19 @@
 //! - `0x30` complex: 16 bytes, two little-endian float64.
 //! - `0x31` int: decimal ASCII text as Python's `int()` reads it (sign, `_` separators,
 //!   surrounding whitespace), at most 4300 digits.
-//! - `0x32` datetime: a little-endian float64 POSIX timestamp. Python reads it as *local* time;
-//!   without a datetime in [`Value`] it becomes the str `datetime.isoformat()` gives **in UTC**,
-//!   `YYYY-MM-DDTHH:MM:SS[.ffffff]` (microseconds rounded half-even, as CPython does). A
-//!   timestamp outside Python's years 1..=9999, NaN or infinite fails with
-//!   [`ErrorKind::Value`](crate::ErrorKind::Value) and Python's message.
+//! - `0x32` datetime: a little-endian float64 POSIX timestamp. Python reads it as *local*
+//!   time; we read it **in UTC** into a naive [`Value::DateTime`] (microseconds rounded
+//!   half-even, as CPython does) and write it back the same way, so a datetime passes through
+//!   to the bit whatever the time zones of sender, server and receiver (a Rust method sees the
+//!   UTC wall clock; equal to the sender's when it runs in UTC). A timestamp outside Python's
+//!   years 1..=9999, NaN or infinite fails with [`ErrorKind::Value`](crate::ErrorKind::Value)
+//!   and Python's message.
 //! - `0x33` date: a little-endian proleptic Gregorian ordinal (`date.toordinal()`), 8 bytes, or
-//!   4 from a Windows sender, becomes the str `YYYY-MM-DD`.
-//! - `-1` (msgpack's timestamp, 4/8/12 bytes): the str `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`,
-//!   like `Timestamp.to_datetime().isoformat()` (nanoseconds truncated to microseconds).
-//! - any other code fails like Pyro: "invalid ext code for msgpack: N"
-//!   ([`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported), Python's `SerializeError`).
+//!   4 from a Windows sender: [`Value::Date`] (written back with 8).
+//! - `-1` (msgpack's timestamp, 4/8/12 bytes) and every other code: [`Value::Ext`], kept as it
+//!   came and written back unchanged (Pyro's Python peers refuse unknown codes with "invalid
+//!   ext code for msgpack: N"; a pass-through leaves that to them). A timestamp's length and
+//!   nanoseconds are checked as msgpack-python checks them.
 //!
 //! Malformed input is an [`Error`](crate::Error) with the byte offset: the reserved byte `0xc1`,
 //! invalid UTF-8 in a str, bad ext data, extra bytes after the value (Python's `ExtraData`),
@@ -76,6 +88,9 @@
 mod decode;
 
 pub(crate) use decode::tuple_keys;
+pub(crate) use ext::{
+    datetime_from_timestamp, datetime_timestamp, timestamp_isoformat, timestamp_parts,
+};
 pub(super) mod encode;
 mod ext;
 #[cfg(test)]
@@ -121,6 +136,22 @@ pub(crate) fn decode_call(
         Some(owner) => decode::Decoder::shared(owner).decode_call(),
         None => decode::Decoder::new(bytes).decode_call(),
     }
+}
+
+/// msgpack's own timestamp (ext type -1, msgpack-python's `Timestamp(seconds, nanoseconds)`)
+/// as the [`Value::Ext`] msgpack-python writes for it (the shortest of its 4/8/12-byte forms).
+///
+/// ```
+/// use pyroxene_wire::serializer::msgpack;
+/// let ts = msgpack::timestamp(1, 0).unwrap();
+/// assert_eq!(ts.to_string(), "Timestamp(seconds=1, nanoseconds=0)");
+/// assert_eq!(msgpack::to_vec(&ts).unwrap(), b"\xd6\xff\0\0\0\x01");
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::Value`](crate::ErrorKind::Value) for nanoseconds above 999,999,999.
+pub fn timestamp(seconds: i64, nanoseconds: u32) -> Result<Value> {
+    ext::timestamp(seconds, nanoseconds)
 }
 
 /// Decodes one msgpack value that fills all of `bytes`.

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use num_bigint::BigInt;
 
 use super::{Known, known_global};
+use crate::value::PyTimeZone;
 use crate::value::check_hashable;
 use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Set, Value};
 
@@ -18,7 +19,7 @@ const BUDGET_PER_BYTE: usize = 64;
 
 /// A stack or memo entry.
 #[derive(Debug, Clone)]
-enum Item {
+pub(super) enum Item {
     /// A finished scalar.
     Val(Value),
     /// A container (or object) in the arena.
@@ -27,6 +28,16 @@ enum Item {
     Global(Known, Box<str>),
     /// MARK (only ever on the stack).
     Mark,
+    /// A `datetime.timedelta` or `datetime.timezone`: only meaningful as a datetime's or
+    /// time's tzinfo (a Value has no such type of its own).
+    Tz(TzPart),
+}
+
+#[derive(Debug, Clone)]
+pub(super) enum TzPart {
+    /// A timedelta, in microseconds.
+    Delta(i64),
+    Zone(PyTimeZone),
 }
 
 /// A container; mutable ones are filled after they were pushed (and maybe memoized).
@@ -34,21 +45,24 @@ enum Item {
 enum Node {
     List(Vec<Item>),
     Tuple(Vec<Item>),
-    Set(Vec<Item>),
+    /// A set, or a frozenset (`true`).
+    Set(bool, Vec<Item>),
     Dict(Vec<(Item, Item)>),
     /// An exception object: class, REDUCE args, BUILD state.
     Exception(Box<str>, Item, Option<Item>),
     /// A `Pyro4.core` object: class, BUILD state.
     Object(Box<str>, Option<Item>),
+    /// A `uuid.UUID` (or, `true`, a `msgpack.ext.Timestamp`): its BUILD state.
+    Slots(bool, Option<Item>),
 }
 
 impl Node {
     fn children(&self) -> Vec<&Item> {
         match self {
-            Node::List(items) | Node::Tuple(items) | Node::Set(items) => items.iter().collect(),
+            Node::List(items) | Node::Tuple(items) | Node::Set(_, items) => items.iter().collect(),
             Node::Dict(pairs) => pairs.iter().flat_map(|(k, v)| [k, v]).collect(),
             Node::Exception(_, args, state) => std::iter::once(args).chain(state).collect(),
-            Node::Object(_, state) => state.iter().collect(),
+            Node::Object(_, state) | Node::Slots(_, state) => state.iter().collect(),
         }
     }
 }
@@ -311,10 +325,10 @@ impl Machine<'_> {
                     let pairs = pairs(at, items)?;
                     self.push_node(Node::Dict(pairs));
                 }
-                0x8f => self.push_node(Node::Set(Vec::new())),
+                0x8f => self.push_node(Node::Set(false, Vec::new())),
                 0x91 => {
                     let items = self.pop_mark(at)?;
-                    self.push_node(Node::Set(items));
+                    self.push_node(Node::Set(true, items));
                 }
                 b'a' => {
                     let item = self.pop(at)?;
@@ -326,7 +340,9 @@ impl Machine<'_> {
                 b'e' | 0x90 => {
                     let new = self.pop_mark(at)?;
                     match (op, self.top_node(at)?) {
-                        (b'e', Node::List(items)) | (0x90, Node::Set(items)) => items.extend(new),
+                        (b'e', Node::List(items)) | (0x90, Node::Set(false, items)) => {
+                            items.extend(new)
+                        }
                         _ => return Err(bad(at, "APPENDS/ADDITEMS to the wrong container")),
                     }
                 }
@@ -405,7 +421,9 @@ impl Machine<'_> {
                 b'b' => {
                     let state = self.pop(at)?;
                     match self.top_node(at)? {
-                        Node::Exception(_, _, slot) | Node::Object(_, slot) => *slot = Some(state),
+                        Node::Exception(_, _, slot)
+                        | Node::Object(_, slot)
+                        | Node::Slots(_, slot) => *slot = Some(state),
                         _ => return Err(bad(at, "BUILD on a plain value")),
                     }
                 }
@@ -473,6 +491,36 @@ impl Machine<'_> {
             self.arena.push(Node::Exception(class, args, None));
             return Ok(Item::Node(self.arena.len() - 1));
         }
+        if matches!(known, Known::Uuid | Known::Timestamp) {
+            return if newobj {
+                self.arena
+                    .push(Node::Slots(known == Known::Timestamp, None));
+                Ok(Item::Node(self.arena.len() - 1))
+            } else {
+                Err(wrong())
+            };
+        }
+        if matches!(
+            known,
+            Known::DateTime
+                | Known::Date
+                | Known::Time
+                | Known::TimeZone
+                | Known::TimeDelta
+                | Known::Decimal
+        ) {
+            let items = match &args {
+                Item::Node(i) => match self.arena.get(*i) {
+                    Some(Node::Tuple(items)) => items.clone(),
+                    _ => return Err(wrong()),
+                },
+                _ => return Err(wrong()),
+            };
+            return super::datetime::reduce(known, &items).map_err(|e| match e {
+                Some(e) => e.at(at),
+                None => wrong(),
+            });
+        }
         let args = self.materialize(args)?;
         let Value::Tuple(args) = args else {
             return Err(wrong());
@@ -487,15 +535,27 @@ impl Machine<'_> {
                 re: real(re).ok_or_else(wrong)?,
                 im: real(im).ok_or_else(wrong)?,
             },
-            (Known::Set | Known::FrozenSet, []) => Value::new_set(),
+            (Known::Set, []) => Value::new_set(),
+            (Known::FrozenSet, []) => Value::FrozenSet(Box::default()),
             (Known::Set | Known::FrozenSet, [Value::List(items) | Value::Tuple(items)]) => {
                 let mut set = Set::default();
                 for item in items {
-                    check_hashable(item, at, true)?;
+                    check_hashable(item, at)?;
                     set.insert(item.clone());
                 }
-                Value::Set(Box::new(set))
+                if known == Known::FrozenSet {
+                    Value::FrozenSet(Box::new(set))
+                } else {
+                    Value::Set(Box::new(set))
+                }
             }
+            (Known::ExtType, [code, Value::Bytes(data)]) => Value::Ext {
+                code: code
+                    .as_i64()
+                    .and_then(|c| i8::try_from(c).ok())
+                    .ok_or_else(wrong)?,
+                data: data.clone(),
+            },
             (Known::Bytes, []) => Value::Bytes(Bytes::new()),
             (Known::Bytes, [Value::Bytes(b)]) => Value::Bytes(b.clone()),
             // Protocol 2 bytes: `_codecs.encode(str, 'latin1')` (or bytearray(str, 'latin-1')).
@@ -549,6 +609,12 @@ impl Machine<'_> {
                     return Err(unsupported(at, format!("the class {class} as a value")));
                 }
                 Work::Enter(Item::Mark, _) => return Err(bad(at, "MARK in a container")),
+                Work::Enter(Item::Tz(_), _) => {
+                    return Err(unsupported(
+                        at,
+                        "a datetime.timedelta or timezone outside a datetime or time (no Value has that type)",
+                    ));
+                }
                 Work::Exit(i) => {
                     on_path[i] = false;
                     let node = &self.arena[i];
@@ -561,9 +627,6 @@ impl Machine<'_> {
         done.pop().ok_or_else(|| bad(at, "empty"))
     }
 }
-
-/// Pyro4's wrapper of a failed call in batch results.
-pub(super) const EXCEPTION_WRAPPER: &str = "Pyro4.futures._ExceptionWrapper";
 
 /// GLOBAL's class, if it is one the table allows.
 fn resolve(at: usize, module: &str, name: &str) -> Result<Item> {
@@ -618,19 +681,32 @@ fn finish(at: usize, node: &Node, items: Vec<Value>) -> Result<Value> {
     Ok(match node {
         Node::List(_) => Value::List(items),
         Node::Tuple(_) => Value::Tuple(items),
-        Node::Set(_) => {
+        Node::Set(frozen, _) => {
             let mut set = Set::default();
             for item in items {
-                check_hashable(&item, at, true)?;
+                check_hashable(&item, at)?;
                 set.insert(item);
             }
-            Value::Set(Box::new(set))
+            if *frozen {
+                Value::FrozenSet(Box::new(set))
+            } else {
+                Value::Set(Box::new(set))
+            }
         }
+        Node::Slots(false, _) => super::datetime::uuid_from_state(items.into_iter().next())
+            .ok_or_else(|| bad(at, "UUID state is not {'int': n[, 'is_safe': s]}"))?,
+        Node::Slots(true, _) => super::datetime::timestamp_from_state(items.into_iter().next())
+            .ok_or_else(|| {
+                bad(
+                    at,
+                    "Timestamp state is not (None, {'seconds': s, 'nanoseconds': n})",
+                )
+            })?,
         Node::Dict(_) => {
             let mut dict = Dict::default();
             let mut it = items.into_iter();
             while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                check_hashable(&k, at, true)?;
+                check_hashable(&k, at)?;
                 dict.insert(k, v);
             }
             Value::Dict(Box::new(dict))
@@ -656,7 +732,10 @@ fn finish(at: usize, node: &Node, items: Vec<Value>) -> Result<Value> {
             }
         }
         // The dialect's batch-error shape: {'__class__': ..., 'exception': {exception dict}}.
-        Node::Object(class, _) if class.as_ref() == EXCEPTION_WRAPPER => {
+        Node::Object(class, _)
+            if class.as_ref()
+                == crate::dialect::exception_wrapper_class(crate::ProtocolVersion::V4) =>
+        {
             let exception = match items.into_iter().next() {
                 Some(Value::Dict(mut state)) if state.len() == 1 => state
                     .shift_remove(&Value::from("exception"))

@@ -83,7 +83,7 @@ fn write<'a>(out: &mut Vec<u8>, v: &'a Value, frozen: bool) -> Result<Option<Fra
             out.extend_from_slice(&[0x86, b'R']); // TUPLE2, REDUCE
         }
         Value::Str(s) => write_sized(out, s.as_bytes(), [0x8c, b'X', 0x8d]),
-        Value::Bytes(b) => write_sized(out, b, [b'C', b'B', 0x8e]),
+        Value::Bytes(b) => write_bytes(out, b),
         Value::Tuple(items) => {
             let close: &'static [u8] = match items.len() {
                 0 => {
@@ -110,9 +110,21 @@ fn write<'a>(out: &mut Vec<u8>, v: &'a Value, frozen: bool) -> Result<Option<Fra
             out.extend_from_slice(b"](");
             return Ok(Some(seq(items.iter(), false, b"e")));
         }
-        Value::Set(items) if frozen => {
+        Value::Set(items) | Value::FrozenSet(items) if frozen => {
             out.push(b'(');
             return Ok(Some(seq(items.iter(), true, &[0x91])));
+        }
+        Value::FrozenSet(items) => {
+            out.push(b'(');
+            return Ok(Some(seq(items.iter(), true, &[0x91])));
+        }
+        Value::DateTime(_)
+        | Value::Date(_)
+        | Value::Time(_)
+        | Value::Decimal(_)
+        | Value::Uuid(_)
+        | Value::Ext { .. } => {
+            super::datetime::write(out, v);
         }
         Value::Set(items) => {
             out.extend_from_slice(&[0x8f, b'(']);
@@ -176,7 +188,7 @@ fn write_object<'a>(out: &mut Vec<u8>, d: &'a Dict) -> Option<Frame<'a>> {
     }
 }
 
-fn write_global(out: &mut Vec<u8>, module: &str, name: &str) {
+pub(super) fn write_global(out: &mut Vec<u8>, module: &str, name: &str) {
     out.push(b'c');
     out.extend_from_slice(module.as_bytes());
     out.push(b'\n');
@@ -184,7 +196,7 @@ fn write_global(out: &mut Vec<u8>, module: &str, name: &str) {
     out.push(b'\n');
 }
 
-fn write_int(out: &mut Vec<u8>, i: i64) {
+pub(super) fn write_int(out: &mut Vec<u8>, i: i64) {
     if let Ok(b) = u8::try_from(i) {
         out.extend_from_slice(&[b'K', b]);
     } else if let Ok(h) = u16::try_from(i) {
@@ -199,7 +211,7 @@ fn write_int(out: &mut Vec<u8>, i: i64) {
 }
 
 /// LONG1 / LONG4: two's complement, little-endian, as short as it goes.
-fn write_long(out: &mut Vec<u8>, b: &BigInt) {
+pub(super) fn write_long(out: &mut Vec<u8>, b: &BigInt) {
     let digits = b.to_signed_bytes_le();
     match u8::try_from(digits.len()) {
         Ok(n) => out.extend_from_slice(&[0x8a, n]),
@@ -210,6 +222,16 @@ fn write_long(out: &mut Vec<u8>, b: &BigInt) {
         }
     }
     out.extend_from_slice(&digits);
+}
+
+/// Bytes, as the shortest of SHORT_BINBYTES / BINBYTES / BINBYTES8.
+pub(super) fn write_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    write_sized(out, b, [b'C', b'B', 0x8e]);
+}
+
+/// A str, as the shortest of SHORT_BINUNICODE / BINUNICODE / BINUNICODE8.
+pub(super) fn write_text(out: &mut Vec<u8>, s: &str) {
+    write_sized(out, s.as_bytes(), [0x8c, b'X', 0x8d]);
 }
 
 /// A str or bytes with the shortest of its three length forms (u8, u32, u64).

@@ -20,13 +20,18 @@
 //! | global | as pickle writes it | value |
 //! |---|---|---|
 //! | `builtins.complex` | REDUCE `(re, im)` | `Complex` |
-//! | `builtins.set` / `frozenset` | REDUCE `([items],)` (protocol 2) | `Set` |
+//! | `builtins.set` / `frozenset` | REDUCE `([items],)` (protocol 2) | `Set` / `FrozenSet` |
+//! | `datetime.datetime` / `date` / `time` | REDUCE `(state bytes[, tzinfo])` (fold in the month / hour byte) | `DateTime` / `Date` / `Time` |
+//! | `datetime.timezone`, `datetime.timedelta` | REDUCE `(offset[, name])`, `(days, seconds, microseconds)` | only as a datetime's or time's tzinfo |
+//! | `decimal.Decimal` | REDUCE `(str,)` | `Decimal` |
+//! | `uuid.UUID` | NEWOBJ + BUILD `{'int': n[, 'is_safe': 0/-1]}` | `Uuid` |
+//! | `msgpack.ext.ExtType` / `Timestamp` | NEWOBJ `(code, data)` / NEWOBJ + BUILD `(None, {seconds, nanoseconds})` | `Ext` (a timestamp as code -1 with msgpack's bytes) |
 //! | `builtins.bytearray`, `_codecs.encode`, `builtins.bytes` | REDUCE (protocol 2 bytes) | `Bytes` |
 //! | builtin exceptions, `Pyro4.errors.*` | REDUCE `args` + BUILD `{attributes}` | the exception dict of [`crate::dialect`] |
 //! | `Pyro4.core.URI`, `Pyro4.core.Proxy` | NEWOBJ + BUILD `state` | `{'__class__': ..., 'state': state}`, the shape of Pyro4's serpent dicts |
 //!
 //! (`__builtin__` and `exceptions` are accepted for `builtins`, as pickle's protocol-2 name
-//! mapping writes them.) Any other global is an [`ErrorKind::Unsupported`] error naming it:
+//! mapping writes them.) Any other global is an [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) error naming it:
 //! Pyro4's pickle peers may send any class, and turning unknown ones into dicts would hide
 //! that the value is not what the sender meant. A recursive structure is an error too.
 //!
@@ -39,12 +44,18 @@
 //!
 //! [`to_vec`] writes protocol 4 (no frames, no memo: both optional): readable by every Python
 //! 3.4+, which Pyro4 4.82 on Python 3 is (its own default, `HIGHEST_PROTOCOL`, is 5 since
-//! Python 3.8; protocol 2 would need globals for bytes and sets). Sets inside dict keys and set
-//! elements are written as frozensets, which Python requires there. Exception dicts of builtin
+//! Python 3.8; protocol 2 would need globals for bytes and sets). Frozensets are written as
+//! frozensets, and so are sets inside dict keys and set elements, where Python requires them.
+//! Datetimes, dates, times (fold and fixed-offset timezones included), Decimals and UUIDs are
+//! written as Python pickles them (`datetime`, `decimal` and `uuid` are standard modules every
+//! Python has); a msgpack ext value as msgpack's `ExtType` / `Timestamp` (a peer without
+//! msgpack fails to read it, as it would from a Python sender).
+//! Exception dicts of builtin
 //! or `Pyro4.errors` classes and `Pyro4.core.URI` dicts are written as those objects; any other
 //! dict, `__class__` key or not, stays a dict, so data never makes a Python peer import a
 //! module it names.
 
+mod datetime;
 mod decode;
 mod encode;
 #[cfg(test)]
@@ -174,6 +185,20 @@ pub(crate) enum Known {
     Exception,
     /// `Pyro4.core.URI` / `Pyro4.core.Proxy`: rebuilt from BUILD state.
     PyroObject,
+    DateTime,
+    Date,
+    Time,
+    /// `datetime.timezone`: a tzinfo argument.
+    TimeZone,
+    /// `datetime.timedelta`: a timezone's offset.
+    TimeDelta,
+    Decimal,
+    /// `uuid.UUID`: NEWOBJ, then BUILD with its state dict.
+    Uuid,
+    /// `msgpack.ext.ExtType`: NEWOBJ `(code, data)`.
+    ExtType,
+    /// `msgpack.ext.Timestamp`: NEWOBJ, then BUILD `(None, {'seconds': s, 'nanoseconds': n})`.
+    Timestamp,
 }
 
 /// The meaning of global `module.name`, and the class name the value carries.
@@ -190,6 +215,15 @@ pub(crate) fn known_global(module: &str, name: &str) -> Option<(Known, String)> 
             Known::Exception
         }
         ("Pyro4.core", "URI" | "Proxy") => Known::PyroObject,
+        ("datetime", "datetime") => Known::DateTime,
+        ("datetime", "date") => Known::Date,
+        ("datetime", "time") => Known::Time,
+        ("datetime", "timezone") => Known::TimeZone,
+        ("datetime", "timedelta") => Known::TimeDelta,
+        ("decimal" | "_pydecimal", "Decimal") => Known::Decimal,
+        ("uuid", "UUID") => Known::Uuid,
+        ("msgpack.ext", "ExtType") => Known::ExtType,
+        ("msgpack.ext", "Timestamp") => Known::Timestamp,
         // A failed call in a batch result (NEWOBJ + BUILD {'exception': ...}).
         ("Pyro4.futures", "_ExceptionWrapper") => Known::PyroObject,
         _ => return None,

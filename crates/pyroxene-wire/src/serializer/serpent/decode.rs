@@ -290,13 +290,13 @@ fn parse_value(lx: &mut Lexer<'_>, depth: usize) -> Result<Value> {
                     continue;
                 }
                 (top @ Frame::Brace, b':') => {
-                    check_hashable(&value, lx.pos - 1, false)?;
+                    check_hashable(&value, lx.pos - 1)?;
                     *top = Frame::Dict(Dict::default(), Some(value));
                     may_close = false;
                     continue 'value;
                 }
                 (top @ Frame::Brace, b',' | b'}') => {
-                    check_hashable(&value, lx.pos - 1, false)?;
+                    check_hashable(&value, lx.pos - 1)?;
                     let mut set = Set::default();
                     set.insert(value);
                     if c == b'}' {
@@ -307,7 +307,7 @@ fn parse_value(lx: &mut Lexer<'_>, depth: usize) -> Result<Value> {
                     *top = Frame::Set(set);
                 }
                 (Frame::Set(set), b',' | b'}') => {
-                    check_hashable(&value, lx.pos - 1, false)?;
+                    check_hashable(&value, lx.pos - 1)?;
                     set.insert(value);
                     if c == b'}' {
                         value = Value::Set(Box::new(std::mem::take(set)));
@@ -316,7 +316,7 @@ fn parse_value(lx: &mut Lexer<'_>, depth: usize) -> Result<Value> {
                     }
                 }
                 (Frame::Dict(_, key @ None), b':') => {
-                    check_hashable(&value, lx.pos - 1, false)?;
+                    check_hashable(&value, lx.pos - 1)?;
                     *key = Some(value);
                     may_close = false;
                     continue 'value;

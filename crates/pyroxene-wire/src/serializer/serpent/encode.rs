@@ -189,8 +189,10 @@ impl Encoder {
             Value::List(items) => ('[', Open::List(items.iter())),
             Value::Tuple(items) => ('(', Open::Tuple(items.iter(), items.len() == 1)),
             // No empty-set literal exists; serpent writes an empty tuple instead.
-            Value::Set(set) if set.is_empty() => ('(', Open::Tuple([].iter(), false)),
-            Value::Set(set) => ('{', Open::Set(set.iter())),
+            Value::Set(set) | Value::FrozenSet(set) if set.is_empty() => {
+                ('(', Open::Tuple([].iter(), false))
+            }
+            Value::Set(set) | Value::FrozenSet(set) => ('{', Open::Set(set.iter())),
             Value::Dict(dict) => ('{', Open::Dict(dict.iter(), None)),
             scalar => {
                 self.scalar(scalar)?;
@@ -212,7 +214,25 @@ impl Encoder {
             Value::Complex { re, im } => self.complex(*re, *im),
             Value::Str(s) => write_str(&mut self.out, s),
             Value::Bytes(b) => self.bytes(b),
-            Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Dict(_) => {}
+            // serpent writes these as their isoformat() / str(), quoted.
+            Value::DateTime(dt) => write_str(&mut self.out, &dt.to_string()),
+            Value::Date(d) => write_str(&mut self.out, &d.to_string()),
+            Value::Time(t) => write_str(&mut self.out, &t.to_string()),
+            Value::Decimal(d) => write_str(&mut self.out, &d.to_string()),
+            Value::Uuid(u) => write_str(&mut self.out, &u.to_string()),
+            // msgpack's ExtType is a namedtuple: serpent writes the tuple (code, data).
+            Value::Ext { code, data } => {
+                self.out.push('(');
+                self.out.push_str(itoa::Buffer::new().format(*code));
+                self.out.push(',');
+                self.bytes(data);
+                self.out.push(')');
+            }
+            Value::List(_)
+            | Value::Tuple(_)
+            | Value::Set(_)
+            | Value::FrozenSet(_)
+            | Value::Dict(_) => {}
         }
         Ok(())
     }
@@ -280,7 +300,7 @@ impl Encoder {
 fn is_scalar(v: &Value) -> bool {
     !matches!(
         v,
-        Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::Dict(_)
+        Value::List(_) | Value::Tuple(_) | Value::Set(_) | Value::FrozenSet(_) | Value::Dict(_)
     )
 }
 
@@ -291,7 +311,13 @@ fn check_key(key: &Value, bytes_repr: bool) -> Result<()> {
         Value::List(_) => "list",
         Value::Dict(_) => "dict",
         // A set inside a dict key or set is a frozenset in Python.
-        Value::Set(_) => "frozenset",
+        Value::Set(_) | Value::FrozenSet(_) => "frozenset",
+        Value::DateTime(_) => "datetime.datetime",
+        Value::Date(_) => "datetime.date",
+        Value::Time(_) => "datetime.time",
+        Value::Uuid(_) => "uuid.UUID",
+        Value::Ext { .. } => "msgpack.ext.ExtType",
+        // A Decimal is a number to serpent: allowed, written as its str.
         _ => return check_key_literal(key, bytes_repr),
     };
     Err(Error::new(
@@ -310,7 +336,9 @@ fn check_key_literal(key: &Value, bytes_repr: bool) -> Result<()> {
     let problem = match key {
         Value::Bytes(_) if !bytes_repr => "bytes (without bytes_repr)",
         Value::Complex { re, im } if re.is_nan() || im.is_nan() => "a complex with a nan part",
-        Value::List(_) | Value::Dict(_) | Value::Set(_) => "a list, dict or set inside a tuple",
+        Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::FrozenSet(_) => {
+            "a list, dict or set inside a tuple"
+        }
         Value::Tuple(items) => {
             return items
                 .iter()

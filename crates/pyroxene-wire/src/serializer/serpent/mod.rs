@@ -42,6 +42,7 @@ use crate::{Result, Value};
 
 /// Encoder settings; the default is what Pyro sends out of the box.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Options {
     /// Write bytes as Python bytes literals (`b'\x00ab'`) instead of the base64 dict: Pyro5's
     /// `SERPENT_BYTES_REPR` config item (serpent's `bytes_repr=True`). Python peers then get
@@ -82,7 +83,8 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
 ///
 /// ```
 /// use pyroxene_wire::{serializer::serpent, Value};
-/// let options = serpent::Options { bytes_repr: true };
+/// let mut options = serpent::Options::default();
+/// options.bytes_repr = true;
 /// let bytes = serpent::to_vec_with(&Value::Bytes(b"\x00ab".to_vec().into()), &options).unwrap();
 /// assert_eq!(bytes, b"# serpent utf-8 python3.2\nb'\\x00ab'");
 /// ```

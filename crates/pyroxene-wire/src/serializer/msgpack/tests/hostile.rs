@@ -81,30 +81,22 @@ fn invalid_utf8_is_located() {
 
 #[test]
 fn bad_ext_data() {
-    let e = err("92 c0 d4 40 00");
-    assert_eq!((e.kind(), e.offset()), (ErrorKind::Unsupported, Some(2)));
-    assert_eq!(e.message(), "invalid ext code for msgpack: 64");
-    assert_eq!(
-        err("d4 f0 00").message(),
-        "invalid ext code for msgpack: -16"
-    );
+    // Unknown codes are kept (see every_format_decodes); Pyro's own codes are checked.
     assert_eq!(
         err("d5 30 6162").message(),
         "unpack requires a buffer of 16 bytes"
     );
     assert_eq!(err("d6 32 00000000").kind(), ErrorKind::Syntax);
     assert_eq!(err("d5 33 0000").kind(), ErrorKind::Syntax);
+    let e = err("92 c0 d5 ff 0000");
+    assert_eq!((e.kind(), e.offset()), (ErrorKind::Value, Some(2)));
     assert_eq!(
-        err("d5 ff 0000").message(),
-        "invalid timestamp data (length 2)"
+        e.message(),
+        "Timestamp type can only be created from 32, 64, or 96-bit byte objects"
     );
     assert_eq!(
         err("c7 0c ff 3b9aca00 0000000000000000").kind(),
         ErrorKind::Value
-    );
-    assert_eq!(
-        err("c7 0c ff 000003e8 fffffff1886e08ff").message(),
-        "date value out of range"
     );
     for text in [
         "", " ", "_", "1__0", "1_", "_1", "+", "-", "1.5", "0x10", "١", "+-1", "1 2",

@@ -38,14 +38,11 @@ fn python_vectors_decode_and_encode_byte_exact() {
         if let Some(repr) = v.repr {
             assert_eq!(value.to_string(), repr, "{}: repr", v.name);
         }
-        if matches!(v.name, "datetime" | "date") {
-            continue; // decoded to str: checked through the repr only
-        }
         let again = to_vec(&value).unwrap_or_else(|e| panic!("{}: {e}", v.name));
         assert_eq!(again, bytes, "{}: re-encoding", v.name);
         encoded += 1;
     }
-    assert_eq!(encoded, vectors::VECTORS.len() - 2);
+    assert_eq!(encoded, vectors::VECTORS.len());
     assert!(vectors::VECTORS.len() >= 70);
 }
 
@@ -58,8 +55,14 @@ fn datetime_and_date_vectors() {
             .expect(name);
         from_slice(&hex(v.hex)).expect("decodes")
     };
-    assert_eq!(find("datetime"), Value::from("2024-01-02T03:04:05.678901"));
-    assert_eq!(find("date"), Value::from("2024-01-02"));
+    // Python's datetime(2024, 1, 2, 3, 4, 5, 678901) and date(2024, 1, 2), read in UTC.
+    let date = crate::value::PyDate::new(2024, 1, 2).unwrap();
+    let time = crate::value::PyTime::new(3, 4, 5, 678_901).unwrap();
+    assert_eq!(
+        find("datetime"),
+        Value::DateTime(crate::value::PyDateTime::new(date, time))
+    );
+    assert_eq!(find("date"), Value::Date(date));
 }
 
 #[test]
@@ -270,16 +273,19 @@ fn every_format_decodes() {
         ("d53131 30", "10"),
         ("c70531 202b315f30", "10"),
         ("c70531 092d30350a", "-5"),
-        ("d6 33 47460b00", "'2024-01-02'"),
-        ("d6ff 00000001", "'1970-01-01T00:00:01+00:00'"),
+        ("d6 33 47460b00", "datetime.date(2024, 1, 2)"),
+        // msgpack's own timestamp: kept as it came, shown as msgpack-python's Timestamp.
+        ("d6ff 00000001", "Timestamp(seconds=1, nanoseconds=0)"),
         (
             "d7ff ee6b27fc00000005",
-            "'1970-01-01T00:00:05.999999+00:00'",
+            "Timestamp(seconds=5, nanoseconds=999999999)",
         ),
         (
             "c70cff 000003e8 ffffffffffffffff",
-            "'1969-12-31T23:59:59.000001+00:00'",
+            "Timestamp(seconds=-1, nanoseconds=1000)",
         ),
+        // Any other code: kept as it came (ExtType).
+        ("d4 40 00", "ExtType(code=64, data=b'\\x00')"),
     ];
     for &(h, repr) in cases {
         let v = from_slice(&hex(&h.replace(' ', ""))).unwrap_or_else(|e| panic!("{h}: {e}"));
@@ -305,11 +311,10 @@ fn datetime_ext_rounds_like_cpython() {
     for &(ts, iso) in cases {
         let mut bytes = hex("d732");
         bytes.extend(ts.to_le_bytes());
-        assert_eq!(
-            from_slice(&bytes).expect("decodes"),
-            Value::from(iso),
-            "{ts}"
-        );
+        let Value::DateTime(dt) = from_slice(&bytes).expect("decodes") else {
+            panic!("{ts}: not a datetime")
+        };
+        assert_eq!(dt.to_string(), iso, "{ts}");
     }
     // Python: ValueError / OverflowError.
     for (ts, message) in [
@@ -338,7 +343,10 @@ fn date_ext_range() {
     ] {
         let mut bytes = hex("d733");
         bytes.extend(ordinal.to_le_bytes());
-        assert_eq!(from_slice(&bytes).expect("decodes"), Value::from(iso));
+        let Value::Date(d) = from_slice(&bytes).expect("decodes") else {
+            panic!("{ordinal}: not a date")
+        };
+        assert_eq!(d.to_string(), iso);
     }
     for (ordinal, message) in [
         (0i64, "ordinal must be >= 1"),

@@ -241,12 +241,12 @@ pub(super) const VECTORS: &[Vector] = &[
     Vector {
         name: "datetime",
         hex: "d7321d736b49df64d941",
-        repr: Some("'2024-01-02T03:04:05.678901'"),
+        repr: Some("datetime.datetime(2024, 1, 2, 3, 4, 5, 678901)"),
     },
     Vector {
         name: "date",
         hex: "d73347460b0000000000",
-        repr: Some("'2024-01-02'"),
+        repr: Some("datetime.date(2024, 1, 2)"),
     },
     Vector {
         name: "array_int",

@@ -1,50 +1,24 @@
-//! Logging set up the way Pyro5 sets up Python's `logging`: nothing unless `PYRO_LOGLEVEL` is
-//! set; then every event at that level or above goes to `PYRO_LOGFILE` (default `pyro5.log`,
-//! appended to), or to standard error when it is `{stderr}`.
-//!
-//! pyroxene logs through [`tracing`]; [`init_from_config`] installs a global subscriber that
-//! writes Pyro5's line format, `[2025-01-31 12:00:00.123,target,LEVEL] message`, so existing
-//! log readers keep working. Two deliberate differences: the time is UTC (Python uses local
-//! time), and the name field is the tracing target (`pyroxene::daemon`, not `Pyro5.server`).
-//!
-//! Python level names map to tracing levels: `DEBUG` → DEBUG, `INFO` → INFO, `WARNING`/`WARN`
-//! → WARN, `ERROR` → ERROR, `CRITICAL`/`FATAL` → ERROR (tracing has nothing above ERROR), and
-//! `NOTSET` → TRACE (everything, as Python's root level 0).
-//!
-//! ```no_run
-//! // In main(), before anything logs (Pyro5 does this when it is imported):
-//! let config = pyroxene::Config::from_env()?;
-//! pyroxene::logging::init_from_config(&config)?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! Installing the subscriber (the `logging` feature): [`subscriber`], [`init_from_config`].
 
 use std::fs::OpenOptions;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tracing::level_filters::LevelFilter;
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use super::{STDERR, level_filter};
 use crate::Config;
-
-/// The LOGFILE value that means "standard error" (Pyro5's spelling).
-pub const STDERR: &str = "{stderr}";
 
 /// Why logging could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
-    /// LOGLEVEL names no Python logging level.
-    #[error(
-        "invalid log level {0:?}: use DEBUG, INFO, WARNING, ERROR, CRITICAL (or WARN, FATAL, NOTSET)"
-    )]
-    InvalidLevel(String),
     /// LOGFILE cannot be opened for appending.
-    #[error("cannot open log file {path}: {source}")]
+    #[error("cannot open log file {path}")]
     OpenFile {
         /// The file as configured.
         path: PathBuf,
@@ -67,28 +41,6 @@ pub enum LogInit {
     AlreadyInstalled,
 }
 
-/// The tracing level filter for a Python logging level name (exact case, as Pyro5's
-/// `getattr(logging, level)`), or `None` if it names no level.
-///
-/// ```
-/// use pyroxene::logging::level_from_name;
-/// use tracing::level_filters::LevelFilter;
-///
-/// assert_eq!(level_from_name("WARNING"), Some(LevelFilter::WARN));
-/// assert_eq!(level_from_name("CRITICAL"), Some(LevelFilter::ERROR));
-/// assert_eq!(level_from_name("debug"), None);
-/// ```
-pub fn level_from_name(name: &str) -> Option<LevelFilter> {
-    Some(match name {
-        "NOTSET" => LevelFilter::TRACE,
-        "DEBUG" => LevelFilter::DEBUG,
-        "INFO" => LevelFilter::INFO,
-        "WARNING" | "WARN" => LevelFilter::WARN,
-        "ERROR" | "CRITICAL" | "FATAL" => LevelFilter::ERROR,
-        _ => return None,
-    })
-}
-
 /// The subscriber [`init_from_config`] installs, for use in a scope
 /// (`tracing::subscriber::with_default`) instead of globally; `None` when LOGLEVEL is unset or
 /// empty. Opens (creates, appends to) LOGFILE unless it is [`STDERR`].
@@ -97,7 +49,7 @@ pub fn level_from_name(name: &str) -> Option<LevelFilter> {
 /// let mut config = pyroxene::Config::default();
 /// assert!(pyroxene::logging::subscriber(&config)?.is_none());
 ///
-/// config.loglevel = Some("WARNING".into());
+/// config.loglevel = Some(pyroxene::config::LogLevel::Warning);
 /// config.logfile = pyroxene::logging::STDERR.into();
 /// let subscriber = pyroxene::logging::subscriber(&config)?.expect("a level is set");
 /// tracing::subscriber::with_default(subscriber, || {
@@ -108,12 +60,12 @@ pub fn level_from_name(name: &str) -> Option<LevelFilter> {
 /// ```
 ///
 /// # Errors
-/// [`LogError::InvalidLevel`], [`LogError::OpenFile`].
+/// [`LogError::OpenFile`].
 pub fn subscriber(config: &Config) -> Result<Option<Box<dyn Subscriber + Send + Sync>>, LogError> {
-    let Some(level) = config.loglevel.as_deref().filter(|l| !l.is_empty()) else {
+    let Some(level) = config.loglevel else {
         return Ok(None);
     };
-    let filter = level_from_name(level).ok_or_else(|| LogError::InvalidLevel(level.to_owned()))?;
+    let filter = level_filter(level);
     let writer = if config.logfile == STDERR {
         BoxMakeWriter::new(std::io::stderr)
     } else {
@@ -145,7 +97,7 @@ pub fn subscriber(config: &Config) -> Result<Option<Box<dyn Subscriber + Send + 
 ///
 /// let mut config = pyroxene::Config::default();
 /// assert_eq!(init_from_config(&config)?, LogInit::Disabled);
-/// config.loglevel = Some("DEBUG".into());
+/// config.loglevel = Some(pyroxene::config::LogLevel::Debug);
 /// config.logfile = "/tmp/my-server.log".into();
 /// assert_eq!(init_from_config(&config)?, LogInit::Installed);
 /// assert_eq!(init_from_config(&config)?, LogInit::AlreadyInstalled);
@@ -153,12 +105,12 @@ pub fn subscriber(config: &Config) -> Result<Option<Box<dyn Subscriber + Send + 
 /// ```
 ///
 /// # Errors
-/// [`LogError::InvalidLevel`], [`LogError::OpenFile`]; nothing is installed then.
+/// [`LogError::OpenFile`]; nothing is installed then.
 pub fn init_from_config(config: &Config) -> Result<LogInit, LogError> {
     static INSTALLED: Mutex<bool> = Mutex::new(false);
     // A poisoned lock only means another init panicked inside tracing; the flag is still valid.
     let mut installed = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(level) = config.loglevel.as_deref().filter(|l| !l.is_empty()) else {
+    let Some(level) = config.loglevel else {
         return Ok(LogInit::Disabled);
     };
     if *installed {

@@ -1,0 +1,202 @@
+//! Test oracles: the properties the fuzz targets (`fuzz/`) and the round-trip, call and
+//! regression tests check, in one place so they check the same thing. Not an API: compiled only
+//! with the `oracles` feature (which the tests and `fuzz/` turn on) and for this crate's own
+//! unit tests.
+//!
+//! Each function panics when its property breaks: that is the bug the fuzzer looks for.
+
+use bytes::BytesMut;
+
+use crate::protocol::{Codec, ParseOptions, V4, V5};
+use crate::{Dict, ProtocolVersion, Serializer, Value};
+
+/// The fuzzing oracle of the message parser (used by `fuzz/` and by the regression tests over
+/// its findings): parsing must not panic, and whatever parses must re-encode to bytes that parse
+/// back to the same message.
+///
+/// # Panics
+/// When that round trip breaks: that is the bug the fuzzer looks for.
+pub fn check_message_round_trip(data: &[u8]) {
+    // v4 with a key too, so the signing path is exercised (a random message only gets past
+    // the HMAC check if it has none... or the fuzzer found SHA-1 collisions).
+    let keyed = V4::with_hmac(&b"fuzz"[..]);
+    let plain = V4::new();
+    let codecs: [&dyn Codec; 3] = [&V5, &plain, &keyed];
+    for codec in codecs {
+        check_codec_round_trip(codec, data);
+    }
+}
+
+fn check_codec_round_trip(codec: &dyn Codec, data: &[u8]) {
+    // A small limit keeps zip bombs cheap; both the raw and the inflating path are exercised.
+    for decompress in [false, true] {
+        let opts = ParseOptions::default()
+            .max_message_size(1 << 20)
+            .decompress(decompress);
+        let Ok(Some((msg, used))) = codec.parse(data, &opts) else {
+            continue;
+        };
+        assert!(used <= data.len());
+        // The in-place parse of a receive buffer agrees and leaves exactly the rest.
+        let mut buf = BytesMut::from(data);
+        let shared = codec.parse_bytes(&mut buf, &opts);
+        assert_eq!(shared, Ok(Some(msg.clone())));
+        assert_eq!(buf.len(), data.len() - used);
+        let Ok(bytes) = codec.encode(&msg) else {
+            // Only v4 can refuse: an inflated payload or the chunks it adds may not fit.
+            assert_eq!(codec.version(), ProtocolVersion::V4);
+            continue;
+        };
+        // Inflated payloads may legitimately exceed the limit together with the annotations.
+        let raw = ParseOptions::default()
+            .max_message_size(u64::MAX)
+            .decompress(false);
+        match codec.parse(&bytes, &raw) {
+            Ok(Some((again, n))) => {
+                assert_eq!(n, bytes.len());
+                assert_eq!(again, msg);
+            }
+            other => panic!("our own encoding of {msg:?} does not parse: {other:?}"),
+        }
+    }
+}
+
+/// The fuzzing oracle (used by the `fuzz/` targets and the regression tests over their
+/// findings): decoding `data` must not panic, and whatever decodes must survive our own
+/// encode → decode round trip as [`Serializer::normalize`] says.
+///
+/// # Panics
+/// When that round trip breaks: that is the bug the fuzzer looks for.
+pub fn check_round_trip(ser: Serializer, data: &[u8]) {
+    let Ok(value) = ser.decode(data) else { return };
+    let Ok(bytes) = ser.encode(&value) else {
+        return;
+    };
+    let again = match ser.decode(&bytes) {
+        Ok(v) => v,
+        Err(e) => panic!(
+            "our own {} output {bytes:?} fails to decode: {e}",
+            ser.name()
+        ),
+    };
+    let want = ser.normalize(&value);
+    assert!(
+        again == want,
+        "{} round trip changed {want} into {again}",
+        ser.name()
+    );
+}
+
+/// The oracle of the call writers (used by the call tests): [`Serializer::encode_call`] must
+/// write exactly what encoding the whole payload value writes (Pyro's `dumpsCall` builds that
+/// value), the same bytes or the same error.
+///
+/// # Panics
+/// When they differ.
+pub fn check_encode_call(
+    ser: Serializer,
+    object: &str,
+    method: &str,
+    args: &Value,
+    kwargs: Option<&Dict>,
+) {
+    let kw = kwargs.map_or(Value::None, |k| Value::from(k.clone()));
+    // marshal, msgpack and json carry Pyro's vargs as a list.
+    let listed = match args {
+        Value::Tuple(items) if ser != Serializer::Serpent && ser != Serializer::Pickle => {
+            Value::List(items.clone())
+        }
+        other => other.clone(),
+    };
+    let payload = match ser {
+        Serializer::Serpent | Serializer::Pickle | Serializer::Marshal => {
+            Value::Tuple(vec![object.into(), method.into(), listed, kw])
+        }
+        Serializer::Msgpack => Value::List(vec![object.into(), method.into(), listed, kw]),
+        Serializer::Json => crate::dict! {
+            "object" => object,
+            "method" => method,
+            "params" => listed,
+            "kwargs" => kw,
+        },
+    };
+    let want = ser.encode(&payload);
+    let got = ser.encode_call(object, method, args, kwargs);
+    assert!(
+        got == want,
+        "{} encode_call({object:?}, {method:?}, {args}, {kwargs:?}): {got:?}, but the payload value gives {want:?}",
+        ser.name()
+    );
+}
+
+/// The fuzzing oracle of the call readers (used by the `call_decode` fuzz target and the call
+/// tests): [`Serializer::decode_call`] and [`Serializer::decode_call_shared`], fast paths
+/// included, must give exactly what the general way gives (the payload decoded as a value,
+/// then taken apart), the same call or the same error; and never panic.
+///
+/// # Panics
+/// When they differ: that is the bug the fuzzer looks for.
+pub fn check_decode_call(ser: Serializer, data: &[u8]) {
+    let general = ser.decode(data).and_then(|v| ser.call_from_value(v));
+    let fast = ser.decode_call(data);
+    assert!(
+        fast == general,
+        "{} decode_call of {data:?}: {fast:?}, but the general path gives {general:?}",
+        ser.name()
+    );
+    let shared = bytes::Bytes::copy_from_slice(data);
+    let general = ser
+        .decode_shared(&shared)
+        .and_then(|v| ser.call_from_value(v));
+    let fast = ser.decode_call_shared(&shared);
+    assert!(
+        fast == general,
+        "{} decode_call_shared of {data:?}: {fast:?}, but the general path gives {general:?}",
+        ser.name()
+    );
+}
+
+/// [`check_decode_call`] for a payload and some mutations of it drawn from `seed` (byte flips,
+/// truncations, insertions of bytes that matter to the grammars, removals): the call tests'
+/// way of reaching the inputs a fast reader must give up on.
+///
+/// # Panics
+/// As [`check_decode_call`].
+pub fn check_decode_call_mutated(ser: Serializer, bytes: &[u8], seed: u64) {
+    check_decode_call(ser, bytes);
+    let interesting = b"()[]{},:'\" \n#\\\0bur1.-N\x80\x93\xa4\xc0\xff";
+    let mut s = seed;
+    for round in 0..6u64 {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let at = (s >> 33) as usize % (bytes.len() + 1);
+        check_decode_call(ser, &mutate(bytes, s, 1 + (round as usize % 3)));
+        check_decode_call(ser, bytes.get(..at).unwrap_or(bytes));
+        let mut inserted = bytes.to_vec();
+        inserted.insert(at, interesting[(s >> 20) as usize % interesting.len()]);
+        check_decode_call(ser, &inserted);
+        let mut removed = bytes.to_vec();
+        if at < removed.len() {
+            removed.remove(at);
+        }
+        check_decode_call(ser, &removed);
+    }
+}
+
+/// `bytes` with `flips` bytes overwritten at positions drawn from `seed` (an LCG): the call
+/// oracle and the "mutated vectors never panic" property tests share it.
+pub(crate) fn mutate(bytes: &[u8], seed: u64, flips: usize) -> Vec<u8> {
+    let mut bytes = bytes.to_vec();
+    let mut s = seed;
+    for _ in 0..flips {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let at = (s >> 33) as usize % bytes.len().max(1);
+        if let Some(b) = bytes.get_mut(at) {
+            *b = (s >> 24) as u8;
+        }
+    }
+    bytes
+}
