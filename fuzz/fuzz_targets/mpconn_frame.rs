@@ -6,5 +6,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    pyroxene_connection::frame::check_frames(data);
+    pyroxene_connection::oracles::check_frames(data);
 });

@@ -146,32 +146,6 @@ pub fn decode(buf: &[u8], limit: u64) -> Result<Option<(&[u8], usize)>, DecodeEr
         .map(|payload| (payload, header.size + payload.len())))
 }
 
-/// The fuzzing oracle of the frame decoder: splits `data` into frames with a limit taken
-/// from its first byte until it fails or runs out, and checks that every payload read
-/// survives our own encode/decode and that a frame is never split off before it is whole.
-///
-/// # Panics
-/// When any of that breaks: the bug the fuzzer looks for.
-#[doc(hidden)]
-pub fn check_frames(data: &[u8]) {
-    let Some((&first, mut rest)) = data.split_first() else {
-        return;
-    };
-    let limit = 1u64 << (first % 40);
-    while let Ok(Some((payload, used))) = decode(rest, limit) {
-        assert!(payload.len() as u64 <= limit && used <= rest.len());
-        assert_eq!(
-            decode(&rest[..used - 1], limit),
-            Ok(None),
-            "a frame split off early"
-        );
-        let mut again = Vec::new();
-        encode(payload, &mut again);
-        assert_eq!(decode(&again, u64::MAX), Ok(Some((payload, again.len()))));
-        rest = &rest[used..];
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,7 @@
 //!   (`pipe.rs`), [`wait()`] (`wait.rs`).
 //! - [`Address`] (`address.rs`), [`Config`] (`config.rs`), [`Error`] (`error.rs`).
 //! - [`blocking`]: the same API without async, on one shared current-thread runtime.
+//! - `oracles` (feature `oracles`): the fuzzing oracles, for the tests and `fuzz/`.
 
 #![deny(missing_docs)]
 
@@ -90,6 +91,8 @@ mod connection;
 mod error;
 pub mod frame;
 mod listener;
+#[cfg(any(test, feature = "oracles"))]
+pub mod oracles;
 mod pipe;
 mod stream;
 mod wait;

@@ -2,8 +2,7 @@
 //! fuzzing oracles, so a fixed finding stays fixed without nightly or cargo-fuzz; and runs
 //! the oracles over a few hand-made inputs at every cut.
 
-use pyroxene_connection::auth::check_handshake;
-use pyroxene_connection::frame::check_frames;
+use pyroxene_connection::oracles::{check_frames, check_handshake};
 use pyroxene_testkit::workspace_root;
 
 fn replay(target: &str, oracle: fn(&[u8])) {
