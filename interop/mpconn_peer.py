@@ -10,8 +10,11 @@ step with the Rust side; a failed handshake prints "AuthenticationError: <text>"
 Every check that fails raises, so the exit status is non-zero and the traceback says why.
 """
 
+import datetime
+import decimal
 import sys
 import time
+import uuid
 from multiprocessing import AuthenticationError, BufferTooShort
 from multiprocessing import connection as mpc
 
@@ -23,6 +26,12 @@ OBJECTS = [
     [], [1, "a", [2.5]], (), (1,), (1, 2, 3, 4), ((1, 2), [3]),
     {}, {"a": 1, 2: "b", (1, 2): None},
     set(), {1, 2, 3}, {"key": {"nested": [{7, 8}, (None,)]}},
+    # Beyond plain containers: the standard-library values pyroxene-wire's pickle keeps.
+    frozenset({1, 2}), {frozenset({3}): "frozen key"},
+    datetime.datetime(2024, 2, 29, 23, 59, 58, 123456),
+    datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+    datetime.date(1999, 12, 31), datetime.time(12, 30, 15, 5),
+    decimal.Decimal("-1.10"), uuid.UUID("12345678-1234-5678-1234-567812345678"),
 ]
 
 BIG = bytes(range(256)) * (17 * 4096)  # 17 MiB

@@ -227,8 +227,8 @@ impl Connection {
     /// it as sent: sets, tuples, big ints...).
     ///
     /// # Errors
-    /// [`Error::Unpickle`] for data that is no plain-data pickle (a class other than sets,
-    /// bytes, complex or builtin exceptions: nothing is ever imported) or does not fit `T`;
+    /// [`Error::Unpickle`] for pickle data of a class pyroxene-wire does not know (nothing is
+    /// ever imported: see the crate docs for the list) or a value that does not fit `T`;
     /// otherwise the errors of [`recv_bytes`](Connection::recv_bytes) without `maxlength`.
     pub async fn recv<T: DeserializeOwned>(&mut self) -> Result<T, Error> {
         let value = self.recv_value().await?;

@@ -59,9 +59,10 @@
 //! - **Bad frames** (a negative length other than -1, which CPython reads as an empty
 //!   message) fail with [`Error::BadFrame`] and close the connection. Nothing a peer sends
 //!   panics.
-//! - **Pickle** carries plain data only: `None`, bool, int (any size), float, complex, str,
-//!   bytes/bytearray, tuple, list, dict, set/frozenset and builtin exceptions. Nothing is ever
-//!   imported, so a class instance from Python is an [`Error::Unpickle`], not code run.
+//! - **Pickle** carries data only: `None`, bool, int (any size), float, complex, str,
+//!   bytes/bytearray, tuple, list, dict, set, frozenset, `datetime`/`date`/`time`, `Decimal`,
+//!   `UUID` and builtin exceptions (pyroxene-wire's pickle). Nothing is ever imported, so an
+//!   instance of any other class from Python is an [`Error::Unpickle`], not code run.
 //!   `ForkingPickler`'s connection and file-descriptor reducers have no meaning across
 //!   languages.
 //! - **Families**: no Windows named pipes (`AF_PIPE`); IPv6 works where CPython's module is
