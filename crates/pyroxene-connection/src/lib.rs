@@ -74,7 +74,8 @@
 //!
 //! - [`frame`]: the length-prefixed frame, sans IO (also what the fuzz target drives).
 //! - [`auth`]: the challenge/response handshake, sans IO: digests, challenge styles.
-//! - [`Connection`] (`connection.rs`): messages over a stream; `stream.rs` the streams.
+//! - [`Connection`] (`connection.rs`): messages over a stream; `handshake.rs` its two
+//!   challenge rounds; `stream.rs` the streams.
 //! - [`Listener`] / [`Incoming`] (`listener.rs`), [`Client`] (`client.rs`), [`pipe()`]
 //!   (`pipe.rs`), [`wait()`] (`wait.rs`).
 //! - [`Address`] (`address.rs`), [`Config`] (`config.rs`), [`Error`] (`error.rs`).
@@ -91,6 +92,7 @@ mod config;
 mod connection;
 mod error;
 pub mod frame;
+mod handshake;
 mod listener;
 #[cfg(any(test, feature = "oracles"))]
 pub mod oracles;
