@@ -29,11 +29,8 @@ import Pyro4.util
 from Pyro4.configuration import config
 
 
-# Pyro4's echo server and Pyro5's (which `pyroxene echo` follows) word error() differently.
-ERROR_TEXTS = {
-    "expected error from echoserver error() method",
-    "this is the generated error from echoserver echo() method",
-}
+# Pyro4's echo server words error() its own way; `pyroxene echo` answers Pyro4 clients with it.
+ERROR_TEXT = "expected error from echoserver error() method"
 
 
 def check(label, got, want):
@@ -69,7 +66,7 @@ def echo_checks(uri, serializer, key):
             check("error raises", False, True)
         except ValueError as x:
             check("error class", type(x).__name__, "ValueError")
-            check("error text", str(x) in ERROR_TEXTS, True)
+            check("error text", str(x), ERROR_TEXT)
             remote = "".join(getattr(x, "_pyroTraceback", []))
             check("remote traceback", remote.startswith("Traceback (most recent call last):"), True)
             tb = "".join(Pyro4.util.getPyroTraceback(type(x), x, None))
@@ -102,7 +99,7 @@ def batch_checks(p, serializer):
         next(results)
         check("batch error raises", False, True)
     except ValueError as x:
-        check("batch error", str(x) in ERROR_TEXTS, True)
+        check("batch error", str(x), ERROR_TEXT)
 
 def refused(uri, serializer, key):
     config.SERIALIZER = serializer

@@ -289,8 +289,13 @@ class Run:
             if text and not text.endswith("\n"):
                 text += "\n"
             status = prog.status
-            out[name] = text + "[%s]" % (
-                "killed by the example's steps" if status == "killed" else "exit %s" % status)
+            ending = "killed by the example's steps" if status == "killed" else "exit %s" % status
+            if name == "(echo)" and status in ("killed", 0):
+                # An example that calls shutdown() ends the echo server: whether it has exited
+                # by the time the steps kill it is timing (Python's loop notices within its
+                # POLLTIMEOUT, ours at once), seen both ways under load.
+                ending = "ended"
+            out[name] = text + "[%s]" % ending
         return out
 
 
@@ -447,7 +452,7 @@ def main():
                 failed += 1
     for ex in skipped:
         print("%-34s %-16s        %s" % (ex.name, "not run", ex.note))
-    print("%d known differences (issue 12 item 2), %d examples using our servers not run"
+    print("%d known differences, %d examples using our servers not run"
           % (counts["known difference"], len(skipped)))
     print("examples: %d passed, %d failed" % (counts["pass"], failed))
     return 1 if failed else 0

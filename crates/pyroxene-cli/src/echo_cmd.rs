@@ -1,5 +1,5 @@
-//! `pyroxene echo`: Pyro's test echo server (`python -m Pyro5.utils.echoserver`), same flags and
-//! the same printed lines.
+//! `pyroxene echo`: Pyro's test echo server (`python -m Pyro5.utils.echoserver`; Pyro4 clients
+//! get `Pyro4.test.echoserver`'s answers), same flags and the same printed lines.
 //!
 //! `-n` registers `test.echoserver` in a name server found as Python's `locate_ns()` finds it
 //! (the `PYRO_NS_*` settings); `-N` first starts a name server in-process on the echo host and

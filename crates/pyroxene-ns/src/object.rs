@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use pyroxene::naming::{ListFilter, MetaFilter, RegisterOptions, Remove};
-use pyroxene::server::{BoxFuture, CallResult, Invocation, Metadata, RemoteObject, bind_arguments};
+use pyroxene::server::{
+    BoxFuture, CallContext, CallResult, Invocation, Metadata, RemoteObject, bind_arguments,
+};
 use pyroxene::{Dict, ProtocolVersion, RemoteException, Uri, Value};
 
 use crate::args;
@@ -324,9 +326,45 @@ pub(crate) fn listing(
     Value::Dict(Box::new(dict))
 }
 
+/// Python's answer to attribute access on its name server, which has no properties: Pyro's text
+/// for a member of the class (a method of the caller's generation), Python's own otherwise.
+fn no_attribute(protocol: ProtocolVersion, name: &str) -> RemoteException {
+    let members: Vec<&str> = methods_of(protocol).collect();
+    pyroxene::server::no_attribute("NameServer", &members, name)
+}
+
+/// The methods a caller of `protocol` has: Pyro4's name server lacks `yplookup`.
+fn methods_of(protocol: ProtocolVersion) -> impl Iterator<Item = &'static str> {
+    METHODS.into_iter().filter(move |m| match protocol {
+        ProtocolVersion::V4 => crate::object_v4::params(m).is_some(),
+        ProtocolVersion::V5 => true,
+    })
+}
+
 impl RemoteObject for NameServer {
     fn metadata(&self) -> Metadata {
         Metadata::new(METHODS, [""; 0], [""; 0])
+    }
+
+    /// Pyro4 callers see Pyro4's seven methods: their proxy refuses `yplookup` locally, as it
+    /// does against Python's Pyro4 name server.
+    fn metadata_for(&self, protocol: ProtocolVersion) -> Metadata {
+        Metadata::new(methods_of(protocol), [""; 0], [""; 0])
+    }
+
+    fn get_attr(self: Arc<Self>, name: String, context: Arc<CallContext>) -> BoxFuture<CallResult> {
+        let error = no_attribute(context.protocol, &name);
+        Box::pin(async move { Err(error) })
+    }
+
+    fn set_attr(
+        self: Arc<Self>,
+        name: String,
+        _value: Value,
+        context: Arc<CallContext>,
+    ) -> BoxFuture<CallResult> {
+        let error = no_attribute(context.protocol, &name);
+        Box::pin(async move { Err(error) })
     }
 
     fn invoke(self: Arc<Self>, call: Invocation) -> BoxFuture<CallResult> {

@@ -231,6 +231,21 @@ fn yplookup_is_pyro5_only() {
     assert_eq!(e.class, "builtins.TypeError");
 }
 
+/// The metadata a caller gets (CONNECTOK, `Pyro.Daemon.get_metadata`) is its generation's:
+/// Pyro4's seven methods, so a Pyro4 proxy refuses `yplookup` locally as it does against
+/// Python's Pyro4 name server.
+#[test]
+fn metadata_is_the_callers_generations() {
+    let ns = ns();
+    let v4 = ns.metadata_for(V4);
+    let v5 = ns.metadata_for(V5);
+    assert_eq!(v4.methods.len(), 7);
+    assert!(!v4.methods.contains("yplookup"));
+    assert!(v5.methods.contains("yplookup"));
+    assert_eq!(v5, ns.metadata());
+    assert!(v5.methods.is_superset(&v4.methods));
+}
+
 #[test]
 fn errors_are_pyro4_classes_with_the_same_texts() {
     let ns = ns();

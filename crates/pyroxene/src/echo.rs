@@ -1,12 +1,14 @@
-//! The echo server object of Pyro's test tools (`Pyro5.utils.echoserver.EchoServer`), served by
-//! `pyroxene echo` under the name `test.echoserver`.
+//! The echo server object of Pyro's test tools, served by `pyroxene echo` under the name
+//! `test.echoserver`: a Pyro5 caller gets `Pyro5.utils.echoserver.EchoServer`, a Pyro4 caller
+//! `Pyro4.test.echoserver.EchoServer`. The two differ only in the text of `error()`; methods,
+//! oneway methods, the `verbose` property and every other answer are the same.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pyroxene_wire::Value;
 
-use crate::{ItemStream, RemoteException};
+use crate::{ItemStream, ProtocolVersion, RemoteException};
 
 /// The object id and name server name of the echo server.
 pub const ECHO_OBJECT_NAME: &str = "test.echoserver";
@@ -32,7 +34,7 @@ impl EchoServer {
     pub async fn shutdown_requested(&self) {
         loop {
             let notified = self.shutdown_signal.notified();
-            if self.must_shutdown.load(Ordering::SeqCst) {
+            if self._must_shutdown() {
                 return;
             }
             notified.await;
@@ -40,7 +42,7 @@ impl EchoServer {
     }
 
     fn say(&self, what: std::fmt::Arguments<'_>) {
-        if self.verbose.load(Ordering::Relaxed) {
+        if self._verbose() {
             println!("{} - {what}", asctime());
         }
     }
@@ -55,13 +57,14 @@ impl EchoServer {
         message
     }
 
-    /// Raises a ValueError.
+    /// Raises a ValueError, with the text of the caller's Pyro generation.
     #[nonblocking]
     fn error(&self) -> Result<(), RemoteException> {
         self.say(format_args!("error: generating exception"));
+        let protocol = crate::current_context().map(|c| c.protocol);
         Err(RemoteException::new(
             "builtins.ValueError",
-            "this is the generated error from echoserver echo() method",
+            error_text(protocol.unwrap_or(ProtocolVersion::V5)),
         ))
     }
 
@@ -118,7 +121,22 @@ impl EchoServer {
         "bogus return value"
     }
 
-    /// Not callable remotely (private name).
+    /// The flag behind `verbose`. Python's class has `_verbose` and `_must_shutdown` class
+    /// attributes, so its daemon answers `__getattr__('_verbose')` with Pyro's "unexposed"
+    /// text rather than Python's "no attribute" one: these skipped members give the same.
+    #[skip]
+    fn _verbose(&self) -> bool {
+        self.verbose.load(Ordering::Relaxed)
+    }
+
+    /// Whether a client called `shutdown()` (see `_verbose`).
+    #[skip]
+    fn _must_shutdown(&self) -> bool {
+        self.must_shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Not callable remotely (private name); a member, as in Python (see `_verbose`).
+    #[skip]
     fn _private(&self) -> &'static str {
         "should not be allowed"
     }
@@ -138,13 +156,21 @@ impl EchoServer {
     /// Whether calls are printed.
     #[getter]
     fn verbose(&self) -> bool {
-        self.verbose.load(Ordering::Relaxed)
+        self._verbose()
     }
 
     /// Switches printing of calls.
     #[setter(verbose)]
     fn set_verbose(&self, onoff: Value) {
         self.verbose.store(onoff.is_truthy(), Ordering::Relaxed);
+    }
+}
+
+/// What `error()` raises: each Python echo server has its own text.
+fn error_text(protocol: ProtocolVersion) -> &'static str {
+    match protocol {
+        ProtocolVersion::V4 => "expected error from echoserver error() method",
+        ProtocolVersion::V5 => "this is the generated error from echoserver echo() method",
     }
 }
 

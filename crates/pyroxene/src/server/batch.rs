@@ -29,7 +29,7 @@ pub(crate) async fn run(
             "unknown object",
         ));
     };
-    let methods = object.metadata().methods;
+    let methods = object.metadata_for(version).methods;
     let mut results = Vec::with_capacity(call.args.len());
     for entry in call.args {
         let (method, args, kwargs) = entry_parts(entry)?;

@@ -86,7 +86,7 @@ impl RemoteObject for DaemonObject {
                             .get(1)
                             .or_else(|| call.kwargs.get(&Value::from("as_lists")))
                             .is_some_and(Value::is_truthy);
-                    Ok(object.metadata().to_value_with(as_lists))
+                    Ok(object.metadata_for(version).to_value_with(as_lists))
                 }
                 "get_next_stream_item" => {
                     let terminated = || {

@@ -390,7 +390,7 @@ impl Session {
             .shared
             .object(object_id)
             .ok_or_else(|| "unknown object".to_owned())?;
-        let reply = ConnectResponse::new(response, Some(object.metadata()));
+        let reply = ConnectResponse::new(response, Some(object.metadata_for(self.version)));
         let flags = match self.version {
             ProtocolVersion::V4 => Flags::META_ON_CONNECT,
             ProtocolVersion::V5 => Flags::empty(),
@@ -546,9 +546,8 @@ fn route(
                     ));
                 }
             };
-            if is_private_name(&name) {
-                return Err(private_attribute(&name));
-            }
+            // No private-name check here: Python's daemon has none for attributes either,
+            // and the object's answer (Python: a lookup on the class) gives Python's texts.
             if call.method == "__getattr__" {
                 Ok(Route::GetAttr(object, name, context))
             } else {

@@ -16,6 +16,12 @@ mod stream;
 /// [`RemoteObject`] by hand. `params` are `(name, required)`; `qualname` is `Class.method`.
 pub use crate::macro_support::bind_arguments;
 
+/// Python's error for reading or writing `name` when it isn't an exposed property of class
+/// `class` (what `#[expose]` answers), for objects that implement [`RemoteObject`] by hand:
+/// Pyro's "unexposed or unknown remote attribute" text when `members` (the class's own names)
+/// holds it, `type object 'Class' has no attribute 'name'` when it doesn't.
+pub use crate::macro_support::no_attribute;
+
 // The call model: instance modes, proxies as values, kept-serialized blobs.
 mod autoproxy;
 mod blob;

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use pyroxene_wire::dialect::RemoteException;
-use pyroxene_wire::{Dict, Value};
+use pyroxene_wire::{Dict, ProtocolVersion, Value};
 
 use super::context::CallContext;
 
@@ -81,6 +81,16 @@ pub type CallResult = Result<Value, RemoteException>;
 pub trait RemoteObject: Send + Sync + 'static {
     /// The exposed methods, oneway methods and properties.
     fn metadata(&self) -> Metadata;
+
+    /// The metadata a caller speaking `protocol` sees: what the daemon sends in CONNECTOK,
+    /// answers to `Pyro.Daemon.get_metadata` and checks batched calls against. By default
+    /// [`RemoteObject::metadata`] for both generations; an object whose API differs between
+    /// Pyro4 and Pyro5 callers overrides it (the name server: Pyro4's has no `yplookup`), so
+    /// a proxy of either generation refuses locally what its generation's server lacks.
+    fn metadata_for(&self, protocol: ProtocolVersion) -> Metadata {
+        let _ = protocol;
+        self.metadata()
+    }
 
     /// Calls an exposed method. The daemon has already refused private and unexposed names.
     fn invoke(self: Arc<Self>, call: Invocation) -> BoxFuture<CallResult>;
