@@ -5,6 +5,10 @@
 #   Rust↔Rust         connection_bench -> connection_echo (async; and the blocking facade)
 #   Python↔Python     interop/mpconn_bench.py client -> serve (CPython 3.12)
 #   mixed             Python client -> connection_echo, connection_bench -> Python listener
+# and "100 B ×64": the same pairs pipelined, 64 messages out before their 64 echoes are read,
+# so each side's cost per message shows instead of the loopback round trip (raw-pingpong has
+# no such mode: no raw figure there). CPython's module leaves Nagle on, which stalls a pipelined
+# window ~40 ms; the Python sides of this row set TCP_NODELAY as ours do (mpconn_bench.py).
 # Every pair runs once per round, in an order that rotates each round; the table holds the
 # medians over ROUNDS rounds (default 5), so all pairs share whatever the machine was doing.
 # Placements as in bench-rpc.sh: one-cpu (everything on CPU 0: CPU cost per message) and free.
@@ -48,33 +52,42 @@ echo "| placement | size | raw TCP | Rust↔Rust | Rust↔Rust blocking | Python
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for placement in ${PLACEMENTS:-one-cpu free}; do
   run=$(cpus "$placement")
-  for size in 100 1048576; do
-    count=$((size == 100 ? 20000 : 300))
+  for kind in 100 1048576 100x64; do
+    size=${kind%x*}
+    window=1 && [ "$kind" != "$size" ] && window=${kind#*x}
+    count=$((window > 1 ? 100000 : size == 100 ? 20000 : 300))
+    w=(--window $window)
     $run "$bin/raw-pingpong" serve $size $size > "$out/raw" & pids+=($!)
     raw_port=$(wait_line "$out/raw" "port:")
     $run "$bin/examples/connection_echo" --address 127.0.0.1:0 --authkey $key > "$out/rust" & pids+=($!)
     rust_addr=$(wait_line "$out/rust" "listening on")
-    $run "$python" -u interop/mpconn_bench.py serve 127.0.0.1:0 $key > "$out/py" & pids+=($!)
+    nodelay=() && [ $window -gt 1 ] && nodelay=(nodelay) # as ours: see mpconn_bench.py
+    $run "$python" -u interop/mpconn_bench.py serve 127.0.0.1:0 $key "${nodelay[@]}" > "$out/py" & pids+=($!)
     py_addr=$(wait_line "$out/py" "listening on")
     declare -A rates=()
+    run_pairs=("${pairs[@]}")
+    [ $window -gt 1 ] && run_pairs=("${pairs[@]:1}") # no raw
     for r in $(seq "$rounds"); do
-      n=${#pairs[@]}
+      n=${#run_pairs[@]}
       for i in $(seq 0 $((n - 1))); do
-        pair=${pairs[$(((i + r) % n))]}
+        pair=${run_pairs[$(((i + r) % n))]}
         case $pair in
           raw) res=$($run "$bin/raw-pingpong" "127.0.0.1:$raw_port" $count 1 $size $size)
                rate=$(json "$res" calls_per_second) ;;
-          rust) rate=$(json "$($run "$bin/examples/connection_bench" --address "$rust_addr" --authkey $key --size $size --count $count)" messages_per_second) ;;
-          rust_blocking) rate=$(json "$($run "$bin/examples/connection_bench" --address "$rust_addr" --authkey $key --size $size --count $count --blocking)" messages_per_second) ;;
-          python) rate=$(json "$($run "$python" interop/mpconn_bench.py client "$py_addr" $key $size $count)" messages_per_second) ;;
-          py_to_rust) rate=$(json "$($run "$python" interop/mpconn_bench.py client "$rust_addr" $key $size $count)" messages_per_second) ;;
-          rust_to_py) rate=$(json "$($run "$bin/examples/connection_bench" --address "$py_addr" --authkey $key --size $size --count $count)" messages_per_second) ;;
+          rust) rate=$(json "$($run "$bin/examples/connection_bench" --address "$rust_addr" --authkey $key --size $size --count $count "${w[@]}")" messages_per_second) ;;
+          rust_blocking) rate=$(json "$($run "$bin/examples/connection_bench" --address "$rust_addr" --authkey $key --size $size --count $count "${w[@]}" --blocking)" messages_per_second) ;;
+          python) rate=$(json "$($run "$python" interop/mpconn_bench.py client "$py_addr" $key $size $count $window)" messages_per_second) ;;
+          py_to_rust) rate=$(json "$($run "$python" interop/mpconn_bench.py client "$rust_addr" $key $size $count $window)" messages_per_second) ;;
+          rust_to_py) rate=$(json "$($run "$bin/examples/connection_bench" --address "$py_addr" --authkey $key --size $size --count $count "${w[@]}")" messages_per_second) ;;
         esac
         rates[$pair]="${rates[$pair]:-} $rate"
       done
     done
     cells=(); declare -A med=()
     for pair in "${pairs[@]}"; do
+      if [ -z "${rates[$pair]:-}" ]; then
+        cells+=("—"); continue
+      fi
       # shellcheck disable=SC2086
       med[$pair]=$(median ${rates[$pair]})
       if [ $size -eq 100 ]; then
@@ -84,8 +97,10 @@ for placement in ${PLACEMENTS:-one-cpu free}; do
       fi
     done
     label=$([ $size -eq 100 ] && echo "100 B" || echo "1 MiB")
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s× | %s× |\n' "$placement" "$label" "${cells[@]}" \
-      "$(ratio "${med[rust]}" "${med[raw]}")" "$(ratio "${med[rust]}" "${med[python]}")"
+    [ $window -gt 1 ] && label="$label ×$window"
+    vs_raw=— && [ -n "${med[raw]:-}" ] && vs_raw="$(ratio "${med[rust]}" "${med[raw]}")×"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s× |\n' "$placement" "$label" "${cells[@]}" \
+      "$vs_raw" "$(ratio "${med[rust]}" "${med[python]}")"
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
     pids=()
     unset rates med

@@ -8,7 +8,9 @@
 //! {"messages": 20000, "size": 100, "seconds": 0.41, "messages_per_second": 48780.5, "mb_per_second": 4.9}
 //! ```
 //!
-//! `--blocking` runs the same loop on the blocking facade, to show what it costs.
+//! `--blocking` runs the same loop on the blocking facade, to show what it costs. `--window W`
+//! pipelines: W messages go out before the W echoes are read, so the cost per message shows
+//! rather than the kernel's loopback round trip (W × SIZE must fit the socket buffers).
 
 use std::time::Instant;
 
@@ -27,9 +29,12 @@ struct Args {
     /// Bytes per message.
     #[arg(long, default_value_t = 100)]
     size: usize,
-    /// Round trips to time (after 10 untimed ones).
+    /// Messages to time (after 10 untimed windows), rounded up to whole windows.
     #[arg(long, default_value_t = 10_000)]
     count: usize,
+    /// Messages sent before their echoes are read.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    window: u32,
     /// Use the blocking facade instead of the async API.
     #[arg(long)]
     blocking: bool,
@@ -41,15 +46,21 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let key = args.authkey.as_deref().map(str::as_bytes);
     let message = vec![7u8; args.size];
+    let window = args.window as usize;
+    let windows = args.count.div_ceil(window);
     let seconds = if args.blocking {
         let mut conn = blocking::Client::connect(args.address.as_str(), key)?;
         let mut started = Instant::now();
-        for i in 0..WARM_UP + args.count {
+        for i in 0..WARM_UP + windows {
             if i == WARM_UP {
                 started = Instant::now();
             }
-            conn.send_bytes(&message, 0, None)?;
-            anyhow::ensure!(conn.recv_bytes(None)?.len() == args.size, "short echo");
+            for _ in 0..window {
+                conn.send_bytes(&message, 0, None)?;
+            }
+            for _ in 0..window {
+                anyhow::ensure!(conn.recv_bytes(None)?.len() == args.size, "short echo");
+            }
         }
         started.elapsed().as_secs_f64()
     } else {
@@ -59,24 +70,29 @@ fn main() -> anyhow::Result<()> {
         rt.block_on(async {
             let mut conn = Client::connect(args.address.as_str(), key).await?;
             let mut started = Instant::now();
-            for i in 0..WARM_UP + args.count {
+            for i in 0..WARM_UP + windows {
                 if i == WARM_UP {
                     started = Instant::now();
                 }
-                conn.send_bytes(&message, 0, None).await?;
-                anyhow::ensure!(
-                    conn.recv_bytes(None).await?.len() == args.size,
-                    "short echo"
-                );
+                for _ in 0..window {
+                    conn.send_bytes(&message, 0, None).await?;
+                }
+                for _ in 0..window {
+                    anyhow::ensure!(
+                        conn.recv_bytes(None).await?.len() == args.size,
+                        "short echo"
+                    );
+                }
             }
             anyhow::Ok(started.elapsed().as_secs_f64())
         })?
     };
-    let rate = args.count as f64 / seconds;
+    let messages = windows * window;
+    let rate = messages as f64 / seconds;
     println!(
         "{{\"messages\": {}, \"size\": {}, \"seconds\": {seconds:.6}, \"messages_per_second\": {rate:.1}, \
          \"mb_per_second\": {:.1}}}",
-        args.count,
+        messages,
         args.size,
         rate * args.size as f64 / 1e6
     );
