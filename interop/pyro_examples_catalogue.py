@@ -320,7 +320,7 @@ def instancemode(r):
     r.run("client.py")
 
 
-ex(BOTH, "instancemode", uses="ns", steps=instancemode, normalise={"*": [PYID, UUID]},
+ex(BOTH, "instancemode", uses="ns", steps=instancemode, normalise={"*": [UUID, PYID]},
    expect=[("client.py", r"SINGLE")])
 
 
