@@ -93,12 +93,7 @@ pub(crate) fn hmac_key(flag: Option<String>) -> anyhow::Result<Option<Vec<u8>>> 
 
 pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
     let config = load_server_config()?;
-    if config.ns_autoclean.is_some() {
-        // Honest rather than silent: Python would start its auto-cleaner here.
-        eprintln!(
-            "Warning: NS_AUTOCLEAN is not supported yet; registrations are not auto-cleaned."
-        );
-    }
+    // NS_AUTOCLEAN (PYRO_NS_AUTOCLEAN) reaches the options through the config.
     let mut options = NsOptions::from_config(&config);
     options.storage = StorageSpec::parse(&args.storage)?;
     options.broadcast = !args.nobc;

@@ -87,11 +87,13 @@
 //!   `lookup(name, True)` (Python: "unmarshallable object").
 //! - The name server binds HOST like `pyro5-ns`; `--bchost` given explicitly also starts the
 //!   broadcast responder on a loopback address (Pyro never does).
-//! - No auto-clean (NS_AUTOCLEAN) yet.
+//! - NS_AUTOCLEAN ([`autoclean`]) probes concurrently, once per distinct address, with a
+//!   bound on open probes (Python connects to one registration after the other).
 
 #![deny(missing_docs)]
 
 mod args;
+pub mod autoclean;
 pub mod broadcast;
 mod error;
 mod launch;
