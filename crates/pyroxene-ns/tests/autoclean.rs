@@ -26,20 +26,29 @@ fn nameserver() -> Arc<NameServer> {
     Arc::new(ns)
 }
 
-/// A port on 127.0.0.1 nothing listens on (bound, then released).
-fn dead_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
+/// A unix socket path nothing listens on: unlike a released TCP port, no other test can
+/// start answering on it.
+fn dead_socket(tag: &str) -> String {
+    let path = std::env::temp_dir().join(format!(
+        "pyroxene-autoclean-{}-{tag}.sock",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    path.display().to_string()
+}
+
+fn register_uri(ns: &NameServer, name: &str, uri: &str) {
+    ns.registry()
+        .register(name, uri, RegisterOptions::new())
+        .expect("register");
 }
 
 fn register(ns: &NameServer, name: &str, port: u16) {
-    ns.registry()
-        .register(
-            name,
-            &format!("PYRO:obj@127.0.0.1:{port}"),
-            RegisterOptions::new(),
-        )
-        .expect("register");
+    register_uri(ns, name, &format!("PYRO:obj@127.0.0.1:{port}"));
+}
+
+fn register_dead(ns: &NameServer, name: &str, socket: &str) {
+    register_uri(ns, name, &format!("PYRO:obj@./u:{socket}"));
 }
 
 #[test]
@@ -69,11 +78,11 @@ async fn unreachable_names_go_after_the_limit_and_the_rest_stay() {
     let ns = nameserver();
     let alive = TcpListener::bind("127.0.0.1:0").expect("bind");
     let alive_port = alive.local_addr().expect("addr").port();
-    let dead = dead_port();
+    let dead = dead_socket("dead");
     register(&ns, "alive", alive_port);
-    register(&ns, "dead", dead);
+    register_dead(&ns, "dead", &dead);
     // Pyro never cleans these two, reachable or not.
-    register(&ns, "Pyro.Daemon", dead);
+    register_dead(&ns, "Pyro.Daemon", &dead);
     let limit = Duration::from_millis(300);
     let mut cleaner = AutoCleaner::new(MIN_AUTOCLEAN, Some(Duration::from_secs(2)))
         .expect("cleaner")
@@ -112,21 +121,17 @@ async fn unreachable_names_go_after_the_limit_and_the_rest_stay() {
 #[tokio::test]
 async fn a_name_that_answers_again_starts_over() {
     let ns = nameserver();
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    register(&ns, "flaky", port);
+    let path = dead_socket("flaky");
+    register_dead(&ns, "flaky", &path);
     let mut cleaner = AutoCleaner::new(MIN_AUTOCLEAN, Some(Duration::from_secs(2)))
         .expect("cleaner")
         .unreachable_for(Duration::from_secs(3600));
     assert_eq!(cleaner.sweep(&ns).await.unreachable, 1);
-    // Back on the same port (the system may have handed it out meanwhile: then skip).
-    let Ok(back) = TcpListener::bind(("127.0.0.1", port)) else {
-        return;
-    };
+    let back = std::os::unix::net::UnixListener::bind(&path).expect("bind");
     let report = cleaner.sweep(&ns).await;
     assert_eq!((report.unreachable, report.removed.len()), (0, 0));
     drop(back);
+    let _ = std::fs::remove_file(&path);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,14 +144,14 @@ async fn ten_thousand_registrations_probe_each_address_once() {
         .iter()
         .map(|l| l.local_addr().expect("addr").port())
         .collect();
-    let dead: Vec<u16> = (0..20).map(|_| dead_port()).collect();
+    let dead: Vec<String> = (0..20).map(|i| dead_socket(&format!("many-{i}"))).collect();
     for i in 0..10_000 {
-        let port = if i < 200 {
-            dead[i % dead.len()]
+        let name = format!("obj.{i}");
+        if i < 200 {
+            register_dead(&ns, &name, &dead[i % dead.len()]);
         } else {
-            live[i % live.len()]
-        };
-        register(&ns, &format!("obj.{i}"), port);
+            register(&ns, &name, live[i % live.len()]);
+        }
     }
     let mut cleaner =
         AutoCleaner::new(MIN_AUTOCLEAN, Some(Duration::from_secs(2))).expect("cleaner");
