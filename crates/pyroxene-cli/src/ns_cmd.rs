@@ -23,7 +23,8 @@ pub(crate) struct NsArgs {
     /// Unix domain socket name to bind server on
     #[arg(short, long)]
     unixsocket: Option<String>,
-    /// Storage system to use (memory, sql:file; dbm:file is stored as sqlite)
+    /// Storage system to use (memory, sql:file; dbm:file is stored as sqlite;
+    /// etcd:http://host:port[,more][/prefix] for several name servers on one namespace)
     #[arg(short, long, default_value = "memory")]
     storage: String,
     /// hostname to bind broadcast server on (default is ""); given explicitly, the broadcast

@@ -1,5 +1,6 @@
 //! `pyroxene ns` run as a user would: Python's startup lines, durable sqlite registrations
-//! across `kill -9`, broadcast discovery on loopback with `--bchost`, Ctrl-C.
+//! across `kill -9`, broadcast discovery on loopback with `--bchost`, Ctrl-C, and `nsc`
+//! showing the time a leased name has left.
 //!
 //! Everything binds 127.0.0.1, ::1 or a unix socket; every child is killed by pid on drop.
 
@@ -305,4 +306,50 @@ fn bad_storage_and_nat_flags_are_refused() {
     let out = run(&["-n", "127.0.0.1", "-p", "0", "--natport", "5"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("must provide natport with nathost"));
+}
+
+fn nsc(port: u16, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+        .arg("nsc")
+        .args(["-n", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("run pyroxene nsc");
+    assert!(out.status.success(), "nsc {args:?}: {out:?}");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The seconds in a `lease: N.N s left` line.
+fn lease_left(text: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix("lease: ")?
+            .strip_suffix(" s left")?
+            .parse()
+            .ok()
+    })
+}
+
+#[test]
+fn nsc_shows_the_time_a_lease_has_left() {
+    let mut ns = Ns::start(&["-n", "127.0.0.1", "-p", "0"]);
+    let uri: Uri = uri_of(&ns.startup_lines()).parse().expect("uri");
+    let port = uri.port().expect("port");
+    nsc(port, &["register", "leased", "PYRO:o@127.0.0.1:1"]);
+    nsc(port, &["register", "plain", "PYRO:p@127.0.0.1:1"]);
+    assert_eq!(
+        nsc(port, &["setmeta", "leased", "lease:600"]),
+        "Metadata updated\n"
+    );
+    let list = nsc(port, &["list"]);
+    let left = lease_left(&list).unwrap_or_else(|| panic!("no lease line in {list}"));
+    assert!(left > 0.0 && left <= 600.0, "{list}");
+    // Only under the leased name: exactly one lease line.
+    assert_eq!(list.matches("lease: ").count(), 1, "{list}");
+    assert!(
+        list.contains("leased --> PYRO:o@127.0.0.1:1\n    metadata: {'lease:600'}\n    lease: ")
+    );
+    let lookup = nsc(port, &["lookup", "leased"]);
+    assert!(lease_left(&lookup).is_some(), "{lookup}");
+    assert_eq!(nsc(port, &["lookup", "plain"]), "PYRO:p@127.0.0.1:1\n");
 }

@@ -133,7 +133,18 @@ impl NameServerDaemon {
             .autoclean
             .map(|every| AutoCleaner::new(every, options.config.commtimeout))
             .transpose()?;
-        let storage = options.storage.open()?;
+        let storage = {
+            // The etcd store connects (and may wait for etcd) when it opens.
+            let spec = options.storage.clone();
+            tokio::task::spawn_blocking(move || spec.open())
+                .await
+                .map_err(|e| {
+                    StartError::Daemon(pyroxene::Error::new(
+                        pyroxene::ErrorKind::Daemon,
+                        format!("opening the storage failed: {e}"),
+                    ))
+                })??
+        };
         let registry = Registry::new(storage).with_ns_port(options.config.ns_port);
         let mut builder = Daemon::builder_with(&options.config)
             .host(options.host.clone())
@@ -213,8 +224,9 @@ impl NameServerDaemon {
     }
 
     /// Serves the name server (and the broadcast responder) until [`Daemon::shutdown`] is
-    /// called on [`NameServerDaemon::daemon`]; with NS_AUTOCLEAN, auto-cleans meanwhile (the
-    /// first `serve` only: the cleaner's state is its own).
+    /// called on [`NameServerDaemon::daemon`]; meanwhile sweeps expired leases every second
+    /// ([`crate::lease::LEASE_SWEEP_INTERVAL`]) and, with NS_AUTOCLEAN, auto-cleans (the first
+    /// `serve` only: the cleaner's state is its own).
     ///
     /// # Errors
     /// When the daemon's accept loop fails.
@@ -240,6 +252,7 @@ impl NameServerDaemon {
             result = self.daemon.serve() => result,
             () = broadcast => Ok(()),
             () = autoclean => Ok(()),
+            () = crate::lease::sweep(self.nameserver.clone()) => Ok(()),
         }
     }
 }

@@ -97,13 +97,14 @@ pub mod autoclean;
 pub mod broadcast;
 mod error;
 mod launch;
+pub mod lease;
 mod object;
 mod object_v4;
 mod registry;
 pub mod storage;
 
-pub use error::{NsError, Result};
+pub use error::{EtcdError, NsError, Result};
 pub use launch::{NameServerDaemon, NsOptions, StartError};
-pub use object::{METHODS, NameServer};
+pub use object::{LEASE_METHODS, METHODS, NameServer};
 pub use pyroxene::naming::{ListFilter, MetaFilter, RegisterOptions, Remove};
 pub use registry::{NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME, Registry};

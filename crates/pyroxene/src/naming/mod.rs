@@ -18,6 +18,7 @@
 pub mod blocking;
 mod client;
 mod filters;
+pub mod lease;
 mod locate;
 
 use std::collections::BTreeMap;
