@@ -59,6 +59,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// At most this many deletes per transaction (etcd's default limit is 128 operations).
 const DELETES_PER_TXN: usize = 64;
 
+/// The pause before a request whose connection failed is made again.
+const RETRY_PAUSE: Duration = Duration::from_millis(50);
+
 /// How often a compare-and-swap is retried when the name keeps changing under it.
 const CAS_ATTEMPTS: usize = 5;
 
@@ -157,19 +160,36 @@ impl EtcdStorage {
     }
 
     /// Runs an etcd request on the store's runtime and waits for it (at most
-    /// [`REQUEST_TIMEOUT`]).
-    fn run<T: Send + 'static>(
-        &self,
-        operation: &'static str,
-        request: impl Future<Output = std::result::Result<T, etcd_client::Error>> + Send + 'static,
-    ) -> Result<T> {
+    /// [`REQUEST_TIMEOUT`]). `request` makes the request: one whose connection failed (the
+    /// member it went to died) is made again, and the client's balancer sends it to another
+    /// member. etcd's own refusals ("etcdserver: no leader") are final.
+    ///
+    /// A request whose connection broke after etcd committed it is made twice: harmless for
+    /// puts and deletes; a safe registration may then report the name as already registered.
+    fn run<T, F, Fut>(&self, operation: &'static str, request: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = std::result::Result<T, etcd_client::Error>> + Send + 'static,
+    {
         let Some(runtime) = &self.runtime else {
             return Err(NsError::Etcd {
                 operation,
                 source: EtcdError::Closed,
             });
         };
-        wait(runtime, REQUEST_TIMEOUT, request)
+        let retrying = async move {
+            loop {
+                match request().await {
+                    Err(e) if connection_failed(&e) => {
+                        tracing::debug!("etcd: {operation} failed ({e}); trying again");
+                        tokio::time::sleep(RETRY_PAUSE).await;
+                    }
+                    answer => return answer,
+                }
+            }
+        };
+        wait(runtime, REQUEST_TIMEOUT, retrying)
             .map_err(|source| NsError::Etcd { operation, source })
     }
 
@@ -188,11 +208,11 @@ impl EtcdStorage {
             return Ok(0);
         };
         let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
-        let mut client = self.client.clone();
-        let granted = self.run(
-            operation,
-            async move { client.lease_grant(ttl, None).await },
-        )?;
+        let client = self.client.clone();
+        let granted = self.run(operation, move || {
+            let mut client = client.clone();
+            async move { client.lease_grant(ttl, None).await }
+        })?;
         Ok(granted.id())
     }
 
@@ -221,9 +241,12 @@ impl EtcdStorage {
         name: &str,
         operation: &'static str,
     ) -> Result<Option<(Registration, i64, i64)>> {
-        let mut client = self.client.clone();
+        let client = self.client.clone();
         let key = self.key(name);
-        let found = self.run(operation, async move { client.get(key, None).await })?;
+        let found = self.run(operation, move || {
+            let (mut client, key) = (client.clone(), key.clone());
+            async move { client.get(key, None).await }
+        })?;
         Ok(found.kvs().first().and_then(|kv| {
             let registration = cache::decode_value(kv.value())?;
             Some((registration, kv.lease(), kv.mod_revision()))
@@ -264,17 +287,22 @@ impl Storage for EtcdStorage {
         if lease != 0 {
             options = options.with_lease(lease);
         }
-        let mut client = self.client.clone();
+        let client = self.client.clone();
         let (revision, stored, old_lease) = if safe {
             let txn = Txn::new()
                 .when([Compare::create_revision(key.as_str(), CompareOp::Equal, 0)])
                 .and_then([TxnOp::put(key.as_str(), value, Some(options))]);
-            let answer = self.run("register", async move { client.txn(txn).await })?;
+            let answer = self.run("register", move || {
+                let (mut client, txn) = (client.clone(), txn.clone());
+                async move { client.txn(txn).await }
+            })?;
             let revision = answer.header().map_or(0, |h| h.revision());
             (revision, answer.succeeded(), 0)
         } else {
-            let answer = self.run("register", async move {
-                client.put(key, value, Some(options)).await
+            let answer = self.run("register", move || {
+                let (mut client, key, value) = (client.clone(), key.clone(), value.clone());
+                let options = options.clone();
+                async move { client.put(key, value, Some(options)).await }
             })?;
             let revision = answer.header().map_or(0, |h| h.revision());
             (revision, true, answer.prev_key().map_or(0, |kv| kv.lease()))
@@ -321,8 +349,11 @@ impl Storage for EtcdStorage {
                     cache::encode(&registration),
                     Some(options),
                 )]);
-            let mut client = self.client.clone();
-            let answer = self.run("set_metadata", async move { client.txn(txn).await })?;
+            let client = self.client.clone();
+            let answer = self.run("set_metadata", move || {
+                let (mut client, txn) = (client.clone(), txn.clone());
+                async move { client.txn(txn).await }
+            })?;
             if answer.succeeded() {
                 self.forget_lease(old_lease);
                 self.settle(answer.header().map_or(0, |h| h.revision()));
@@ -353,9 +384,10 @@ impl Storage for EtcdStorage {
                 .iter()
                 .map(|name| TxnOp::delete(self.key(name), None))
                 .collect();
-            let mut client = self.client.clone();
-            let answer = self.run("remove", async move {
-                client.txn(Txn::new().and_then(ops)).await
+            let client = self.client.clone();
+            let answer = self.run("remove", move || {
+                let (mut client, ops) = (client.clone(), ops.clone());
+                async move { client.txn(Txn::new().and_then(ops)).await }
             })?;
             revision = answer.header().map_or(revision, |h| h.revision());
             for op in answer.op_responses() {
@@ -404,11 +436,14 @@ impl Storage for EtcdStorage {
         if lease == 0 {
             return Err(NsError::NoLease(name.to_owned()));
         }
-        let mut client = self.client.clone();
-        let ttl = self.run("renew", async move {
-            let (mut keeper, mut answers) = client.lease_keep_alive(lease).await?;
-            keeper.keep_alive().await?;
-            Ok(answers.message().await?.map_or(0, |a| a.ttl()))
+        let client = self.client.clone();
+        let ttl = self.run("renew", move || {
+            let mut client = client.clone();
+            async move {
+                let (mut keeper, mut answers) = client.lease_keep_alive(lease).await?;
+                keeper.keep_alive().await?;
+                Ok(answers.message().await?.map_or(0, |a| a.ttl()))
+            }
         })?;
         if ttl <= 0 {
             // Ran out just now: etcd is deleting the name.
@@ -420,22 +455,25 @@ impl Storage for EtcdStorage {
     fn leases(&self) -> Result<Vec<(String, Duration)>> {
         let leased = self.cache.leased();
         let client = self.client.clone();
-        let remaining = self.run("leases", async move {
-            let mut asks = tokio::task::JoinSet::new();
-            for (name, lease) in leased {
-                let mut client = client.clone();
-                asks.spawn(async move {
-                    let answer = client.lease_time_to_live(lease, None).await;
-                    (name, answer.map(|a| a.ttl()))
-                });
-            }
-            let mut remaining = Vec::new();
-            while let Some(done) = asks.join_next().await {
-                if let Ok((name, Ok(ttl))) = done {
-                    remaining.push((name, Duration::from_secs(ttl.max(0).unsigned_abs())));
+        let remaining = self.run("leases", move || {
+            let (client, leased) = (client.clone(), leased.clone());
+            async move {
+                let mut asks = tokio::task::JoinSet::new();
+                for (name, lease) in leased {
+                    let mut client = client.clone();
+                    asks.spawn(async move {
+                        let answer = client.lease_time_to_live(lease, None).await;
+                        (name, answer.map(|a| a.ttl()))
+                    });
                 }
+                let mut remaining = Vec::new();
+                while let Some(done) = asks.join_next().await {
+                    if let Ok((name, Ok(ttl))) = done {
+                        remaining.push((name, Duration::from_secs(ttl.max(0).unsigned_abs())));
+                    }
+                }
+                Ok(remaining)
             }
-            Ok(remaining)
         })?;
         Ok(remaining)
     }
@@ -462,6 +500,21 @@ fn wait<T: Send + 'static>(
         Ok(Ok(Err(e))) => Err(client_error(e)),
         Ok(Err(_)) => Err(EtcdError::Timeout(timeout)),
         Err(_) => Err(EtcdError::Closed),
+    }
+}
+
+/// Whether the request failed on its way (a connection to a member that died, or none ready
+/// yet) rather than by an answer of etcd's.
+fn connection_failed(e: &etcd_client::Error) -> bool {
+    match e {
+        etcd_client::Error::TransportError(_) | etcd_client::Error::IoError(_) => true,
+        etcd_client::Error::GRpcStatus(status) => {
+            // CANCELLED, UNKNOWN (hyper's "operation was canceled"), UNAVAILABLE; etcd's own
+            // answers say "etcdserver: ..." ("no leader" included).
+            matches!(i32::from(status.code()), 1 | 2 | 14)
+                && !status.message().starts_with("etcdserver:")
+        }
+        _ => false,
     }
 }
 
