@@ -183,6 +183,7 @@ fn two_name_servers_on_a_three_member_etcd_cluster() {
     let err = cb
         .register_with("no.quorum", "PYRO:q@127.0.0.1:1", RegisterOptions::new())
         .expect_err("write without quorum");
+    eprintln!("a write without quorum: {err} (after {:?})", lost.elapsed());
     assert!(err.is_naming_error(), "{err}");
     assert!(err.to_string().contains("etcd error in"), "{err}");
     // ...reads answered from the copy, and logged as cached reads once it is older than the
