@@ -1,6 +1,6 @@
 //! `pyroxene ns` run as a user would: Python's startup lines, durable sqlite registrations
-//! across `kill -9`, broadcast discovery on loopback with `--bchost`, Ctrl-C, and `nsc`
-//! showing the time a leased name has left.
+//! across `kill -9`, broadcast discovery on loopback with `--bchost`, Ctrl-C, `nsc` showing the
+//! time a leased name has left, and NS_AUTOCLEAN with Pyro5's log lines.
 //!
 //! Everything binds 127.0.0.1, ::1 or a unix socket; every child is killed by pid on drop.
 
@@ -352,4 +352,62 @@ fn nsc_shows_the_time_a_lease_has_left() {
     let lookup = nsc(port, &["lookup", "leased"]);
     assert!(lease_left(&lookup).is_some(), "{lookup}");
     assert_eq!(nsc(port, &["lookup", "plain"]), "PYRO:p@127.0.0.1:1\n");
+}
+
+/// NS_AUTOCLEAN through the environment, end to end: Pyro5's log lines, and a name whose
+/// address doesn't answer removed after Pyro's 20 seconds (so this test takes ~25 s).
+#[test]
+fn autoclean_removes_a_dead_registration_with_pyros_log_line() {
+    let dir = std::env::temp_dir().join(format!("pyroxene-autoclean-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let log = dir.join("ns.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+        .args(["ns", "-n", "127.0.0.1", "-p", "0"])
+        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+        .env("PYRO_NS_AUTOCLEAN", "3")
+        .env("PYRO_LOGLEVEL", "DEBUG")
+        .env("PYRO_LOGFILE", &log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start pyroxene ns");
+    let mut ns = Ns {
+        stdout: BufReader::new(child.stdout.take().expect("stdout")),
+        child,
+    };
+    let uri: Uri = uri_of(&ns.startup_lines()).parse().expect("uri");
+    let port = uri.port().expect("port");
+    let dead = format!("PYRO:gone@./u:{}", dir.join("nothing.sock").display());
+    nsc(port, &["register", "dead.one", &dead]);
+    let start = std::time::Instant::now();
+    let line = format!("autoclean: unregistering dead.one; cannot connect uri {dead} for 20 sec");
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains(&line) {
+            assert!(text.contains("autoclean enabled"), "{text}");
+            assert!(
+                text.contains("autoclean: 1/2 names currently unreachable"),
+                "{text}"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(45),
+            "no removal logged:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Pyro's 20 s, counted from the first sweep that found it unreachable.
+    assert!(
+        start.elapsed() >= Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        nsc(port, &["list"])
+            .lines()
+            .all(|l| !l.starts_with("dead.one"))
+    );
+    ns.kill9();
+    let _ = std::fs::remove_dir_all(&dir);
 }
