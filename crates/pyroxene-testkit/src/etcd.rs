@@ -186,6 +186,17 @@ impl EtcdCluster {
         }
     }
 
+    /// The member that is the leader now (`etcd_server_is_leader 1` in its `/metrics`), if any
+    /// running member says so.
+    pub fn leader(&self) -> Option<usize> {
+        self.members.iter().position(|m| {
+            m.child.is_some()
+                && http_get(m.client_port, "/metrics")
+                    .lines()
+                    .any(|l| l.trim() == "etcd_server_is_leader 1")
+        })
+    }
+
     /// Waits until every running member reports itself healthy (a leader elected).
     ///
     /// # Panics
@@ -220,17 +231,23 @@ impl Drop for EtcdCluster {
 
 /// etcd's `/health` on its client port says `"health":"true"` once the member has a leader.
 fn healthy(port: u16) -> bool {
+    http_get(port, "/health").contains("\"health\":\"true\"")
+}
+
+/// The answer (head and body) of an HTTP/1.0 GET of `path` on a member's client port; empty
+/// when it doesn't answer within 2 s.
+fn http_get(port: u16, path: &str) -> String {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return false;
+        return String::new();
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    let request = format!("GET /health HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n");
     if stream.write_all(request.as_bytes()).is_err() {
-        return false;
+        return String::new();
     }
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
-    answer.contains("\"health\":\"true\"")
+    answer
 }
 
 /// A short unique suffix for directory names (pid + time + a counter).

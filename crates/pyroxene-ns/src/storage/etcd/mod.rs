@@ -59,6 +59,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// At most this many deletes per transaction (etcd's default limit is 128 operations).
 const DELETES_PER_TXN: usize = 64;
 
+/// How long one attempt of a request may take before it is made again (etcd elects a new
+/// leader within about a second; a proposal made to the old one gets no answer).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// The pause before a request whose connection failed is made again.
 const RETRY_PAUSE: Duration = Duration::from_millis(50);
 
@@ -161,11 +165,14 @@ impl EtcdStorage {
 
     /// Runs an etcd request on the store's runtime and waits for it (at most
     /// [`REQUEST_TIMEOUT`]). `request` makes the request: one whose connection failed (the
-    /// member it went to died) is made again, and the client's balancer sends it to another
-    /// member. etcd's own refusals ("etcdserver: no leader") are final.
+    /// member it went to died), that etcd refused for want of a leader (an election under way),
+    /// or that got no answer within [`ATTEMPT_TIMEOUT`] (a proposal lost with the leader that
+    /// died) is made again, and the client's balancer sends it to a member that answers. Other
+    /// answers of etcd's are final; without a majority the attempts go on until
+    /// [`REQUEST_TIMEOUT`].
     ///
-    /// A request whose connection broke after etcd committed it is made twice: harmless for
-    /// puts and deletes; a safe registration may then report the name as already registered.
+    /// A request made again after etcd committed it is applied twice: harmless for puts and
+    /// deletes; a safe registration may then report the name as already registered.
     fn run<T, F, Fut>(&self, operation: &'static str, request: F) -> Result<T>
     where
         T: Send + 'static,
@@ -180,12 +187,17 @@ impl EtcdStorage {
         };
         let retrying = async move {
             loop {
-                match request().await {
-                    Err(e) if connection_failed(&e) => {
+                match tokio::time::timeout(ATTEMPT_TIMEOUT, request()).await {
+                    Ok(Err(e)) if worth_retrying(&e) => {
                         tracing::debug!("etcd: {operation} failed ({e}); trying again");
                         tokio::time::sleep(RETRY_PAUSE).await;
                     }
-                    answer => return answer,
+                    Ok(answer) => return answer,
+                    Err(_) => {
+                        tracing::debug!(
+                            "etcd: no answer to {operation} within {ATTEMPT_TIMEOUT:?}; trying again"
+                        );
+                    }
                 }
             }
         };
@@ -504,15 +516,18 @@ fn wait<T: Send + 'static>(
 }
 
 /// Whether the request failed on its way (a connection to a member that died, or none ready
-/// yet) rather than by an answer of etcd's.
-fn connection_failed(e: &etcd_client::Error) -> bool {
+/// yet) or for want of a leader (an election under way), rather than by an answer of etcd's
+/// about the request itself.
+fn worth_retrying(e: &etcd_client::Error) -> bool {
     match e {
         etcd_client::Error::TransportError(_) | etcd_client::Error::IoError(_) => true,
         etcd_client::Error::GRpcStatus(status) => {
+            let message = status.message();
             // CANCELLED, UNKNOWN (hyper's "operation was canceled"), UNAVAILABLE; etcd's own
-            // answers say "etcdserver: ..." ("no leader" included).
-            matches!(i32::from(status.code()), 1 | 2 | 14)
-                && !status.message().starts_with("etcdserver:")
+            // answers say "etcdserver: ...".
+            (matches!(i32::from(status.code()), 1 | 2 | 14) && !message.starts_with("etcdserver:"))
+                || message.contains("no leader")
+                || message.contains("leader changed")
         }
         _ => false,
     }
