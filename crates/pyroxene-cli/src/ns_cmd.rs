@@ -23,7 +23,8 @@ pub(crate) struct NsArgs {
     /// Unix domain socket name to bind server on
     #[arg(short, long)]
     unixsocket: Option<String>,
-    /// Storage system to use (memory, sql:file; dbm:file is stored as sqlite)
+    /// Storage system to use (memory, sql:file; dbm:file is stored as sqlite;
+    /// etcd:http://host:port[,more][/prefix] for several name servers on one namespace)
     #[arg(short, long, default_value = "memory")]
     storage: String,
     /// hostname to bind broadcast server on (default is ""); given explicitly, the broadcast
@@ -93,12 +94,7 @@ pub(crate) fn hmac_key(flag: Option<String>) -> anyhow::Result<Option<Vec<u8>>> 
 
 pub(crate) fn run(args: NsArgs) -> anyhow::Result<()> {
     let config = load_server_config()?;
-    if config.ns_autoclean.is_some() {
-        // Honest rather than silent: Python would start its auto-cleaner here.
-        eprintln!(
-            "Warning: NS_AUTOCLEAN is not supported yet; registrations are not auto-cleaned."
-        );
-    }
+    // NS_AUTOCLEAN (PYRO_NS_AUTOCLEAN) reaches the options through the config.
     let mut options = NsOptions::from_config(&config);
     options.storage = StorageSpec::parse(&args.storage)?;
     options.broadcast = !args.nobc;

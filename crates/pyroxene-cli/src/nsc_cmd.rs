@@ -11,14 +11,20 @@
 //! `listmeta_all`/`listmeta_any` instead of `yplookup_all`/`yplookup_any`, metadata printed as
 //! the lists the Pyro4 name server sends, and a failed command prints its `Error:` line and
 //! ends with status 0 (Pyro4's nsc doesn't re-raise).
+//!
+//! pyroxene's leases: `list`, `listmatching`, `yplookup_*` and `lookup` print
+//! `lease: N.N s left` under a registration tagged `lease:SECONDS` when the name server is
+//! pyroxene's (which answers `leases()`); nothing else differs from Python's output.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use pyroxene::client::ProxySettings;
 use pyroxene::config::Protocol;
+use pyroxene::naming::lease::is_lease_tag;
 use pyroxene::naming::{
     ListFilter, MetaFilter, NameServer, RegisterOptions, Registration, Remove, TagSet,
     locate_ns_with_settings,
@@ -260,21 +266,28 @@ async fn command(
             writeln!(out, "Name server ping ok.")?;
         }
         NscCommand::List => match args.first() {
-            None => print_list(
-                out,
-                version,
-                &ns.list_with_metadata(ListFilter::All).await?,
-                "",
-            )?,
+            None => {
+                let found = ns.list_with_metadata(ListFilter::All).await?;
+                let leases = lease_times(ns, found.values().map(|r| &r.metadata)).await;
+                print_list(out, version, &found, &leases, "")?;
+            }
             Some(prefix) => {
                 let found = ns.list_with_metadata(ListFilter::Prefix(prefix)).await?;
-                print_list(out, version, &found, &format!("- prefix '{prefix}'"))?;
+                let leases = lease_times(ns, found.values().map(|r| &r.metadata)).await;
+                print_list(
+                    out,
+                    version,
+                    &found,
+                    &leases,
+                    &format!("- prefix '{prefix}'"),
+                )?;
             }
         },
         NscCommand::Listmatching => {
             let regex = one("requires one argument: pattern")?;
             let found = ns.list_with_metadata(ListFilter::Regex(regex)).await?;
-            print_list(out, version, &found, &format!("- regex '{regex}'"))?;
+            let leases = lease_times(ns, found.values().map(|r| &r.metadata)).await;
+            print_list(out, version, &found, &leases, &format!("- regex '{regex}'"))?;
         }
         NscCommand::Lookup => {
             let name = one("requires one argument: name")?;
@@ -282,6 +295,9 @@ async fn command(
             writeln!(out, "{uri}")?;
             if !metadata.is_empty() {
                 writeln!(out, "metadata: {}", tags_repr(version, &metadata))?;
+            }
+            if let Some(left) = lease_times(ns, std::iter::once(&metadata)).await.get(name) {
+                writeln!(out, "{}", lease_line(*left))?;
             }
         }
         NscCommand::Register => {
@@ -354,18 +370,21 @@ async fn command(
                 MetaFilter::any(args.iter().cloned())
             };
             let found = ns.yplookup(&filter).await?;
-            print_list(out, version, &found, " - searched by metadata")?;
+            let leases = lease_times(ns, found.values().map(|r| &r.metadata)).await;
+            print_list(out, version, &found, &leases, " - searched by metadata")?;
         }
     }
     Ok(())
 }
 
 /// nsc's list block: sorted by name (Python's `sorted` compares code points, as `str`'s `Ord`
-/// does), each entry's tags under it when it has any.
+/// does), each entry's tags under it when it has any, and the time a leased entry has left
+/// (pyroxene's leases; a line Python's nsc doesn't print, for lease-tagged entries only).
 fn print_list(
     out: &mut impl Write,
     version: ProtocolVersion,
     found: &BTreeMap<String, Registration>,
+    leases: &BTreeMap<String, Duration>,
     title: &str,
 ) -> std::io::Result<()> {
     writeln!(out, "--------START LIST {title}")?;
@@ -374,8 +393,29 @@ fn print_list(
         if !entry.metadata.is_empty() {
             writeln!(out, "    metadata: {}", tags_repr(version, &entry.metadata))?;
         }
+        if let Some(left) = leases.get(name) {
+            writeln!(out, "    {}", lease_line(*left))?;
+        }
     }
     writeln!(out, "--------END LIST {title}")
+}
+
+/// The time each leased name has left, asked only when a tag asks for a lease (so nothing
+/// changes for registrations without one), and empty from a name server without leases
+/// (Python's, which keeps `lease:` as a plain tag).
+async fn lease_times<'a>(
+    ns: &NameServer,
+    mut tags: impl Iterator<Item = &'a TagSet>,
+) -> BTreeMap<String, Duration> {
+    if !tags.any(|t| t.iter().any(|tag| is_lease_tag(tag))) {
+        return BTreeMap::new();
+    }
+    ns.leases().await.unwrap_or_default()
+}
+
+/// `lease: 12.3 s left`.
+fn lease_line(left: Duration) -> String {
+    format!("lease: {:.1} s left", left.as_secs_f64())
 }
 
 /// Python's repr of the tag set, in the order the name server sent it. Python's own nsc prints

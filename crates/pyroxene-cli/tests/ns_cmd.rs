@@ -1,5 +1,6 @@
 //! `pyroxene ns` run as a user would: Python's startup lines, durable sqlite registrations
-//! across `kill -9`, broadcast discovery on loopback with `--bchost`, Ctrl-C.
+//! across `kill -9`, broadcast discovery on loopback with `--bchost`, Ctrl-C, `nsc` showing the
+//! time a leased name has left, and NS_AUTOCLEAN with Pyro5's log lines.
 //!
 //! Everything binds 127.0.0.1, ::1 or a unix socket; every child is killed by pid on drop.
 
@@ -305,4 +306,108 @@ fn bad_storage_and_nat_flags_are_refused() {
     let out = run(&["-n", "127.0.0.1", "-p", "0", "--natport", "5"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("must provide natport with nathost"));
+}
+
+fn nsc(port: u16, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+        .arg("nsc")
+        .args(["-n", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("run pyroxene nsc");
+    assert!(out.status.success(), "nsc {args:?}: {out:?}");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The seconds in a `lease: N.N s left` line.
+fn lease_left(text: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix("lease: ")?
+            .strip_suffix(" s left")?
+            .parse()
+            .ok()
+    })
+}
+
+#[test]
+fn nsc_shows_the_time_a_lease_has_left() {
+    let mut ns = Ns::start(&["-n", "127.0.0.1", "-p", "0"]);
+    let uri: Uri = uri_of(&ns.startup_lines()).parse().expect("uri");
+    let port = uri.port().expect("port");
+    nsc(port, &["register", "leased", "PYRO:o@127.0.0.1:1"]);
+    nsc(port, &["register", "plain", "PYRO:p@127.0.0.1:1"]);
+    assert_eq!(
+        nsc(port, &["setmeta", "leased", "lease:600"]),
+        "Metadata updated\n"
+    );
+    let list = nsc(port, &["list"]);
+    let left = lease_left(&list).unwrap_or_else(|| panic!("no lease line in {list}"));
+    assert!(left > 0.0 && left <= 600.0, "{list}");
+    // Only under the leased name: exactly one lease line.
+    assert_eq!(list.matches("lease: ").count(), 1, "{list}");
+    assert!(
+        list.contains("leased --> PYRO:o@127.0.0.1:1\n    metadata: {'lease:600'}\n    lease: ")
+    );
+    let lookup = nsc(port, &["lookup", "leased"]);
+    assert!(lease_left(&lookup).is_some(), "{lookup}");
+    assert_eq!(nsc(port, &["lookup", "plain"]), "PYRO:p@127.0.0.1:1\n");
+}
+
+/// NS_AUTOCLEAN through the environment, end to end: Pyro5's log lines, and a name whose
+/// address doesn't answer removed after Pyro's 20 seconds (so this test takes ~25 s).
+#[test]
+fn autoclean_removes_a_dead_registration_with_pyros_log_line() {
+    let dir = std::env::temp_dir().join(format!("pyroxene-autoclean-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let log = dir.join("ns.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+        .args(["ns", "-n", "127.0.0.1", "-p", "0"])
+        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+        .env("PYRO_NS_AUTOCLEAN", "3")
+        .env("PYRO_LOGLEVEL", "DEBUG")
+        .env("PYRO_LOGFILE", &log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start pyroxene ns");
+    let mut ns = Ns {
+        stdout: BufReader::new(child.stdout.take().expect("stdout")),
+        child,
+    };
+    let uri: Uri = uri_of(&ns.startup_lines()).parse().expect("uri");
+    let port = uri.port().expect("port");
+    let dead = format!("PYRO:gone@./u:{}", dir.join("nothing.sock").display());
+    nsc(port, &["register", "dead.one", &dead]);
+    let start = std::time::Instant::now();
+    let line = format!("autoclean: unregistering dead.one; cannot connect uri {dead} for 20 sec");
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains(&line) {
+            assert!(text.contains("autoclean enabled"), "{text}");
+            assert!(
+                text.contains("autoclean: 1/2 names currently unreachable"),
+                "{text}"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(45),
+            "no removal logged:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Pyro's 20 s, counted from the first sweep that found it unreachable.
+    assert!(
+        start.elapsed() >= Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        nsc(port, &["list"])
+            .lines()
+            .all(|l| !l.starts_with("dead.one"))
+    );
+    ns.kill9();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -69,6 +69,8 @@ const STEPS: &[Step] = &[
     step(&["setmeta", "a.b", "t1", "t2", "t3", "t1"]),
     step(&["setmeta", "other", "solo"]),
     step(&["setmeta", "a.c"]),
+    // pyroxene's lease tag is a plain tag to Python's name server: nsc prints no lease line.
+    step(&["setmeta", "a.c", "lease:3600"]),
     step(&["setmeta", "zz", "t"]),
     step(&["setmeta"]),
     step(&["list"]),

@@ -27,14 +27,23 @@ impl BroadcastServer {
     /// one). Replies carry `ns_uri` (pass the internal URI: the NAT address is rarely
     /// reachable from the LAN a broadcast comes from).
     ///
+    /// The socket is bound with SO_REUSEADDR and (on unix) SO_REUSEPORT, so several name
+    /// servers of one namespace (the etcd store) can share the broadcast port of a machine: a
+    /// broadcast reaches all of them and each answers with its own URI; a datagram sent to one
+    /// address (`127.0.0.1`) reaches one of them, which the system picks, so whichever name
+    /// servers are alive answer.
+    ///
     /// # Errors
     /// When the socket can't be bound.
     pub async fn bind(ns_uri: Uri, bchost: Option<&str>, bcport: u16) -> std::io::Result<Self> {
         let ipv6 = ns_uri.host().is_some_and(|h| h.contains(':'));
         let bchost = bchost.filter(|h| !h.is_empty());
         let bind_host = bchost.unwrap_or(if ipv6 { "::" } else { "0.0.0.0" });
-        let socket = UdpSocket::bind((bind_host, bcport)).await?;
-        socket.set_broadcast(true)?;
+        let address = tokio::net::lookup_host((bind_host, bcport))
+            .await?
+            .next()
+            .ok_or_else(|| std::io::Error::other(format!("cannot resolve {bind_host}")))?;
+        let socket = shared_udp_socket(address)?;
         let bound = socket.local_addr()?;
         // Python shows the host as given (or the bound address) and the bound port.
         let host = bchost.map_or_else(|| bound.ip().to_string(), str::to_owned);
@@ -111,6 +120,24 @@ impl BroadcastServer {
             _ => uri.clone(),
         }
     }
+}
+
+/// A non-blocking UDP socket bound to `address` with SO_BROADCAST, SO_REUSEADDR and (unix)
+/// SO_REUSEPORT.
+fn shared_udp_socket(address: SocketAddr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::DGRAM,
+        Some(Protocol::UDP),
+    )?;
+    socket.set_reuse_address(true)?;
+    #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
+    socket.set_reuse_port(true)?;
+    socket.set_broadcast(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&address.into())?;
+    UdpSocket::from_std(socket.into())
 }
 
 /// The local address the OS would send from to reach `peer` (connecting a UDP socket sends

@@ -56,9 +56,34 @@ pub enum NsError {
         #[source]
         source: SqliteError,
     },
-    /// A storage spelling other than `memory`, `sql:FILE` or `dbm:FILE` (Python: ValueError).
+    /// A storage spelling other than `memory`, `sql:FILE`, `dbm:FILE` or `etcd:URLS[/PREFIX]`
+    /// (Python: ValueError).
     #[error("invalid storage type '{0}'")]
     InvalidStorage(String),
+    /// A malformed `lease:` tag, or two of them (pyroxene's leases; a ValueError for the
+    /// client).
+    #[error(transparent)]
+    InvalidLease(#[from] pyroxene::naming::lease::LeaseTagError),
+    /// `renew` of a name registered without a lease.
+    #[error("name has no lease: {0}")]
+    NoLease(String),
+    /// The etcd store failed or could not get an answer (no majority of its members reachable).
+    #[error("etcd error in {operation}")]
+    Etcd {
+        /// What was being done (`setitem`, `remove_items`, `renew`, ...).
+        operation: &'static str,
+        /// What went wrong.
+        #[source]
+        source: EtcdError,
+    },
+    /// `etcd:` storage that names no usable endpoint, or a binary built without etcd.
+    #[error("invalid etcd storage '{spec}': {reason}")]
+    InvalidEtcd {
+        /// The spelling given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `sql::memory:`: an in-memory sqlite database is refused as Python refuses it.
     #[error(
         "We don't support the sqlite :memory: database type. Just use the default volatile in-memory store."
@@ -76,10 +101,14 @@ impl NsError {
             | NsError::AlreadyRegistered(_)
             | NsError::InvalidRegex(_)
             | NsError::Storage { .. }
-            | NsError::Open { .. } => PyroErrorClass::NamingError.into(),
+            | NsError::Open { .. }
+            | NsError::NoLease(_)
+            | NsError::Etcd { .. } => PyroErrorClass::NamingError.into(),
             NsError::TwoFilters
             | NsError::TwoMetaFilters
             | NsError::InvalidStorage(_)
+            | NsError::InvalidLease(_)
+            | NsError::InvalidEtcd { .. }
             | NsError::SqliteMemory => ExceptionClass::builtin("ValueError"),
             NsError::Uri(e) => e.python_class().into(),
             NsError::Type(_) => ExceptionClass::builtin("TypeError"),
@@ -93,6 +122,7 @@ impl NsError {
             NsError::Storage { source, .. } | NsError::Open { source, .. } => {
                 format!("{self}: {source}")
             }
+            NsError::Etcd { source, .. } => format!("{self}: {source}"),
             _ => self.to_string(),
         };
         RemoteException::new(self.python_class(), text)
@@ -159,6 +189,38 @@ impl std::error::Error for SqliteError {}
 impl From<NsError> for RemoteException {
     fn from(e: NsError) -> RemoteException {
         e.to_remote()
+    }
+}
+
+/// Why an etcd request failed: etcd's (or the connection's) answer, or none in time.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EtcdError {
+    /// No answer within the request timeout: without a majority of its members etcd can't
+    /// commit a change (nor answer a linearizable read).
+    #[error("no answer from etcd within {0:?} (is a majority of its members up?)")]
+    Timeout(std::time::Duration),
+    /// What the etcd client reported.
+    #[cfg(feature = "etcd")]
+    #[error("{}", etcd_text(.0))]
+    Client(#[source] etcd_client::Error),
+    /// A change was undone by others again and again (another name server changing the same
+    /// name at the same time).
+    #[error("the name kept changing under this update; try again")]
+    Contended,
+    /// The etcd store's background runtime is gone (the name server is shutting down).
+    #[error("the etcd store is closed")]
+    Closed,
+}
+
+/// etcd-client's text, without the gRPC status decoration when etcd said something itself.
+#[cfg(feature = "etcd")]
+fn etcd_text(e: &etcd_client::Error) -> String {
+    match e {
+        etcd_client::Error::GRpcStatus(status) if !status.message().is_empty() => {
+            status.message().to_owned()
+        }
+        other => other.to_string(),
     }
 }
 

@@ -2,10 +2,12 @@
 //! the broadcast responder where Pyro would start one — what `pyro5-ns` runs.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use pyroxene::naming::RegisterOptions;
 use pyroxene::{Config, Daemon, Uri};
 
+use crate::autoclean::{AutoCleaner, AutocleanTooShort};
 use crate::broadcast::BroadcastServer;
 use crate::error::NsError;
 use crate::object::NameServer;
@@ -22,6 +24,9 @@ pub enum StartError {
     /// The daemon could not bind or register.
     #[error(transparent)]
     Daemon(#[from] pyroxene::Error),
+    /// NS_AUTOCLEAN is below Pyro's minimum (Python: ValueError, same text).
+    #[error(transparent)]
+    Autoclean(#[from] AutocleanTooShort),
     /// The broadcast responder could not bind.
     #[error("cannot start the broadcast server on {location}")]
     Broadcast {
@@ -63,6 +68,9 @@ pub struct NsOptions {
     /// Pyro4's HMAC key (`pyro4-ns -k` / `PYRO_HMAC_KEY`): Pyro4 clients must sign with it,
     /// Pyro5 clients are then refused (see `DaemonBuilder::hmac_key`). `None`: no key.
     pub hmac_key: Option<Vec<u8>>,
+    /// Pyro's NS_AUTOCLEAN: how often registered objects are probed, and the unreachable
+    /// unregistered (see [`crate::autoclean`]); at least 3 s. `None`: off (Pyro's 0).
+    pub autoclean: Option<Duration>,
     /// The rest of the configuration (COMMTIMEOUT, MAX_MESSAGE_SIZE, COMPRESSION, NS_PORT for
     /// `PYRONAME:` URIs without a port).
     pub config: Config,
@@ -84,6 +92,7 @@ impl NsOptions {
             nathost: config.nathost.clone(),
             natport: config.nathost.as_ref().map(|_| config.natport),
             hmac_key: None,
+            autoclean: config.ns_autoclean,
             config: config.clone(),
         }
     }
@@ -105,6 +114,8 @@ pub struct NameServerDaemon {
     pub broadcast: Option<BroadcastServer>,
     /// What Python's launcher prints, in its order (without "NS shut down.").
     pub startup_lines: Vec<String>,
+    /// The auto-cleaner [`NameServerDaemon::serve`] runs (NS_AUTOCLEAN), if on.
+    autocleaner: std::sync::Mutex<Option<AutoCleaner>>,
 }
 
 impl NameServerDaemon {
@@ -117,7 +128,23 @@ impl NameServerDaemon {
     /// # Errors
     /// See [`StartError`].
     pub async fn start(options: NsOptions) -> Result<NameServerDaemon, StartError> {
-        let storage = options.storage.open()?;
+        // Checked first, as Python checks it before it serves anything.
+        let autocleaner = options
+            .autoclean
+            .map(|every| AutoCleaner::new(every, options.config.commtimeout))
+            .transpose()?;
+        let storage = {
+            // The etcd store connects (and may wait for etcd) when it opens.
+            let spec = options.storage.clone();
+            tokio::task::spawn_blocking(move || spec.open())
+                .await
+                .map_err(|e| {
+                    StartError::Daemon(pyroxene::Error::new(
+                        pyroxene::ErrorKind::Daemon,
+                        format!("opening the storage failed: {e}"),
+                    ))
+                })??
+        };
         let registry = Registry::new(storage).with_ns_port(options.config.ns_port);
         let mut builder = Daemon::builder_with(&options.config)
             .host(options.host.clone())
@@ -180,6 +207,11 @@ impl NameServerDaemon {
         } else {
             lines.push(format!("URI = {uri}"));
         }
+        if autocleaner.is_some() {
+            tracing::debug!("autoclean enabled");
+        } else {
+            tracing::debug!("autoclean not enabled");
+        }
         Ok(NameServerDaemon {
             daemon,
             nameserver,
@@ -187,23 +219,40 @@ impl NameServerDaemon {
             internal_uri,
             broadcast,
             startup_lines: lines,
+            autocleaner: std::sync::Mutex::new(autocleaner),
         })
     }
 
     /// Serves the name server (and the broadcast responder) until [`Daemon::shutdown`] is
-    /// called on [`NameServerDaemon::daemon`].
+    /// called on [`NameServerDaemon::daemon`]; meanwhile sweeps expired leases every second
+    /// ([`crate::lease::LEASE_SWEEP_INTERVAL`]) and, with NS_AUTOCLEAN, auto-cleans (the first
+    /// `serve` only: the cleaner's state is its own).
     ///
     /// # Errors
     /// When the daemon's accept loop fails.
     pub async fn serve(&self) -> pyroxene::Result<()> {
-        match &self.broadcast {
-            Some(bc) => {
-                tokio::select! {
-                    result = self.daemon.serve() => result,
-                    () = bc.serve() => Ok(()),
-                }
+        let cleaner = self
+            .autocleaner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let autoclean = async {
+            match cleaner {
+                Some(cleaner) => cleaner.run(self.nameserver.clone()).await,
+                None => std::future::pending().await,
             }
-            None => self.daemon.serve().await,
+        };
+        let broadcast = async {
+            match &self.broadcast {
+                Some(bc) => bc.serve().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            result = self.daemon.serve() => result,
+            () = broadcast => Ok(()),
+            () = autoclean => Ok(()),
+            () = crate::lease::sweep(self.nameserver.clone()) => Ok(()),
         }
     }
 }

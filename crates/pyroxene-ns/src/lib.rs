@@ -87,21 +87,24 @@
 //!   `lookup(name, True)` (Python: "unmarshallable object").
 //! - The name server binds HOST like `pyro5-ns`; `--bchost` given explicitly also starts the
 //!   broadcast responder on a loopback address (Pyro never does).
-//! - No auto-clean (NS_AUTOCLEAN) yet.
+//! - NS_AUTOCLEAN ([`autoclean`]) probes concurrently, once per distinct address, with a
+//!   bound on open probes (Python connects to one registration after the other).
 
 #![deny(missing_docs)]
 
 mod args;
+pub mod autoclean;
 pub mod broadcast;
 mod error;
 mod launch;
+pub mod lease;
 mod object;
 mod object_v4;
 mod registry;
 pub mod storage;
 
-pub use error::{NsError, Result};
+pub use error::{EtcdError, NsError, Result};
 pub use launch::{NameServerDaemon, NsOptions, StartError};
-pub use object::{METHODS, NameServer};
+pub use object::{LEASE_METHODS, METHODS, NameServer};
 pub use pyroxene::naming::{ListFilter, MetaFilter, RegisterOptions, Remove};
 pub use registry::{NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME, Registry};

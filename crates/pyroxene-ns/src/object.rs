@@ -32,9 +32,17 @@ pub const METHODS: [&str; 8] = [
     "ping",
 ];
 
-/// Methods that touch one registration (or none): cheap enough to run on the runtime thread
-/// when the store doesn't block.
-const INLINE_METHODS: [&str; 5] = ["ping", "count", "lookup", "register", "set_metadata"];
+/// pyroxene's lease methods: served to callers that name them, but not in the metadata, so the
+/// method list a Python proxy gets (and Pyro's fidelity with it) is unchanged. See
+/// [`pyroxene::naming::lease`].
+pub const LEASE_METHODS: [&str; 2] = ["renew", "leases"];
+
+/// Reads of one registration (or none): cheap enough to run on the runtime thread when the
+/// store reads without blocking.
+const INLINE_READS: [&str; 3] = ["ping", "count", "lookup"];
+
+/// Changes of one registration: on the runtime thread when the store doesn't block.
+const INLINE_WRITES: [&str; 2] = ["register", "set_metadata"];
 
 /// The parameters (name, required) of a Pyro5 method; `None` for a method it doesn't have.
 pub(crate) fn params(method: &str) -> Option<&'static [(&'static str, bool)]> {
@@ -48,6 +56,8 @@ pub(crate) fn params(method: &str) -> Option<&'static [(&'static str, bool)]> {
             ("metadata", false),
         ],
         "set_metadata" => &[("name", true), ("metadata", true)],
+        "renew" => &[("name", true)],
+        "leases" => &[],
         "remove" => &[("name", false), ("prefix", false), ("regex", false)],
         "list" => &[
             ("prefix", false),
@@ -155,6 +165,22 @@ impl NameServer {
             "set_metadata" => self.set_metadata(a.required(0), a.required(1)),
             "remove" => self.remove(a.get(0), a.get(1), a.get(2)),
             "list" => self.list(a.get(0), a.get(1), args::truthy(a.get(2))),
+            "renew" => {
+                let ttl = self.registry.renew(args::name(a.required(0))?)?;
+                Ok(Value::Int(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)))
+            }
+            "leases" => {
+                let leases = self.registry.leases()?;
+                let dict: Dict = leases
+                    .into_iter()
+                    .map(|(name, left)| {
+                        // Milliseconds are plenty for "how long is left".
+                        let secs = (left.as_secs_f64() * 1000.0).round() / 1000.0;
+                        (Value::from(name), Value::Float(secs))
+                    })
+                    .collect();
+                Ok(Value::Dict(Box::new(dict)))
+            }
             // Omitted means True (Python's default); an explicit None means false.
             _ => self.yplookup(a.get(0), a.get(1), a.get(2).is_none_or(Value::is_truthy)),
         }
@@ -374,7 +400,10 @@ impl RemoteObject for NameServer {
             // sqlite may wait for the disk, and a listing or pattern scan of a big store takes
             // milliseconds: those stay off the runtime's threads.
             let version = call.context.protocol;
-            if !self.registry.may_block() && INLINE_METHODS.contains(&call.method.as_str()) {
+            let method = call.method.as_str();
+            let inline = (INLINE_READS.contains(&method) && !self.registry.reads_may_block())
+                || (INLINE_WRITES.contains(&method) && !self.registry.may_block());
+            if inline {
                 return self.dispatch_as(version, &call.method, call.args, call.kwargs);
             }
             let task = tokio::task::spawn_blocking(move || {

@@ -2,7 +2,6 @@
 //! does once its arguments are known to be of the right types).
 
 use std::collections::BTreeSet;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyroxene::Uri;
 pub use pyroxene::naming::NAMESERVER_NAME;
@@ -19,10 +18,12 @@ pub const NAMESERVER_CLASS_TAG: &str = "class:Pyro5.nameserver.NameServer";
 /// registration in place of [`NAMESERVER_CLASS_TAG`].
 pub const NAMESERVER_CLASS_TAG_PYRO4: &str = "class:Pyro4.naming.NameServer";
 
-/// The registrations and the rules for changing them, behind one lock (Python's `RLock`), so
-/// "check then change" steps like a safe registration can't interleave.
+/// The registrations and the rules for changing them. Python holds one lock (an `RLock`)
+/// around every operation; here each store makes its own steps atomic (see [`Storage`]), so
+/// "check then change" steps like a safe registration can't interleave, and a store shared by
+/// several name servers (etcd) can serve many changes at once.
 pub struct Registry {
-    storage: Mutex<Box<dyn Storage>>,
+    pub(crate) storage: Box<dyn Storage>,
     may_block: bool,
     ns_port: u16,
 }
@@ -46,7 +47,7 @@ impl Registry {
     pub fn new(storage: Box<dyn Storage>) -> Registry {
         Registry {
             may_block: storage.may_block(),
-            storage: Mutex::new(storage),
+            storage,
             ns_port: pyroxene::wire::uri::DEFAULT_NS_PORT,
         }
     }
@@ -58,14 +59,18 @@ impl Registry {
         self
     }
 
-    /// Whether calls may wait on the store's I/O ([`Storage::may_block`]).
+    /// Whether changes may wait on the store's I/O ([`Storage::may_block`]).
     pub fn may_block(&self) -> bool {
         self.may_block
     }
 
-    fn store(&self) -> MutexGuard<'_, Box<dyn Storage>> {
-        // Every storage change is one step, so a panic elsewhere can't leave it half done.
-        self.storage.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Whether reads may wait on the store's I/O ([`Storage::reads_may_block`]).
+    pub fn reads_may_block(&self) -> bool {
+        self.storage.reads_may_block()
+    }
+
+    fn store(&self) -> &dyn Storage {
+        &*self.storage
     }
 
     /// Parses a URI text as Python's `core.URI(text)` would (the check `register` makes).
@@ -99,29 +104,29 @@ impl Registry {
     /// existing name is refused; without, it is overwritten.
     ///
     /// # Errors
-    /// [`NsError::Uri`] for an invalid URI, [`NsError::AlreadyRegistered`].
-    pub fn register(&self, name: &str, uri: &str, options: RegisterOptions) -> Result<()> {
-        self.parse_uri(uri)?;
-        let mut store = self.store();
-        if options.safe && store.get(name)?.is_some() {
-            return Err(NsError::AlreadyRegistered(name.to_owned()));
-        }
-        let uri = uri.to_owned();
-        let metadata = options.metadata.into_iter().collect();
-        store.set(name, Registration { uri, metadata })
-    }
-
-    /// Replaces the metadata of a registered name (an empty set clears it).
+    /// A `lease:SECONDS` tag gives the registration a lease (see [`pyroxene::naming::lease`]);
+    /// registering the name again starts it over.
     ///
     /// # Errors
-    /// [`NsError::UnknownName`].
+    /// [`NsError::Uri`] for an invalid URI, [`NsError::InvalidLease`],
+    /// [`NsError::AlreadyRegistered`].
+    pub fn register(&self, name: &str, uri: &str, options: RegisterOptions) -> Result<()> {
+        self.parse_uri(uri)?;
+        let uri = uri.to_owned();
+        let metadata: BTreeSet<String> = options.metadata.into_iter().collect();
+        crate::lease::check_tags(&metadata)?;
+        self.store()
+            .set(name, Registration { uri, metadata }, options.safe)
+    }
+
+    /// Replaces the metadata of a registered name (an empty set clears it); the lease follows
+    /// the new tags.
+    ///
+    /// # Errors
+    /// [`NsError::UnknownName`], [`NsError::InvalidLease`].
     pub fn set_metadata(&self, name: &str, metadata: BTreeSet<String>) -> Result<()> {
-        let mut store = self.store();
-        let mut registration = store
-            .get(name)?
-            .ok_or_else(|| NsError::UnknownName(name.to_owned()))?;
-        registration.metadata = metadata;
-        store.set(name, registration)
+        crate::lease::check_tags(&metadata)?;
+        self.store().set_metadata(name, metadata)
     }
 
     /// Python's `remove(name=...)`, `remove(prefix=...)` or `remove(regex=...)`: a name
@@ -131,23 +136,23 @@ impl Registry {
     /// # Errors
     /// [`NsError::InvalidRegex`], or when the store fails.
     pub fn remove(&self, what: Remove<'_>) -> Result<usize> {
-        let mut store = self.store();
+        let store = self.store();
         let matches = match what {
             Remove::Name("" | NAMESERVER_NAME) | Remove::Prefix("") | Remove::Regex("") => {
                 return Ok(0);
             }
             Remove::Name(name) => return store.remove(&[name.to_owned()]),
-            Remove::Prefix(prefix) => filtered(&mut **store, ListFilter::Prefix(prefix))?,
-            Remove::Regex(regex) => filtered(&mut **store, ListFilter::Regex(regex))?,
+            Remove::Prefix(prefix) => filtered(store, ListFilter::Prefix(prefix))?,
+            Remove::Regex(regex) => filtered(store, ListFilter::Regex(regex))?,
         };
         let names: Vec<String> = matches
             .into_iter()
             .map(|(n, _)| n)
             .filter(|n| n != NAMESERVER_NAME)
             .collect();
-        store.remove(&names)?;
-        // Python returns how many matched, which is how many were removed under the lock.
-        Ok(names.len())
+        // Python returns how many matched under its lock; here a name another call removed
+        // meanwhile is not counted.
+        store.remove(&names)
     }
 
     /// The registrations, all or those whose name starts with a prefix or matches a regex
@@ -157,7 +162,7 @@ impl Registry {
     /// # Errors
     /// [`NsError::InvalidRegex`], or when the store fails.
     pub fn list(&self, filter: ListFilter<'_>) -> Result<Vec<(String, Registration)>> {
-        filtered(&mut **self.store(), filter)
+        filtered(self.store(), filter)
     }
 
     /// The registrations with all / any of the given tags; an empty tag set finds nothing (as
@@ -177,10 +182,7 @@ impl Registry {
     }
 }
 
-fn filtered(
-    store: &mut dyn Storage,
-    filter: ListFilter<'_>,
-) -> Result<Vec<(String, Registration)>> {
+fn filtered(store: &dyn Storage, filter: ListFilter<'_>) -> Result<Vec<(String, Registration)>> {
     let all = store.everything()?;
     let keep: Box<dyn Fn(&str) -> bool> = match filter {
         ListFilter::Prefix(prefix) if !prefix.is_empty() => {

@@ -1,11 +1,11 @@
-//! The stores: what one registers survives reopening (sqlite and dbm:), the sqlite file has
-//! Python's schema (old databases are migrated; Python's SqlStorage reads ours), and the
-//! memory store keeps Python's dict order.
+//! The sqlite store: what one registers survives reopening (sqlite and dbm:), the file has
+//! Python's schema (old databases are migrated; Python's SqlStorage reads ours). What all
+//! stores share is `storage_suite.rs`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use pyroxene_ns::storage::{MemoryStorage, Registration, SqliteStorage, Storage, StorageSpec};
+use pyroxene_ns::storage::{Registration, SqliteStorage, Storage, StorageSpec};
 use pyroxene_ns::{ListFilter, MetaFilter, RegisterOptions, Registry, Remove};
 use pyroxene_testkit::python;
 
@@ -84,28 +84,6 @@ fn sqlite_registrations_survive_reopening() {
 }
 
 #[test]
-fn memory_store_keeps_dict_order_on_reregistration() {
-    let mut store = MemoryStorage::default();
-    for name in ["x", "y", "z"] {
-        store.set(name, Registration::default()).expect("set");
-    }
-    store.set("x", Registration::default()).expect("set again");
-    assert_eq!(
-        store
-            .remove(&["y".to_owned(), "nope".to_owned()])
-            .expect("remove"),
-        1
-    );
-    let names: Vec<String> = store
-        .everything()
-        .expect("all")
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
-    assert_eq!(names, ["x", "z"]);
-}
-
-#[test]
 fn old_schema_without_metadata_is_migrated() {
     let dir = TempDir::new("migrate");
     let file = dir.0.join("old.db");
@@ -117,11 +95,11 @@ fn old_schema_without_metadata_is_migrated() {
         )
         .expect("old schema");
     }
-    let mut store = SqliteStorage::open(&file).expect("open old");
+    let store = SqliteStorage::open(&file).expect("open old");
     let found = store.get("old.name").expect("get").expect("migrated");
     assert_eq!(found.uri, "PYRO:old@h:1");
     store
-        .set("new", Registration::new("PYRO:n@h:2", tags(&["t"])))
+        .set("new", Registration::new("PYRO:n@h:2", tags(&["t"])), false)
         .expect("metadata table exists now");
 }
 

@@ -1,11 +1,16 @@
 //! Test fixtures shared by pyroxene's test suites: locating the pinned Python peers (installed by
 //! `scripts/test.sh` into `.venv/`) and running Python helper scripts from `interop/` as child
-//! processes that are killed when dropped.
+//! processes that are killed when dropped; a real etcd cluster ([`etcd::EtcdCluster`]) and our
+//! own server processes ([`ServerProcess`]), killed by pid when dropped too.
 
 #![deny(missing_docs)]
 
+pub mod etcd;
+mod process;
 pub mod ssh;
 pub mod strategies;
+
+pub use process::ServerProcess;
 
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};

@@ -130,9 +130,10 @@
 //! Python Pyro reads its `PYRO_*` environment variables once, into `Pyro5.config`, and every
 //! proxy, daemon and name server lookup starts from that config. pyroxene keeps that rule,
 //! with one function in the place of the module: [`Config::from_env`] (the `PYRO_*` items
-//! with Python's parsing and errors, and pyroxene's own `PYROXENE_PROTOCOL`). It is called by
-//! exactly the constructors Python configures from `Pyro5.config`, and each of them has a
-//! twin that takes its settings explicitly and reads nothing:
+//! with Python's parsing and errors, and pyroxene's own `PYROXENE_PROTOCOL` and
+//! `PYROXENE_NS_HOSTS`). It is called by exactly the constructors Python configures from
+//! `Pyro5.config`, and each of them has a twin that takes its settings explicitly and reads
+//! nothing:
 //!
 //! | reads the environment | reads nothing |
 //! |---|---|

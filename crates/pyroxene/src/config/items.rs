@@ -41,13 +41,18 @@ macro_rules! config_items {
             /// [`Config::ITEM_NAMES`] nor in `pyroxene config`'s list): the protocol proxies
             /// speak. Default [`Protocol::Auto`].
             pub protocol: Protocol,
+            /// pyroxene's own `PYROXENE_NS_HOSTS` (not a Pyro item either): name servers a
+            /// client tries in order, with short timeouts, when it locates one without a
+            /// host and when it resolves a `PYRONAME:`/`PYROMETA:` URI without one (see
+            /// [`crate::config::parse_ns_hosts`]). Default empty: Pyro's own search.
+            pub ns_hosts: Vec<String>,
         }
 
         impl Default for Config {
             /// Python's defaults (`Configuration.reset(use_environment=False)` in a process
             /// without `PYRO_LOGFILE`/`PYRO_LOGLEVEL`), and protocol `auto`.
             fn default() -> Config {
-                Config { $( $field: $default, )* protocol: Protocol::Auto }
+                Config { $( $field: $default, )* protocol: Protocol::Auto, ns_hosts: Vec::new() }
             }
         }
 

@@ -50,6 +50,7 @@
 
 mod items;
 mod kinds;
+mod ns_hosts;
 mod parse;
 mod protocol;
 
@@ -58,6 +59,7 @@ use std::fmt::Write as _;
 
 pub use items::Config;
 pub use kinds::{IpVersion, LogLevel, ServerType, UnknownName};
+pub use ns_hosts::{NS_HOSTS_ENV, parse_ns_hosts};
 pub use parse::ConfigValue;
 pub use protocol::{PROTOCOL_ENV, Protocol};
 
@@ -141,7 +143,7 @@ pub enum ConfigError {
 impl Config {
     /// The effective configuration of this process: Python's defaults overridden by every
     /// `PYRO_<ITEM>` environment variable, as Pyro5 reads them at import, and
-    /// `PYROXENE_PROTOCOL`. The one place the library reads the environment: every
+    /// `PYROXENE_PROTOCOL` and `PYROXENE_NS_HOSTS`. The one place the library reads the environment: every
     /// constructor Python configures from `Pyro5.config` starts here.
     ///
     /// # Errors
@@ -198,10 +200,15 @@ impl Config {
         // reported after the LOGLEVEL check, which Pyro5 runs first (at import).
         let mut pyro_vars: Vec<Result<(&'static str, String), ConfigError>> = Vec::new();
         let mut protocol = None;
+        let mut ns_hosts = None;
         for (name, value) in vars {
             let (name, value) = (name.as_ref(), value.as_ref());
             if name == PROTOCOL_ENV {
                 protocol = Some(value.to_owned());
+                continue;
+            }
+            if name == NS_HOSTS_ENV {
+                ns_hosts = Some(value.to_owned());
                 continue;
             }
             let Some(item) = name.as_encoded_bytes().strip_prefix(ENV_PREFIX.as_bytes()) else {
@@ -234,6 +241,12 @@ impl Config {
         }
         if let Some(value) = protocol {
             config.protocol = Protocol::from_vars([(PROTOCOL_ENV, value)])?;
+        }
+        if let Some(value) = ns_hosts {
+            let text = value.to_str().ok_or_else(|| ConfigError::NotUnicode {
+                name: NS_HOSTS_ENV.to_owned(),
+            })?;
+            config.ns_hosts = parse_ns_hosts(text);
         }
         Ok(config)
     }

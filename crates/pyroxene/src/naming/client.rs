@@ -153,6 +153,58 @@ impl NameServer {
         Ok(())
     }
 
+    /// Registers `name` with a lease of `ttl` (pyroxene's extension, see [`super::lease`]): the
+    /// options' tags plus `lease:SECONDS` (any lease tag among them is replaced). The name
+    /// disappears `ttl` after this call unless renewed ([`NameServer::renew`], or registering
+    /// again); [`Daemon::register_with_lease`](crate::Daemon::register_with_lease) renews for
+    /// as long as the daemon runs. A Python name server keeps the tag as a plain tag.
+    ///
+    /// # Errors
+    /// As [`NameServer::register_with`].
+    pub async fn register_with_lease(
+        &self,
+        name: &str,
+        uri: impl Display,
+        ttl: std::time::Duration,
+        mut options: RegisterOptions,
+    ) -> Result<()> {
+        options.metadata.retain(|t| !super::lease::is_lease_tag(t));
+        options.metadata.insert(super::lease::lease_tag(ttl));
+        self.register_with(name, uri, options).await
+    }
+
+    /// `renew(name)` (pyroxene's name server only; not in its metadata, so Python proxies don't
+    /// list it): starts the lease of `name` over and returns the lease's length.
+    ///
+    /// # Errors
+    /// NamingError "unknown name: ..." (also when the lease ran out), "name has no lease: ...";
+    /// an AttributeError from a name server without leases (Python's).
+    pub async fn renew(&self, name: &str) -> Result<std::time::Duration> {
+        let v = self
+            .call("renew", vec![Value::from(name)], Dict::default())
+            .await?;
+        seconds_of(&v).ok_or_else(|| invalid("renew", &v))
+    }
+
+    /// `leases()` (pyroxene's name server only, like [`NameServer::renew`]): every leased name
+    /// with the time its lease has left.
+    ///
+    /// # Errors
+    /// An AttributeError from a name server without leases (Python's).
+    pub async fn leases(&self) -> Result<BTreeMap<String, std::time::Duration>> {
+        let v = self.call("leases", Vec::new(), Dict::default()).await?;
+        let Some(dict) = v.as_dict() else {
+            return Err(invalid("leases", &v));
+        };
+        dict.iter()
+            .map(|(name, left)| {
+                let name = name.as_str().ok_or_else(|| invalid("leases", &v))?;
+                let left = seconds_of(left).ok_or_else(|| invalid("leases", &v))?;
+                Ok((name.to_owned(), left))
+            })
+            .collect()
+    }
+
     /// `set_metadata(name, metadata)`: replaces the tags of a registration (none clears).
     ///
     /// # Errors
@@ -382,4 +434,14 @@ fn entries<T>(
             Ok((name.to_owned(), each(v)?))
         })
         .collect()
+}
+
+/// Seconds (an int or a float) as a Duration.
+fn seconds_of(v: &Value) -> Option<std::time::Duration> {
+    let secs = match v {
+        Value::Int(n) => u64::try_from(*n).ok()? as f64,
+        Value::Float(f) => *f,
+        _ => return None,
+    };
+    std::time::Duration::try_from_secs_f64(secs).ok()
 }

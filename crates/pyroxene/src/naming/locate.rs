@@ -18,6 +18,10 @@ const REQUEST: &[u8] = b"GET_NSURI";
 const ROUND_TIMEOUT: Duration = Duration::from_millis(700);
 /// Pyro5's number of broadcast rounds.
 const ROUNDS: usize = 3;
+/// How long each `PYROXENE_NS_HOSTS` entry gets to accept a connection before the next one is
+/// tried (a name server on a reachable machine answers in milliseconds; a dead machine's
+/// packets may be dropped rather than refused).
+pub const FAILOVER_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Finds a name server with the settings of the `PYRO_*` environment ([`Config::from_env`]),
 /// as Python's `locate_ns(host, port)` does with `Pyro5.config`.
@@ -36,7 +40,9 @@ pub async fn locate_ns(host: Option<&str>, port: Option<u16>) -> Result<NameServ
 /// With a `host` (an empty one counts as none): a proxy for `Pyro.NameServer` at `host` and
 /// `port` (else NS_PORT), or at the unix socket of a `./u:<path>` host, connected now.
 ///
-/// Without: (1) when NS_HOST is `localhost`, `::1` or `127.*`, a connection to NS_HOST (and to
+/// Without, when [`Config::ns_hosts`] (`PYROXENE_NS_HOSTS`) lists name servers: each in order,
+/// the first that accepts a connection within [`FAILOVER_TIMEOUT`] (entries without a port at
+/// `port`, else NS_PORT); no broadcast. Otherwise Pyro's search: (1) when NS_HOST is `localhost`, `::1` or `127.*`, a connection to NS_HOST (and to
 /// `127.0.1.1` when `/etc/hosts` names it, as Pyro tries it when it resolves) at `port` or
 /// NS_PORT; (2) unless PREFER_IP_VERSION is 6, three rounds of a `GET_NSURI` datagram to each
 /// BROADCAST_ADDRS entry at `port` (here the *broadcast* port) or NS_BCPORT, waiting 0.7 s for
@@ -73,6 +79,9 @@ pub async fn locate_ns_with_settings(
     let port = port.filter(|&p| p != 0);
     let (host, port) = match host.filter(|h| !h.is_empty()) {
         Some(host) => (host.to_owned(), port),
+        None if !config.ns_hosts.is_empty() => {
+            return first_answering(settings, &config.ns_hosts, port).await;
+        }
         None => {
             if let Some(ns) = try_localhost(settings, port).await {
                 return Ok(ns);
@@ -104,6 +113,82 @@ pub async fn locate_ns_with_settings(
             Err(Error::new(ErrorKind::Naming, "Failed to locate the nameserver").with_source(e))
         }
     }
+}
+
+/// The first of `hosts` (`PYROXENE_NS_HOSTS` entries) whose name server accepts a connection
+/// within [`FAILOVER_TIMEOUT`].
+///
+/// # Errors
+/// [`ErrorKind::Config`] for an entry that makes no URI; [`ErrorKind::Naming`] "Failed to
+/// locate the nameserver" (the last entry's failure as source) when none answers.
+pub(crate) async fn first_answering(
+    settings: &ProxySettings,
+    hosts: &[String],
+    port: Option<u16>,
+) -> Result<NameServer> {
+    let mut last = None;
+    for entry in hosts {
+        let uri = entry_uri(entry, port.unwrap_or(settings.naming.ns_port))?;
+        tracing::debug!("locating the NS: {uri} (PYROXENE_NS_HOSTS)");
+        let proxy = Proxy::with_settings(uri, settings.clone());
+        let failure = match tokio::time::timeout(FAILOVER_TIMEOUT, proxy.connect()).await {
+            Ok(Ok(_)) => return Ok(NameServer::new(proxy)),
+            Ok(Err(e)) => e,
+            Err(_) => Error::new(
+                ErrorKind::Timeout,
+                format!("no connection to {entry} within {FAILOVER_TIMEOUT:?}"),
+            ),
+        };
+        tracing::debug!("name server {entry} did not answer: {failure}");
+        last = Some(failure);
+    }
+    let error = Error::new(ErrorKind::Naming, "Failed to locate the nameserver");
+    Err(match last {
+        Some(cause) => error.with_source(cause),
+        None => error,
+    })
+}
+
+/// The name server URI of one `PYROXENE_NS_HOSTS` entry: `host`, `host:port`, `[ipv6]:port`,
+/// a bare IPv6 address or `./u:<path>`.
+fn entry_uri(entry: &str, default_port: u16) -> Result<Uri> {
+    let (host, port) = if entry.starts_with("./u:") {
+        (entry, default_port)
+    } else if let Some(rest) = entry.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').unwrap_or((rest, ""));
+        (
+            host,
+            parse_port(entry, after.strip_prefix(':'))?.unwrap_or(default_port),
+        )
+    } else {
+        match entry.split_once(':') {
+            Some((host, port)) if !port.contains(':') => {
+                (host, parse_port(entry, Some(port))?.unwrap_or(default_port))
+            }
+            _ => (entry, default_port),
+        }
+    };
+    let text = ns_uri_text(host, port);
+    Uri::parse(&text).map_err(|e| {
+        Error::new(
+            ErrorKind::Config,
+            format!("invalid PYROXENE_NS_HOSTS entry '{entry}'"),
+        )
+        .with_source(e)
+    })
+}
+
+fn parse_port(entry: &str, port: Option<&str>) -> Result<Option<u16>> {
+    port.filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<u16>().map_err(|_| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("invalid port in PYROXENE_NS_HOSTS entry '{entry}'"),
+                )
+            })
+        })
+        .transpose()
 }
 
 /// `PYRO:Pyro.NameServer@<location>`, with Python's rules for unix sockets and IPv6 hosts.

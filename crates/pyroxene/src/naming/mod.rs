@@ -18,6 +18,7 @@
 pub mod blocking;
 mod client;
 mod filters;
+pub mod lease;
 mod locate;
 
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 
 pub use client::{NameServer, Registration};
 pub use filters::{ListFilter, MetaFilter, RegisterOptions, Remove};
-pub use locate::{locate_ns, locate_ns_with, locate_ns_with_settings};
+pub use locate::{FAILOVER_TIMEOUT, locate_ns, locate_ns_with, locate_ns_with_settings};
 pub use pyroxene_wire::uri::TagSet;
 
 use crate::client::ProxySettings;
@@ -51,6 +52,11 @@ pub async fn resolve(uri: &Uri) -> Result<Uri> {
 /// random one of the registrations having all the tags. A missing name is retried until
 /// NS_LOOKUP_DELAY has passed (0: asked once).
 ///
+/// A URI without a location, with [`Config::ns_hosts`] (`PYROXENE_NS_HOSTS`) set, is resolved
+/// through the first of those name servers that answers: one that can't be reached (within
+/// [`FAILOVER_TIMEOUT`]) or whose connection fails during the lookup is skipped; a
+/// name server's answer (the name, or its NamingError) is final.
+///
 /// # Errors
 /// The name server's NamingError ("unknown name: x"); [`ErrorKind::Naming`] when no
 /// registration has the tags or no name server is found.
@@ -70,7 +76,36 @@ pub async fn resolve_with_settings(uri: &Uri, settings: &ProxySettings) -> Resul
         return Ok(uri.clone());
     }
     tracing::debug!("resolving {uri}");
+    let hosts = &settings.naming.ns_hosts;
+    if uri.host().is_none_or(str::is_empty) && !hosts.is_empty() {
+        let mut last = None;
+        for entry in hosts.chunks(1) {
+            let ns = match locate::first_answering(settings, entry, uri.port()).await {
+                Ok(ns) => ns,
+                Err(e) if e.kind() == ErrorKind::Config => return Err(e),
+                Err(unreachable) => {
+                    last = Some(unreachable);
+                    continue;
+                }
+            };
+            match resolve_in(&ns, uri, settings).await {
+                Err(e) if e.is_communication() => last = Some(e),
+                other => return other,
+            }
+        }
+        let error = Error::new(ErrorKind::Naming, "Failed to locate the nameserver");
+        return Err(match last {
+            Some(cause) => error.with_source(cause),
+            None => error,
+        });
+    }
     let ns = locate_ns_with_settings(settings, uri.host(), uri.port()).await?;
+    resolve_in(&ns, uri, settings).await
+}
+
+/// Resolves `uri` (`PYRONAME:`/`PYROMETA:`) in the name server `ns`.
+async fn resolve_in(ns: &NameServer, uri: &Uri, settings: &ProxySettings) -> Result<Uri> {
+    let protocol = uri.protocol();
     let delay = settings.naming.ns_lookup_delay;
     let start = Instant::now();
     // Sleeps at least 0.2 s, so this runs at most delay / 0.2 + 1 times.

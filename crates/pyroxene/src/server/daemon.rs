@@ -306,6 +306,7 @@ impl DaemonBuilder {
             nat_location,
             settings: self,
             shutdown,
+            leases: super::leases::Leases::default(),
         });
         let daemon = Daemon {
             shared,
@@ -366,6 +367,8 @@ pub(crate) struct Shared {
     /// Open item streams (Python: `Daemon.streaming_responses`).
     pub(crate) streams: Arc<Streams>,
     shutdown: watch::Sender<bool>,
+    /// Names registered with [`Daemon::register_with_lease`], removed when `serve` ends.
+    pub(crate) leases: super::leases::Leases,
 }
 
 impl Shared {
@@ -415,6 +418,11 @@ impl Daemon {
     /// The registered object `id` (for the call-model helpers in sibling modules).
     pub(crate) fn object(&self, id: &str) -> Option<Arc<dyn RemoteObject>> {
         self.shared.object(id)
+    }
+
+    /// The names registered with leases (see `leases.rs`).
+    pub(crate) fn leases(&self) -> &super::leases::Leases {
+        &self.shared.leases
     }
 
     /// The settings of the proxies [`Daemon::proxy_for`] makes.
@@ -567,6 +575,8 @@ impl Daemon {
 
     /// Accepts and serves connections until [`Daemon::shutdown`]. Each connection runs as its
     /// own task: calls on one connection are answered in order, connections run concurrently.
+    /// Once shut down, it removes the names of [`Daemon::register_with_lease`] from their name
+    /// servers before it returns.
     ///
     /// A failed accept never ends it: when the process is out of file descriptors (EMFILE) or
     /// the system is (ENFILE, ENOBUFS), the connection stays in the listen queue; the daemon
@@ -620,6 +630,7 @@ impl Daemon {
         let drain = async { while tasks.join_next().await.is_some() {} };
         let _ = tokio::time::timeout(SHUTDOWN_GRACE, drain).await;
         tasks.shutdown().await;
+        self.release_leases().await;
         if let Listener::Unix(_, path) = &*self.listener
             && !path.starts_with('\0')
         {
