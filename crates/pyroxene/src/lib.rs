@@ -207,6 +207,7 @@
 extern crate self as pyroxene;
 
 pub mod async_mapping;
+mod budget;
 pub mod client;
 pub mod config;
 pub mod echo;
@@ -215,6 +216,7 @@ mod interface_support;
 pub mod logging;
 mod macro_support;
 pub mod naming;
+mod offload;
 pub mod server;
 mod transport;
 

@@ -266,7 +266,7 @@ pub(crate) fn put_bulk(out: &mut Vec<u8>, data: &[u8]) {
 }
 
 /// Bytes values at least this long are decoded as views of a shared input buffer.
-const SHARE_MIN: usize = 4096;
+pub(crate) const SHARE_MIN: usize = 4096;
 
 /// The bytes value for `data`, a part of the decoder's input: a view of `owner` (no copy) when
 /// the input is shared and the value big, else a copy (a small value shouldn't keep a big

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::ConfigError;
 use super::kinds::{IpVersion, LogLevel, ServerType};
+use super::limits::Limits;
 use super::parse::{ConfigValue, Item};
 use super::protocol::Protocol;
 use crate::Serializer;
@@ -41,13 +42,20 @@ macro_rules! config_items {
             /// [`Config::ITEM_NAMES`] nor in `pyroxene config`'s list): the protocol proxies
             /// speak. Default [`Protocol::Auto`].
             pub protocol: Protocol,
+            /// pyroxene's own `PYROXENE_*` limits of a daemon (max connections, receive
+            /// budget, handshake timeout, streams per connection): see [`Limits`].
+            pub limits: Limits,
         }
 
         impl Default for Config {
             /// Python's defaults (`Configuration.reset(use_environment=False)` in a process
             /// without `PYRO_LOGFILE`/`PYRO_LOGLEVEL`), and protocol `auto`.
             fn default() -> Config {
-                Config { $( $field: $default, )* protocol: Protocol::Auto }
+                Config {
+                    $( $field: $default, )*
+                    protocol: Protocol::Auto,
+                    limits: Limits::default(),
+                }
             }
         }
 

@@ -50,6 +50,7 @@
 
 mod items;
 mod kinds;
+mod limits;
 mod parse;
 mod protocol;
 
@@ -58,6 +59,9 @@ use std::fmt::Write as _;
 
 pub use items::Config;
 pub use kinds::{IpVersion, LogLevel, ServerType, UnknownName};
+pub use limits::{
+    HANDSHAKE_TIMEOUT_ENV, Limits, MAX_CONNECTIONS_ENV, MAX_STREAMS_ENV, RECEIVE_BUDGET_ENV,
+};
 pub use parse::ConfigValue;
 pub use protocol::{PROTOCOL_ENV, Protocol};
 
@@ -159,7 +163,8 @@ impl Config {
 
     /// Like [`Config::from_env`], from the given `(name, value)` pairs instead of the process
     /// environment. Names without the `PYRO_` prefix are ignored, as Pyro5 ignores them, except
-    /// `PYROXENE_PROTOCOL` ([`Config::protocol`]).
+    /// `PYROXENE_PROTOCOL` ([`Config::protocol`]) and the `PYROXENE_*` limits
+    /// ([`Config::limits`]).
     ///
     /// ```
     /// use pyroxene::Config;
@@ -187,7 +192,8 @@ impl Config {
     /// [`ConfigError::OutOfRange`], [`ConfigError::UnknownSerializer`],
     /// [`ConfigError::NotUnicode`]; [`ConfigError::InvalidLogLevel`] for a non-empty
     /// `PYRO_LOGLEVEL` that is no level name (checked first, as Pyro5 sets up logging first);
-    /// then a bad `PYROXENE_PROTOCOL` ([`ConfigError::InvalidValue`]).
+    /// then a bad `PYROXENE_PROTOCOL` ([`ConfigError::InvalidValue`]), then a bad limit
+    /// ([`Limits::from_vars`]).
     pub fn from_vars<I, K, V>(vars: I) -> Result<Config, ConfigError>
     where
         I: IntoIterator<Item = (K, V)>,
@@ -198,10 +204,15 @@ impl Config {
         // reported after the LOGLEVEL check, which Pyro5 runs first (at import).
         let mut pyro_vars: Vec<Result<(&'static str, String), ConfigError>> = Vec::new();
         let mut protocol = None;
+        let mut limits = Vec::new();
         for (name, value) in vars {
             let (name, value) = (name.as_ref(), value.as_ref());
             if name == PROTOCOL_ENV {
                 protocol = Some(value.to_owned());
+                continue;
+            }
+            if Limits::is_var(name) {
+                limits.push((name.to_owned(), value.to_owned()));
                 continue;
             }
             let Some(item) = name.as_encoded_bytes().strip_prefix(ENV_PREFIX.as_bytes()) else {
@@ -235,6 +246,7 @@ impl Config {
         if let Some(value) = protocol {
             config.protocol = Protocol::from_vars([(PROTOCOL_ENV, value)])?;
         }
+        config.limits = Limits::from_vars(limits)?;
         Ok(config)
     }
 

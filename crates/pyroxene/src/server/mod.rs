@@ -6,6 +6,7 @@ mod connection;
 mod context;
 pub(crate) mod current;
 mod daemon;
+mod limits;
 mod object;
 mod payload;
 mod peek;
