@@ -104,4 +104,7 @@ pub use error::{NsError, Result};
 pub use launch::{NameServerDaemon, NsOptions, StartError};
 pub use object::{METHODS, NameServer};
 pub use pyroxene::naming::{ListFilter, MetaFilter, RegisterOptions, Remove};
-pub use registry::{NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME, Registry};
+pub use registry::{
+    NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME, REGEX_SIZE_LIMIT,
+    REGEX_TIME_LIMIT, Registry,
+};
