@@ -2,7 +2,8 @@
 //!
 //! Subcommands: `convert` (re-encode or pretty-print a Pyro payload), `config` (the effective
 //! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server), `ns` (the
-//! name server, like `pyro5-ns`), `nsc` (its control tool, like `pyro5-nsc`), `bench`.
+//! name server, like `pyro5-ns`), `nsc` (its control tool, like `pyro5-nsc`), `bench`, `attack`
+//! (hostile traffic against a server on loopback).
 //!
 //! `ns`, `echo` and `bench` raise their soft open-file limit to the hard limit at startup
 //! (one descriptor per connection; see `fd_limit`).
@@ -12,6 +13,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod attack_cmd;
+mod attacks;
 mod bench_cmd;
 mod config_cmd;
 mod echo_cmd;
@@ -83,6 +86,13 @@ enum Command {
     /// Name server control, like `pyro5-nsc`: ping, list, listmatching, lookup, register,
     /// remove, removematching, setmeta, yplookup_all, yplookup_any.
     Nsc(nsc_cmd::NscArgs),
+    /// Send hostile traffic to a running Pyro server on loopback (lying headers, zlib bombs,
+    /// marshal references, garbage, slowloris, 10,000 idle connections, ...), one attack at a
+    /// time, and print per attack: survived, another client's p99 and worst latency, the
+    /// server's peak RSS (with --pid).
+    ///
+    /// Example: pyroxene attack 127.0.0.1:9999 --pid 1234 --quick
+    Attack(attack_cmd::AttackArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -120,6 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Ns(_) => Some((fd_limit::SERVER_WANTED, "the name server")),
         Command::Echo(_) => Some((fd_limit::SERVER_WANTED, "the echo server")),
         Command::Bench(args) => Some((args.descriptors_wanted(), "this benchmark")),
+        Command::Attack(args) => Some((args.descriptors_wanted(), "the attacks")),
         _ => None,
     };
     if let Some((wanted, what)) = descriptors {
@@ -137,6 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Echo(args) => echo_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
         Command::Ns(args) => ns_cmd::run(args),
+        Command::Attack(args) => attack_cmd::run(args),
         // nsc has its own exit codes (Python's: 1 for a failed command).
         Command::Nsc(args) => return nsc_cmd::run(args).map(std::process::ExitCode::from),
     }
