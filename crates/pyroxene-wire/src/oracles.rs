@@ -17,8 +17,8 @@ use crate::{Dict, ProtocolVersion, Serializer, Value};
 /// # Panics
 /// When they disagree: that is the bug the fuzzer looks for.
 pub fn check_decompress(data: &[u8]) {
-    use crate::protocol::compress::{decompress, decompress_sized, inflated_size};
     use crate::protocol::ProtocolError;
+    use crate::protocol::compress::{decompress, decompress_sized, inflated_size};
     // Limits around the one-pass threshold (256 KiB) and small ones, so both paths are seen.
     for max in [0u64, 100, 4096, 256 * 1024, 1 << 20] {
         let whole = decompress(data, max);

@@ -4,9 +4,8 @@
 use crate::error::{Error, ErrorKind, Result};
 
 /// Payloads (or values) of more than this many bytes are decoded, encoded and inflated on
-/// the blocking pool. Below it the work takes less than the hop costs: a spawn_blocking round
-/// trip is ~10-20 µs here, decoding 64 KiB ~50-150 µs depending on the serializer
-/// (BENCHMARKS.md, "Big payloads off the runtime").
+/// the blocking pool; the small calls that make up most traffic stay on the runtime thread and
+/// never pay the handoff to another thread and back.
 pub(crate) const OFFLOAD_BYTES: usize = 64 * 1024;
 
 /// Runs `work` on the blocking pool and waits for it.
