@@ -36,7 +36,7 @@ start() {
     "$@" >"$out" 2>&1 &
     server_pid=$!
     for _ in $(seq 300); do
-        location=$(grep -m1 "$marker" "$out" | sed -n 's/.*@\([0-9.]*:[0-9]*\).*/\1/p')
+        location=$(grep -m1 "$marker" "$out" | sed -n 's/.*@\([0-9.]*:[0-9]*\).*/\1/p' || true)
         [ -n "$location" ] && return 0
         sleep 0.1
     done
@@ -47,8 +47,8 @@ for bin in "${bins[@]}"; do
     echo "== $bin ($("$bin" --version))"
     start "echo uri:" "$bin" echo -H 127.0.0.1 -p 0
     "$attacker" attack "$location" --pid "$server_pid" "${quick[@]}" "${only[@]}" || true
-    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+    kill "$server_pid" 2>/dev/null || echo "server $server_pid had exited"; wait "$server_pid" 2>/dev/null || true; server_pid=""
     start "URI = " "$bin" ns -n 127.0.0.1 -p 0 --nobc
     "$attacker" attack "$location" --ns --pid "$server_pid" "${quick[@]}" "${only[@]}" || true
-    kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+    kill "$server_pid" 2>/dev/null || echo "server $server_pid had exited"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 done
