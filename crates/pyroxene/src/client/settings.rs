@@ -7,6 +7,7 @@ use std::time::Duration;
 use pyroxene_wire::protocol::{AnnotationId, CorrelationId, HmacKey};
 use pyroxene_wire::{Serializer, Value};
 
+use super::Connector;
 use crate::Config;
 use crate::config::{ConfigError, Protocol};
 
@@ -74,6 +75,9 @@ pub struct ProxySettings {
     /// NS_HOST, NS_PORT, NS_BCPORT, BROADCAST_ADDRS, PREFER_IP_VERSION, NS_LOOKUP_DELAY and
     /// the proxy items (Python's global config, which its name server lookups use).
     pub naming: Arc<Config>,
+    /// Where connections go for a URI's TCP location (`None`: where the URI says). See
+    /// [`Connector`]: an ssh tunnel routes the remote's addresses through local forwards.
+    pub connector: Option<Arc<dyn Connector>>,
 }
 
 impl ProxySettings {
@@ -85,7 +89,7 @@ impl ProxySettings {
         ProxySettings::from_shared_config(Arc::new(config.clone()))
     }
 
-    fn from_shared_config(config: Arc<Config>) -> ProxySettings {
+    pub(crate) fn from_shared_config(config: Arc<Config>) -> ProxySettings {
         ProxySettings {
             serializer: config.serializer,
             timeout: config.commtimeout,
@@ -98,16 +102,19 @@ impl ProxySettings {
             annotations: Vec::new(),
             correlation_id: None,
             naming: config,
+            connector: None,
         }
     }
 
     /// The settings of the name server proxy that resolves this proxy's `PYRONAME:` URIs:
-    /// the proxy items of `naming` (Python's global config), with this proxy's protocol and
-    /// Pyro4 HMAC key (Pyro4 resolves with the proxy's key).
+    /// the proxy items of `naming` (Python's global config), with this proxy's protocol,
+    /// Pyro4 HMAC key (Pyro4 resolves with the proxy's key) and connector (the name server
+    /// is in the same address space as the proxy's daemons).
     pub(crate) fn for_name_server(&self) -> ProxySettings {
         ProxySettings {
             protocol: self.protocol,
             hmac_key: self.hmac_key.clone(),
+            connector: self.connector.clone(),
             ..ProxySettings::from_shared_config(self.naming.clone())
         }
     }
@@ -146,6 +153,7 @@ impl fmt::Debug for ProxySettings {
             .field("annotations", &self.annotations)
             .field("correlation_id", &self.correlation_id)
             .field("naming", &self.naming)
+            .field("connector", &self.connector)
             .finish()
     }
 }

@@ -231,9 +231,22 @@ impl DaemonBuilder {
         self.max_message_size = config.max_message_size;
         self.compression = config.compression;
         self.stream_config(config);
+        let connector = self.proxy_settings.connector.take();
         self.proxy_settings = ProxySettings::from_config(config);
+        self.proxy_settings.connector = connector;
         self.limits = config.limits;
         self.env_error = None;
+        self
+    }
+
+    /// Routes the proxies this daemon's methods receive (callback objects its callers pass)
+    /// and the ones [`Daemon::proxy_for`] makes through `connector`: for a daemon whose
+    /// callers live in another address space, such as one served to the far side of an ssh
+    /// tunnel (see [`Connector`](crate::client::Connector)). Such proxies take their other
+    /// settings from this builder's configuration instead of the environment.
+    #[must_use]
+    pub fn connector(mut self, connector: Arc<dyn crate::client::Connector>) -> Self {
+        self.proxy_settings.connector = Some(connector);
         self
     }
 
