@@ -25,15 +25,18 @@ fn server(args: &[&str], marker: &str) -> (Guard, String) {
         .stdout(Stdio::piped())
         .spawn()
         .expect("start pyroxene");
-    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let guard = Guard(child);
-    for line in stdout.lines().take(20) {
+    for line in lines.by_ref().take(20) {
         let line = line.expect("a line");
         if let Some(uri) = line
             .split_once(marker)
             .map(|(_, rest)| rest.trim().to_owned())
         {
             let location = uri.rsplit_once('@').expect("a PYRO: uri").1.to_owned();
+            // The server goes on printing ("echoserver running."): its stdout is read until
+            // it ends, or a write to the closed pipe would end the server.
+            std::thread::spawn(move || lines.for_each(drop));
             return (guard, location);
         }
     }
