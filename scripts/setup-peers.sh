@@ -17,7 +17,7 @@ for line in open(sys.argv[1]):
     name, _, version = line.partition("==")
     if md.version(name) != version:
         sys.exit(1)
-import Pyro5, Pyro4, serpent, msgpack  # noqa: F401  (imports must work, not just metadata)
+import Pyro5, Pyro4, serpent, msgpack, websockets  # noqa: F401  (imports must work, not just metadata)
 PY
 }
 if ! want_ok; then

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's test command: installs the pinned Python peers into .venv/ when they are missing,
 # installs OpenSSH for the tunnel tests when it is missing (and CPython 3.11-3.13 with pyenv:
-# scripts/setup-cpythons.sh),
-# then runs every test of the workspace (unit, vector, property, interop and doc tests), then
-# the shipping checks: the Python wheel built, installed in a fresh venv and used
+# scripts/setup-cpythons.sh), and Debian's chromium and chromium-driver (the gateway's browser
+# test) when they are missing,
+# then runs every test of the workspace (unit, vector, property, interop, browser and doc
+# tests), then the shipping checks: the Python wheel built, installed in a fresh venv and used
 # (scripts/test-wheel.sh), and Pyro's own examples against our servers (scripts/test-examples.sh).
 # Extra arguments go to `cargo test` and skip the shipping checks
 # (e.g. scripts/test.sh -p pyroxene-wire).
@@ -16,6 +17,8 @@ scripts/setup-ssh.sh
 # CPython 3.11-3.13 for multiprocessing.connection interop (found, or installed with pyenv)
 cpythons=$(scripts/setup-cpythons.sh)
 eval "$cpythons"
+# Headless Chromium and chromedriver for the gateway's page (pyroxene-gateway tests/browser.rs).
+scripts/setup-browser.sh
 cargo test --workspace "$@"
 if [ $# -eq 0 ]; then
   scripts/test-wheel.sh

@@ -3,8 +3,9 @@
 //! Subcommands: `convert` (re-encode or pretty-print a Pyro payload), `config` (the effective
 //! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server), `ns` (the
 //! name server, like `pyro5-ns`), `nsc` (its control tool, like `pyro5-nsc`; `--ssh HOST` for
-//! a name server behind ssh), `tunnel` (forwards a name server behind ssh), `bench`, `attack`
-//! (hostile traffic against a server on loopback).
+//! a name server behind ssh), `tunnel` (forwards a name server behind ssh), `bench`, `gateway`
+//! (the HTTP gateway, like `pyro5-httpgateway`), `attack` (hostile traffic against a server on
+//! loopback).
 //!
 //! `ns`, `echo` and `bench` raise their soft open-file limit to the hard limit at startup
 //! (one descriptor per connection; see `fd_limit`).
@@ -20,6 +21,7 @@ mod bench_cmd;
 mod config_cmd;
 mod echo_cmd;
 mod fd_limit;
+mod gateway_cmd;
 mod ns_cmd;
 mod nsc_cmd;
 mod report;
@@ -91,6 +93,15 @@ enum Command {
     /// With --ssh HOST the name server is the one on HOST (at -n/-p as HOST sees them,
     /// localhost and NS_PORT by default), reached through an ssh tunnel.
     Nsc(nsc_cmd::NscArgs),
+    /// Run the Pyro HTTP gateway, like `pyro5-httpgateway`: the objects registered in the
+    /// name server whose names match --expose, called over HTTP with JSON.
+    ///
+    /// GET/POST /pyro/<object>/<method>?name=value calls method(name="value") and answers
+    /// the result as JSON (X-Pyro-Options: oneway, X-Pyro-Gateway-Key or $key,
+    /// X-Pyro-Correlation-Id as Python's gateway); /pyro/ is a page to browse and call the
+    /// exposed objects; /pyro/ws takes calls over a WebSocket. Raises the soft open-file
+    /// limit (RLIMIT_NOFILE) to the hard limit at startup.
+    Gateway(gateway_cmd::GatewayArgs),
     /// Forward a name server behind ssh (and other ports) to local ports, print them and keep
     /// them open until Ctrl-C.
     ///
@@ -141,6 +152,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Ns(_) => Some((fd_limit::SERVER_WANTED, "the name server")),
         Command::Echo(_) => Some((fd_limit::SERVER_WANTED, "the echo server")),
         Command::Bench(args) => Some((args.descriptors_wanted(), "this benchmark")),
+        Command::Gateway(_) => Some((fd_limit::SERVER_WANTED, "the gateway")),
         Command::Attack(args) => Some((args.descriptors_wanted(), "the attacks")),
         _ => None,
     };
@@ -159,6 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Echo(args) => echo_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
         Command::Ns(args) => ns_cmd::run(args),
+        Command::Gateway(args) => gateway_cmd::run(args),
         Command::Tunnel(args) => tunnel_cmd::run(args),
         Command::Attack(args) => attack_cmd::run(args),
         // nsc has its own exit codes (Python's: 1 for a failed command).

@@ -405,21 +405,16 @@ impl Proxy {
         kwargs: Option<Dict>,
         request: &RequestContext,
     ) -> Result<Response> {
-        let oneway = self.is_oneway(method);
-        let raw = self
-            .invoke(
-                method,
-                args.borrow(),
-                kwargs.as_ref(),
-                oneway,
-                Some(request),
-            )
-            .await?;
-        if let Some(id) = &raw.stream {
-            let _ = super::stream::close_stream(self, id).await;
-            return Err(iterator_error());
+        match self
+            .call_reply(method, args, kwargs, request, false)
+            .await?
+        {
+            super::Reply::Value(response) => Ok(response),
+            super::Reply::Stream(stream) => {
+                let _ = stream.close().await;
+                Err(iterator_error())
+            }
         }
-        Ok(raw.response)
     }
 
     /// Whether the metadata marks `method` oneway (checked in place: no copy per call).
@@ -496,7 +491,7 @@ impl Proxy {
         .map(|_| ())
     }
 
-    async fn invoke(
+    pub(super) async fn invoke(
         &self,
         method: &str,
         args: &Value,
