@@ -4,7 +4,8 @@
 //! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server), `ns` (the
 //! name server, like `pyro5-ns`), `nsc` (its control tool, like `pyro5-nsc`; `--ssh HOST` for
 //! a name server behind ssh), `tunnel` (forwards a name server behind ssh), `bench`, `gateway`
-//! (the HTTP gateway, like `pyro5-httpgateway`).
+//! (the HTTP gateway, like `pyro5-httpgateway`), `attack` (hostile traffic against a server on
+//! loopback).
 //!
 //! `ns`, `echo` and `bench` raise their soft open-file limit to the hard limit at startup
 //! (one descriptor per connection; see `fd_limit`).
@@ -14,6 +15,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod attack_cmd;
+mod attacks;
 mod bench_cmd;
 mod config_cmd;
 mod echo_cmd;
@@ -105,6 +108,13 @@ enum Command {
     /// Runs the system ssh (one control master; ~/.ssh/config aliases, ProxyJump and agents
     /// work) with BatchMode: keys or an agent, no password prompts.
     Tunnel(tunnel_cmd::TunnelArgs),
+    /// Send hostile traffic to a running Pyro server on loopback (lying headers, zlib bombs,
+    /// marshal references, garbage, slowloris, 10,000 idle connections, ...), one attack at a
+    /// time, and print per attack: survived, another client's p99 and worst latency, the
+    /// server's peak RSS (with --pid).
+    ///
+    /// Example: pyroxene attack 127.0.0.1:9999 --pid 1234 --quick
+    Attack(attack_cmd::AttackArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -143,6 +153,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Echo(_) => Some((fd_limit::SERVER_WANTED, "the echo server")),
         Command::Bench(args) => Some((args.descriptors_wanted(), "this benchmark")),
         Command::Gateway(_) => Some((fd_limit::SERVER_WANTED, "the gateway")),
+        Command::Attack(args) => Some((args.descriptors_wanted(), "the attacks")),
         _ => None,
     };
     if let Some((wanted, what)) = descriptors {
@@ -162,6 +173,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Ns(args) => ns_cmd::run(args),
         Command::Gateway(args) => gateway_cmd::run(args),
         Command::Tunnel(args) => tunnel_cmd::run(args),
+        Command::Attack(args) => attack_cmd::run(args),
         // nsc has its own exit codes (Python's: 1 for a failed command).
         Command::Nsc(args) => return nsc_cmd::run(args).map(std::process::ExitCode::from),
     }

@@ -1,6 +1,7 @@
 //! `pyroxene ns` run as a user would: Python's startup lines, durable sqlite registrations
-//! across `kill -9`, broadcast discovery on loopback with `--bchost`, Ctrl-C, `nsc` showing the
-//! time a leased name has left, and NS_AUTOCLEAN with Pyro5's log lines.
+//! across `kill -9` (also in the middle of a registration flood), a locked database, broadcast
+//! discovery on loopback with `--bchost`, Ctrl-C, `nsc` showing the time a leased name has left,
+//! and NS_AUTOCLEAN with Pyro5's log lines.
 //!
 //! Everything binds 127.0.0.1, ::1 or a unix socket; every child is killed by pid on drop.
 
@@ -219,6 +220,147 @@ async fn sqlite_registration_survives_kill_9() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
     }
+}
+
+fn remove_db(file: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+}
+
+/// Issue 16, item 7: `kill -9` of a sqlite name server while 4 clients register as fast as
+/// they can, five times over: every registration that was acknowledged is there afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_during_a_registration_flood_loses_nothing_acknowledged() {
+    let file = db_file("flood");
+    let storage = format!("sql:{}", file.display());
+    let args = ["-n", "127.0.0.1", "-p", "0", "-s", &storage];
+    let mut acknowledged: Vec<String> = Vec::new();
+    for round in 0..5 {
+        let mut ns = Ns::start(&args);
+        let uri = uri_of(&ns.startup_lines());
+        // Everything acknowledged in earlier rounds survived the kill.
+        let proxy = Proxy::new(uri.clone()).expect("ns uri");
+        let listed = proxy
+            .call("list", tuple!["flood."], None)
+            .await
+            .expect("list");
+        let Value::Dict(listed) = listed else {
+            panic!("dict: {listed}")
+        };
+        for name in &acknowledged {
+            assert!(
+                listed.contains_key(&Value::from(name.as_str())),
+                "round {round}: acknowledged {name} lost"
+            );
+        }
+        let flooding: Vec<_> = (0..4)
+            .map(|client| {
+                let proxy = Proxy::new(uri.clone())
+                    .expect("ns uri")
+                    .with_timeout(Some(Duration::from_secs(5)));
+                tokio::spawn(async move {
+                    let mut done = Vec::new();
+                    for n in 0..100_000 {
+                        let name = format!("flood.{round}.{client}.{n}");
+                        let call = tuple![name.clone(), "PYRO:obj@127.0.0.1:1"];
+                        if proxy.call("register", call, None).await.is_err() {
+                            break; // the server is gone
+                        }
+                        done.push(name);
+                    }
+                    done
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        ns.kill9();
+        for client in flooding {
+            acknowledged.extend(client.await.expect("join"));
+        }
+    }
+    assert!(acknowledged.len() > 20, "the flood registered something");
+    let mut ns = Ns::start(&args);
+    let lines = ns.startup_lines();
+    let want = format!(
+        "Persistent store contains {} existing registrations.",
+        acknowledged.len() + 1
+    );
+    // Acknowledged ones, plus (at most 4 per kill) registrations stored before their reply went out.
+    let stored = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("Persistent store contains "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert!(
+        stored > acknowledged.len() && stored <= acknowledged.len() + 1 + 4 * 5,
+        "{stored} stored for {} acknowledged ({want})",
+        acknowledged.len()
+    );
+    drop(ns);
+    remove_db(&file);
+}
+
+/// Issue 16, item 7: a database the name server can't write (another process holds its write
+/// lock) gives registrations a clear NamingError, while lookups and listings go on being served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_refuses_writes_clearly_and_serves_reads() {
+    let file = db_file("locked");
+    let storage = format!("sql:{}", file.display());
+    let mut ns = Ns::start(&["-n", "127.0.0.1", "-p", "0", "-s", &storage]);
+    let proxy = Proxy::new(uri_of(&ns.startup_lines())).expect("ns uri");
+    proxy
+        .call(
+            "register",
+            tuple!["before.lock", "PYRO:obj@127.0.0.1:1"],
+            None,
+        )
+        .await
+        .expect("register");
+    let locker = rusqlite::Connection::open(&file).expect("open the database");
+    locker
+        .execute_batch("BEGIN EXCLUSIVE")
+        .expect("take the write lock");
+    let err = proxy
+        .call(
+            "register",
+            tuple!["during.lock", "PYRO:obj@127.0.0.1:1"],
+            None,
+        )
+        .await
+        .expect_err("the database is locked");
+    let remote = err.remote().expect("a remote exception");
+    assert_eq!(remote.short_class(), "NamingError", "{err}");
+    assert!(
+        remote
+            .message()
+            .starts_with("sqlite error in setitem: database is locked"),
+        "{err}"
+    );
+    let found = proxy
+        .call("lookup", tuple!["before.lock"], None)
+        .await
+        .expect("lookups are still served");
+    assert_eq!(
+        Uri::from_value(&found).expect("a uri").to_string(),
+        "PYRO:obj@127.0.0.1:1"
+    );
+    proxy
+        .call("list", tuple![], None)
+        .await
+        .expect("listings are still served");
+    locker.execute_batch("ROLLBACK").expect("release the lock");
+    proxy
+        .call(
+            "register",
+            tuple!["after.lock", "PYRO:obj@127.0.0.1:1"],
+            None,
+        )
+        .await
+        .expect("writes work again");
+    ns.kill9();
+    remove_db(&file);
 }
 
 #[test]

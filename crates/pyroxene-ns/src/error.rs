@@ -24,6 +24,10 @@ pub enum NsError {
     /// Python's `re.error` text.
     #[error("invalid regex: {0}")]
     InvalidRegex(String),
+    /// A `regex` filter whose matching ran past the time bound (Python's name server has
+    /// none: its `re` can run for ever, holding the store lock).
+    #[error("regex matching took longer than {}s; use a simpler pattern", .0.as_secs_f64())]
+    RegexTooSlow(std::time::Duration),
     /// `list` with both `prefix` and `regex` (Python: ValueError).
     #[error("you can only filter on one thing at a time")]
     TwoFilters,
@@ -100,6 +104,7 @@ impl NsError {
             NsError::UnknownName(_)
             | NsError::AlreadyRegistered(_)
             | NsError::InvalidRegex(_)
+            | NsError::RegexTooSlow(_)
             | NsError::Storage { .. }
             | NsError::Open { .. }
             | NsError::NoLease(_)

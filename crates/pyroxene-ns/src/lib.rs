@@ -107,4 +107,7 @@ pub use error::{EtcdError, NsError, Result};
 pub use launch::{NameServerDaemon, NsOptions, StartError};
 pub use object::{LEASE_METHODS, METHODS, NameServer};
 pub use pyroxene::naming::{ListFilter, MetaFilter, RegisterOptions, Remove};
-pub use registry::{NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME, Registry};
+pub use registry::{
+    NAMESERVER_CLASS_TAG, NAMESERVER_CLASS_TAG_PYRO4, NAMESERVER_NAME, REGEX_SIZE_LIMIT,
+    REGEX_TIME_LIMIT, Registry,
+};

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use pyroxene::Uri;
 pub use pyroxene::naming::NAMESERVER_NAME;
 use pyroxene::naming::{ListFilter, MetaFilter, RegisterOptions, Remove};
-use regex::Regex;
+use std::time::{Duration, Instant};
+
+use regex::{Regex, RegexBuilder};
 
 use crate::error::{NsError, Result};
 use crate::storage::{MemoryStorage, Registration, Storage};
@@ -18,6 +20,15 @@ pub const NAMESERVER_CLASS_TAG: &str = "class:Pyro5.nameserver.NameServer";
 /// registration in place of [`NAMESERVER_CLASS_TAG`].
 pub const NAMESERVER_CLASS_TAG_PYRO4: &str = "class:Pyro4.naming.NameServer";
 
+/// The most a `regex` filter may compile to (the regex crate's default is 10 MiB). Matching
+/// costs up to this times the name's length: `(?:.{0,20}){0,400}!` (~8 MiB compiled) took 3 s
+/// per 8 KiB name; it is refused now ("Compiled regex exceeds size limit").
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// How long a `list`/`remove` with a filter may match before it gives up with
+/// [`NsError::RegexTooSlow`] (checked between names).
+pub const REGEX_TIME_LIMIT: Duration = Duration::from_secs(1);
+
 /// The registrations and the rules for changing them. Python holds one lock (an `RLock`)
 /// around every operation; here each store makes its own steps atomic (see [`Storage`]), so
 /// "check then change" steps like a safe registration can't interleave, and a store shared by
@@ -26,6 +37,7 @@ pub struct Registry {
     pub(crate) storage: Box<dyn Storage>,
     may_block: bool,
     ns_port: u16,
+    regex_time_limit: Duration,
 }
 
 impl Default for Registry {
@@ -49,7 +61,15 @@ impl Registry {
             may_block: storage.may_block(),
             storage,
             ns_port: pyroxene::wire::uri::DEFAULT_NS_PORT,
+            regex_time_limit: REGEX_TIME_LIMIT,
         }
+    }
+
+    /// How long a filtered `list`/`remove` may match (default [`REGEX_TIME_LIMIT`]).
+    #[must_use]
+    pub fn with_regex_time_limit(mut self, limit: Duration) -> Registry {
+        self.regex_time_limit = limit;
+        self
     }
 
     /// The port a `PYRONAME:` URI without one gets when parsed (Pyro's NS_PORT).
@@ -136,33 +156,60 @@ impl Registry {
     /// # Errors
     /// [`NsError::InvalidRegex`], or when the store fails.
     pub fn remove(&self, what: Remove<'_>) -> Result<usize> {
-        let store = self.store();
-        let matches = match what {
+        let filter = match what {
             Remove::Name("" | NAMESERVER_NAME) | Remove::Prefix("") | Remove::Regex("") => {
                 return Ok(0);
             }
-            Remove::Name(name) => return store.remove(&[name.to_owned()]),
-            Remove::Prefix(prefix) => filtered(store, ListFilter::Prefix(prefix))?,
-            Remove::Regex(regex) => filtered(store, ListFilter::Regex(regex))?,
+            Remove::Name(name) => return self.store().remove(&[name.to_owned()]),
+            Remove::Prefix(prefix) => ListFilter::Prefix(prefix),
+            Remove::Regex(regex) => ListFilter::Regex(regex),
         };
-        let names: Vec<String> = matches
+        // Matched on a snapshot, outside the store (see `list`); a name registered meanwhile
+        // is not removed, as if it had come just after.
+        let names: Vec<String> = self
+            .list(filter)?
             .into_iter()
             .map(|(n, _)| n)
             .filter(|n| n != NAMESERVER_NAME)
             .collect();
         // Python returns how many matched under its lock; here a name another call removed
         // meanwhile is not counted.
-        store.remove(&names)
+        self.store().remove(&names)
     }
 
     /// The registrations, all or those whose name starts with a prefix or matches a regex
     /// (Python's `re.match`: anchored at the start only), in the store's order. An empty
     /// prefix or regex lists everything, as in Python.
     ///
+    /// The store is only asked for a copy of the registrations: a pattern is matched on that
+    /// snapshot, so a slow one can't hold up lookups and registrations, and its work
+    /// is bounded (a pattern compiling to more than [`REGEX_SIZE_LIMIT`] is refused, matching
+    /// stops after [`REGEX_TIME_LIMIT`], see [`Registry::with_regex_time_limit`]).
+    ///
     /// # Errors
-    /// [`NsError::InvalidRegex`], or when the store fails.
+    /// [`NsError::InvalidRegex`], [`NsError::RegexTooSlow`], or when the store fails.
     pub fn list(&self, filter: ListFilter<'_>) -> Result<Vec<(String, Registration)>> {
-        filtered(self.store(), filter)
+        let regex = match filter {
+            ListFilter::Prefix(prefix) if !prefix.is_empty() => {
+                let mut all = self.store().everything()?;
+                all.retain(|(name, _)| name.starts_with(prefix));
+                return Ok(all);
+            }
+            ListFilter::Regex(regex) if !regex.is_empty() => python_match(regex)?,
+            _ => return self.store().everything(),
+        };
+        let all = self.store().everything()?;
+        let started = Instant::now();
+        let mut found = Vec::new();
+        for (name, registration) in all {
+            if started.elapsed() > self.regex_time_limit {
+                return Err(NsError::RegexTooSlow(self.regex_time_limit));
+            }
+            if regex.is_match(&name) {
+                found.push((name, registration));
+            }
+        }
+        Ok(found)
     }
 
     /// The registrations with all / any of the given tags; an empty tag set finds nothing (as
@@ -182,21 +229,6 @@ impl Registry {
     }
 }
 
-fn filtered(store: &dyn Storage, filter: ListFilter<'_>) -> Result<Vec<(String, Registration)>> {
-    let all = store.everything()?;
-    let keep: Box<dyn Fn(&str) -> bool> = match filter {
-        ListFilter::Prefix(prefix) if !prefix.is_empty() => {
-            Box::new(move |name: &str| name.starts_with(prefix))
-        }
-        ListFilter::Regex(regex) if !regex.is_empty() => {
-            let regex = python_match(regex)?;
-            Box::new(move |name: &str| regex.is_match(name))
-        }
-        _ => return Ok(all),
-    };
-    Ok(all.into_iter().filter(|(name, _)| keep(name)).collect())
-}
-
 /// A regex that matches like Python's `re.match`: at the start of the name, not necessarily
 /// to its end. The pattern is first compiled alone so that unbalanced parentheses that the
 /// wrapping group would "fix" (`a)|(b`) are refused as Python refuses them.
@@ -210,8 +242,14 @@ pub(crate) fn python_match(pattern: &str) -> Result<Regex> {
         let last = text.lines().last().unwrap_or_default();
         NsError::InvalidRegex(last.trim_start_matches("error: ").to_owned())
     };
-    Regex::new(pattern).map_err(invalid)?;
-    Regex::new(&format!("^(?:{pattern})")).map_err(invalid)
+    let build = |p: &str| {
+        RegexBuilder::new(p)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .map_err(invalid)
+    };
+    build(pattern)?;
+    build(&format!("^(?:{pattern})"))
 }
 
 /// Python `re`'s words for the common syntax errors of an invalid `pattern` (what `pyro5-nsc`

@@ -10,6 +10,37 @@ use bytes::BytesMut;
 use crate::protocol::{Codec, ParseOptions, V4, V5};
 use crate::{Dict, ProtocolVersion, Serializer, Value};
 
+/// The fuzzing oracle of decompression (`fuzz/` target `decompress`): the one-pass inflate,
+/// the measuring pass and the inflate into a measured size agree on every input (same bytes,
+/// same refusal), and nothing inflates past the limit.
+///
+/// # Panics
+/// When they disagree: that is the bug the fuzzer looks for.
+pub fn check_decompress(data: &[u8]) {
+    use crate::protocol::ProtocolError;
+    use crate::protocol::compress::{decompress, decompress_sized, inflated_size};
+    // Limits around the one-pass threshold (256 KiB) and small ones, so both paths are seen.
+    for max in [0u64, 100, 4096, 256 * 1024, 1 << 20] {
+        let whole = decompress(data, max);
+        let size = inflated_size(data, max);
+        match (&whole, &size) {
+            (Ok(out), Ok(n)) => {
+                assert_eq!(out.len() as u64, *n, "measured size differs");
+                assert!(*n <= max);
+                assert_eq!(decompress_sized(data, *n).as_ref(), Ok(out));
+            }
+            (Err(ProtocolError::DecompressedTooLarge { .. }), Err(e)) => {
+                assert_eq!(e, &ProtocolError::DecompressedTooLarge { max });
+            }
+            (Err(ProtocolError::Decompress(_)), Err(ProtocolError::Decompress(_))) => {}
+            // The one-pass path stops at the limit; measuring may see the stream's bad end
+            // first or later: a refusal either way.
+            (Err(_), Err(_)) => {}
+            (whole, size) => panic!("decompress {whole:?} but measured {size:?} (max {max})"),
+        }
+    }
+}
+
 /// The fuzzing oracle of the message parser (used by `fuzz/` and by the regression tests over
 /// its findings): parsing must not panic, and whatever parses must re-encode to bytes that parse
 /// back to the same message.

@@ -117,6 +117,24 @@ fn message_parse_regressions_and_stream_prefixes() {
     }
 }
 
+/// The decompression oracle over its regression inputs (seeds included: a bomb, a truncated
+/// stream, trailing bytes) and every prefix of each.
+#[test]
+fn decompress_regressions_and_prefixes() {
+    let dir = workspace_root().join("fuzz/regressions/decompress");
+    let entries = std::fs::read_dir(dir).expect("fuzz/regressions/decompress");
+    let mut n = 0;
+    for entry in entries.flatten() {
+        let data = std::fs::read(entry.path()).expect("read regression input");
+        pyroxene_wire::oracles::check_decompress(&data);
+        for end in (0..data.len()).step_by((data.len() / 64).max(1)) {
+            pyroxene_wire::oracles::check_decompress(&data[..end]);
+        }
+        n += 1;
+    }
+    assert!(n >= 6, "the seeds are there");
+}
+
 /// Every prefix and suffix of the pickled payloads Pyro4 recorded, through the pickle oracle.
 #[test]
 fn pickle_stream_windows_are_handled() {

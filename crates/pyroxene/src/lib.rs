@@ -208,6 +208,7 @@
 extern crate self as pyroxene;
 
 pub mod async_mapping;
+mod budget;
 pub mod client;
 pub mod config;
 pub mod echo;
@@ -216,6 +217,7 @@ mod interface_support;
 pub mod logging;
 mod macro_support;
 pub mod naming;
+mod offload;
 pub mod server;
 mod transport;
 

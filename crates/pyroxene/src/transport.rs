@@ -7,12 +7,14 @@ use std::task::{Context, Poll};
 use bytes::BytesMut;
 use pyroxene_wire::ProtocolVersion;
 use pyroxene_wire::protocol::{
-    Codec, HmacKey, Message, MessageType, ParseOptions, codec_for, codec_with_hmac,
+    Codec, Flags, HmacKey, Message, MessageType, ParseOptions, codec_for, codec_with_hmac, compress,
 };
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 
+use crate::budget::{self, Charge, ReceiveBudget};
 use crate::error::{Error, ErrorKind, Result};
+use crate::offload::{self, OFFLOAD_BYTES};
 
 /// A connected stream of either kind.
 #[derive(Debug)]
@@ -23,7 +25,7 @@ pub(crate) enum Stream {
 
 impl Stream {
     /// A read that doesn't wait (see [`Connection::read_some`]).
-    fn try_read_buf(&self, buf: &mut BytesMut) -> std::io::Result<usize> {
+    pub(crate) fn try_read_buf(&self, buf: &mut BytesMut) -> std::io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.try_read_buf(buf),
             Stream::Unix(s) => s.try_read_buf(buf),
@@ -82,6 +84,13 @@ impl AsyncWrite for Stream {
 /// Payloads larger than this are written separately from their header (one copy less).
 const BIG_PAYLOAD: usize = 64 * 1024;
 
+/// The first piece of a receive buffer, and the least it grows by.
+const READ_CHUNK: usize = 8 * 1024;
+
+/// Compressed payloads up to this size are measured on the runtime thread: they inflate to at
+/// most ~1 MiB (zlib's ratio is at most 1032:1), well under a millisecond to measure.
+const INLINE_COMPRESSED: usize = 1024;
+
 /// The framing of protocol `version` for one connection, with a Pyro4 HMAC key when given
 /// (a key with Pyro5 is refused: Pyro5 has no HMAC, see `codec_with_hmac`).
 pub(crate) fn connection_codec(
@@ -114,33 +123,63 @@ pub(crate) fn prepare(
 }
 
 /// A stream plus the bytes read but not yet parsed, and the framing of its protocol version.
+///
+/// The receive buffer grows as bytes arrive (geometrically, never past the message the
+/// header announced), not to the size a header announces: a peer that sends a header and
+/// nothing else costs its connection a few KiB, not the announced megabytes. On a daemon's
+/// connections a message over [`budget::FREE`] is also admitted by the daemon's
+/// [`ReceiveBudget`] before its body is read, and holds that budget (plus its inflated size)
+/// until the next message is read (or [`Connection::take_charge`] moves it elsewhere).
 #[derive(Debug)]
 pub(crate) struct Connection {
     stream: Stream,
     buf: BytesMut,
     codec: Arc<dyn Codec>,
+    /// Decompression is off here: [`Connection::inflate`] does it, measured and budgeted.
     options: ParseOptions,
     out: Vec<u8>,
     read_timeout: Option<std::time::Duration>,
+    /// The daemon's receive budget; `None` on a proxy's connections.
+    budget: Option<Arc<ReceiveBudget>>,
+    /// What the message being read (or the last one read) holds of the budget.
+    charge: Charge,
+    /// The whole length of the message whose header is in and whose body is awaited.
+    pending: Option<u64>,
 }
 
 impl Connection {
     pub(crate) fn new(stream: Stream, codec: Arc<dyn Codec>, max_message_size: u64) -> Connection {
         Connection {
             stream,
-            buf: BytesMut::with_capacity(8 * 1024),
+            // Nothing allocated until the peer sends something: an idle connection holds
+            // no buffer (see `read_some`).
+            buf: BytesMut::new(),
             codec,
-            options: ParseOptions::default().max_message_size(max_message_size),
-            out: Vec::with_capacity(8 * 1024),
+            options: ParseOptions::default()
+                .max_message_size(max_message_size)
+                .decompress(false),
+            out: Vec::new(),
             read_timeout: None,
+            budget: None,
+            charge: Charge::default(),
+            pending: None,
         }
+    }
+
+    /// Charges what this connection receives to a daemon's receive budget.
+    pub(crate) fn set_budget(&mut self, budget: Arc<ReceiveBudget>) {
+        self.budget = Some(budget);
     }
 
     /// Puts bytes already read from the stream (the opening a daemon looked at to pick the
     /// protocol version) in front of what is read next.
-    pub(crate) fn unread(&mut self, bytes: &[u8]) {
+    pub(crate) fn unread(&mut self, bytes: BytesMut) {
+        if self.buf.is_empty() {
+            self.buf = bytes; // its spare room is used by the next read
+            return;
+        }
         let rest = self.buf.split();
-        self.buf.extend_from_slice(bytes);
+        self.buf.extend_from_slice(&bytes);
         self.buf.unsplit(rest);
     }
 
@@ -164,16 +203,28 @@ impl Connection {
         self.options = self.options.accept(types);
     }
 
+    /// The budget the last message read holds, for whoever goes on using it after the next
+    /// message is read (a oneway call's task).
+    pub(crate) fn take_charge(&mut self) -> Charge {
+        std::mem::take(&mut self.charge)
+    }
+
     /// Reads the next whole message; `Ok(None)` when the peer closed cleanly between messages.
+    /// A COMPRESSED payload comes back inflated (flag cleared), at most MAX_MESSAGE_SIZE (and
+    /// the receive budget) bytes.
     ///
     /// # Errors
-    /// [`ErrorKind::Protocol`] for invalid bytes (with Python's text), [`ErrorKind::Timeout`]
-    /// when the read timeout passes without a byte, I/O errors otherwise.
+    /// [`ErrorKind::Protocol`] for invalid bytes (with Python's text) or a message the
+    /// receive budget can never hold, [`ErrorKind::Timeout`] when the read timeout passes
+    /// without a byte, I/O errors otherwise.
     pub(crate) async fn read_message(&mut self) -> Result<Option<Message>> {
+        // The previous message has been answered: its budget goes back.
+        self.charge = Charge::default();
+        self.pending = None;
         loop {
             match self.codec.parse_bytes(&mut self.buf, &self.options) {
-                Ok(Some(msg)) => return Ok(Some(msg)),
-                Ok(None) => self.reserve_for_message(),
+                Ok(Some(msg)) => return self.finish(msg).await.map(Some),
+                Ok(None) => self.admit().await?,
                 Err(e) => {
                     return Err(Error::new(ErrorKind::Protocol, "invalid message").with_source(e));
                 }
@@ -192,6 +243,77 @@ impl Connection {
         }
     }
 
+    /// Once a header is in: notes the message's length and, on a daemon's connection, charges
+    /// it to the receive budget before the body is read (waiting, without reading, while the
+    /// budget is in use).
+    async fn admit(&mut self) -> Result<()> {
+        if self.pending.is_some() {
+            return Ok(());
+        }
+        let Ok(Some(header)) = self.codec.parse_header(&self.buf, &self.options) else {
+            return Ok(());
+        };
+        let len = header.message_len();
+        self.pending = Some(len);
+        if let Some(budget) = &self.budget
+            && len > budget::FREE
+        {
+            self.charge = budget.charge(len).await?;
+        }
+        Ok(())
+    }
+
+    /// A whole message: charged (if it came in without waiting for its body) and inflated.
+    async fn finish(&mut self, msg: Message) -> Result<Message> {
+        if let Some(budget) = &self.budget
+            && self.charge.is_empty()
+        {
+            let len = msg.payload.len() as u64 + self.codec.header_size() as u64;
+            if len > budget::FREE {
+                self.charge = budget.charge(len).await?;
+            }
+        }
+        self.pending = None;
+        if msg.has(Flags::COMPRESSED) {
+            return self.inflate(msg).await;
+        }
+        Ok(msg)
+    }
+
+    /// Inflates a COMPRESSED payload: measured first (a zip bomb is refused once it passes the
+    /// limit, having cost no memory), charged to the budget, then inflated into a buffer of
+    /// its size; big ones on the blocking pool, so the runtime's threads serve others.
+    async fn inflate(&mut self, mut msg: Message) -> Result<Message> {
+        let invalid = |e| Error::new(ErrorKind::Protocol, "invalid message").with_source(e);
+        let max = match &self.budget {
+            Some(budget) => self.options.max_message_size.min(budget.total()),
+            None => self.options.max_message_size,
+        };
+        let raw = msg.payload.clone();
+        let size = if raw.len() <= INLINE_COMPRESSED {
+            compress::inflated_size(&raw, max)
+        } else {
+            let raw = raw.clone();
+            offload::run(move || compress::inflated_size(&raw, max)).await?
+        }
+        .map_err(invalid)?;
+        if let Some(budget) = &self.budget
+            && size > budget::FREE
+        {
+            let extra = budget.charge_within(size, budget::INFLATE_WAIT).await?;
+            self.charge.merge(extra);
+        }
+        let inflated = if size <= OFFLOAD_BYTES as u64 {
+            compress::decompress_sized(&raw, size)
+        } else {
+            offload::run(move || compress::decompress_sized(&raw, size)).await?
+        }
+        .map_err(invalid)?;
+        msg.payload = inflated.into();
+        msg.flags.remove(Flags::COMPRESSED);
+        Ok(msg)
+    }
+
     /// Reads what the socket has into the buffer (0 at the end of the stream), waiting for
     /// it when there is nothing yet.
     ///
@@ -201,33 +323,49 @@ impl Connection {
     /// already there (a client on the same CPU has usually sent it by the time the reply is
     /// written). `try_read_buf` keeps the socket marked readable until a read finds nothing,
     /// so a message that is already waiting is read at once, as a plain blocking loop would.
+    ///
+    /// A connection without a buffer (new, or idle since its last message was taken whole)
+    /// waits until the socket is readable before it allocates one.
     async fn read_some(&mut self) -> Result<usize> {
+        let mut ready = self.buf.capacity() > 0;
         loop {
-            match self.stream.try_read_buf(&mut self.buf) {
-                Ok(n) => return Ok(n),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e.into()),
+            if ready {
+                self.make_room();
+                match self.stream.try_read_buf(&mut self.buf) {
+                    Ok(n) => return Ok(n),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
-            let ready = self.stream.readable();
+            let readable = self.stream.readable();
             match self.read_timeout {
-                Some(t) => tokio::time::timeout(t, ready)
+                Some(t) => tokio::time::timeout(t, readable)
                     .await
                     .map_err(|_| Error::new(ErrorKind::Timeout, "receiving: timeout"))??,
-                None => ready.await?,
+                None => readable.await?,
             }
+            ready = true;
         }
     }
 
-    /// Once the header is in, makes room for the whole message so a big payload arrives in
-    /// large reads instead of growing the buffer step by step. The header was already checked
-    /// against the size limit, so this never reserves more than MAX_MESSAGE_SIZE.
-    fn reserve_for_message(&mut self) {
-        if let Ok(Some(header)) = self.codec.parse_header(&self.buf, &self.options) {
-            let total = usize::try_from(header.message_len()).unwrap_or(usize::MAX);
-            if total > self.buf.len() {
-                self.buf.reserve(total - self.buf.len());
+    /// Room for the next read: when the buffer is full it grows by what it holds (at least
+    /// 8 KiB), but never past the end of the message whose header is in. So the buffer is at
+    /// most twice the bytes received, and a big payload still arrives in large reads.
+    fn make_room(&mut self) {
+        if self.buf.capacity() > self.buf.len() {
+            return;
+        }
+        let len = self.buf.len();
+        let mut grow = len.max(READ_CHUNK);
+        if let Some(total) = self.pending {
+            let left = usize::try_from(total)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(len);
+            if left > 0 {
+                grow = grow.min(left);
             }
         }
+        self.buf.reserve(grow);
     }
 
     /// Writes one message (header, annotations and payload in one write, as Python does).

@@ -134,3 +134,40 @@ async fn retries_do_not_apply_to_connect_failures() {
     assert_eq!(err.kind(), ErrorKind::Communication, "{err}");
     assert!(err.message().starts_with("cannot connect to ./u:"), "{err}");
 }
+
+/// Issue 16, item 7: a proxy whose server restarts (same address, new process state). With
+/// MAX_RETRIES it reconnects and the call succeeds; without, the call fails with a typed
+/// ConnectionClosed and the next one reconnects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_follows_a_server_restart_with_retries_else_a_typed_error() {
+    let first = TestDaemon::start(Daemon::builder().host("127.0.0.1")).await;
+    let port = first.daemon.local_addr().expect("tcp").port();
+    let uri = first.echo_uri();
+    let retrying = Proxy::new(uri.clone()).expect("uri").with_max_retries(2);
+    let plain = Proxy::new(uri).expect("uri");
+    for proxy in [&retrying, &plain] {
+        assert_eq!(
+            proxy.call("echo", tuple![1], None).await.expect("echo"),
+            Value::Int(1)
+        );
+    }
+    first.stop().await;
+    let second = TestDaemon::start(Daemon::builder().host("127.0.0.1").port(port)).await;
+    assert_eq!(
+        retrying
+            .call("echo", tuple![2], None)
+            .await
+            .expect("reconnected"),
+        Value::Int(2)
+    );
+    let err = plain
+        .call("echo", tuple![3], None)
+        .await
+        .expect_err("its connection died with the first server");
+    assert_eq!(err.kind(), ErrorKind::ConnectionClosed, "{err}");
+    assert_eq!(
+        plain.call("echo", tuple![4], None).await.expect("echo"),
+        Value::Int(4)
+    );
+    second.stop().await;
+}

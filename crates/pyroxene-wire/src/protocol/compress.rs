@@ -105,10 +105,21 @@ pub fn compress(data: &[u8], level: u32) -> Result<Vec<u8>, ProtocolError> {
     }
 }
 
+/// Inflated bytes the one-pass path of [`decompress`] keeps before it measures the stream
+/// first: most compressed payloads are small and inflate in one go.
+const ONE_PASS: usize = 256 * 1024;
+
+/// The piece of output [`inflated_size`] inflates into and throws away.
+const SCRATCH: usize = 64 * 1024;
+
 /// Inflates a zlib stream, refusing to produce more than `max` bytes.
 ///
-/// The output grows step by step, so a zip bomb costs at most `max` bytes of memory before it
-/// is refused. Data after the end of the stream is ignored, as Python's `zlib.decompress` does.
+/// Small results are inflated in one pass into a buffer that grows geometrically; past
+/// 256 KiB the stream is measured first ([`inflated_size`]: inflated into a scratch buffer
+/// and thrown away) and then inflated into a buffer of exactly its size. So a zip bomb costs
+/// time proportional to `max` and no memory beyond the input, and is refused as soon as it
+/// passes `max`; a real payload never grows (and copies) its buffer past 256 KiB. Data after
+/// the end of the stream is ignored, as Python's `zlib.decompress` does.
 ///
 /// ```
 /// use pyroxene_wire::protocol::compress::{compress, decompress};
@@ -123,37 +134,108 @@ pub fn compress(data: &[u8], level: u32) -> Result<Vec<u8>, ProtocolError> {
 /// [`ProtocolError::DecompressedTooLarge`] when it inflates past `max`.
 pub fn decompress(data: &[u8], max: u64) -> Result<Vec<u8>, ProtocolError> {
     let limit = usize::try_from(max).unwrap_or(usize::MAX);
-    let too_large = ProtocolError::DecompressedTooLarge { max };
+    let one_pass = limit.saturating_add(1).min(ONE_PASS);
     let mut z = Decompress::new(true);
-    let mut out: Vec<u8> = Vec::with_capacity(data.len().saturating_mul(4).clamp(64, 1 << 16));
+    let mut out: Vec<u8> = Vec::with_capacity(data.len().saturating_mul(4).max(64).min(one_pass));
     loop {
         if out.len() == out.capacity() {
-            if out.len() > limit {
-                return Err(too_large);
+            if out.len() >= one_pass {
+                // Big (or a bomb): measure it first, then inflate it once into its own size.
+                let size = inflated_size(data, max)?;
+                return decompress_sized(data, size);
             }
-            // Room for one byte past the limit, so reaching it is noticed.
-            let step = out.len().clamp(4096, 1 << 24);
-            out.reserve_exact(step.min((limit - out.len()).saturating_add(1)));
+            let step = out.len().min(one_pass - out.len());
+            out.reserve_exact(step.max(1));
         }
+        let (status, progress) = inflate_step(&mut z, data, &mut out)?;
+        if out.len() > limit {
+            return Err(ProtocolError::DecompressedTooLarge { max });
+        }
+        match status {
+            Status::StreamEnd => return Ok(out),
+            _ if !progress && out.len() < out.capacity() => return Err(truncated()),
+            _ => {}
+        }
+    }
+}
+
+/// The size `data` inflates to, refusing it as soon as it passes `max`. Nothing is kept: the
+/// output goes through a 64 KiB scratch buffer, so measuring a zip bomb costs time (zlib
+/// inflates at GB/s) but no memory. A server asks this before it allocates (and budgets)
+/// the inflated payload; [`decompress_sized`] then inflates it.
+///
+/// ```
+/// use pyroxene_wire::protocol::compress::{compress, inflated_size};
+/// use pyroxene_wire::protocol::ProtocolError;
+/// let packed = compress(&[1u8; 300_000], 4).unwrap();
+/// assert_eq!(inflated_size(&packed, 1 << 20), Ok(300_000));
+/// assert_eq!(inflated_size(&packed, 299_999), Err(ProtocolError::DecompressedTooLarge { max: 299_999 }));
+/// ```
+///
+/// # Errors
+/// As [`decompress`].
+pub fn inflated_size(data: &[u8], max: u64) -> Result<u64, ProtocolError> {
+    let mut z = Decompress::new(true);
+    let mut scratch = vec![0u8; SCRATCH];
+    loop {
         let consumed = usize::try_from(z.total_in()).unwrap_or(data.len());
         let rest = data.get(consumed..).unwrap_or_default();
-        let before = (z.total_in(), out.len());
+        let before = (z.total_in(), z.total_out());
         let status = z
-            .decompress_vec(rest, &mut out, FlushDecompress::None)
+            .decompress(rest, &mut scratch, FlushDecompress::None)
             .map_err(|e| ProtocolError::Decompress(e.to_string()))?;
-        if out.len() > limit {
+        if z.total_out() > max {
+            return Err(ProtocolError::DecompressedTooLarge { max });
+        }
+        match status {
+            Status::StreamEnd => return Ok(z.total_out()),
+            _ if before == (z.total_in(), z.total_out()) => return Err(truncated()),
+            _ => {}
+        }
+    }
+}
+
+/// Inflates `data` into a buffer of exactly `size` bytes, the size [`inflated_size`] measured
+/// (a stream that turns out longer is refused as [`ProtocolError::DecompressedTooLarge`]).
+///
+/// # Errors
+/// As [`decompress`], with `size` as the limit.
+pub fn decompress_sized(data: &[u8], size: u64) -> Result<Vec<u8>, ProtocolError> {
+    let too_large = ProtocolError::DecompressedTooLarge { max: size };
+    let exact = usize::try_from(size).map_err(|_| too_large.clone())?;
+    let mut z = Decompress::new(true);
+    // One byte more than announced, so a stream longer than measured is noticed.
+    let mut out: Vec<u8> = Vec::with_capacity(exact.saturating_add(1));
+    loop {
+        let (status, progress) = inflate_step(&mut z, data, &mut out)?;
+        if out.len() > exact {
             return Err(too_large);
         }
         match status {
             Status::StreamEnd => return Ok(out),
-            _ if before == (z.total_in(), out.len()) && out.len() < out.capacity() => {
-                return Err(ProtocolError::Decompress(
-                    "incomplete or truncated stream".into(),
-                ));
-            }
+            _ if !progress => return Err(truncated()),
             _ => {}
         }
     }
+}
+
+/// One inflate call into `out`'s spare room: the status and whether anything moved.
+fn inflate_step(
+    z: &mut Decompress,
+    data: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(Status, bool), ProtocolError> {
+    let consumed = usize::try_from(z.total_in()).unwrap_or(data.len());
+    let rest = data.get(consumed..).unwrap_or_default();
+    let before = (z.total_in(), out.len());
+    let status = z
+        .decompress_vec(rest, out, FlushDecompress::None)
+        .map_err(|e| ProtocolError::Decompress(e.to_string()))?;
+    Ok((status, before != (z.total_in(), out.len())))
+}
+
+fn truncated() -> ProtocolError {
+    ProtocolError::Decompress("incomplete or truncated stream".into())
 }
 
 #[cfg(test)]
@@ -187,5 +269,56 @@ mod tests {
         let mut trailing = compress(b"abc", 4).unwrap();
         trailing.extend_from_slice(b"junk");
         assert_eq!(decompress(&trailing, 10).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn big_payloads_are_measured_then_inflated_once() {
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let packed = compress(&data, 4).unwrap();
+        assert_eq!(inflated_size(&packed, 1 << 30), Ok(3_000_000));
+        let out = decompress(&packed, 1 << 30).unwrap();
+        assert_eq!(out, data);
+        assert_eq!(
+            out.capacity(),
+            data.len() + 1,
+            "one buffer of the measured size"
+        );
+        // Exactly at the limit is fine, one byte less is refused, on both paths.
+        assert_eq!(decompress(&packed, 3_000_000).unwrap().len(), 3_000_000);
+        assert_eq!(
+            decompress(&packed, 2_999_999),
+            Err(ProtocolError::DecompressedTooLarge { max: 2_999_999 })
+        );
+        let small = compress(&data[..1000], 4).unwrap();
+        assert_eq!(decompress(&small, 1000).unwrap().len(), 1000);
+        assert_eq!(
+            decompress(&small, 999),
+            Err(ProtocolError::DecompressedTooLarge { max: 999 })
+        );
+        // A size that doesn't match the stream is refused, not trusted.
+        assert_eq!(
+            decompress_sized(&packed, 10),
+            Err(ProtocolError::DecompressedTooLarge { max: 10 })
+        );
+        assert!(matches!(
+            decompress_sized(&packed[..packed.len() / 2], 3_000_000),
+            Err(ProtocolError::Decompress(_))
+        ));
+        assert!(matches!(
+            inflated_size(&packed[..packed.len() / 2], 1 << 30),
+            Err(ProtocolError::Decompress(_))
+        ));
+    }
+
+    #[test]
+    fn a_bomb_is_refused_without_its_memory() {
+        // 16 MiB of zeros in ~16 KiB; refused at 4 MiB having kept nothing but the input.
+        let bomb = compress(&vec![0u8; 16 << 20], 9).unwrap();
+        assert!(bomb.len() < 20_000);
+        assert_eq!(
+            decompress(&bomb, 4 << 20),
+            Err(ProtocolError::DecompressedTooLarge { max: 4 << 20 })
+        );
+        assert_eq!(inflated_size(&bomb, 1 << 30), Ok(16 << 20));
     }
 }

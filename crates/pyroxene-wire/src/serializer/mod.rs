@@ -265,8 +265,17 @@ pub(crate) fn put_bulk(out: &mut Vec<u8>, data: &[u8]) {
     out.extend_from_slice(data);
 }
 
+/// The error for a `\\uXXXX` surrogate escape without its partner (serpent, json): a Rust
+/// string cannot hold one.
+pub(crate) fn lone_surrogate(code: u32) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorKind::Value,
+        format!("lone surrogate \\u{code:04x} in a string: a Rust string cannot hold it"),
+    )
+}
+
 /// Bytes values at least this long are decoded as views of a shared input buffer.
-const SHARE_MIN: usize = 4096;
+pub(crate) const SHARE_MIN: usize = 4096;
 
 /// The bytes value for `data`, a part of the decoder's input: a view of `owner` (no copy) when
 /// the input is shared and the value big, else a copy (a small value shouldn't keep a big

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::ConfigError;
 use super::kinds::{IpVersion, LogLevel, ServerType};
+use super::limits::Limits;
 use super::parse::{ConfigValue, Item};
 use super::protocol::Protocol;
 use crate::Serializer;
@@ -46,13 +47,21 @@ macro_rules! config_items {
             /// host and when it resolves a `PYRONAME:`/`PYROMETA:` URI without one (see
             /// [`crate::config::parse_ns_hosts`]). Default empty: Pyro's own search.
             pub ns_hosts: Vec<String>,
+            /// pyroxene's own `PYROXENE_*` limits of a daemon (max connections, receive
+            /// budget, handshake timeout, streams per connection): see [`Limits`].
+            pub limits: Limits,
         }
 
         impl Default for Config {
             /// Python's defaults (`Configuration.reset(use_environment=False)` in a process
             /// without `PYRO_LOGFILE`/`PYRO_LOGLEVEL`), and protocol `auto`.
             fn default() -> Config {
-                Config { $( $field: $default, )* protocol: Protocol::Auto, ns_hosts: Vec::new() }
+                Config {
+                    $( $field: $default, )*
+                    protocol: Protocol::Auto,
+                    ns_hosts: Vec::new(),
+                    limits: Limits::default(),
+                }
             }
         }
 

@@ -50,6 +50,7 @@
 
 mod items;
 mod kinds;
+mod limits;
 mod ns_hosts;
 mod parse;
 mod protocol;
@@ -59,6 +60,9 @@ use std::fmt::Write as _;
 
 pub use items::Config;
 pub use kinds::{IpVersion, LogLevel, ServerType, UnknownName};
+pub use limits::{
+    HANDSHAKE_TIMEOUT_ENV, Limits, MAX_CONNECTIONS_ENV, MAX_STREAMS_ENV, RECEIVE_BUDGET_ENV,
+};
 pub use ns_hosts::{NS_HOSTS_ENV, parse_ns_hosts};
 pub use parse::ConfigValue;
 pub use protocol::{PROTOCOL_ENV, Protocol};
@@ -143,8 +147,8 @@ pub enum ConfigError {
 impl Config {
     /// The effective configuration of this process: Python's defaults overridden by every
     /// `PYRO_<ITEM>` environment variable, as Pyro5 reads them at import, and
-    /// `PYROXENE_PROTOCOL` and `PYROXENE_NS_HOSTS`. The one place the library reads the environment: every
-    /// constructor Python configures from `Pyro5.config` starts here.
+    /// pyroxene's own `PYROXENE_PROTOCOL`, `PYROXENE_NS_HOSTS` and limits. The one place the
+    /// library reads the environment: every constructor Python configures from `Pyro5.config` starts here.
     ///
     /// # Errors
     /// Any `PYRO_` variable Pyro5 would refuse: see [`Config::from_vars`].
@@ -161,7 +165,8 @@ impl Config {
 
     /// Like [`Config::from_env`], from the given `(name, value)` pairs instead of the process
     /// environment. Names without the `PYRO_` prefix are ignored, as Pyro5 ignores them, except
-    /// `PYROXENE_PROTOCOL` ([`Config::protocol`]).
+    /// `PYROXENE_PROTOCOL` ([`Config::protocol`]), `PYROXENE_NS_HOSTS` ([`Config::ns_hosts`])
+    /// and the `PYROXENE_*` limits ([`Config::limits`]).
     ///
     /// ```
     /// use pyroxene::Config;
@@ -189,7 +194,8 @@ impl Config {
     /// [`ConfigError::OutOfRange`], [`ConfigError::UnknownSerializer`],
     /// [`ConfigError::NotUnicode`]; [`ConfigError::InvalidLogLevel`] for a non-empty
     /// `PYRO_LOGLEVEL` that is no level name (checked first, as Pyro5 sets up logging first);
-    /// then a bad `PYROXENE_PROTOCOL` ([`ConfigError::InvalidValue`]).
+    /// then a bad `PYROXENE_PROTOCOL` ([`ConfigError::InvalidValue`]), then a bad limit
+    /// ([`Limits::from_vars`]).
     pub fn from_vars<I, K, V>(vars: I) -> Result<Config, ConfigError>
     where
         I: IntoIterator<Item = (K, V)>,
@@ -201,6 +207,7 @@ impl Config {
         let mut pyro_vars: Vec<Result<(&'static str, String), ConfigError>> = Vec::new();
         let mut protocol = None;
         let mut ns_hosts = None;
+        let mut limits = Vec::new();
         for (name, value) in vars {
             let (name, value) = (name.as_ref(), value.as_ref());
             if name == PROTOCOL_ENV {
@@ -209,6 +216,10 @@ impl Config {
             }
             if name == NS_HOSTS_ENV {
                 ns_hosts = Some(value.to_owned());
+                continue;
+            }
+            if Limits::is_var(name) {
+                limits.push((name.to_owned(), value.to_owned()));
                 continue;
             }
             let Some(item) = name.as_encoded_bytes().strip_prefix(ENV_PREFIX.as_bytes()) else {
@@ -248,6 +259,7 @@ impl Config {
             })?;
             config.ns_hosts = parse_ns_hosts(text);
         }
+        config.limits = Limits::from_vars(limits)?;
         Ok(config)
     }
 

@@ -2,6 +2,8 @@
 //! answered in order until the client leaves, idles out or the daemon shuts down.
 
 use std::collections::BTreeMap;
+
+use bytes::BytesMut;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -16,7 +18,8 @@ use super::object::{Invocation, RemoteObject, is_private_name};
 use super::payload;
 use super::{batch, current};
 use crate::RemoteException;
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::offload::{self, OFFLOAD_BYTES};
 use crate::transport::{Connection, Stream, connection_codec, prepare};
 
 /// Takes a connection off the daemon's count when dropped (after the socket it follows).
@@ -43,9 +46,24 @@ static CONNECTION_IDS: AtomicU64 = AtomicU64::new(1);
 /// Why a Pyro5 client of a daemon with an HMAC key is refused (see `DaemonBuilder::hmac_key`).
 const PYRO5_WITH_KEY: &str = "this daemon requires a Pyro4 HMAC key; Pyro5 has no HMAC";
 
+/// What the session does after a call.
+enum After {
+    /// Send this reply and go on.
+    Reply(Message),
+    /// Nothing to send (a oneway call); go on.
+    Nothing,
+    /// Send this reply (if any), then close the connection.
+    Close(Option<Message>),
+}
+
 /// Serves one accepted connection; the daemon has already counted it in `shared.connections`.
 /// Its protocol version comes from its first 6 bytes (see `peek.rs`): Pyro4 and Pyro5
 /// clients share the port, anything else is served (and refused) as Pyro5.
+///
+/// The opening and the whole CONNECT must arrive within the handshake timeout
+/// (PYROXENE_HANDSHAKE_TIMEOUT); a connection over PYROXENE_MAX_CONNECTIONS gets a second
+/// for its CONNECT, which is answered with CONNECTFAIL, as Python's thread pool server
+/// answers when it has no worker left.
 pub(crate) async fn serve_connection(
     shared: Arc<Shared>,
     mut stream: Stream,
@@ -53,13 +71,30 @@ pub(crate) async fn serve_connection(
     mut stop: watch::Receiver<bool>,
     scope: Arc<super::scope::ConnectionScope>,
 ) {
-    let comm_timeout = shared.settings.comm_timeout;
+    let limits = shared.settings.limits;
+    let over_limit = shared.connections.load(Ordering::SeqCst) > limits.max_connections as usize;
+    let _refusing = if over_limit {
+        let refusing = Refusing::enter(&shared);
+        if refusing.is_none() {
+            tracing::debug!("connection from {peer} closed: too many connections");
+            shared.connections.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        refusing
+    } else {
+        None
+    };
+    let handshake_time = match over_limit {
+        true => Some(super::limits::REFUSING_WAIT),
+        false => limits.handshake_timeout,
+    };
+    let deadline = handshake_time.map(|t| tokio::time::Instant::now() + t);
     let detect = super::peek::opening(&mut stream);
     let (detected, opening) = tokio::select! {
-        _ = stop.wait_for(|s| *s) => (None, Vec::new()),
+        _ = stop.wait_for(|s| *s) => (None, BytesMut::new()),
         v = async {
-            match comm_timeout {
-                Some(t) => tokio::time::timeout(t, detect).await.unwrap_or((None, Vec::new())),
+            match deadline {
+                Some(d) => tokio::time::timeout_at(d, detect).await.unwrap_or_default(),
                 None => detect.await,
             }
         } => v,
@@ -69,8 +104,12 @@ pub(crate) async fn serve_connection(
         ProtocolVersion::V4 => shared.settings.hmac_key.clone(),
         ProtocolVersion::V5 => None,
     };
-    let refusal = (version == ProtocolVersion::V5 && shared.settings.hmac_key.is_some())
-        .then_some(PYRO5_WITH_KEY);
+    let refusal = if over_limit {
+        Some(Refusal::TooManyConnections)
+    } else {
+        (version == ProtocolVersion::V5 && shared.settings.hmac_key.is_some())
+            .then_some(Refusal::Pyro5WithKey)
+    };
     let codec = match connection_codec(version, key) {
         Ok(codec) => codec,
         Err(e) => {
@@ -85,9 +124,10 @@ pub(crate) async fn serve_connection(
             shared: shared.clone(),
         },
     };
-    open.conn.unread(&opening);
+    open.conn.unread(opening);
     open.conn.accept(&[MessageType::Connect]);
     open.conn.set_read_timeout(shared.settings.comm_timeout);
+    open.conn.set_budget(shared.budget.clone());
     let session = Session {
         scope,
         shared,
@@ -97,11 +137,42 @@ pub(crate) async fn serve_connection(
         id: CONNECTION_IDS.fetch_add(1, Ordering::Relaxed),
     };
     let mut shutdown = Shutdown::new(stop);
-    if let Err(e) = session.run(&mut open.conn, &mut shutdown).await {
+    if let Err(e) = session.run(&mut open.conn, &mut shutdown, deadline).await {
         tracing::debug!("connection from {} ended: {e}", session.peer);
     }
     // Its item streams linger for a reconnecting client, or close now (ITER_STREAM_LINGER).
     session.shared.streams.disconnect(session.id);
+}
+
+/// Why every CONNECT of a connection is refused.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// A Pyro5 client of a daemon with a Pyro4 HMAC key (see `DaemonBuilder::hmac_key`).
+    Pyro5WithKey,
+    /// Over PYROXENE_MAX_CONNECTIONS.
+    TooManyConnections,
+}
+
+/// A connection over the limit, counted while it waits for its CONNECT to be refused.
+struct Refusing {
+    shared: Arc<Shared>,
+}
+
+impl Refusing {
+    /// Counts one more, unless [`super::limits::REFUSING_MAX`] already wait.
+    fn enter(shared: &Arc<Shared>) -> Option<Refusing> {
+        let before = shared.refusing.fetch_add(1, Ordering::SeqCst);
+        let entered = Refusing {
+            shared: shared.clone(),
+        };
+        (before < super::limits::REFUSING_MAX).then_some(entered)
+    }
+}
+
+impl Drop for Refusing {
+    fn drop(&mut self) {
+        self.shared.refusing.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The daemon's shutdown signal as one connection sees it. Checking it costs an atomic load
@@ -161,45 +232,54 @@ struct Session {
     shared: Arc<Shared>,
     peer: String,
     version: ProtocolVersion,
-    /// Set when every CONNECT is to be refused with this text (a Pyro5 client of a keyed
-    /// daemon).
-    refusal: Option<&'static str>,
+    /// Set when every CONNECT is to be refused (a Pyro5 client of a keyed daemon, a
+    /// connection over the limit).
+    refusal: Option<Refusal>,
     /// This connection's number (see [`CONNECTION_IDS`]).
     id: u64,
 }
 
 impl Session {
     /// Sends a message under the daemon's sender rules (compression, size limit).
-    async fn send(&self, conn: &mut Connection, mut msg: Message) -> Result<()> {
+    async fn send(&self, conn: &mut Connection, msg: Message) -> Result<()> {
+        let msg = self.prepare(msg).await?;
+        conn.write_message(&msg).await
+    }
+
+    /// The sender's rules applied to `msg`: compressing a big payload runs on the blocking
+    /// pool.
+    async fn prepare(&self, mut msg: Message) -> Result<Message> {
         let settings = &self.shared.settings;
-        prepare(
+        let (version, compress, max) = (
             self.version,
-            &mut msg,
             settings.compression,
             settings.max_message_size,
-        )?;
-        conn.write_message(&msg).await
+        );
+        if compress && msg.payload.len() > OFFLOAD_BYTES {
+            return offload::run(move || prepare(version, &mut msg, compress, max).map(|()| msg))
+                .await?;
+        }
+        prepare(version, &mut msg, compress, max)?;
+        Ok(msg)
     }
 
     /// Sends a RESULT. One too large to send is replaced by a `ProtocolError` exception with
     /// Python's text ("message too large (N, max=M)"): Python's daemon closes the connection
     /// instead, which leaves its client guessing; this way the caller learns why and the
     /// connection stays usable.
-    async fn send_result(&self, conn: &mut Connection, mut msg: Message) -> Result<()> {
-        let settings = &self.shared.settings;
-        let refused = match prepare(
-            self.version,
-            &mut msg,
-            settings.compression,
-            settings.max_message_size,
-        ) {
-            Ok(()) => return conn.write_message(&msg).await,
+    async fn send_result(&self, conn: &mut Connection, msg: Message) -> Result<()> {
+        let (ser, corr) = (
+            msg.serializer(self.version).unwrap_or(Serializer::Marshal),
+            self.correlation(&msg),
+        );
+        let request = Message::new(MessageType::Result, msg.serializer_id, msg.seq, Vec::new());
+        let refused = match self.prepare(msg).await {
+            Ok(msg) => return conn.write_message(&msg).await,
             Err(e) => e,
         };
-        let ser = msg.serializer(self.version).unwrap_or(Serializer::Marshal);
-        let corr = self.correlation(&msg);
         let text = refused.python_text();
-        let reply = self.pyro_error_reply(ser, &msg, corr, PyroErrorClass::ProtocolError, &text);
+        let reply =
+            self.pyro_error_reply(ser, &request, corr, PyroErrorClass::ProtocolError, &text);
         self.send(conn, reply).await
     }
 
@@ -234,9 +314,36 @@ impl Session {
         format!("message used serializer that is not accepted: {serializer_id}")
     }
 
-    async fn run(&self, conn: &mut Connection, shutdown: &mut Shutdown) -> Result<()> {
+    /// The connection's life: the handshake, then calls until it ends. Every way out, and
+    /// what the peer sees (the tests of each are in `tests/session_exits.rs`):
+    ///
+    /// | when | the peer gets |
+    /// |---|---|
+    /// | closed (or daemon shutdown) before / between messages | the socket closed |
+    /// | invalid bytes before the handshake (junk, wrong version, too large...) | CONNECTFAIL with Python's text, closed |
+    /// | no whole CONNECT within the handshake timeout | closed |
+    /// | an I/O error, a read timeout (COMMTIMEOUT), closed mid-message | closed |
+    /// | CONNECT with an unknown serializer id | closed (Python: its reply fails on the same id) |
+    /// | CONNECT with a serializer the daemon refuses | CONNECTFAIL in marshal, closed |
+    /// | a refused connection (HMAC key, over the limit), a failed handshake | CONNECTFAIL, closed |
+    /// | invalid bytes or a wrong message type after the handshake | closed (as Python) |
+    /// | an INVOKE with an unknown serializer id | SerializeError reply in marshal (none if oneway), closed |
+    /// | a reply that can't be written | closed |
+    async fn run(
+        &self,
+        conn: &mut Connection,
+        shutdown: &mut Shutdown,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<()> {
         // The handshake: anything wrong is answered with CONNECTFAIL, then the socket closes.
-        let first = match shutdown.next_message(conn).await {
+        let first = shutdown.next_message(conn);
+        let first = match deadline {
+            Some(d) => tokio::time::timeout_at(d, first)
+                .await
+                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Timeout, "no CONNECT in time"))),
+            None => first.await,
+        };
+        let first = match first {
             Ok(Some(msg)) => msg,
             Ok(None) => return Ok(()),
             Err(e) if e.kind() == ErrorKind::Protocol => {
@@ -245,6 +352,13 @@ impl Session {
             }
             Err(e) => return Err(e),
         };
+        if let Some(Refusal::TooManyConnections) = self.refusal {
+            // Python answers its own refusal in marshal, before looking at the serializer.
+            let text =
+                super::limits::too_many_connections(self.shared.settings.limits.max_connections);
+            self.connect_fail(conn, None, first.seq, &text).await;
+            return Ok(());
+        }
         let Some(ser) = first.serializer(self.version) else {
             return Ok(()); // an unknown serializer id: Pyro5 closes without a reply
         };
@@ -254,11 +368,13 @@ impl Session {
             self.connect_fail(conn, None, first.seq, &text).await;
             return Ok(());
         }
-        if let Some(text) = self.refusal {
-            self.connect_fail(conn, Some(ser), first.seq, text).await;
+        if let Some(Refusal::Pyro5WithKey) = self.refusal {
+            self.connect_fail(conn, Some(ser), first.seq, PYRO5_WITH_KEY)
+                .await;
             return Ok(());
         }
-        match self.handshake(ser, &first) {
+        let data = decode_off_runtime(ser, &first).await;
+        match data.and_then(|data| self.handshake(ser, &first, data)) {
             Ok((reply, flags)) => {
                 let msg = Message::new(
                     MessageType::ConnectOk,
@@ -275,7 +391,8 @@ impl Session {
                 return Ok(());
             }
         }
-        // Calls, in order. Anything else (a second CONNECT, a reply type) closes silently.
+        // Calls, in order. Anything else (a second CONNECT, a reply type) is refused by the
+        // parser (accepted types), which closes the connection, as Python does.
         conn.accept(&[MessageType::Invoke, MessageType::Ping]);
         let mut spare = None;
         while let Some(msg) = shutdown.next_message(conn).await? {
@@ -290,11 +407,16 @@ impl Session {
                     .with_correlation_id(self.correlation(&msg));
                     self.send(conn, pong).await?;
                 }
-                MessageType::Invoke => {
-                    if let Some(reply) = self.invoke(msg, &mut spare).await {
-                        self.send_result(conn, reply).await?;
+                MessageType::Invoke => match self.invoke(conn, msg, &mut spare).await {
+                    After::Reply(reply) => self.send_result(conn, reply).await?,
+                    After::Nothing => {}
+                    After::Close(reply) => {
+                        if let Some(reply) = reply {
+                            self.send(conn, reply).await?;
+                        }
+                        return Ok(());
                     }
-                }
+                },
                 _ => return Ok(()),
             }
         }
@@ -371,8 +493,8 @@ impl Session {
         &self,
         ser: Serializer,
         msg: &Message,
+        data: Value,
     ) -> std::result::Result<(Vec<u8>, Flags), String> {
-        let data = ser.decode(&msg.payload).map_err(|e| e.to_string())?;
         let request = ConnectRequest::from_value(data).map_err(|e| e.to_string())?;
         let with_meta = self.version == ProtocolVersion::V5 || msg.has(Flags::META_ON_CONNECT);
         let response = match &self.shared.settings.handshake {
@@ -402,26 +524,55 @@ impl Session {
         ))
     }
 
-    /// Runs one INVOKE; the reply to send, or `None` for oneway calls.
+    /// Runs one INVOKE: the reply to send, nothing (oneway), or a close.
     ///
     /// `spare` is the context of this connection's previous call, reused when nothing else
     /// holds it any more (two allocations and a copy of the peer address less per call).
-    async fn invoke(&self, msg: Message, spare: &mut Option<Arc<CallContext>>) -> Option<Message> {
-        let ser = msg.serializer(self.version)?; // unknown serializer: close (caller sees None)
+    async fn invoke(
+        &self,
+        conn: &mut Connection,
+        msg: Message,
+        spare: &mut Option<Arc<CallContext>>,
+    ) -> After {
         let oneway = msg.has(pyroxene_wire::protocol::Flags::ONEWAY);
         let corr = self.correlation(&msg);
+        let Some(ser) = msg.serializer(self.version) else {
+            // Python can't answer (its reply fails on the same unknown id) and closes; we
+            // close too, after saying why in marshal, the serializer both generations fall
+            // back to.
+            let text = Self::not_accepted(msg.serializer_id);
+            let reply = (!oneway).then(|| {
+                let mut reply = self.pyro_error_reply(
+                    Serializer::Marshal,
+                    &msg,
+                    corr,
+                    PyroErrorClass::SerializeError,
+                    &text,
+                );
+                reply.serializer_id = u16::from(Serializer::Marshal.id(self.version));
+                reply
+            });
+            return After::Close(reply);
+        };
         if !self.accepts(ser) {
             // Pyro4: a SerializeError, sent (unless oneway) in the request's serializer.
             let text = Self::not_accepted(msg.serializer_id);
-            return (!oneway).then(|| {
-                self.pyro_error_reply(ser, &msg, corr, PyroErrorClass::SerializeError, &text)
-            });
+            return match oneway {
+                true => After::Nothing,
+                false => After::Reply(self.pyro_error_reply(
+                    ser,
+                    &msg,
+                    corr,
+                    PyroErrorClass::SerializeError,
+                    &text,
+                )),
+            };
         }
         let context = self.context_for(spare, &msg, ser, corr);
         let reply_context = context.clone();
         let version = self.version;
         let batched = msg.has(Flags::BATCH);
-        let call = super::blob::decode_call(ser, &msg);
+        let call = decode_call_off_runtime(ser, &msg).await;
         let result = if oneway || batched {
             let shared = self.shared.clone();
             let work = async move {
@@ -433,10 +584,13 @@ impl Session {
             };
             let work = current::scope(reply_context.clone(), work);
             if oneway {
+                // The call's arguments stay charged to the receive budget while it runs.
+                let charge = conn.take_charge();
                 tokio::spawn(async move {
                     let _ = work.await; // oneway: results and errors are dropped, as in Pyro
+                    drop(charge);
                 });
-                return None;
+                return After::Nothing;
             }
             work.await
         } else {
@@ -461,7 +615,13 @@ impl Session {
             }
         };
         let stream = reply_context.take_stream().filter(|_| result.is_ok());
+        let max_streams = self.shared.settings.limits.max_streams as usize;
         let mut reply = match stream {
+            Some(_) if self.shared.streams.owned_by(self.id) >= max_streams => {
+                let text =
+                    format!("too many open item streams on this connection (max {max_streams})");
+                self.pyro_error_reply(ser, &msg, corr, PyroErrorClass::PyroError, &text)
+            }
             Some(stream) => {
                 let streams = &self.shared.streams;
                 let id = streams.enabled().then(|| streams.open(self.id, stream));
@@ -476,8 +636,17 @@ impl Session {
             }
             None => {
                 let ok = result.is_ok();
-                let mut reply =
-                    payload::result_message(version, ser, msg.serializer_id, msg.seq, corr, result);
+                let (serializer_id, seq) = (msg.serializer_id, msg.seq);
+                let big = matches!(&result, Ok(v) if offload::is_big(v));
+                let encode =
+                    move || payload::result_message(version, ser, serializer_id, seq, corr, result);
+                let mut reply = match big {
+                    true => match offload::run(encode).await {
+                        Ok(reply) => reply,
+                        Err(_) => return After::Close(None),
+                    },
+                    false => encode(),
+                };
                 if batched && ok && !reply.has(Flags::EXCEPTION) {
                     reply.flags.insert(Flags::BATCH);
                 }
@@ -488,7 +657,7 @@ impl Session {
             reply.annotations.insert(id, value);
         }
         *spare = Some(reply_context);
-        Some(reply)
+        After::Reply(reply)
     }
 }
 
@@ -585,4 +754,37 @@ fn private_attribute(name: &str) -> RemoteException {
 /// the full one.
 fn undecodable(e: &pyroxene_wire::Error) -> RemoteException {
     RemoteException::new(e.python_class(), e.message())
+}
+
+/// A CONNECT payload decoded, on the blocking pool when it is big; the error as the text a
+/// CONNECTFAIL carries.
+async fn decode_off_runtime(ser: Serializer, msg: &Message) -> std::result::Result<Value, String> {
+    if msg.payload.len() <= OFFLOAD_BYTES {
+        return ser.decode(&msg.payload).map_err(|e| e.to_string());
+    }
+    let payload = msg.payload.clone();
+    match offload::run(move || ser.decode(&payload)).await {
+        Ok(decoded) => decoded.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// An INVOKE's call, decoded on the blocking pool when its payload is big (so two big
+/// messages can't take both runtime threads from everyone else).
+async fn decode_call_off_runtime(
+    ser: Serializer,
+    msg: &Message,
+) -> pyroxene_wire::Result<pyroxene_wire::Call> {
+    if msg.payload.len() <= OFFLOAD_BYTES {
+        return super::blob::decode_call(ser, msg);
+    }
+    let msg = msg.clone();
+    offload::run(move || super::blob::decode_call(ser, &msg))
+        .await
+        .unwrap_or_else(|e| {
+            Err(pyroxene_wire::Error::new(
+                pyroxene_wire::ErrorKind::Custom,
+                e.to_string(),
+            ))
+        })
 }

@@ -17,8 +17,9 @@ use super::builtin::DaemonObject;
 use super::connection::serve_connection;
 use super::object::RemoteObject;
 use super::stream::{StreamSettings, Streams};
+use crate::budget::ReceiveBudget;
 use crate::client::ProxySettings;
-use crate::config::ConfigError;
+use crate::config::{ConfigError, Limits};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::Stream;
 use crate::{Config, Uri, Value};
@@ -63,6 +64,9 @@ pub struct DaemonBuilder {
     pub(crate) streams: StreamSettings,
     /// What [`Daemon::proxy_for`] gives its proxies (the proxy settings of the config).
     pub(crate) proxy_settings: ProxySettings,
+    /// Connections, receive budget, handshake timeout, streams (builder methods in
+    /// `limits.rs`).
+    pub(crate) limits: Limits,
     /// Why the environment [`Daemon::builder`] read was refused; [`DaemonBuilder::bind`]
     /// reports it (a builder chain has no other place to fail).
     env_error: Option<ConfigError>,
@@ -84,6 +88,7 @@ impl Default for DaemonBuilder {
             hmac_key: None,
             streams: StreamSettings::default(),
             proxy_settings: ProxySettings::default(),
+            limits: Limits::default(),
             env_error: None,
         }
     }
@@ -213,7 +218,8 @@ impl DaemonBuilder {
 
     /// Takes the daemon settings of a Pyro configuration: HOST, NATHOST/NATPORT, COMMTIMEOUT,
     /// MAX_MESSAGE_SIZE, COMPRESSION and ITER_STREAMING / ITER_STREAM_LIFETIME /
-    /// ITER_STREAM_LINGER (the port stays as set: Pyro has no PORT item); and the proxy
+    /// ITER_STREAM_LINGER (the port stays as set: Pyro has no PORT item), pyroxene's
+    /// `PYROXENE_*` [`Limits`]; and the proxy
     /// settings [`Daemon::proxy_for`] gives its proxies. These replace what
     /// [`Daemon::builder`] read from the environment, a refused environment included.
     #[must_use]
@@ -228,6 +234,7 @@ impl DaemonBuilder {
         let connector = self.proxy_settings.connector.take();
         self.proxy_settings = ProxySettings::from_config(config);
         self.proxy_settings.connector = connector;
+        self.limits = config.limits;
         self.env_error = None;
         self
     }
@@ -299,6 +306,8 @@ impl DaemonBuilder {
         });
         let (shutdown, _) = watch::channel(false);
         let shared = Arc::new(Shared {
+            budget: Arc::new(ReceiveBudget::new(self.limits.receive_budget)),
+            refusing: AtomicUsize::new(0),
             streams: Arc::new(Streams::new(self.streams)),
             objects: RwLock::new(HashMap::default()),
             connections: AtomicUsize::new(0),
@@ -366,6 +375,10 @@ pub(crate) struct Shared {
     pub(crate) settings: DaemonBuilder,
     /// Open item streams (Python: `Daemon.streaming_responses`).
     pub(crate) streams: Arc<Streams>,
+    /// Bytes the messages being received and served may hold (PYROXENE_RECEIVE_BUDGET).
+    pub(crate) budget: Arc<ReceiveBudget>,
+    /// Connections over the limit waiting to be refused (see `limits::REFUSING_MAX`).
+    pub(crate) refusing: AtomicUsize,
     shutdown: watch::Sender<bool>,
     /// Names registered with [`Daemon::register_with_lease`], removed when `serve` ends.
     pub(crate) leases: super::leases::Leases,
@@ -563,6 +576,12 @@ impl Daemon {
     /// daemon's COMMTIMEOUT or by shutdown.
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Bytes of the receive budget ([`DaemonBuilder::receive_budget`]) that messages being
+    /// received or served hold right now: 0 once every big message has been answered.
+    pub fn receive_budget_in_use(&self) -> u64 {
+        self.shared.budget.in_use()
     }
 
     /// Asks [`Daemon::serve`] to return; open connections are closed. Also when called before

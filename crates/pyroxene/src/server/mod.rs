@@ -7,6 +7,7 @@ mod context;
 pub(crate) mod current;
 mod daemon;
 mod leases;
+mod limits;
 mod object;
 mod payload;
 mod peek;

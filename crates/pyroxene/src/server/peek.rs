@@ -1,6 +1,7 @@
 //! Which protocol a new connection speaks, from its first 6 bytes. They are read (TCP and unix
 //! sockets alike) and handed to the connection as the start of its first message.
 
+use bytes::BytesMut;
 use pyroxene_wire::ProtocolVersion;
 use pyroxene_wire::protocol::detect_version;
 use tokio::io::AsyncReadExt;
@@ -16,22 +17,25 @@ const OPENINGS: [&[u8; 6]; 2] = [b"PYRO\x00\x30", b"PYRO\x01\xf6"];
 /// as before. Reads what the peer has sent (at least 6 bytes, unless they can't be a Pyro
 /// opening or the peer stops), all of which the caller hands back to the connection; waits as
 /// long as the caller lets it (the daemon bounds it by COMMTIMEOUT).
-pub(crate) async fn opening(stream: &mut Stream) -> (Option<ProtocolVersion>, Vec<u8>) {
-    // As much as a connection's first read takes, so junk is consumed as before (a peer that
-    // sent more than we read would see its connection reset instead of closed).
-    let mut buf = vec![0u8; 8 * 1024];
-    let mut n = 0;
-    while n < OPENING {
-        match stream.read(&mut buf[n..]).await {
+pub(crate) async fn opening(stream: &mut Stream) -> (Option<ProtocolVersion>, BytesMut) {
+    // Empty until the peer sends: `read_buf` allocates a few bytes when it is polled, so a
+    // connection that never sends holds no 8 KiB buffer while it waits here.
+    let mut buf = BytesMut::new();
+    while buf.len() < OPENING {
+        match stream.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
-            Ok(got) => n += got,
+            Ok(_) => {}
         }
-        let seen = &buf[..n.min(OPENING)];
+        let seen = &buf[..buf.len().min(OPENING)];
         if !OPENINGS.iter().any(|o| o.starts_with(seen)) {
-            break; // already not Pyro: no need to wait for the rest
+            // Already not Pyro: take what else the peer has sent (as much as a connection's
+            // first read takes), so the answer to junk is a close, not a reset for unread
+            // bytes.
+            buf.reserve(8 * 1024);
+            let _ = stream.try_read_buf(&mut buf);
+            break;
         }
     }
-    buf.truncate(n);
     (detect_version(&buf), buf)
 }
 

@@ -378,6 +378,15 @@ impl Streams {
         self.open.lock().map(|o| o.len()).unwrap_or(0)
     }
 
+    /// How many open streams `connection` holds (PYROXENE_MAX_STREAMS bounds it).
+    pub(crate) fn owned_by(&self, connection: u64) -> usize {
+        self.open.lock().map_or(0, |open| {
+            open.values()
+                .filter(|e| e.owner == Some(connection))
+                .count()
+        })
+    }
+
     /// Opens a stream for `connection` and returns its id (a uuid4 string, like Python's).
     pub(crate) fn open(self: &Arc<Self>, connection: u64, stream: ItemStream) -> String {
         let id = uuid::Uuid::new_v4().hyphenated().to_string();

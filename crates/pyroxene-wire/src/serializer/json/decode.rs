@@ -343,12 +343,12 @@ impl Parser<'_> {
                                 i += 6;
                                 0x10000 + ((unit - 0xD800) << 10) + (lo - 0xDC00)
                             }
-                            _ => 0xFFFD, // lone high surrogate
+                            _ => return Err(lone_surrogate(unit, i - 6)),
                         }
                     } else {
                         unit
                     };
-                    let c = char::from_u32(c).unwrap_or('\u{FFFD}'); // lone low surrogate
+                    let c = char::from_u32(c).ok_or_else(|| lone_surrogate(c, i - 6))?;
                     let mut utf8 = [0u8; 4];
                     buf.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
                 }
@@ -390,4 +390,11 @@ fn hex4(input: &[u8], at: usize) -> Result<u32> {
 
 fn bad_utf8(offset: usize) -> Error {
     Error::new(ErrorKind::Value, "invalid UTF-8 in json text").at(offset)
+}
+
+/// A `\uXXXX` surrogate without its partner. Python's `json.loads` keeps it in its str, whose
+/// UTF-8 encoding then fails ("surrogates not allowed") as soon as it is written anywhere; a
+/// Rust `String` can't hold it at all, so it is refused here, with serpent's words.
+fn lone_surrogate(code: u32, at: usize) -> Error {
+    crate::serializer::lone_surrogate(code).at(at)
 }

@@ -39,8 +39,11 @@
 //! invalid UTF-8 is an error.
 //!
 //! **Lone surrogates**: `\ud83d\ude00` is one character (U+1F600), but a `\uXXXX` surrogate
-//! without its partner (which Python keeps as a lone surrogate in its str) can't live in a Rust
-//! `String`; each one decodes to U+FFFD (the replacement character) instead of failing.
+//! without its partner can't live in a Rust `String` and is refused
+//! ([`ErrorKind::Value`](crate::ErrorKind::Value) "lone surrogate \\ud83d in a string", as
+//! serpent refuses it). Python's `json.loads` keeps it in its str, which can then be written
+//! nowhere: encoding it to UTF-8 (a Pyro reply, a log line) fails with "surrogates not
+//! allowed".
 //!
 //! Nesting is limited to [`crate::MAX_DEPTH`] levels in both directions. Neither direction
 //! recurses (containers in progress live on a heap stack), so deep values need no native stack.

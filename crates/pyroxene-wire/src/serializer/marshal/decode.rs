@@ -20,9 +20,12 @@ const PENDING: usize = usize::MAX;
 /// What one value costs the reference budget, on top of its str/bytes payload.
 const VALUE_COST: usize = 32;
 /// Fixed part of the reference budget.
-const BUDGET_BASE: usize = 64 << 20;
-/// Part of the reference budget per input byte.
-const BUDGET_PER_BYTE: usize = 64;
+const BUDGET_BASE: usize = 32 << 20;
+/// Part of the reference budget per input byte. Python shares a referenced object; a Rust
+/// `String` can't be shared, so copies are allowed up to a few times the message (a server
+/// holding a message of MAX_MESSAGE_SIZE then holds at most ~5 times it while decoding),
+/// not the billion-laughs expansion a few references make possible.
+const BUDGET_PER_BYTE: usize = 4;
 
 pub(super) fn from_slice(bytes: &[u8]) -> Result<Value> {
     decode(bytes, true, None)
@@ -202,6 +205,16 @@ impl<'a> Reader<'a> {
         self.fits(n, self.pos)?;
         self.charge(n)?;
         self.take(n)
+    }
+
+    /// A bytes payload: free when it becomes a view of the input (`bytes_value` shares big
+    /// ones), so a big bytes object referenced many times costs one copy, as in Python.
+    fn bytes_payload(&mut self, n: usize) -> Result<&'a [u8]> {
+        if self.owner.is_some() && n >= crate::serializer::SHARE_MIN {
+            self.fits(n, self.pos)?;
+            return self.take(n);
+        }
+        self.payload(n)
     }
 
     /// One complete value, with everything nested in it.
@@ -526,7 +539,7 @@ impl<'a> Reader<'a> {
             },
             b's' => {
                 let n = self.size("bytes object")?;
-                Value::Bytes(bytes_value(self.owner, self.payload(n)?))
+                Value::Bytes(bytes_value(self.owner, self.bytes_payload(n)?))
             }
             b'u' | b't' => {
                 let n = self.size("string")?;

@@ -418,6 +418,52 @@ fn reference_bombs_are_stopped() {
     assert_eq!(v.as_seq().map(<[Value]>::len), Some(100_000));
 }
 
+/// Issue 16, finding 3: a 16 MiB INVOKE naming one big string 64 times was expanded into 64
+/// copies (3.1 GB). Copies are now allowed up to a few times the input; big bytes referenced
+/// many times are shared views and cost nothing.
+#[test]
+fn marshal_refs_to_a_big_string_are_charged_and_bytes_shared() {
+    let big = 4usize << 20;
+    // A list of 65: a flagged str of 4 MiB, then 64 references to it.
+    let mut str_refs = b"[\x41\x00\x00\x00\xf5".to_vec();
+    str_refs.extend_from_slice(&(big as u32).to_le_bytes());
+    str_refs.extend(vec![b'x'; big]);
+    for _ in 0..64 {
+        str_refs.extend_from_slice(b"r\x00\x00\x00\x00");
+    }
+    let err = from_slice(&str_refs).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooLarge, "{err}");
+    // Four copies of a 4 MiB string stay within the allowance.
+    let mut few = b"[\x05\x00\x00\x00\xf5".to_vec();
+    few.extend_from_slice(&(big as u32).to_le_bytes());
+    few.extend(vec![b'x'; big]);
+    for _ in 0..4 {
+        few.extend_from_slice(b"r\x00\x00\x00\x00");
+    }
+    assert_eq!(
+        from_slice(&few).unwrap().as_seq().map(<[Value]>::len),
+        Some(5)
+    );
+    // 1 MiB of bytes named 999 times: views of the input when decoded from `Bytes`.
+    let mut bytes_refs = b"[\xe8\x03\x00\x00\xf3\x00\x00\x10\x00".to_vec();
+    bytes_refs.extend(vec![7u8; 1 << 20]);
+    for _ in 0..999 {
+        bytes_refs.extend_from_slice(b"r\x00\x00\x00\x00");
+    }
+    let owner = bytes::Bytes::from(bytes_refs);
+    let v = super::from_bytes(&owner).unwrap();
+    let items = v.as_seq().unwrap();
+    assert_eq!(items.len(), 1000);
+    let Value::Bytes(last) = &items[999] else {
+        panic!("not bytes: {:?}", &items[999]);
+    };
+    assert_eq!(
+        last.as_ptr(),
+        owner[10..].as_ptr(),
+        "a view of the input, not a copy"
+    );
+}
+
 fn float() -> impl Strategy<Value = f64> {
     prop_oneof![
         4 => any::<f64>(),

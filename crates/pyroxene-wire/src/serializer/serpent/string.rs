@@ -211,11 +211,9 @@ impl Sink for String {
                 self.push(c);
                 Ok(())
             }
-            None if (0xD800..0xE000).contains(&code) => Err(Error::new(
-                ErrorKind::Value,
-                format!("lone surrogate \\u{code:04x} in a string: a Rust string cannot hold it"),
-            )
-            .at(at)),
+            None if (0xD800..0xE000).contains(&code) => {
+                Err(crate::serializer::lone_surrogate(code).at(at))
+            }
             None => Err(Error::syntax(at, "illegal Unicode character in \\U escape")),
         }
     }

@@ -1,0 +1,361 @@
+//! `pyroxene attack`: hostile traffic against a running Pyro server on loopback (ours or
+//! Python's), one attack at a time, each reporting whether the server survived, the latency
+//! another client saw meanwhile (p99 and worst, next to its idle p99) and the server's peak
+//! RSS. The traffic itself is in `attacks.rs`. SECURITY.md holds the table of a full run.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Args;
+use pyroxene::{ProtocolVersion, Proxy, tuple};
+
+use crate::attacks::{self, Scale};
+
+/// Where to attack and how hard.
+#[derive(Args, Debug)]
+pub(crate) struct AttackArgs {
+    /// The server's address, HOST:PORT; only loopback addresses are accepted.
+    target: String,
+    /// The server is a name server (victim calls `ping`; adds the name server attacks).
+    #[arg(long)]
+    ns: bool,
+    /// The server's process id, to sample its RSS (/proc/PID/status).
+    #[arg(long)]
+    pid: Option<u32>,
+    /// CI-sized attacks (fewer connections, shorter holds, smaller payloads).
+    #[arg(long)]
+    quick: bool,
+    /// The server's MAX_MESSAGE_SIZE (the zlib bomb inflates past it).
+    #[arg(long, default_value_t = 1 << 30)]
+    max_message_size: u64,
+    /// Run only these attacks (comma separated names, as in the table).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Exit with status 1 when the server did not survive an attack.
+    #[arg(long)]
+    check: bool,
+}
+
+impl AttackArgs {
+    /// File descriptors this run needs: the idle attack's connections, plus room.
+    pub(crate) fn descriptors_wanted(&self) -> u64 {
+        if self.quick { 2_048 } else { 10_240 }
+    }
+}
+
+/// The latencies one well-behaved client saw.
+#[derive(Debug, Default)]
+struct Seen {
+    p99: Duration,
+    max: Duration,
+    calls: usize,
+    failed: usize,
+}
+
+/// A client calling the server in a loop until `stop`, recording each call's latency.
+async fn victim(proxy: Proxy, method: &'static str, stop: Arc<AtomicBool>) -> Seen {
+    let mut took = Vec::new();
+    let mut failed = 0;
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let ok = match method {
+            "echo" => proxy.call("echo", tuple!["x"], None).await.is_ok(),
+            _ => proxy.call("ping", tuple![], None).await.is_ok(),
+        };
+        took.push(started.elapsed());
+        failed += usize::from(!ok);
+        // About 200 calls/s: a steady client, not a load generator.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    took.sort();
+    let at = |q: f64| {
+        took.get(((took.len() as f64 * q) as usize).min(took.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Seen {
+        p99: at(0.99),
+        max: took.last().copied().unwrap_or_default(),
+        calls: took.len(),
+        failed,
+    }
+}
+
+/// The RSS of `pid` in bytes.
+fn rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
+
+/// Samples `pid`'s RSS every 10 ms until `stop`; the peak.
+async fn peak_rss(pid: Option<u32>, stop: Arc<AtomicBool>, peak: Arc<AtomicU64>) {
+    let Some(pid) = pid else { return };
+    while !stop.load(Ordering::Relaxed) {
+        if let Some(now) = rss(pid) {
+            peak.fetch_max(now, Ordering::Relaxed);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// One attack's row of the table.
+struct Row {
+    name: &'static str,
+    survived: bool,
+    seen: Seen,
+    peak_rss: Option<u64>,
+    took: Duration,
+    note: String,
+}
+
+fn resolve(target: &str) -> anyhow::Result<SocketAddr> {
+    let addr = target
+        .to_socket_addrs()
+        .with_context(|| format!("target {target}"))?
+        .next()
+        .with_context(|| format!("target {target}: no address"))?;
+    if !addr.ip().is_loopback() {
+        bail!("target {addr} is not a loopback address: attacks only run against this machine");
+    }
+    Ok(addr)
+}
+
+/// Runs the attacks against a server already running.
+pub(crate) fn run(args: AttackArgs) -> anyhow::Result<()> {
+    let addr = resolve(&args.target)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let failed = runtime.block_on(attack_all(&args, addr))?;
+    if args.check && failed > 0 {
+        bail!("the server did not survive {failed} attack(s)");
+    }
+    Ok(())
+}
+
+type Attack = std::pin::Pin<Box<dyn std::future::Future<Output = attacks::Outcome> + Send>>;
+
+/// The attacks of this run, by name.
+fn plan(args: &AttackArgs, addr: SocketAddr) -> Vec<(&'static str, Attack)> {
+    let scale = Scale {
+        max_message_size: args.max_message_size,
+        object: if args.ns {
+            "Pyro.NameServer"
+        } else {
+            "test.echoserver"
+        },
+    };
+    let small = args.quick;
+    let q = move |full: usize, quick: usize| if small { quick } else { full };
+    let secs = move |full: u64, quick: u64| Duration::from_millis(if small { quick } else { full });
+    let mut all: Vec<(&'static str, Attack)> = vec![
+        (
+            "headers-v5",
+            Box::pin(attacks::lying_headers(
+                addr,
+                ProtocolVersion::V5,
+                q(2000, 200),
+                secs(2000, 500),
+            )),
+        ),
+        (
+            "headers-v4",
+            Box::pin(attacks::lying_headers(
+                addr,
+                ProtocolVersion::V4,
+                q(500, 100),
+                secs(2000, 500),
+            )),
+        ),
+        (
+            "zlib-bomb",
+            Box::pin(async move { attacks::zlib_bomb(addr, &scale, q(2, 1)).await }),
+        ),
+        (
+            "marshal-refs",
+            Box::pin(async move {
+                attacks::marshal_refs(addr, &scale, q(16 << 20, 2 << 20), 64, q(2, 1)).await
+            }),
+        ),
+        (
+            "unknown-serializer",
+            Box::pin(async move { attacks::unknown_serializer(addr, &scale, q(50, 10)).await }),
+        ),
+        ("garbage", Box::pin(attacks::garbage(addr, q(500, 50)))),
+        (
+            "wrong-version",
+            Box::pin(attacks::wrong_version(addr, q(500, 50))),
+        ),
+        (
+            "lying-size",
+            Box::pin(async move { attacks::lying_sizes(addr, &scale, q(200, 20)).await }),
+        ),
+        (
+            "deep-nesting",
+            Box::pin(attacks::deep_nesting(addr, q(20, 4))),
+        ),
+        ("bad-utf8", Box::pin(attacks::bad_utf8(addr, q(100, 10)))),
+        (
+            "slowloris",
+            Box::pin(async move {
+                attacks::slowloris(addr, &scale, q(500, 50), secs(5000, 1000)).await
+            }),
+        ),
+        (
+            "idle-10k",
+            Box::pin(attacks::idle(addr, q(10_000, 1000), secs(3000, 500))),
+        ),
+        (
+            "pipelining",
+            Box::pin(async move {
+                attacks::pipelining(addr, &scale, 4, q(200_000, 10_000), secs(3000, 1000)).await
+            }),
+        ),
+        (
+            "connect-churn",
+            Box::pin(attacks::connect_churn(addr, q(5000, 500))),
+        ),
+    ];
+    if args.ns {
+        all.push(("ns-regex", Box::pin(attacks::ns_regex(addr))));
+        all.push((
+            "ns-flood",
+            Box::pin(attacks::ns_flood(addr, secs(3000, 1000))),
+        ));
+    }
+    all.retain(|(name, _)| args.only.is_empty() || args.only.iter().any(|o| o == name));
+    all
+}
+
+/// Runs every attack of the plan; how many the server did not survive.
+async fn attack_all(args: &AttackArgs, addr: SocketAddr) -> anyhow::Result<usize> {
+    let method = if args.ns { "ping" } else { "echo" };
+    let object = if args.ns {
+        "Pyro.NameServer"
+    } else {
+        "test.echoserver"
+    };
+    let proxy =
+        || -> anyhow::Result<Proxy> {
+            Ok(Proxy::new(format!("PYRO:{object}@{addr}"))?
+                .with_timeout(Some(Duration::from_secs(10))))
+        };
+    let baseline = Duration::from_millis(if args.quick { 500 } else { 2000 });
+    let ((idle, _), _) = measured(
+        args,
+        proxy()?,
+        method,
+        Box::pin(async move {
+            tokio::time::sleep(baseline).await;
+            Ok(String::new())
+        }),
+    )
+    .await;
+    println!(
+        "target {addr} ({object}); idle: p99 {:.2} ms, max {:.2} ms over {} calls{}",
+        ms(idle.p99),
+        ms(idle.max),
+        idle.calls,
+        args.pid
+            .and_then(rss)
+            .map_or(String::new(), |r| format!(", RSS {} MB", r >> 20)),
+    );
+    println!(
+        "{:<19} {:>8} {:>10} {:>10} {:>7} {:>9} {:>8}  note",
+        "attack", "survived", "p99 ms", "max ms", "x idle", "peak MB", "secs"
+    );
+    let mut failed = 0;
+    for (name, attack) in plan(args, addr) {
+        let started = Instant::now();
+        let (seen, outcome) = measured(args, proxy()?, method, attack).await;
+        let took = started.elapsed();
+        // Survived: the server answers a new client afterwards (and its process is there).
+        let after = tokio::time::timeout(Duration::from_secs(10), async {
+            proxy()?
+                .call(
+                    method,
+                    if args.ns { tuple![] } else { tuple!["after"] },
+                    None,
+                )
+                .await
+                .map_err(anyhow::Error::from)
+        })
+        .await;
+        let alive = args.pid.is_none_or(|pid| rss(pid).is_some());
+        let survived = alive && matches!(after, Ok(Ok(_)));
+        failed += usize::from(!survived);
+        let row = Row {
+            name,
+            survived,
+            peak_rss: seen.1,
+            seen: seen.0,
+            took,
+            note: outcome.unwrap_or_else(|e| format!("attack error: {e:#}")),
+        };
+        print_row(&row, &idle);
+        // Let the server drop the attack's connections before the next one.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    Ok(failed)
+}
+
+/// Runs `attack` while a victim calls and the RSS is sampled.
+async fn measured(
+    args: &AttackArgs,
+    victim_proxy: Proxy,
+    method: &'static str,
+    attack: Attack,
+) -> ((Seen, Option<u64>), attacks::Outcome) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let peak = Arc::new(AtomicU64::new(0));
+    let sampler = tokio::spawn(peak_rss(args.pid, stop.clone(), peak.clone()));
+    let calling = tokio::spawn(victim(victim_proxy, method, stop.clone()));
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(Duration::from_secs(120), attack)
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("attack still running after 120 s")));
+    // A quick attack's effects (connections being closed, memory given back) outlast it:
+    // the victim goes on calling for at least half a second.
+    tokio::time::sleep(Duration::from_millis(500).saturating_sub(started.elapsed())).await;
+    stop.store(true, Ordering::Relaxed);
+    let seen = calling.await.unwrap_or_default();
+    let _ = sampler.await;
+    let peak = args.pid.map(|_| peak.load(Ordering::Relaxed));
+    ((seen, peak), outcome)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn print_row(row: &Row, idle: &Seen) {
+    let ratio = ms(row.seen.p99) / ms(idle.p99).max(0.001);
+    let failed = match row.seen.failed {
+        0 => String::new(),
+        n => format!(" [{n} of {} victim calls failed]", row.seen.calls),
+    };
+    println!(
+        "{:<19} {:>8} {:>10.2} {:>10.2} {:>7.1} {:>9} {:>8.1}  {}{failed}",
+        row.name,
+        if row.survived { "yes" } else { "NO" },
+        ms(row.seen.p99),
+        ms(row.seen.max),
+        ratio,
+        row.peak_rss
+            .map_or("-".to_owned(), |r| (r >> 20).to_string()),
+        row.took.as_secs_f64(),
+        row.note,
+    );
+}

@@ -1,0 +1,78 @@
+//! Big payload work (inflating, decoding, encoding) on tokio's blocking pool, so the runtime's
+//! few worker threads keep serving other connections while it runs.
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Payloads (or values) of more than this many bytes are decoded, encoded and inflated on
+/// the blocking pool; the small calls that make up most traffic stay on the runtime thread and
+/// never pay the handoff to another thread and back.
+pub(crate) const OFFLOAD_BYTES: usize = 64 * 1024;
+
+/// Runs `work` on the blocking pool and waits for it.
+///
+/// # Errors
+/// [`ErrorKind::Protocol`] when the work panicked (a bug; the connection is closed rather
+/// than the daemon taken down).
+pub(crate) async fn run<T, F>(work: F) -> Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::new(ErrorKind::Protocol, "payload work failed").with_source(e))
+}
+
+/// Whether encoding `value` is big work: roughly more than [`OFFLOAD_BYTES`] of output
+/// (strings and bytes by their length, anything else a few bytes). Stops counting as soon as
+/// it knows, so a small result costs a few steps and a big one at most ~[`OFFLOAD_BYTES`].
+pub(crate) fn is_big(value: &pyroxene_wire::Value) -> bool {
+    use pyroxene_wire::Value;
+    let mut left = OFFLOAD_BYTES;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        let (cost, children) = match v {
+            Value::Str(s) => (s.len(), 0),
+            Value::Bytes(b) | Value::Ext { data: b, .. } => (b.len(), 0),
+            Value::List(items) | Value::Tuple(items) => (items.len(), items.len()),
+            Value::Set(set) | Value::FrozenSet(set) => (set.len(), set.len()),
+            Value::Dict(dict) => (dict.len() * 2, dict.len() * 2),
+            _ => (8, 0),
+        };
+        left = match left.checked_sub(cost.max(1)) {
+            Some(left) if left > 0 => left,
+            _ => return true,
+        };
+        if children > 0 {
+            match v {
+                Value::List(items) | Value::Tuple(items) => stack.extend(items),
+                Value::Set(set) | Value::FrozenSet(set) => stack.extend(set.iter()),
+                Value::Dict(dict) => {
+                    for (k, v) in dict.iter() {
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pyroxene_wire::{Value, dict, list};
+
+    #[test]
+    fn big_values_are_told_from_small_ones() {
+        assert!(!is_big(&Value::from("hello")));
+        assert!(!is_big(&list![1, 2, dict! {"a" => "b"}]));
+        assert!(is_big(&Value::from("x".repeat(OFFLOAD_BYTES))));
+        assert!(is_big(&Value::List(vec![Value::None; OFFLOAD_BYTES])));
+        let nested = Value::List(vec![Value::from("y".repeat(1000)); 100]);
+        assert!(is_big(&nested));
+        assert!(is_big(&Value::Bytes(vec![0u8; OFFLOAD_BYTES].into())));
+    }
+}

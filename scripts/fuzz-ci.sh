@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Fuzzing in CI (issue 16 item 6). With cargo-fuzz and a nightly toolchain: runs every target of
+# fuzz/ for FUZZ_SECONDS (default 30) seeded with its committed corpus (fuzz/regressions/<target>,
+# plus the captured serializer vectors), and fails on the first crash (cargo-fuzz leaves the input
+# in fuzz/artifacts/<target>/: add it to fuzz/regressions/<target>/ with the fix). Without them
+# (stable only): replays the committed corpus through the same oracles
+# (crates/pyroxene-wire/tests/fuzz_regressions.rs).
+#
+#   scripts/fuzz-ci.sh                 every target, 30 s each
+#   FUZZ_SECONDS=600 scripts/fuzz-ci.sh marshal_decode
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-30}
+
+if ! cargo +nightly --version >/dev/null 2>&1 || ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz-ci: no nightly toolchain or cargo-fuzz: replaying the committed corpus on stable"
+    exec cargo test -p pyroxene-wire --test fuzz_regressions
+fi
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cd fuzz && cargo +nightly fuzz list)
+for target in "${targets[@]}"; do
+    mkdir -p "fuzz/corpus/$target" "fuzz/regressions/$target"
+    seeds=("fuzz/regressions/$target")
+    case "$target" in
+        *_decode) seeds+=(testdata/vectors/serializers) ;;
+    esac
+    echo "fuzz-ci: $target for ${seconds}s"
+    log="fuzz/artifacts/$target.log"
+    mkdir -p fuzz/artifacts
+    status=0
+    (cd fuzz && cargo +nightly fuzz run "$target" "corpus/$target" "${seeds[@]/#/../}" -- \
+        -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1) \
+        >"$log" 2>&1 || status=$?
+    grep -E "stat::number_of_executed_units|^SUMMARY|ERROR: libFuzzer" "$log" || true
+    [ "$status" -eq 0 ] || { tail -40 "$log"; echo "fuzz-ci: $target failed (input in fuzz/artifacts/$target/)"; exit 1; }
+done
