@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod strategies;
+pub mod tls;
 
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};

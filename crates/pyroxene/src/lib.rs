@@ -216,6 +216,7 @@ pub mod logging;
 mod macro_support;
 pub mod naming;
 pub mod server;
+pub mod tls;
 mod transport;
 
 pub use client::{Proxy, SerializedBlob};

@@ -91,6 +91,7 @@ async fn handshake(
             Stream::Tcp(tcp)
         }
     };
+    let (stream, server_certificate) = secure(inner, uri, &location, stream).await?;
     let mut conn = Connection::new(
         stream,
         connection_codec(version, inner.settings.hmac_key.clone())?,
@@ -120,7 +121,10 @@ async fn handshake(
         settings.max_message_size,
     )?;
     conn.write_message(&msg).await?;
-    let read = conn.read_message().await;
+    let read = conn
+        .read_message()
+        .await
+        .map_err(|e| refused_tls(e, &location));
     if version == ProtocolVersion::V5
         && conn.received_protocol() == Some(ProtocolVersion::V4.number())
     {
@@ -147,6 +151,9 @@ async fn handshake(
     match reply.msg_type {
         MessageType::ConnectOk => {
             accepted(inner, body)?;
+            if let Ok(mut c) = inner.peer_certificate.lock() {
+                *c = server_certificate.map(std::sync::Arc::new);
+            }
             conn.accept(&[MessageType::Result]);
             Ok(PooledConnection {
                 conn,
@@ -192,6 +199,43 @@ fn accepted(inner: &Inner, body: Value) -> Result<()> {
         *h = Some(response.handshake);
     }
     Ok(())
+}
+
+/// TLS over `stream` when the proxy's settings have it: the handshake, verifying the server's
+/// certificate for the URI's host (`localhost` for a unix socket, which has no host).
+async fn secure(
+    inner: &Inner,
+    uri: &crate::Uri,
+    location: &str,
+    stream: Stream,
+) -> Result<(Stream, Option<crate::tls::PeerCertificate>)> {
+    let Some(tls) = &inner.settings.tls else {
+        return Ok((stream, None));
+    };
+    let config = tls
+        .rustls_config()
+        .map_err(|e| Error::new(ErrorKind::Config, "cannot use the TLS settings").with_source(e))?;
+    crate::tls::connect(config, stream, uri.host().unwrap_or("localhost"))
+        .await
+        .map_err(|e| e.into_error(format!("cannot connect to {location}")))
+}
+
+/// A daemon that refuses the proxy's certificate (or its lack of one) says so with a TLS
+/// alert after the TLS 1.3 handshake has finished on the client's side: the proxy reads it
+/// as the answer to its CONNECT. That is a failed connect, as Python reports it.
+fn refused_tls(e: Error, location: &str) -> Error {
+    let tls = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .and_then(crate::tls::TlsError::rustls_in_io)
+        .cloned();
+    match tls {
+        Some(alert) => Error::new(
+            ErrorKind::Communication,
+            format!("cannot connect to {location}"),
+        )
+        .with_source(crate::tls::TlsError::Handshake(alert)),
+        None => e,
+    }
 }
 
 fn comm_error(location: &str, e: std::io::Error) -> Error {
