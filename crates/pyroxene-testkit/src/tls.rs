@@ -230,3 +230,51 @@ fn encrypt(key: &KeyPair) -> Result<String, Box<dyn std::error::Error>> {
         .to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF)?
         .to_string())
 }
+
+/// Writes `server_cert.pem`, `server_key.pem`, `client_cert.pem` and `client_key.pem` into
+/// `dir` in the shape of the certificates of Pyro5's sdist (its `certs/` folder, which its
+/// `ssl` example reads): self-signed CA certificates for C=NL, ST=Some-State,
+/// O=Razorvine.net, OU=Pyro5, CN=localhost, no alternative names, with the serial numbers the
+/// example checks. Minted anew because the shipped ones expired on 2026-07-13.
+///
+/// # Errors
+/// When rcgen or the file system fails.
+pub fn write_pyro5_example_certs(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let now = OffsetDateTime::now_utc();
+    for (name, serial) in [
+        ("server", PYRO5_EXAMPLE_SERVER_SERIAL),
+        ("client", PYRO5_EXAMPLE_CLIENT_SERIAL),
+    ] {
+        let mut params = CertificateParams::new(Vec::<String>::new())?;
+        let dn = &mut params.distinguished_name;
+        dn.push(DnType::CountryName, "NL");
+        dn.push(DnType::StateOrProvinceName, "Some-State");
+        dn.push(DnType::OrganizationName, "Razorvine.net");
+        dn.push(DnType::OrganizationalUnitName, "Pyro5");
+        dn.push(DnType::CommonName, "localhost");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.serial_number = Some(SerialNumber::from_slice(&hex(serial)?));
+        params.not_before = now - Duration::days(1);
+        params.not_after = now + Duration::days(30);
+        let key = KeyPair::generate()?;
+        std::fs::write(
+            dir.join(format!("{name}_cert.pem")),
+            params.self_signed(&key)?.pem(),
+        )?;
+        std::fs::write(dir.join(format!("{name}_key.pem")), key.serialize_pem())?;
+    }
+    Ok(())
+}
+
+/// The serial number Pyro5's `ssl/client.py` expects of the server's certificate.
+pub const PYRO5_EXAMPLE_SERVER_SERIAL: &str = "63B5A2EB71E2C78CBE4200C7EAB9634E7B669407";
+
+/// The serial number Pyro5's `ssl/server.py` expects of the client's certificate.
+pub const PYRO5_EXAMPLE_CLIENT_SERIAL: &str = "1FABD733200A52DCED0702B7A856773F37AAC0E3";
+
+fn hex(text: &str) -> Result<Vec<u8>, std::num::ParseIntError> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16))
+        .collect()
+}
