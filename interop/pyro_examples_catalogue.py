@@ -70,7 +70,7 @@ neither(BOTH, "resourcetracking", "no NS")
 neither(BOTH, "socketpair", "no network server at all")
 neither([5], "ssl", "no NS; run unchanged against our daemon and proxy by "
         "crates/pyroxene/tests/tls_example.rs (with fresh certificates: the sdist's expired)")
-neither([4], "ssl", "no NS; Pyro4 TLS is not supported")
+neither([4], "ssl", "no NS; TLS certificates (Pyro4 over TLS not run)")
 neither(BOTH, "streaming", "no NS")
 neither(BOTH, "thirdpartylib", "no NS")
 neither(BOTH, "timezones", "no NS")
