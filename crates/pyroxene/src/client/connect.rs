@@ -71,6 +71,14 @@ async fn handshake(
     version: ProtocolVersion,
 ) -> std::result::Result<PooledConnection, Refused> {
     let location = uri.location().unwrap_or_default();
+    // Before connecting, as Python makes its SSL context first: unusable settings are a
+    // configuration error whether or not the server is there.
+    let tls = match &inner.settings.tls {
+        Some(tls) => Some(tls.rustls_config().map_err(|e| {
+            Error::new(ErrorKind::Config, "cannot use the TLS settings").with_source(e)
+        })?),
+        None => None,
+    };
     let stream = match uri.sockname() {
         Some(path) => Stream::Unix(
             connect_unix(path)
@@ -91,7 +99,10 @@ async fn handshake(
             Stream::Tcp(tcp)
         }
     };
-    let (stream, server_certificate) = secure(inner, uri, &location, stream).await?;
+    let (stream, server_certificate) = match tls {
+        Some(config) => secure(config, uri, &location, stream).await?,
+        None => (stream, None),
+    };
     let mut conn = Connection::new(
         stream,
         connection_codec(version, inner.settings.hmac_key.clone())?,
@@ -201,20 +212,14 @@ fn accepted(inner: &Inner, body: Value) -> Result<()> {
     Ok(())
 }
 
-/// TLS over `stream` when the proxy's settings have it: the handshake, verifying the server's
-/// certificate for the URI's host (`localhost` for a unix socket, which has no host).
+/// TLS over `stream`: the handshake, verifying the server's certificate for the URI's host
+/// (`localhost` for a unix socket, which has no host).
 async fn secure(
-    inner: &Inner,
+    config: std::sync::Arc<rustls::ClientConfig>,
     uri: &crate::Uri,
     location: &str,
     stream: Stream,
 ) -> Result<(Stream, Option<crate::tls::PeerCertificate>)> {
-    let Some(tls) = &inner.settings.tls else {
-        return Ok((stream, None));
-    };
-    let config = tls
-        .rustls_config()
-        .map_err(|e| Error::new(ErrorKind::Config, "cannot use the TLS settings").with_source(e))?;
     crate::tls::connect(config, stream, uri.host().unwrap_or("localhost"))
         .await
         .map_err(|e| e.into_error(format!("cannot connect to {location}")))
