@@ -35,6 +35,25 @@ def split_at(*starts):
     return lambda text: "\n".join(x for x in rx.sub("\n", text).split("\n") if x.strip())
 
 
+def counted_prints(phrase):
+    """print(phrase, number) from several threads at once: print() writes each argument, the
+    space between them and the newline separately, so two threads' pieces can interleave at any
+    of those points (even the numbers end up on the wrong line). Compared as how many times the
+    phrase was printed, at the place the first one was, with the numbers dropped."""
+    rx = re.compile(re.escape(phrase))
+
+    def normalise(text):
+        first = text.find(phrase)
+        if first < 0:
+            return text
+        head, tail = text[:first], text[first:]
+        count = len(rx.findall(tail))
+        rest = re.sub(r"[ ]*(<ident>|\d+)", "", rx.sub("", tail))
+        kept = [line for line in rest.split("\n") if line.strip()]
+        return head + "\n".join([phrase + " <n>"] * count + kept) + "\n"
+    return normalise
+
+
 def interleaved(*starts):
     """An example's own server printing from several threads: its lines split again
     (split_at) and compared as a sorted list (their order is scheduling)."""

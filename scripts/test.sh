@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs the pinned Python peers into .venv/ when they are missing,
+# installs OpenSSH for the tunnel tests when it is missing (and CPython 3.11-3.13 with pyenv:
+# scripts/setup-cpythons.sh),
 # then runs every test of the workspace (unit, vector, property, interop and doc tests), then
 # the shipping checks: the Python wheel built, installed in a fresh venv and used
 # (scripts/test-wheel.sh), and Pyro's own examples against our servers (scripts/test-examples.sh).
@@ -9,6 +11,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYROXENE_PYTHON=$(scripts/setup-peers.sh)
 export PYROXENE_PYTHON
+# A real sshd for the tunnel tests (pyroxene-tunnel).
+scripts/setup-ssh.sh
+# CPython 3.11-3.13 for multiprocessing.connection interop (found, or installed with pyenv)
+cpythons=$(scripts/setup-cpythons.sh)
+eval "$cpythons"
 cargo test --workspace "$@"
 if [ $# -eq 0 ]; then
   scripts/test-wheel.sh

@@ -2,7 +2,8 @@
 //!
 //! Subcommands: `convert` (re-encode or pretty-print a Pyro payload), `config` (the effective
 //! configuration, like `python -m Pyro5.configure`), `echo` (Pyro's test echo server), `ns` (the
-//! name server, like `pyro5-ns`), `nsc` (its control tool, like `pyro5-nsc`), `bench`.
+//! name server, like `pyro5-ns`), `nsc` (its control tool, like `pyro5-nsc`; `--ssh HOST` for
+//! a name server behind ssh), `tunnel` (forwards a name server behind ssh), `bench`.
 //!
 //! `ns`, `echo` and `bench` raise their soft open-file limit to the hard limit at startup
 //! (one descriptor per connection; see `fd_limit`).
@@ -19,6 +20,7 @@ mod fd_limit;
 mod ns_cmd;
 mod nsc_cmd;
 mod report;
+mod tunnel_cmd;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -82,7 +84,16 @@ enum Command {
     Bench(bench_cmd::BenchArgs),
     /// Name server control, like `pyro5-nsc`: ping, list, listmatching, lookup, register,
     /// remove, removematching, setmeta, yplookup_all, yplookup_any.
+    ///
+    /// With --ssh HOST the name server is the one on HOST (at -n/-p as HOST sees them,
+    /// localhost and NS_PORT by default), reached through an ssh tunnel.
     Nsc(nsc_cmd::NscArgs),
+    /// Forward a name server behind ssh (and other ports) to local ports, print them and keep
+    /// them open until Ctrl-C.
+    ///
+    /// Runs the system ssh (one control master; ~/.ssh/config aliases, ProxyJump and agents
+    /// work) with BatchMode: keys or an agent, no password prompts.
+    Tunnel(tunnel_cmd::TunnelArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -137,6 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Echo(args) => echo_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
         Command::Ns(args) => ns_cmd::run(args),
+        Command::Tunnel(args) => tunnel_cmd::run(args),
         // nsc has its own exit codes (Python's: 1 for a failed command).
         Command::Nsc(args) => return nsc_cmd::run(args).map(std::process::ExitCode::from),
     }

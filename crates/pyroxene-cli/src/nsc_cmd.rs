@@ -47,6 +47,12 @@ pub(crate) struct NscArgs {
     /// verbose output
     #[arg(short, long)]
     verbose: bool,
+    /// reach the name server through ssh to this host (an ssh alias, [user@]host, or a name
+    /// of --ssh-hosts); -n/-p are then as that host sees them (default localhost, NS_PORT)
+    #[arg(long, value_name = "HOST")]
+    ssh: Option<String>,
+    #[command(flatten)]
+    ssh_args: crate::tunnel_cmd::SshArgs,
     /// what to do
     #[arg(value_enum)]
     command: NscCommand,
@@ -165,6 +171,27 @@ pub(crate) fn run(args: NscArgs) -> anyhow::Result<u8> {
     let host = match &args.unixsocket {
         Some(path) => format!("./u:{path}"),
         None => args.host.clone(),
+    };
+    // Kept open until nsc ends: the name server proxy connects through it.
+    let mut tunnel = None;
+    if let Some(ssh_host) = &args.ssh {
+        let ns_host = if host.is_empty() {
+            "localhost"
+        } else {
+            host.as_str()
+        };
+        let builder = args.ssh_args.builder(ssh_host, &config)?;
+        let opened = runtime.block_on(
+            builder
+                .name_server(ns_host, args.port.unwrap_or(config.ns_port))
+                .open(),
+        )?;
+        settings.connector = Some(opened.connector());
+        tunnel = Some(opened);
+    }
+    let host = match &tunnel {
+        Some(t) => t.name_server_location().host.clone(),
+        None => host,
     };
     let located = runtime.block_on(locate_ns_with_settings(&settings, Some(&host), args.port));
     let ns = match located {

@@ -4,6 +4,7 @@
 
 #![deny(missing_docs)]
 
+pub mod ssh;
 pub mod strategies;
 pub mod tls;
 
@@ -53,6 +54,58 @@ pub fn python() -> Option<PathBuf> {
     }
     eprintln!("SKIPPING interop test: {msg}");
     None
+}
+
+/// A CPython 3.`minor` interpreter, for peers that need only the standard library (such as
+/// `multiprocessing.connection`): `$PYROXENE_PYTHON3<minor>` (e.g. `PYROXENE_PYTHON311`),
+/// else the newest `$PYENV_ROOT/versions/3.<minor>.*` (`~/.pyenv` by default), else
+/// `python3.<minor>` on the PATH. Checked by running it.
+///
+/// Returns `None` (after saying why on stderr) when there is none; under CI it panics
+/// instead, because there a missing peer must fail the run.
+pub fn cpython(minor: u32) -> Option<PathBuf> {
+    let var = format!("PYROXENE_PYTHON3{minor}");
+    let mut candidates: Vec<PathBuf> = std::env::var_os(&var)
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    if candidates.is_empty() {
+        let root = std::env::var_os("PYENV_ROOT")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pyenv")));
+        let prefix = format!("3.{minor}.");
+        let mut found: Vec<(u32, PathBuf)> = root
+            .and_then(|r| std::fs::read_dir(r.join("versions")).ok())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let patch = name.strip_prefix(&prefix)?.parse().ok()?;
+                Some((patch, e.path().join("bin/python3")))
+            })
+            .collect();
+        found.sort();
+        candidates.extend(found.into_iter().rev().map(|(_, p)| p));
+        candidates.push(PathBuf::from(format!("python3.{minor}")));
+    }
+    let want = format!("import sys; sys.exit(sys.version_info[:2] != (3, {minor}))");
+    let found = candidates.into_iter().find(|c| {
+        Command::new(c)
+            .args(["-c", &want])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        let msg = format!("CPython 3.{minor} not found (set {var}, or install it with pyenv)");
+        if under_ci() {
+            panic!("{msg}");
+        }
+        eprintln!("SKIPPING interop test: {msg}");
+    }
+    found
 }
 
 /// A Python helper script from `interop/` running as a child process, talking over stdin/stdout

@@ -219,7 +219,8 @@ pub fn reply<T: DeserializeOwned>() -> Reply<T> {
 /// A typed client's call of a method.
 pub async fn client_call<T>(proxy: &Proxy, method: &str, args: Args, reply: Reply<T>) -> Result<T> {
     let (args, kwargs) = args.into_args()?.into_parts();
-    (reply.0)(proxy.call(method, args, kwargs).await?)
+    let value = proxy.call(method, args, kwargs).await?;
+    proxy.read_reply_with(value, reply.0)
 }
 
 /// A typed client's call of a `#[oneway]` method: sent with the ONEWAY flag, whatever the
@@ -243,7 +244,8 @@ pub async fn client_stream<T>(
 
 /// A typed client's read of a property.
 pub async fn client_get_attr<T>(proxy: &Proxy, name: &str, reply: Reply<T>) -> Result<T> {
-    (reply.0)(proxy.get_attr(name).await?)
+    let value = proxy.get_attr(name).await?;
+    proxy.read_reply_with(value, reply.0)
 }
 
 /// A typed client's write of a property.

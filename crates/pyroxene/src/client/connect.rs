@@ -92,9 +92,14 @@ async fn handshake(
             let port = uri
                 .port()
                 .ok_or_else(|| Error::new(ErrorKind::Config, "uri has no port"))?;
-            let tcp = TcpStream::connect((host, port))
-                .await
-                .map_err(|e| comm_error(&location, e))?;
+            let tcp = match &inner.settings.connector {
+                None => TcpStream::connect((host, port)).await,
+                Some(connector) => match connector.route(host, port).await {
+                    Ok(addr) => TcpStream::connect(addr).await,
+                    Err(e) => Err(e),
+                },
+            }
+            .map_err(|e| comm_error(&location, e))?;
             tcp.set_nodelay(true).map_err(Error::from)?;
             Stream::Tcp(tcp)
         }

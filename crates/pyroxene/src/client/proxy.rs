@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use pyroxene_wire::protocol::{AnnotationId, CorrelationId, Flags, HmacKey, Message, MessageType};
 use pyroxene_wire::uri::UriProtocol;
-use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value, from_value};
+use pyroxene_wire::{Dict, ProtocolVersion, Serializer, Value};
 use serde::de::DeserializeOwned;
 
 use super::connect::open;
@@ -467,7 +467,8 @@ impl Proxy {
         args: impl IntoArgs,
     ) -> Result<T> {
         let (args, kwargs) = args.into_args()?.into_parts();
-        Ok(from_value(self.call(method, args, kwargs).await?)?)
+        let value = self.call(method, args, kwargs).await?;
+        self.read_reply(value)
     }
 
     /// Calls `method` without waiting for (or getting) a result, whatever the metadata says.

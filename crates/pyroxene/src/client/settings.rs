@@ -7,6 +7,7 @@ use std::time::Duration;
 use pyroxene_wire::protocol::{AnnotationId, CorrelationId, HmacKey};
 use pyroxene_wire::{Serializer, Value};
 
+use super::Connector;
 use crate::Config;
 use crate::config::{ConfigError, Protocol};
 use crate::tls::ClientTls;
@@ -79,6 +80,9 @@ pub struct ProxySettings {
     /// items of the config ([`ClientTls::from_config`]), or a rustls configuration of your
     /// own ([`ClientTls::from_rustls`]). See [`crate::tls`].
     pub tls: Option<ClientTls>,
+    /// Where connections go for a URI's TCP location (`None`: where the URI says). See
+    /// [`Connector`]: an ssh tunnel routes the remote's addresses through local forwards.
+    pub connector: Option<Arc<dyn Connector>>,
 }
 
 impl ProxySettings {
@@ -91,7 +95,7 @@ impl ProxySettings {
         ProxySettings::from_shared_config(Arc::new(config.clone()))
     }
 
-    fn from_shared_config(config: Arc<Config>) -> ProxySettings {
+    pub(crate) fn from_shared_config(config: Arc<Config>) -> ProxySettings {
         ProxySettings {
             serializer: config.serializer,
             timeout: config.commtimeout,
@@ -105,16 +109,19 @@ impl ProxySettings {
             correlation_id: None,
             tls: config.ssl.then(|| ClientTls::from_config(&config)),
             naming: config,
+            connector: None,
         }
     }
 
     /// The settings of the name server proxy that resolves this proxy's `PYRONAME:` URIs:
-    /// the proxy items of `naming` (Python's global config), with this proxy's protocol and
-    /// Pyro4 HMAC key (Pyro4 resolves with the proxy's key).
+    /// the proxy items of `naming` (Python's global config), with this proxy's protocol,
+    /// Pyro4 HMAC key (Pyro4 resolves with the proxy's key) and connector (the name server
+    /// is in the same address space as the proxy's daemons).
     pub(crate) fn for_name_server(&self) -> ProxySettings {
         ProxySettings {
             protocol: self.protocol,
             hmac_key: self.hmac_key.clone(),
+            connector: self.connector.clone(),
             ..ProxySettings::from_shared_config(self.naming.clone())
         }
     }
@@ -154,6 +161,7 @@ impl fmt::Debug for ProxySettings {
             .field("correlation_id", &self.correlation_id)
             .field("naming", &self.naming)
             .field("tls", &self.tls)
+            .field("connector", &self.connector)
             .finish()
     }
 }

@@ -6,11 +6,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use pyroxene_wire::{Value, from_value};
+use pyroxene_wire::Value;
 use serde::de::DeserializeOwned;
 
 use super::proxy::Proxy;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::server::{BoxFuture, DAEMON_OBJECT_ID};
 
 /// The items of a remote iterator, fetched one `get_next_stream_item` call at a time (Python:
@@ -139,7 +139,7 @@ impl<T> RemoteStream<T> {
         T: DeserializeOwned,
     {
         match fetched {
-            Ok(Some(value)) => Some(from_value(value).map_err(Error::from)),
+            Ok(Some(value)) => Some(self.proxy.read_reply(value)),
             Ok(None) => {
                 self.done = true;
                 None

@@ -19,7 +19,8 @@
 //! which methods are oneway from the metadata the value carried.
 
 use pyroxene_wire::dialect::ProxyState;
-use pyroxene_wire::{Serializer, Value};
+use pyroxene_wire::{Serializer, Value, from_value};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{Proxy, ProxySettings};
@@ -28,12 +29,36 @@ use crate::server::Metadata;
 impl Proxy {
     /// A proxy from the state a proxy value carries: its URI, handshake data, serializer and
     /// (when the value had any) metadata; the other settings from the `PYRO_*` environment,
-    /// as Python's `Proxy.__setstate__` takes them from `Pyro5.config`.
+    /// as Python's `Proxy.__setstate__` takes them from `Pyro5.config`, except for a proxy
+    /// received through a [`Connector`](super::Connector), which keeps that route (see there).
     ///
     /// # Errors
     /// [`ErrorKind::Config`](crate::ErrorKind::Config) for a refused `PYRO_*` variable.
     pub fn from_state(state: ProxyState) -> crate::Result<Proxy> {
-        Ok(Proxy::from_state_with(state, ProxySettings::from_env()?))
+        Ok(Proxy::from_state_with(
+            state,
+            super::connector::received_settings()?,
+        ))
+    }
+
+    /// Reads a value this proxy received (what [`Proxy::call`] returned) as a `T`, the way
+    /// [`Proxy::call_as`] reads its result: the proxies in it keep this proxy's
+    /// [`Connector`](super::Connector), if it has one, and its naming configuration. Plain
+    /// `from_value` makes them with the environment's settings.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Serialize`](crate::ErrorKind::Serialize) when the value isn't a `T`.
+    pub fn read_reply<T: DeserializeOwned>(&self, value: Value) -> crate::Result<T> {
+        super::connector::receiving(&self.inner.settings, || Ok(from_value(value)?))
+    }
+
+    /// [`Proxy::read_reply`] with a given reader (a typed client's).
+    pub(crate) fn read_reply_with<T>(
+        &self,
+        value: Value,
+        read: impl FnOnce(Value) -> crate::Result<T>,
+    ) -> crate::Result<T> {
+        super::connector::receiving(&self.inner.settings, || read(value))
     }
 
     /// [`Proxy::from_state`] on top of `settings` instead of the environment.
@@ -80,7 +105,8 @@ impl Serialize for Proxy {
 
 impl<'de> Deserialize<'de> for Proxy {
     /// Reads a proxy value of Pyro5 or Pyro4, or a URI (value or string) as a proxy for it
-    /// ([`Proxy::from_state`]: settings from the `PYRO_*` environment).
+    /// ([`Proxy::from_state`]: settings from the `PYRO_*` environment, or inherited through
+    /// a [`Connector`](super::Connector)).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Proxy, D::Error> {
         let state = ProxyState::deserialize(deserializer)?;
         Proxy::from_state(state).map_err(|e| serde::de::Error::custom(e.chain_text()))

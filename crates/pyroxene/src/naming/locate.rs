@@ -43,6 +43,8 @@ pub async fn locate_ns(host: Option<&str>, port: Option<u16>) -> Result<NameServ
 /// the first reply, whose URI is returned unconnected, as Pyro does; (3) NS_HOST at NS_PORT.
 ///
 /// The proxy takes the proxy settings of `config` ([`ProxySettings::from_config`]).
+/// With a [`Connector`](crate::client::Connector) in the settings
+/// ([`locate_ns_with_settings`]) there is no broadcast: it can't travel the connector's route.
 ///
 /// # Errors
 /// [`ErrorKind::Naming`] "Failed to locate the nameserver" (the cause as source) when the
@@ -75,7 +77,8 @@ pub async fn locate_ns_with_settings(
             if let Some(ns) = try_localhost(settings, port).await {
                 return Ok(ns);
             }
-            if config.prefer_ip_version != IpVersion::V6 {
+            // A broadcast can't travel a connector's route (an ssh tunnel): NS_HOST it is.
+            if config.prefer_ip_version != IpVersion::V6 && settings.connector.is_none() {
                 let bcport = port.unwrap_or(config.ns_bcport);
                 if let Some(uri) = broadcast(config, bcport).await? {
                     return Ok(NameServer::new(Proxy::with_settings(uri, settings.clone())));

@@ -230,8 +230,8 @@ impl DaemonBuilder {
 
     /// Takes the daemon settings of a Pyro configuration: HOST, NATHOST/NATPORT, COMMTIMEOUT,
     /// MAX_MESSAGE_SIZE, COMPRESSION, ITER_STREAMING / ITER_STREAM_LIFETIME /
-    /// ITER_STREAM_LINGER and SSL with its SSL_* items (the port stays as set: Pyro has no PORT item); and the proxy
-    /// settings [`Daemon::proxy_for`] gives its proxies. These replace what
+    /// ITER_STREAM_LINGER, SSL with its SSL_* items (the port stays as set: Pyro has no PORT
+    /// item); and the proxy settings [`Daemon::proxy_for`] gives its proxies. These replace what
     /// [`Daemon::builder`] read from the environment, a refused environment included.
     #[must_use]
     pub fn config(mut self, config: &Config) -> Self {
@@ -242,9 +242,22 @@ impl DaemonBuilder {
         self.max_message_size = config.max_message_size;
         self.compression = config.compression;
         self.stream_config(config);
+        let connector = self.proxy_settings.connector.take();
         self.proxy_settings = ProxySettings::from_config(config);
+        self.proxy_settings.connector = connector;
         self.tls = config.ssl.then(|| ServerTls::from_config(config));
         self.env_error = None;
+        self
+    }
+
+    /// Routes the proxies this daemon's methods receive (callback objects its callers pass)
+    /// and the ones [`Daemon::proxy_for`] makes through `connector`: for a daemon whose
+    /// callers live in another address space, such as one served to the far side of an ssh
+    /// tunnel (see [`Connector`](crate::client::Connector)). Such proxies take their other
+    /// settings from this builder's configuration instead of the environment.
+    #[must_use]
+    pub fn connector(mut self, connector: Arc<dyn crate::client::Connector>) -> Self {
+        self.proxy_settings.connector = Some(connector);
         self
     }
 
