@@ -9,6 +9,7 @@ pub mod etcd;
 mod process;
 pub mod ssh;
 pub mod strategies;
+pub mod tls;
 
 pub use process::ServerProcess;
 

@@ -219,6 +219,7 @@ mod macro_support;
 pub mod naming;
 mod offload;
 pub mod server;
+pub mod tls;
 mod transport;
 
 pub use client::{Proxy, SerializedBlob};

@@ -1,4 +1,5 @@
-//! Byte streams (TCP or unix socket) carrying Pyro messages: read one whole message, write one.
+//! Byte streams (TCP, unix socket, or TLS over either) carrying Pyro messages: read one whole
+//! message, write one.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -16,19 +17,33 @@ use crate::budget::{self, Charge, ReceiveBudget};
 use crate::error::{Error, ErrorKind, Result};
 use crate::offload::{self, OFFLOAD_BYTES};
 
-/// A connected stream of either kind.
+/// A connected stream of any kind.
 #[derive(Debug)]
 pub(crate) enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
+    /// TLS over a TCP or unix stream (boxed: rustls's state is a few hundred bytes).
+    Tls(Box<tokio_rustls::TlsStream<Stream>>),
 }
 
 impl Stream {
     /// A read that doesn't wait (see [`Connection::read_some`]).
-    pub(crate) fn try_read_buf(&self, buf: &mut BytesMut) -> std::io::Result<usize> {
+    pub(crate) fn try_read_buf(&mut self, buf: &mut BytesMut) -> std::io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.try_read_buf(buf),
             Stream::Unix(s) => s.try_read_buf(buf),
+            // TLS has no `try_read`: one poll of a read with a waker that does nothing. It
+            // decrypts what the socket has; `Pending` means no plaintext is buffered and the
+            // socket had nothing more (its readiness is then cleared), so waiting on the
+            // socket's readability below is right.
+            Stream::Tls(s) => {
+                let read = std::pin::pin!(tokio::io::AsyncReadExt::read_buf(s, buf));
+                let mut cx = Context::from_waker(std::task::Waker::noop());
+                match std::future::Future::poll(read, &mut cx) {
+                    Poll::Ready(result) => result,
+                    Poll::Pending => Err(std::io::ErrorKind::WouldBlock.into()),
+                }
+            }
         }
     }
 
@@ -37,6 +52,12 @@ impl Stream {
         match self {
             Stream::Tcp(s) => s.readable().await,
             Stream::Unix(s) => s.readable().await,
+            Stream::Tls(s) => match s.get_ref().0 {
+                Stream::Tcp(s) => s.readable().await,
+                Stream::Unix(s) => s.readable().await,
+                // never made (TLS is only put over a socket), but say so rather than spin
+                Stream::Tls(_) => Err(std::io::Error::other("TLS over TLS")),
+            },
         }
     }
 }
@@ -50,6 +71,7 @@ impl AsyncRead for Stream {
         match self.get_mut() {
             Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
             Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -63,6 +85,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
             Stream::Unix(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
@@ -70,6 +93,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
             Stream::Unix(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
@@ -77,6 +101,7 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Unix(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }
@@ -381,6 +406,10 @@ impl Connection {
         self.stream.write_all(&self.out).await?;
         if msg.payload.len() > BIG_PAYLOAD {
             self.stream.write_all(&msg.payload).await?;
+        }
+        // TLS keeps what the socket didn't take yet; TCP and unix streams have nothing to flush.
+        if let Stream::Tls(_) = self.stream {
+            self.stream.flush().await?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use common::{TestDaemon, python_client, python_feature_daemon};
 use pyroxene::client::RequestContext;
-use pyroxene::server::HandshakeValidator;
+use pyroxene::server::{Handshake, HandshakeValidator};
 use pyroxene::{Daemon, ErrorKind, Proxy, Value, dict, tuple};
 use pyroxene_testkit::python;
 
@@ -16,7 +16,8 @@ use pyroxene_testkit::python;
 /// anything else with "access denied: <repr>" (the same rule as the Python feature daemon,
 /// except that Pyro's default "hello" is refused too).
 fn token_validator() -> HandshakeValidator {
-    Arc::new(|data: &Value| {
+    Arc::new(|hs: &Handshake<'_>| {
+        let data = hs.data;
         if data.get("token").and_then(Value::as_str) == Some("secret") {
             let user = data.get("user").cloned().unwrap_or_default();
             Ok(dict! { "welcome" => user, "token_ok" => true })

@@ -71,6 +71,14 @@ async fn handshake(
     version: ProtocolVersion,
 ) -> std::result::Result<PooledConnection, Refused> {
     let location = uri.location().unwrap_or_default();
+    // Before connecting, as Python makes its SSL context first: unusable settings are a
+    // configuration error whether or not the server is there.
+    let tls = match &inner.settings.tls {
+        Some(tls) => Some(tls.rustls_config().map_err(|e| {
+            Error::new(ErrorKind::Config, "cannot use the TLS settings").with_source(e)
+        })?),
+        None => None,
+    };
     let stream = match uri.sockname() {
         Some(path) => Stream::Unix(
             connect_unix(path)
@@ -95,6 +103,10 @@ async fn handshake(
             tcp.set_nodelay(true).map_err(Error::from)?;
             Stream::Tcp(tcp)
         }
+    };
+    let (stream, server_certificate) = match tls {
+        Some(config) => secure(config, uri, &location, stream).await?,
+        None => (stream, None),
     };
     let mut conn = Connection::new(
         stream,
@@ -125,7 +137,10 @@ async fn handshake(
         settings.max_message_size,
     )?;
     conn.write_message(&msg).await?;
-    let read = conn.read_message().await;
+    let read = conn
+        .read_message()
+        .await
+        .map_err(|e| refused_tls(e, &location));
     if version == ProtocolVersion::V5
         && conn.received_protocol() == Some(ProtocolVersion::V4.number())
     {
@@ -152,6 +167,9 @@ async fn handshake(
     match reply.msg_type {
         MessageType::ConnectOk => {
             accepted(inner, body)?;
+            if let Ok(mut c) = inner.peer_certificate.lock() {
+                *c = server_certificate.map(std::sync::Arc::new);
+            }
             conn.accept(&[MessageType::Result]);
             Ok(PooledConnection {
                 conn,
@@ -197,6 +215,37 @@ fn accepted(inner: &Inner, body: Value) -> Result<()> {
         *h = Some(response.handshake);
     }
     Ok(())
+}
+
+/// TLS over `stream`: the handshake, verifying the server's certificate for the URI's host
+/// (`localhost` for a unix socket, which has no host).
+async fn secure(
+    config: std::sync::Arc<rustls::ClientConfig>,
+    uri: &crate::Uri,
+    location: &str,
+    stream: Stream,
+) -> Result<(Stream, Option<crate::tls::PeerCertificate>)> {
+    crate::tls::connect(config, stream, uri.host().unwrap_or("localhost"))
+        .await
+        .map_err(|e| e.into_error(format!("cannot connect to {location}")))
+}
+
+/// A daemon that refuses the proxy's certificate (or its lack of one) says so with a TLS
+/// alert after the TLS 1.3 handshake has finished on the client's side: the proxy reads it
+/// as the answer to its CONNECT. That is a failed connect, as Python reports it.
+fn refused_tls(e: Error, location: &str) -> Error {
+    let tls = std::error::Error::source(&e)
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .and_then(crate::tls::TlsError::rustls_in_io)
+        .cloned();
+    match tls {
+        Some(alert) => Error::new(
+            ErrorKind::Communication,
+            format!("cannot connect to {location}"),
+        )
+        .with_source(crate::tls::TlsError::Handshake(alert)),
+        None => e,
+    }
 }
 
 fn comm_error(location: &str, e: std::io::Error) -> Error {

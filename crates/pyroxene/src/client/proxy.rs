@@ -64,6 +64,8 @@ pub(super) struct Inner {
     idle: Mutex<Vec<Box<PooledConnection>>>,
     pub(super) metadata: Mutex<Option<Metadata>>,
     pub(super) handshake_response: Mutex<Option<Value>>,
+    /// The server's TLS certificate on the latest connect.
+    pub(super) peer_certificate: Mutex<Option<Arc<crate::tls::PeerCertificate>>>,
     /// The latest resolution of a PYRONAME/PYROMETA URI.
     pub(super) resolved: Mutex<Option<Uri>>,
     /// The protocol `auto` detected on the first connection.
@@ -78,6 +80,7 @@ impl Inner {
             idle: Mutex::new(Vec::new()),
             metadata: Mutex::new(None),
             handshake_response: Mutex::new(None),
+            peer_certificate: Mutex::new(None),
             resolved: Mutex::new(None),
             detected: OnceLock::new(),
         }
@@ -312,6 +315,26 @@ impl Proxy {
             .lock()
             .ok()
             .and_then(|h| h.clone())
+    }
+
+    /// The certificate the server showed on the latest connect, verified (TLS only; Python:
+    /// `proxy._pyroConnection.getpeercert()`, which Pyro5's ssl example checks in
+    /// `_pyroValidateHandshake`).
+    ///
+    /// ```no_run
+    /// # async fn run() -> pyroxene::Result<()> {
+    /// let proxy = pyroxene::Proxy::new("PYRO:example@localhost:9090")?; // with PYRO_SSL=1
+    /// proxy.connect().await?;
+    /// let cert = proxy.peer_certificate().expect("a TLS connection");
+    /// println!("serial={} subject={:?}", cert.serial_number, cert.subject_field("organizationName"));
+    /// # Ok(()) }
+    /// ```
+    pub fn peer_certificate(&self) -> Option<Arc<crate::tls::PeerCertificate>> {
+        self.inner
+            .peer_certificate
+            .lock()
+            .ok()
+            .and_then(|c| c.clone())
     }
 
     /// The metadata learned when connecting, if connected once.

@@ -10,6 +10,7 @@ use pyroxene_wire::{Serializer, Value};
 use super::Connector;
 use crate::Config;
 use crate::config::{ConfigError, Protocol};
+use crate::tls::ClientTls;
 
 /// Everything about a [`Proxy`](crate::Proxy) that is chosen rather than learned: a proxy is
 /// its URI, these settings, and its connection state (pooled connections, metadata, the
@@ -75,6 +76,10 @@ pub struct ProxySettings {
     /// NS_HOST, NS_PORT, NS_BCPORT, BROADCAST_ADDRS, PREFER_IP_VERSION, NS_LOOKUP_DELAY and
     /// the proxy items (Python's global config, which its name server lookups use).
     pub naming: Arc<Config>,
+    /// TLS for every connection (`None`: plain): SSL and the SSL_CLIENT* and SSL_CACERTS
+    /// items of the config ([`ClientTls::from_config`]), or a rustls configuration of your
+    /// own ([`ClientTls::from_rustls`]). See [`crate::tls`].
+    pub tls: Option<ClientTls>,
     /// Where connections go for a URI's TCP location (`None`: where the URI says). See
     /// [`Connector`]: an ssh tunnel routes the remote's addresses through local forwards.
     pub connector: Option<Arc<dyn Connector>>,
@@ -82,7 +87,8 @@ pub struct ProxySettings {
 
 impl ProxySettings {
     /// The proxy settings of a Pyro configuration: SERIALIZER, COMMTIMEOUT, MAX_RETRIES,
-    /// MAX_MESSAGE_SIZE, COMPRESSION, `PYROXENE_PROTOCOL`, and `config` itself as the naming
+    /// MAX_MESSAGE_SIZE, COMPRESSION, `PYROXENE_PROTOCOL`, SSL (with SSL_CLIENTCERT,
+    /// SSL_CLIENTKEY, SSL_CLIENTKEYPASSWD, SSL_CACERTS), and `config` itself as the naming
     /// settings. The rest is Python's defaults (handshake `"hello"`, no HMAC key, no
     /// annotations, no correlation id).
     pub fn from_config(config: &Config) -> ProxySettings {
@@ -101,6 +107,7 @@ impl ProxySettings {
             hmac_key: None,
             annotations: Vec::new(),
             correlation_id: None,
+            tls: config.ssl.then(|| ClientTls::from_config(&config)),
             naming: config,
             connector: None,
         }
@@ -153,6 +160,7 @@ impl fmt::Debug for ProxySettings {
             .field("annotations", &self.annotations)
             .field("correlation_id", &self.correlation_id)
             .field("naming", &self.naming)
+            .field("tls", &self.tls)
             .field("connector", &self.connector)
             .finish()
     }

@@ -498,7 +498,12 @@ impl Session {
         let request = ConnectRequest::from_value(data).map_err(|e| e.to_string())?;
         let with_meta = self.version == ProtocolVersion::V5 || msg.has(Flags::META_ON_CONNECT);
         let response = match &self.shared.settings.handshake {
-            Some(validate) => validate(&request.handshake)?,
+            Some(validate) => validate(&super::Handshake {
+                data: &request.handshake,
+                client_address: &self.peer,
+                protocol: self.version,
+                peer_certificate: self.scope.peer_certificate.as_deref(),
+            })?,
             None => Value::from("hello"),
         };
         if !with_meta {

@@ -152,4 +152,11 @@ impl CallContext {
     pub fn daemon(&self) -> Option<super::Daemon> {
         self.scope()?.daemon.upgrade()
     }
+
+    /// The verified TLS certificate of the client that made this call (two-way TLS:
+    /// SSL_REQUIRECLIENTCERT), as the daemon's handshake validator saw it; `None` without
+    /// one, or outside a daemon.
+    pub fn peer_certificate(&self) -> Option<&crate::tls::PeerCertificate> {
+        self.scope()?.peer_certificate.as_deref()
+    }
 }

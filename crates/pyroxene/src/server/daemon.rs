@@ -15,14 +15,16 @@ use tokio::sync::watch;
 
 use super::builtin::DaemonObject;
 use super::connection::serve_connection;
+use super::handshake::HandshakeValidator;
 use super::object::RemoteObject;
 use super::stream::{StreamSettings, Streams};
 use crate::budget::ReceiveBudget;
 use crate::client::ProxySettings;
 use crate::config::{ConfigError, Limits};
 use crate::error::{Error, ErrorKind, Result};
+use crate::tls::ServerTls;
 use crate::transport::Stream;
-use crate::{Config, Uri, Value};
+use crate::{Config, Uri};
 
 /// How long [`Daemon::serve`] lets calls in progress finish after a shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
@@ -33,11 +35,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 /// The object id of every daemon's own object.
 pub const DAEMON_OBJECT_ID: &str = "Pyro.Daemon";
 
-/// Decides whether a client may connect, from the handshake data its proxy sent
-/// (Python: `Daemon.validateHandshake`). `Ok(v)` accepts and sends `v` back; `Err(text)`
-/// refuses, and the Python proxy raises `CommunicationError("connection to ... rejected: text")`.
-pub type HandshakeValidator =
-    Arc<dyn Fn(&Value) -> std::result::Result<Value, String> + Send + Sync>;
+/// How long a client may take over the TLS handshake when no COMMTIMEOUT is set (a client
+/// that connects and says nothing must not hold a task forever).
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How to build a [`Daemon`]: where to listen and how to behave.
 ///
@@ -67,6 +67,8 @@ pub struct DaemonBuilder {
     /// Connections, receive budget, handshake timeout, streams (builder methods in
     /// `limits.rs`).
     pub(crate) limits: Limits,
+    /// TLS for every connection (SSL and the SSL_SERVER* items), see [`DaemonBuilder::tls`].
+    tls: Option<ServerTls>,
     /// Why the environment [`Daemon::builder`] read was refused; [`DaemonBuilder::bind`]
     /// reports it (a builder chain has no other place to fail).
     env_error: Option<ConfigError>,
@@ -89,6 +91,7 @@ impl Default for DaemonBuilder {
             streams: StreamSettings::default(),
             proxy_settings: ProxySettings::default(),
             limits: Limits::default(),
+            tls: None,
             env_error: None,
         }
     }
@@ -139,10 +142,24 @@ impl DaemonBuilder {
         self
     }
 
-    /// Checks the handshake data of every new connection.
+    /// Checks every new connection: its handshake data, its address and, with two-way TLS,
+    /// its client certificate (Python: override `Daemon.validateHandshake`). See
+    /// [`HandshakeValidator`].
     #[must_use]
     pub fn handshake(mut self, validator: HandshakeValidator) -> Self {
         self.handshake = Some(validator);
+        self
+    }
+
+    /// Serves every connection over TLS (`None`: plain TCP or unix socket). [`Daemon::builder`]
+    /// and [`DaemonBuilder::config`] set it from `SSL` and the `SSL_SERVER*`,
+    /// `SSL_REQUIRECLIENTCERT` and `SSL_CACERTS` items ([`ServerTls::from_config`]); a rustls
+    /// configuration of your own goes in with [`ServerTls::from_rustls`]. The files are read
+    /// by [`DaemonBuilder::bind`]. URIs stay `PYRO:` (Pyro5 has no TLS scheme: clients are
+    /// configured with `SSL` too). See [`crate::tls`].
+    #[must_use]
+    pub fn tls(mut self, tls: Option<ServerTls>) -> Self {
+        self.tls = tls;
         self
     }
 
@@ -217,10 +234,10 @@ impl DaemonBuilder {
     }
 
     /// Takes the daemon settings of a Pyro configuration: HOST, NATHOST/NATPORT, COMMTIMEOUT,
-    /// MAX_MESSAGE_SIZE, COMPRESSION and ITER_STREAMING / ITER_STREAM_LIFETIME /
-    /// ITER_STREAM_LINGER (the port stays as set: Pyro has no PORT item), pyroxene's
-    /// `PYROXENE_*` [`Limits`]; and the proxy
-    /// settings [`Daemon::proxy_for`] gives its proxies. These replace what
+    /// MAX_MESSAGE_SIZE, COMPRESSION, ITER_STREAMING / ITER_STREAM_LIFETIME /
+    /// ITER_STREAM_LINGER, SSL with its SSL_* items (the port stays as set: Pyro has no PORT
+    /// item), pyroxene's `PYROXENE_*` [`Limits`]; and the proxy settings [`Daemon::proxy_for`]
+    /// gives its proxies. These replace what
     /// [`Daemon::builder`] read from the environment, a refused environment included.
     #[must_use]
     pub fn config(mut self, config: &Config) -> Self {
@@ -235,6 +252,7 @@ impl DaemonBuilder {
         self.proxy_settings = ProxySettings::from_config(config);
         self.proxy_settings.connector = connector;
         self.limits = config.limits;
+        self.tls = config.ssl.then(|| ServerTls::from_config(config));
         self.env_error = None;
         self
     }
@@ -256,11 +274,21 @@ impl DaemonBuilder {
     /// [`ErrorKind::Config`] when the environment [`Daemon::builder`] read is refused (the
     /// [`ConfigError`] as source); [`ErrorKind::Communication`] "cannot bind HOST:PORT" (the
     /// `io::Error` as source) when the address can't be bound; [`ErrorKind::Config`] when NAT
-    /// is combined with a unix socket.
+    /// is combined with a unix socket; [`ErrorKind::Config`] "cannot use the TLS settings"
+    /// when TLS is on and its files can't be used (the [`TlsError`](crate::tls::TlsError) as
+    /// source: "server cert file not found: ...", a wrong key password...).
     pub async fn bind(self) -> Result<Daemon> {
         if let Some(e) = self.env_error {
             return Err(Error::from(e));
         }
+        let tls = match &self.tls {
+            Some(tls) => Some(tokio_rustls::TlsAcceptor::from(
+                tls.rustls_config().map_err(|e| {
+                    Error::new(ErrorKind::Config, "cannot use the TLS settings").with_source(e)
+                })?,
+            )),
+            None => None,
+        };
         let (listener, location) = match &self.unixsocket {
             Some(path) => {
                 if self.nathost.is_some() {
@@ -314,6 +342,7 @@ impl DaemonBuilder {
             location,
             nat_location,
             settings: self,
+            tls,
             shutdown,
             leases: super::leases::Leases::default(),
         });
@@ -379,6 +408,8 @@ pub(crate) struct Shared {
     pub(crate) budget: Arc<ReceiveBudget>,
     /// Connections over the limit waiting to be refused (see `limits::REFUSING_MAX`).
     pub(crate) refusing: AtomicUsize,
+    /// Made from [`DaemonBuilder::tls`] by `bind`.
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: watch::Sender<bool>,
     /// Names registered with [`Daemon::register_with_lease`], removed when `serve` ends.
     pub(crate) leases: super::leases::Leases,
@@ -619,13 +650,18 @@ impl Daemon {
                     self.shared.connections.fetch_add(1, Ordering::SeqCst);
                     let shared = self.shared.clone();
                     let stop = self.shared.shutdown.subscribe();
-                    tasks.spawn(serve_connection(
-                        shared,
-                        stream,
-                        peer,
-                        stop,
-                        super::scope::ConnectionScope::new(self.downgrade()),
-                    ));
+                    let daemon = self.downgrade();
+                    tasks.spawn(async move {
+                        // The TLS handshake runs in the connection's own task: a slow client
+                        // must not hold up the accept loop.
+                        let Some((stream, cert)) = secure(&shared, stream, &peer, &stop).await
+                        else {
+                            shared.connections.fetch_sub(1, Ordering::SeqCst);
+                            return;
+                        };
+                        let scope = super::scope::ConnectionScope::new(daemon, cert.map(Arc::new));
+                        serve_connection(shared, stream, peer, stop, scope).await;
+                    });
                 }
                 Err(e) => {
                     if failing {
@@ -656,6 +692,42 @@ impl Daemon {
             let _ = std::fs::remove_file(path);
         }
         Ok(())
+    }
+}
+
+/// The stream to serve: `stream` itself, or TLS over it once the TLS handshake is done (with
+/// the client's certificate when it showed one). `None`: the handshake failed (logged), timed
+/// out (COMMTIMEOUT, else 10 s) or the daemon is shutting down.
+async fn secure(
+    shared: &Shared,
+    stream: Stream,
+    peer: &str,
+    stop: &watch::Receiver<bool>,
+) -> Option<(Stream, Option<crate::tls::PeerCertificate>)> {
+    let Some(acceptor) = &shared.tls else {
+        return Some((stream, None));
+    };
+    let limit = shared
+        .settings
+        .comm_timeout
+        .unwrap_or(TLS_HANDSHAKE_TIMEOUT);
+    let mut stop = stop.clone();
+    let handshake = tokio::time::timeout(limit, crate::tls::accept(acceptor, stream));
+    let result = tokio::select! {
+        _ = stop.wait_for(|s| *s) => return None,
+        result = handshake => result,
+    };
+    match result {
+        Ok(Ok(secured)) => Some(secured),
+        Ok(Err(e)) => {
+            let e = e.into_error(format!("TLS connection from {peer} refused"));
+            tracing::debug!("{e:#}");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("TLS connection from {peer}: no handshake within {limit:?}");
+            None
+        }
     }
 }
 

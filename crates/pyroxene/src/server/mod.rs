@@ -8,6 +8,7 @@ pub(crate) mod current;
 mod daemon;
 mod leases;
 mod limits;
+mod handshake;
 mod object;
 mod payload;
 mod peek;
@@ -34,7 +35,8 @@ pub use instance::{InstanceMode, RemoteClass};
 
 pub use context::{AnnotationId, CallContext};
 pub use current::current_context;
-pub use daemon::{DAEMON_OBJECT_ID, Daemon, DaemonBuilder, HandshakeValidator};
+pub use daemon::{DAEMON_OBJECT_ID, Daemon, DaemonBuilder};
+pub use handshake::{Handshake, HandshakeValidator};
 pub use object::{
     BoxFuture, CallResult, Invocation, Metadata, RemoteObject, is_private_name, unknown_attribute,
 };

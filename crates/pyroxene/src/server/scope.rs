@@ -18,14 +18,21 @@ pub(crate) struct ConnectionScope {
     pub(crate) daemon: WeakDaemon,
     /// Session instances by class registration (see `instance.rs`).
     instances: Mutex<HashMap<u64, Arc<dyn Any + Send + Sync>>>,
+    /// The client's verified TLS certificate (two-way TLS), for the handshake validator and
+    /// [`super::CallContext::peer_certificate`].
+    pub(crate) peer_certificate: super::handshake::SharedCertificate,
 }
 
 impl ConnectionScope {
-    /// The scope of a new connection of `daemon`.
-    pub(crate) fn new(daemon: WeakDaemon) -> Arc<ConnectionScope> {
+    /// The scope of a new connection of `daemon`, whose client showed `peer_certificate`.
+    pub(crate) fn new(
+        daemon: WeakDaemon,
+        peer_certificate: super::handshake::SharedCertificate,
+    ) -> Arc<ConnectionScope> {
         Arc::new(ConnectionScope {
             daemon,
             instances: Mutex::new(HashMap::new()),
+            peer_certificate,
         })
     }
 
