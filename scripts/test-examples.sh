@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Pyro's own examples against pyroxene's servers (issue 12 item 5), run by scripts/test.sh:
-# downloads the PyPI sdists of the pinned Pyro5 and Pyro4 (interop/requirements.txt) once into
-# target/pyro-examples/ (never committed), then interop/pyro_examples.py runs every example that
+# the PyPI sdists of the pinned Pyro5 and Pyro4 (scripts/fetch-pyro-examples.sh: once, into
+# target/pyro-examples/, never committed), then interop/pyro_examples.py runs every example that
 # uses a name server or the echo server, unchanged, against Python's servers and against
 # `pyroxene ns` / `pyroxene echo`, and compares their output (see that file and
 # interop/pyro_examples_catalogue.py). Arguments go to the driver: --only pyro5/banks,
@@ -14,19 +14,7 @@ target=${CARGO_TARGET_DIR:-target}
 cache=$target/pyro-examples
 export PYRO_BROADCAST_ADDRS=127.0.0.1
 
-pins=$(grep -E '^(Pyro5|Pyro4)==' interop/requirements.txt)
-for pin in $pins; do
-  name=${pin%%==*} version=${pin##*==}
-  lower=$(echo "$name" | tr '[:upper:]' '[:lower:]')
-  # The sdists are named Pyro4-4.82 and pyro5-5.17: match either spelling.
-  if ! ls -d "$cache"/src/[Pp]yro*-"$version" 2>/dev/null | grep -qi "/$lower-$version$"; then
-    echo "test-examples: downloading the $pin sdist into $cache/" >&2
-    mkdir -p "$cache/sdist" "$cache/src"
-    "$python" -m pip download --disable-pip-version-check -q --no-deps --no-binary :all: \
-      -d "$cache/sdist" "$pin"
-    tar -xzf "$(ls "$cache"/sdist/[Pp]yro*"-$version".tar.gz)" -C "$cache/src"
-  fi
-done
+scripts/fetch-pyro-examples.sh
 
 bin=${PYROXENE_BIN:-}
 if [ -z "$bin" ]; then

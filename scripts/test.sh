@@ -21,6 +21,8 @@ eval "$cpythons"
 scripts/setup-browser.sh
 # A real etcd for the name-server cluster tests (pyroxene-ns's etcd store).
 scripts/setup-etcd.sh
+# Pyro's example programs (the ssl example is a test of its own; the rest run below).
+scripts/fetch-pyro-examples.sh
 cargo test --workspace "$@"
 if [ $# -eq 0 ]; then
   scripts/test-wheel.sh
