@@ -220,6 +220,17 @@ impl RawClient {
         self.stream.write_all(&bytes).await.expect("write");
     }
 
+    /// Only the header of `msg`: for a daemon that refuses a message from its header. Sending
+    /// the body it never reads races its close (Linux answers unread data with a reset, which
+    /// may fail the write or drop the reply before it is read).
+    pub async fn send_header(&mut self, msg: &pyroxene::wire::protocol::Message) {
+        use tokio::io::AsyncWriteExt;
+        let codec = pyroxene::wire::protocol::codec_for(self.version);
+        let bytes = codec.encode(msg).expect("encode");
+        let header = &bytes[..codec.header_size()];
+        self.stream.write_all(header).await.expect("write");
+    }
+
     /// The next message as it travelled (compressed payloads are not inflated), or `None` on
     /// EOF between messages. A connection reset counts as EOF (the daemon closed it).
     pub async fn recv(&mut self) -> Option<pyroxene::wire::protocol::Message> {
