@@ -8,9 +8,17 @@
 #
 #   scripts/fuzz-ci.sh                 every target, 30 s each
 #   FUZZ_SECONDS=600 scripts/fuzz-ci.sh marshal_decode
+#   FUZZ_RUNS=10000000 scripts/fuzz-ci.sh      a recorded run: 10 M executions per target, no time cap
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
+runs=${FUZZ_RUNS:-}
+max_len=${FUZZ_MAX_LEN:-65536}
+if [ -n "$runs" ]; then
+    budget=(-runs="$runs")
+else
+    budget=(-max_total_time="$seconds")
+fi
 
 if ! cargo +nightly --version >/dev/null 2>&1 || ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz-ci: no nightly toolchain or cargo-fuzz: replaying the committed corpus on stable"
@@ -25,13 +33,13 @@ for target in "${targets[@]}"; do
     case "$target" in
         *_decode) seeds+=(testdata/vectors/serializers) ;;
     esac
-    echo "fuzz-ci: $target for ${seconds}s"
+    echo "fuzz-ci: $target for ${budget[0]#-}"
     log="fuzz/artifacts/$target.log"
     mkdir -p fuzz/artifacts
     status=0
     (cd fuzz && cargo +nightly fuzz run "$target" "corpus/$target" "${seeds[@]/#/../}" -- \
-        -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1) \
+        "${budget[@]}" -max_len="$max_len" -rss_limit_mb=2048 -print_final_stats=1) \
         >"$log" 2>&1 || status=$?
-    grep -E "stat::number_of_executed_units|^SUMMARY|ERROR: libFuzzer" "$log" || true
+    grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|^SUMMARY|ERROR: libFuzzer|^Done" "$log" || true
     [ "$status" -eq 0 ] || { tail -40 "$log"; echo "fuzz-ci: $target failed (input in fuzz/artifacts/$target/)"; exit 1; }
 done

@@ -35,19 +35,22 @@ pub(crate) const INFLATE_WAIT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub(crate) struct ReceiveBudget {
     permits: Arc<Semaphore>,
+    /// How long [`ReceiveBudget::admit`] waits (PYROXENE_BUDGET_WAIT); `None`: for ever.
+    wait: Option<Duration>,
     /// The semaphore's permits when nothing is held.
     units: usize,
     total: u64,
 }
 
 impl ReceiveBudget {
-    /// A budget of `total` bytes.
-    pub(crate) fn new(total: u64) -> ReceiveBudget {
+    /// A budget of `total` bytes, whose messages wait at most `wait` to be admitted.
+    pub(crate) fn new(total: u64, wait: Option<Duration>) -> ReceiveBudget {
         let units = usize::try_from(total / UNIT)
             .unwrap_or(usize::MAX)
             .min(Semaphore::MAX_PERMITS);
         ReceiveBudget {
             permits: Arc::new(Semaphore::new(units)),
+            wait,
             units,
             total,
         }
@@ -100,6 +103,18 @@ impl ReceiveBudget {
         })
     }
 
+    /// Admits a message of `bytes`: charges them, waiting for room at most the budget's
+    /// wait (PYROXENE_BUDGET_WAIT).
+    ///
+    /// # Errors
+    /// As [`ReceiveBudget::charge_within`].
+    pub(crate) async fn admit(&self, bytes: u64) -> Result<Charge> {
+        match self.wait {
+            Some(wait) => self.charge_within(bytes, wait).await,
+            None => self.charge(bytes).await,
+        }
+    }
+
     /// Charges `bytes`, waiting at most `wait` for room.
     ///
     /// # Errors
@@ -112,7 +127,7 @@ impl ReceiveBudget {
                 ErrorKind::Protocol,
                 format!(
                     "message refused: the server's receive budget ({} bytes) stayed in use \
-                     for {wait:?}",
+                     for {wait:?} (PYROXENE_RECEIVE_BUDGET, PYROXENE_BUDGET_WAIT)",
                     self.total
                 ),
             )),
@@ -148,7 +163,7 @@ mod tests {
 
     #[tokio::test]
     async fn charges_wait_for_room_and_come_back_on_drop() {
-        let budget = ReceiveBudget::new(100 * UNIT);
+        let budget = ReceiveBudget::new(100 * UNIT, None);
         let first = budget.charge(60 * UNIT).await.unwrap();
         assert_eq!(budget.in_use(), 60 * UNIT);
         let waiting = budget.charge(50 * UNIT);
@@ -167,7 +182,7 @@ mod tests {
 
     #[tokio::test]
     async fn more_than_the_whole_budget_is_refused_at_once() {
-        let budget = ReceiveBudget::new(10 * UNIT);
+        let budget = ReceiveBudget::new(10 * UNIT, None);
         let e = budget.charge(10 * UNIT + 1).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol);
         assert!(
@@ -186,5 +201,16 @@ mod tests {
         assert!(!merged.is_empty());
         drop(merged);
         assert_eq!(budget.in_use(), 0);
+    }
+
+    #[tokio::test]
+    async fn admission_waits_at_most_the_budget_wait() {
+        let budget = ReceiveBudget::new(10 * UNIT, Some(Duration::from_millis(20)));
+        let held = budget.admit(8 * UNIT).await.unwrap();
+        let e = budget.admit(8 * UNIT).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        assert!(e.to_string().contains("PYROXENE_BUDGET_WAIT"), "{e}");
+        drop(held);
+        assert!(budget.admit(8 * UNIT).await.is_ok());
     }
 }

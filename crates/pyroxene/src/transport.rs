@@ -116,6 +116,14 @@ const READ_CHUNK: usize = 8 * 1024;
 /// most ~1 MiB (zlib's ratio is at most 1032:1), well under a millisecond to measure.
 const INLINE_COMPRESSED: usize = 1024;
 
+/// Bytes a connection reads back to back before it lets the runtime run other tasks.
+/// `try_read_buf` never yields while the socket has data, so without this a connection
+/// receiving a big message keeps its worker thread until the whole message is in: two 16 MiB
+/// messages on a 2-thread runtime held both workers and stalled another client's call for
+/// 25-100 ms (`pyroxene attack --only marshal-refs`). Reading 256 KiB takes well under a
+/// millisecond, so small messages never pay for the yield.
+const YIELD_AFTER: usize = 256 * 1024;
+
 /// The framing of protocol `version` for one connection, with a Pyro4 HMAC key when given
 /// (a key with Pyro5 is refused: Pyro5 has no HMAC, see `codec_with_hmac`).
 pub(crate) fn connection_codec(
@@ -170,6 +178,8 @@ pub(crate) struct Connection {
     charge: Charge,
     /// The whole length of the message whose header is in and whose body is awaited.
     pending: Option<u64>,
+    /// Bytes read since this connection last gave its worker thread back ([`YIELD_AFTER`]).
+    unyielded: usize,
 }
 
 impl Connection {
@@ -188,6 +198,7 @@ impl Connection {
             budget: None,
             charge: Charge::default(),
             pending: None,
+            unyielded: 0,
         }
     }
 
@@ -283,7 +294,7 @@ impl Connection {
         if let Some(budget) = &self.budget
             && len > budget::FREE
         {
-            self.charge = budget.charge(len).await?;
+            self.charge = budget.admit(len).await?;
         }
         Ok(())
     }
@@ -295,7 +306,7 @@ impl Connection {
         {
             let len = msg.payload.len() as u64 + self.codec.header_size() as u64;
             if len > budget::FREE {
-                self.charge = budget.charge(len).await?;
+                self.charge = budget.admit(len).await?;
             }
         }
         self.pending = None;
@@ -352,12 +363,19 @@ impl Connection {
     /// A connection without a buffer (new, or idle since its last message was taken whole)
     /// waits until the socket is readable before it allocates one.
     async fn read_some(&mut self) -> Result<usize> {
+        if self.unyielded >= YIELD_AFTER {
+            self.unyielded = 0;
+            tokio::task::yield_now().await;
+        }
         let mut ready = self.buf.capacity() > 0;
         loop {
             if ready {
                 self.make_room();
                 match self.stream.try_read_buf(&mut self.buf) {
-                    Ok(n) => return Ok(n),
+                    Ok(n) => {
+                        self.unyielded += n;
+                        return Ok(n);
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(e) => return Err(e.into()),
                 }
@@ -369,6 +387,8 @@ impl Connection {
                     .map_err(|_| Error::new(ErrorKind::Timeout, "receiving: timeout"))??,
                 None => readable.await?,
             }
+            // Waiting for the socket gave the worker thread back.
+            self.unyielded = 0;
             ready = true;
         }
     }

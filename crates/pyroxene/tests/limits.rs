@@ -1,5 +1,5 @@
 //! Issue 16, item 8: a daemon's limits as configuration (PYROXENE_MAX_CONNECTIONS,
-//! PYROXENE_RECEIVE_BUDGET, PYROXENE_HANDSHAKE_TIMEOUT, PYROXENE_MAX_STREAMS; MAX_MESSAGE_SIZE
+//! PYROXENE_RECEIVE_BUDGET, PYROXENE_BUDGET_WAIT, PYROXENE_HANDSHAKE_TIMEOUT, PYROXENE_MAX_STREAMS; MAX_MESSAGE_SIZE
 //! and COMMTIMEOUT are Pyro's own), with safe defaults. What each does to a client is tested in
 //! `bounded_memory.rs` and `session_exits.rs`; streams per connection here.
 
@@ -19,6 +19,7 @@ fn limits_have_safe_defaults_and_come_from_the_environment() {
     assert_eq!(defaults.receive_budget, 512 << 20);
     assert_eq!(defaults.handshake_timeout, Some(Duration::from_secs(10)));
     assert_eq!(defaults.max_streams, 100);
+    assert_eq!(defaults.budget_wait, Some(Duration::from_secs(30)));
     assert_eq!(Config::default().limits, defaults);
 
     let config = Config::from_vars([
@@ -26,6 +27,7 @@ fn limits_have_safe_defaults_and_come_from_the_environment() {
         ("PYROXENE_RECEIVE_BUDGET", "67108864"),
         ("PYROXENE_HANDSHAKE_TIMEOUT", "2.5"),
         ("PYROXENE_MAX_STREAMS", "3"),
+        ("PYROXENE_BUDGET_WAIT", "0"),
         ("PYRO_COMMTIMEOUT", "30"),
     ])
     .expect("valid");
@@ -36,6 +38,10 @@ fn limits_have_safe_defaults_and_come_from_the_environment() {
         Some(Duration::from_millis(2500))
     );
     assert_eq!(config.limits.max_streams, 3);
+    assert_eq!(
+        config.limits.budget_wait, None,
+        "0 waits as long as it takes"
+    );
     assert_eq!(config.commtimeout, Some(Duration::from_secs(30)));
 
     for (name, value) in [
@@ -44,6 +50,7 @@ fn limits_have_safe_defaults_and_come_from_the_environment() {
         ("PYROXENE_RECEIVE_BUDGET", "-1"),
         ("PYROXENE_HANDSHAKE_TIMEOUT", "soon"),
         ("PYROXENE_MAX_STREAMS", "0"),
+        ("PYROXENE_BUDGET_WAIT", "-1"),
     ] {
         let err = Config::from_vars([(name, value)]).expect_err("refused");
         assert!(

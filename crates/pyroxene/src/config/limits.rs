@@ -16,6 +16,8 @@ pub const RECEIVE_BUDGET_ENV: &str = "PYROXENE_RECEIVE_BUDGET";
 pub const HANDSHAKE_TIMEOUT_ENV: &str = "PYROXENE_HANDSHAKE_TIMEOUT";
 /// `PYROXENE_MAX_STREAMS`: see [`Limits::max_streams`].
 pub const MAX_STREAMS_ENV: &str = "PYROXENE_MAX_STREAMS";
+/// `PYROXENE_BUDGET_WAIT`: see [`Limits::budget_wait`].
+pub const BUDGET_WAIT_ENV: &str = "PYROXENE_BUDGET_WAIT";
 
 /// What one daemon lets its clients use at most. The other limits are Pyro's own items:
 /// MAX_MESSAGE_SIZE (the largest message, 1 GiB) and COMMTIMEOUT (the idle timeout, none by
@@ -32,6 +34,8 @@ pub const MAX_STREAMS_ENV: &str = "PYROXENE_MAX_STREAMS";
 /// let limits = Limits::from_vars([("PYROXENE_HANDSHAKE_TIMEOUT", "0")])?;
 /// assert_eq!(limits.handshake_timeout, None);
 /// assert!(Limits::from_vars([("PYROXENE_MAX_STREAMS", "many")]).is_err());
+/// let limits = Limits::from_vars([("PYROXENE_BUDGET_WAIT", "2.5")])?;
+/// assert_eq!(limits.budget_wait, Some(Duration::from_millis(2500)));
 /// # Ok::<(), pyroxene::config::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +52,11 @@ pub struct Limits {
     /// budget is refused, so this is also the largest message a daemon takes. Default
     /// 512 MiB.
     pub receive_budget: u64,
+    /// How long a message may wait for room in the receive budget before it is refused and
+    /// its connection closed (`PYROXENE_BUDGET_WAIT`, seconds; 0 = as long as it takes).
+    /// Default 30 s: under a flood of big messages a client gets a clear error instead of a
+    /// call that hangs for as long as the flood lasts.
+    pub budget_wait: Option<Duration>,
     /// How long a new connection has to send its whole CONNECT message
     /// (`PYROXENE_HANDSHAKE_TIMEOUT`, seconds; 0 = no limit). Default 10 s.
     pub handshake_timeout: Option<Duration>,
@@ -61,6 +70,7 @@ impl Default for Limits {
         Limits {
             max_connections: 20_000,
             receive_budget: 512 * 1024 * 1024,
+            budget_wait: Some(Duration::from_secs(30)),
             handshake_timeout: Some(Duration::from_secs(10)),
             max_streams: 100,
         }
@@ -75,6 +85,7 @@ impl Limits {
             RECEIVE_BUDGET_ENV,
             HANDSHAKE_TIMEOUT_ENV,
             MAX_STREAMS_ENV,
+            BUDGET_WAIT_ENV,
         ]
         .iter()
         .any(|v| name == *v)
@@ -119,6 +130,7 @@ impl Limits {
                 HANDSHAKE_TIMEOUT_ENV => {
                     limits.handshake_timeout = Option::<Duration>::parse(&var, raw)?;
                 }
+                BUDGET_WAIT_ENV => limits.budget_wait = Option::<Duration>::parse(&var, raw)?,
                 _ => limits.max_streams = at_least_one(u32::parse(&var, raw)?)?,
             }
         }

@@ -334,7 +334,10 @@ impl DaemonBuilder {
         });
         let (shutdown, _) = watch::channel(false);
         let shared = Arc::new(Shared {
-            budget: Arc::new(ReceiveBudget::new(self.limits.receive_budget)),
+            budget: Arc::new(ReceiveBudget::new(
+                self.limits.receive_budget,
+                self.limits.budget_wait,
+            )),
             refusing: AtomicUsize::new(0),
             streams: Arc::new(Streams::new(self.streams)),
             objects: RwLock::new(HashMap::default()),

@@ -1,5 +1,6 @@
 //! The builder methods of a daemon's limits ([`Limits`]: PYROXENE_MAX_CONNECTIONS,
-//! PYROXENE_RECEIVE_BUDGET, PYROXENE_HANDSHAKE_TIMEOUT, PYROXENE_MAX_STREAMS); SECURITY.md
+//! PYROXENE_RECEIVE_BUDGET, PYROXENE_BUDGET_WAIT, PYROXENE_HANDSHAKE_TIMEOUT,
+//! PYROXENE_MAX_STREAMS); SECURITY.md
 //! explains what each protects.
 
 use std::time::Duration;
@@ -48,6 +49,16 @@ impl DaemonBuilder {
     #[must_use]
     pub fn receive_budget(mut self, bytes: u64) -> Self {
         self.limits.receive_budget = bytes.max(1);
+        self
+    }
+
+    /// How long a message may wait for room in the receive budget; `None` (or zero) waits
+    /// as long as it takes. Default 30 s. Past it the message is refused ("message refused:
+    /// the server's receive budget (N bytes) stayed in use for ...") and its connection
+    /// closed.
+    #[must_use]
+    pub fn budget_wait(mut self, wait: Option<Duration>) -> Self {
+        self.limits.budget_wait = wait.filter(|t| !t.is_zero());
         self
     }
 
