@@ -22,9 +22,14 @@ struct Ns {
 
 impl Ns {
     fn start(args: &[&str]) -> Ns {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-            .arg("ns")
-            .args(args)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pyroxene"));
+        command.arg("ns").args(args);
+        Ns::spawn(command)
+    }
+
+    /// Runs `command` (which ends up exec'ing `pyroxene ns`, so its pid is the server's).
+    fn spawn(mut command: Command) -> Ns {
+        let mut child = command
             .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
             .stdout(Stdio::piped())
             .spawn()
@@ -361,6 +366,99 @@ async fn a_locked_database_refuses_writes_clearly_and_serves_reads() {
         .expect("writes work again");
     ns.kill9();
     remove_db(&file);
+}
+
+/// Issue 16, item 7: the disk under a sqlite name server fills up. Writes get Python's
+/// NamingError ("sqlite error in setitem: database or disk is full") and nothing else breaks:
+/// lookups and listings are served, and once room is made on the disk, writes work again.
+///
+/// The database lives on a 512 KiB tmpfs mounted in a mount namespace of the server's own
+/// (`unshare --user --map-root-user --mount`: no privilege needed, and the mount goes away
+/// with the process whatever happens to the test). `unshare` and `sh` exec the server, so
+/// the child's pid is the server's.
+#[tokio::test]
+async fn a_full_disk_refuses_writes_clearly_and_serves_reads() {
+    let dir = std::env::temp_dir().join(format!("pyroxene-ns-full-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mount point");
+    let mut command = Command::new("unshare");
+    command
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg(
+            "mount -t tmpfs -o size=512k pyroxene-full \"$1\" && \
+             exec \"$0\" ns -n 127.0.0.1 -p 0 -s \"sql:$1/ns.db\"",
+        )
+        .arg(env!("CARGO_BIN_EXE_pyroxene"))
+        .arg(&dir);
+    let mut ns = Ns::spawn(command);
+    let proxy = Proxy::new(uri_of(&ns.startup_lines())).expect("ns uri");
+    // The server's view of its tmpfs, from outside its mount namespace; a ballast file takes
+    // most of the room now and is the room an administrator frees later.
+    let ballast = PathBuf::from(format!("/proc/{}/root", ns.child.id()))
+        .join(dir.strip_prefix("/").expect("an absolute temp dir"))
+        .join("ballast");
+    std::fs::write(&ballast, vec![0u8; 320 << 10]).expect("write the ballast");
+    let padding = "m".repeat(2000);
+    let mut registered = 0;
+    let full = loop {
+        assert!(registered < 1000, "512 KiB never filled up");
+        let metadata = pyroxene::set![format!("{registered}{padding}")];
+        match proxy
+            .call(
+                "register",
+                tuple![
+                    format!("full.{registered}"),
+                    "PYRO:obj@127.0.0.1:1",
+                    false,
+                    metadata
+                ],
+                None,
+            )
+            .await
+        {
+            Ok(_) => registered += 1,
+            Err(err) => break err,
+        }
+    };
+    assert!(registered >= 3, "only {registered} names fitted");
+    let remote = full.remote().expect("a remote exception");
+    assert_eq!(remote.short_class(), "NamingError", "{full}");
+    assert_eq!(
+        remote.message(),
+        "sqlite error in setitem: database or disk is full",
+        "{full}"
+    );
+    let found = proxy
+        .call("lookup", tuple!["full.0"], None)
+        .await
+        .expect("lookups are still served");
+    assert_eq!(
+        Uri::from_value(&found).expect("a uri").to_string(),
+        "PYRO:obj@127.0.0.1:1"
+    );
+    let names = proxy
+        .call("list", tuple!["full."], None)
+        .await
+        .expect("listings are still served");
+    assert_eq!(
+        names.as_dict().map(|d| d.len()),
+        Some(registered),
+        "every acknowledged name is listed, the refused one is not"
+    );
+    std::fs::remove_file(&ballast).expect("make room");
+    proxy
+        .call(
+            "register",
+            tuple!["full.again", "PYRO:obj@127.0.0.1:1"],
+            None,
+        )
+        .await
+        .expect("writes work again");
+    proxy
+        .call("remove", tuple!["full.0"], None)
+        .await
+        .expect("removals work again");
+    ns.kill9();
+    let _ = std::fs::remove_dir(&dir);
 }
 
 #[test]
