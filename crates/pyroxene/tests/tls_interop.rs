@@ -1,6 +1,7 @@
-//! TLS with Pyro5's `SSL_*` items, as one table run three ways: a Python Pyro5 proxy against
-//! a Rust daemon, the Rust proxy against a Python Pyro5 daemon (`interop/pyro5_tls_peer.py`),
-//! and Rust against Rust. Both sides are configured only through the same `PYRO_SSL_*`
+//! TLS with Pyro's `SSL_*` items, as one table run three ways and over both generations: a
+//! Python proxy against a Rust daemon, the Rust proxy against a Python daemon
+//! (`interop/tls_peer.py`, Pyro5 and Pyro4, which read the same items), and Rust against
+//! Rust (protocol 502, then 48). Both sides are configured only through the same `PYRO_SSL_*`
 //! variables; the certificates are the rcgen-made test PKI of `pyroxene_testkit::tls`. Each
 //! row says whether the call goes through and, when it does, which client certificate the
 //! daemon's handshake validator saw (Python: `validateHandshake` reading `conn.getpeercert()`).
@@ -11,7 +12,7 @@ use std::time::Duration;
 use pyroxene::client::ProxySettings;
 use pyroxene::echo::EchoServer;
 use pyroxene::server::{Handshake, HandshakeValidator};
-use pyroxene::{Config, Daemon, Proxy, Value, dict, tuple};
+use pyroxene::{Config, Daemon, ProtocolVersion, Proxy, Value, dict, tuple};
 use pyroxene_testkit::tls::{KEY_PASSWORD, TestPki};
 use pyroxene_testkit::{PythonProcess, python};
 
@@ -222,25 +223,42 @@ async fn rust_daemon(vars: &[(String, String)]) -> (Daemon, tokio::task::JoinHan
     (daemon, serving, uri)
 }
 
-fn python_daemon(py: &std::path::Path, vars: &[(String, String)]) -> (PythonProcess, String) {
-    let mut server =
-        PythonProcess::spawn(py, &["interop/pyro5_tls_peer.py", "server"], &refs(vars))
-            .expect("start python daemon");
+/// The generation's argument of `interop/tls_peer.py`.
+fn generation(version: ProtocolVersion) -> &'static str {
+    match version {
+        ProtocolVersion::V4 => "4",
+        _ => "5",
+    }
+}
+
+fn python_daemon(
+    py: &std::path::Path,
+    version: ProtocolVersion,
+    vars: &[(String, String)],
+) -> (PythonProcess, String) {
+    let args = ["interop/tls_peer.py", generation(version), "server"];
+    let mut server = PythonProcess::spawn(py, &args, &refs(vars)).expect("start python daemon");
     let uri = server.wait_for_line("uri:").expect("uri line");
     (server, uri)
 }
 
-/// One call from the Rust proxy; the outcome and what to print.
-async fn rust_call(uri: &str, vars: &[(String, String)]) -> (Outcome, String) {
+/// One call from the Rust proxy speaking `version`; the outcome and what to print.
+async fn rust_call(
+    uri: &str,
+    version: ProtocolVersion,
+    vars: &[(String, String)],
+) -> (Outcome, String) {
     let config = Config::from_vars(vars.iter().cloned()).expect("config");
     let proxy = Proxy::with_settings(
         uri.parse().expect("uri"),
         ProxySettings::from_config(&config),
     )
+    .with_protocol(version)
     .with_timeout(Some(Duration::from_secs(10)));
     match proxy.call("echo", tuple!["over tls"], None).await {
         Ok(v) => {
             assert_eq!(v, Value::from("over tls"));
+            assert_eq!(proxy.protocol_version(), Some(version));
             let response = proxy.handshake_response().expect("handshake response");
             let client_cn = response
                 .get("client_cn")
@@ -256,10 +274,11 @@ async fn rust_call(uri: &str, vars: &[(String, String)]) -> (Outcome, String) {
     }
 }
 
-/// One call from a Python proxy.
+/// One call from a Python proxy of `version`'s generation.
 async fn python_call(
     py: &std::path::Path,
     uri: &str,
+    version: ProtocolVersion,
     vars: &[(String, String)],
 ) -> (Outcome, String) {
     let tls = vars.iter().any(|(k, _)| k == "PYRO_SSL");
@@ -267,7 +286,7 @@ async fn python_call(
     let (status, out) = tokio::task::spawn_blocking(move || {
         PythonProcess::spawn(
             &py,
-            &["interop/pyro5_tls_peer.py", "client", &uri],
+            &["interop/tls_peer.py", generation(version), "client", &uri],
             &refs(&vars),
         )
         .expect("start python client")
@@ -309,36 +328,41 @@ async fn run_table(way: Way) {
     };
     let pki = TestPki::new();
     let mut failures = Vec::new();
-    for row in ROWS {
-        let server = vars(&pki, row.server);
-        let client = vars(&pki, row.client);
-        let (outcome, said) = match (way, &py) {
-            (Way::PythonToRust, Some(py)) => {
-                let (daemon, serving, uri) = rust_daemon(&server).await;
-                let result = python_call(py, &uri, &client).await;
-                daemon.shutdown();
-                let _ = serving.await;
-                result
+    for version in [ProtocolVersion::V5, ProtocolVersion::V4] {
+        for row in ROWS {
+            let server = vars(&pki, row.server);
+            let client = vars(&pki, row.client);
+            let (outcome, said) = match (way, &py) {
+                (Way::PythonToRust, Some(py)) => {
+                    let (daemon, serving, uri) = rust_daemon(&server).await;
+                    let result = python_call(py, &uri, version, &client).await;
+                    daemon.shutdown();
+                    let _ = serving.await;
+                    result
+                }
+                (Way::RustToPython, Some(py)) => {
+                    let (_server, uri) = python_daemon(py, version, &server);
+                    rust_call(&uri, version, &client).await
+                }
+                _ => {
+                    let (daemon, serving, uri) = rust_daemon(&server).await;
+                    let result = rust_call(&uri, version, &client).await;
+                    daemon.shutdown();
+                    let _ = serving.await;
+                    result
+                }
+            };
+            eprintln!(
+                "{way:?} | {version:?} | {} | {outcome:?} | {said}",
+                row.name
+            );
+            if outcome != (row.expect)() {
+                failures.push(format!(
+                    "{version:?} {}: expected {:?}, got {outcome:?} ({said})",
+                    row.name,
+                    (row.expect)()
+                ));
             }
-            (Way::RustToPython, Some(py)) => {
-                let (_server, uri) = python_daemon(py, &server);
-                rust_call(&uri, &client).await
-            }
-            _ => {
-                let (daemon, serving, uri) = rust_daemon(&server).await;
-                let result = rust_call(&uri, &client).await;
-                daemon.shutdown();
-                let _ = serving.await;
-                result
-            }
-        };
-        eprintln!("{way:?} | {} | {outcome:?} | {said}", row.name);
-        if outcome != (row.expect)() {
-            failures.push(format!(
-                "{}: expected {:?}, got {outcome:?} ({said})",
-                row.name,
-                (row.expect)()
-            ));
         }
     }
     assert!(failures.is_empty(), "{way:?}:\n{}", failures.join("\n"));

@@ -1,16 +1,21 @@
-"""A Pyro5 TLS peer for crates/pyroxene/tests/tls_interop.rs; TLS set up from PYRO_SSL_* only.
+"""A Pyro5 or Pyro4 TLS peer for crates/pyroxene/tests/tls_interop.rs; TLS set up from
+PYRO_SSL_* only (both generations read the same items).
 
-    pyro5_tls_peer.py server     Daemon on 127.0.0.1 serving `tls.echo`; prints "uri: URI".
-                                 Its validateHandshake answers {"client_cn": CN of the client's
-                                 certificate, or None} (what conn.getpeercert() showed).
-    pyro5_tls_peer.py client URI Calls echo("over tls") once; prints
-                                 "ok RESULT|HANDSHAKE_CN|SERVER_SERIAL|SERVER_CN", or
-                                 "refused CLASS: MESSAGE" (exit status 0 either way).
+    tls_peer.py 5|4 server     Daemon on 127.0.0.1 serving `tls.echo`; prints "uri: URI".
+                               Its validateHandshake answers {"client_cn": CN of the client's
+                               certificate, or None} (what conn.getpeercert() showed).
+    tls_peer.py 5|4 client URI Calls echo("over tls") once; prints
+                               "ok RESULT|HANDSHAKE_CN|SERVER_SERIAL|SERVER_CN", or
+                               "refused CLASS: MESSAGE" (exit status 0 either way).
 """
 import sys
 
-import Pyro5.api
-import Pyro5.errors
+if sys.argv[1] == "4":
+    import Pyro4 as pyro
+    Daemon, Proxy, expose = pyro.Daemon, pyro.Proxy, pyro.expose
+else:
+    import Pyro5.api as pyro
+    Daemon, Proxy, expose = pyro.Daemon, pyro.Proxy, pyro.expose
 
 
 def common_name(cert):
@@ -20,12 +25,12 @@ def common_name(cert):
 
 
 class Echo:
-    @Pyro5.api.expose
+    @expose
     def echo(self, value):
         return value
 
 
-class CertDaemon(Pyro5.api.Daemon):
+class CertDaemon(Daemon):
     def validateHandshake(self, conn, data):
         super().validateHandshake(conn, data)
         return {"client_cn": common_name(conn.getpeercert())}
@@ -34,7 +39,7 @@ class CertDaemon(Pyro5.api.Daemon):
 HANDSHAKE = {}
 
 
-class CertProxy(Pyro5.api.Proxy):
+class CertProxy(Proxy):
     def _pyroValidateHandshake(self, response):
         HANDSHAKE["response"] = response  # (a proxy's own attributes are remote ones)
 
@@ -59,7 +64,7 @@ def call(uri):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "server":
+    if sys.argv[2] == "server":
         serve()
     else:
-        call(sys.argv[2])
+        call(sys.argv[3])
