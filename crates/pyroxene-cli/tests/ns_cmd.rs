@@ -5,20 +5,17 @@
 //!
 //! Everything binds 127.0.0.1, ::1 or a unix socket; every child is killed by pid on drop.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 use std::net::UdpSocket;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use pyroxene::{Proxy, Uri, Value, tuple};
-use pyroxene_testkit::{PythonProcess, python};
+use pyroxene_testkit::{PythonProcess, ServerProcess, python};
 
 /// A running `pyroxene ns` whose stdout is read line by line; killed (SIGKILL, by pid) on drop.
-struct Ns {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-}
+struct Ns(ServerProcess);
 
 impl Ns {
     fn start(args: &[&str]) -> Ns {
@@ -28,30 +25,21 @@ impl Ns {
     }
 
     /// Runs `command` (which ends up exec'ing `pyroxene ns`, so its pid is the server's).
-    fn spawn(mut command: Command) -> Ns {
-        let mut child = command
-            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start pyroxene ns");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Ns { child, stdout }
+    fn spawn(command: Command) -> Ns {
+        Ns(ServerProcess::spawn(command).expect("start pyroxene ns"))
     }
 
     /// The startup lines, up to and including the (external) URI line; at most 10.
     fn startup_lines(&mut self) -> Vec<String> {
-        read_startup(&mut self.stdout)
+        read_startup(self.0.stdout())
+    }
+
+    fn id(&self) -> u32 {
+        self.0.id()
     }
 
     fn kill9(&mut self) {
-        let _ = self.child.kill(); // SIGKILL on unix
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        self.kill9();
+        self.0.kill(); // SIGKILL
     }
 }
 
@@ -393,7 +381,7 @@ async fn a_full_disk_refuses_writes_clearly_and_serves_reads() {
     let proxy = Proxy::new(uri_of(&ns.startup_lines())).expect("ns uri");
     // The server's view of its tmpfs, from outside its mount namespace; a ballast file takes
     // most of the room now and is the room an administrator frees later.
-    let ballast = PathBuf::from(format!("/proc/{}/root", ns.child.id()))
+    let ballast = PathBuf::from(format!("/proc/{}/root", ns.id()))
         .join(dir.strip_prefix("/").expect("an absolute temp dir"))
         .join("ballast");
     std::fs::write(&ballast, vec![0u8; 320 << 10]).expect("write the ballast");
@@ -514,20 +502,21 @@ fn ctrl_c_ends_with_ns_shut_down() {
     let mut ns = Ns::start(&["-n", "127.0.0.1", "-p", "0"]);
     ns.startup_lines();
     let status = Command::new("kill")
-        .args(["-INT", &ns.child.id().to_string()])
+        .args(["-INT", &ns.id().to_string()])
         .status()
         .expect("kill -INT");
     assert!(status.success());
     let mut rest = String::new();
     for _ in 0..5 {
         let mut line = String::new();
-        if ns.stdout.read_line(&mut line).expect("read") == 0 {
+        if ns.0.stdout().read_line(&mut line).expect("read") == 0 {
             break;
         }
         rest.push_str(&line);
     }
     assert_eq!(rest, "NS shut down.\n");
-    assert!(ns.child.wait().expect("wait").success());
+    let Ns(process) = ns;
+    assert!(process.finish().expect("wait").0.success());
 }
 
 #[test]
@@ -602,19 +591,13 @@ fn autoclean_removes_a_dead_registration_with_pyros_log_line() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     let log = dir.join("ns.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pyroxene"));
+    command
         .args(["ns", "-n", "127.0.0.1", "-p", "0"])
-        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
         .env("PYRO_NS_AUTOCLEAN", "3")
         .env("PYRO_LOGLEVEL", "DEBUG")
-        .env("PYRO_LOGFILE", &log)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start pyroxene ns");
-    let mut ns = Ns {
-        stdout: BufReader::new(child.stdout.take().expect("stdout")),
-        child,
-    };
+        .env("PYRO_LOGFILE", &log);
+    let mut ns = Ns::spawn(command);
     let uri: Uri = uri_of(&ns.startup_lines()).parse().expect("uri");
     let port = uri.port().expect("port");
     let dead = format!("PYRO:gone@./u:{}", dir.join("nothing.sock").display());

@@ -195,16 +195,13 @@ pub fn vectors_dir() -> PathBuf {
 }
 
 /// A Python peer process (a Pyro daemon or client script) whose stdout is read line by line.
-/// Killed (by pid) when dropped.
-pub struct PythonProcess {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-}
+/// Killed (by pid) when dropped: a [`ServerProcess`] running the venv's python.
+pub struct PythonProcess(ServerProcess);
 
 impl PythonProcess {
-    /// Starts `python -u <args>` (unbuffered, so printed lines arrive at once) with
-    /// `PYRO_BROADCAST_ADDRS=127.0.0.1` and the extra environment `env`. Stdin is closed;
-    /// stderr goes to the test's stderr.
+    /// Starts `python -u <args>` (unbuffered, so printed lines arrive at once) in the
+    /// workspace root with `PYRO_BROADCAST_ADDRS=127.0.0.1` and the extra environment `env`.
+    /// Stdin is closed; stderr goes to the test's stderr.
     pub fn spawn(
         python: &Path,
         args: &[&str],
@@ -214,53 +211,18 @@ impl PythonProcess {
         cmd.arg("-u")
             .args(args)
             .current_dir(workspace_root())
-            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn()?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| std::io::Error::other("no stdout"))?;
-        Ok(PythonProcess {
-            child,
-            stdout: BufReader::new(stdout),
-        })
+            .stderr(Stdio::inherit())
+            .envs(env.iter().copied());
+        ServerProcess::spawn(cmd).map(PythonProcess)
     }
 
     /// Reads lines until one starts with `prefix` (at most 100 lines); returns the rest of it.
     pub fn wait_for_line(&mut self, prefix: &str) -> std::io::Result<String> {
-        use std::io::BufRead;
-        for _ in 0..100 {
-            let mut line = String::new();
-            if self.stdout.read_line(&mut line)? == 0 {
-                break;
-            }
-            if let Some(rest) = line.trim_end().strip_prefix(prefix) {
-                return Ok(rest.trim().to_owned());
-            }
-        }
-        Err(std::io::Error::other(format!(
-            "no line starting with {prefix:?}"
-        )))
+        self.0.wait_for_line(prefix)
     }
 
     /// Waits for the process to end and returns its exit status and remaining stdout.
-    pub fn finish(mut self) -> std::io::Result<(std::process::ExitStatus, String)> {
-        let mut rest = String::new();
-        self.stdout.read_to_string(&mut rest)?;
-        let status = self.child.wait()?;
-        Ok((status, rest))
-    }
-}
-
-impl Drop for PythonProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    pub fn finish(self) -> std::io::Result<(std::process::ExitStatus, String)> {
+        self.0.finish()
     }
 }

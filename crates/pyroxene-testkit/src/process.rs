@@ -12,13 +12,19 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `command` with its stdout piped (stdin closed, stderr inherited unless the
-    /// command says otherwise) and `PYRO_BROADCAST_ADDRS=127.0.0.1`.
+    /// command says otherwise) and `PYRO_BROADCAST_ADDRS=127.0.0.1` unless the command sets
+    /// it otherwise.
     ///
     /// # Errors
     /// When it can't be started.
     pub fn spawn(mut command: Command) -> std::io::Result<ServerProcess> {
+        if !command
+            .get_envs()
+            .any(|(name, _)| name == "PYRO_BROADCAST_ADDRS")
+        {
+            command.env("PYRO_BROADCAST_ADDRS", "127.0.0.1");
+        }
         let mut child = command
-            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()?;
@@ -50,6 +56,23 @@ impl ServerProcess {
         Err(std::io::Error::other(format!(
             "no line starting with {prefix:?}"
         )))
+    }
+
+    /// Its stdout, for reading it another way than [`ServerProcess::wait_for_line`].
+    pub fn stdout(&mut self) -> &mut BufReader<ChildStdout> {
+        &mut self.stdout
+    }
+
+    /// Waits for the process to end and returns its exit status and remaining stdout.
+    ///
+    /// # Errors
+    /// When reading its output or waiting for it fails.
+    pub fn finish(mut self) -> std::io::Result<(std::process::ExitStatus, String)> {
+        use std::io::Read;
+        let mut rest = String::new();
+        self.stdout.read_to_string(&mut rest)?;
+        let status = self.child.wait()?;
+        Ok((status, rest))
     }
 
     /// The process id.

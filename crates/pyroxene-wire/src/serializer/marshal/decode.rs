@@ -22,10 +22,11 @@ const VALUE_COST: usize = 32;
 /// Fixed part of the reference budget.
 const BUDGET_BASE: usize = 32 << 20;
 /// Part of the reference budget per input byte. Python shares a referenced object; a Rust
-/// `String` can't be shared, so copies are allowed up to a few times the message (a server
-/// holding a message of MAX_MESSAGE_SIZE then holds at most ~5 times it while decoding),
-/// not the billion-laughs expansion a few references make possible.
-const BUDGET_PER_BYTE: usize = 4;
+/// `String` can't be shared, so copies are allowed up to twice the message (a server holding
+/// a message then holds at most ~3 times it while decoding), not the billion-laughs expansion
+/// a few references make possible. Twice, not 4 times as at first: two 16 MiB messages
+/// naming one string 64 times peaked at 285-308 MB with 4 (issue 16's target: < 300 MB).
+const BUDGET_PER_BYTE: usize = 2;
 
 pub(super) fn from_slice(bytes: &[u8]) -> Result<Value> {
     decode(bytes, true, None)

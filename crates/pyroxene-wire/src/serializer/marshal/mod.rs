@@ -60,7 +60,7 @@
 //!
 //! References copy the value they name, so a hostile input can name a big container many times
 //! over ("billion laughs"). The copies are budgeted: the values materialised through `r`
-//! references may take at most 32 MiB plus 4 times the input length (counting 32 bytes per
+//! references may take at most 32 MiB plus twice the input length (counting 32 bytes per
 //! value plus the bytes of every str payload, and of bytes payloads unless they are shared
 //! views of the input, see [`from_bytes`]); beyond that decoding fails with
 //! [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge). Copies are made only when a reference is
