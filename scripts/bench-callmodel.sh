@@ -14,18 +14,8 @@ cargo build --release -q -p pyroxene --example callmodel_bench
 bench=${CARGO_TARGET_DIR:-target}/release/examples/callmodel_bench
 out=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"; }
-trap cleanup EXIT
+. scripts/bench-lib.sh
 
-wait_line() { # file prefix -> rest of the first line starting with prefix
-  for _ in $(seq 100); do
-    line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "${line#"$2"}" | tr -d ' '; return; }
-    sleep 0.1
-  done
-  echo "no '$2' in $1" >&2; exit 1
-}
-json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
 ratio() { python3 -c "print('%.1f' % ($1/$2))"; }
 
 "$bench" serve > "$out/rust" & pids+=($!)

@@ -24,17 +24,9 @@ cargo build --release -q -p pyroxene-cli -p pyroxene-gateway --bin pyroxene --ex
 bin=${CARGO_TARGET_DIR:-target}/release
 out=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"; }
-trap cleanup EXIT
+WAIT_TRIES=200
+. scripts/bench-lib.sh
 
-wait_line() { # file prefix -> rest of the first line starting with prefix
-  for _ in $(seq 200); do
-    line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "${line#"$2"}" | tr -d ' '; return; }
-    sleep 0.1
-  done
-  echo "no '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
 
 "$bin/pyroxene" ns -n 127.0.0.1 -p 0 > "$out/ns" 2>&1 & pids+=($!)
 ns_uri=$(wait_line "$out/ns" "URI =")

@@ -16,17 +16,9 @@ bin=target/release
 n=${1:-10000}
 out=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"; }
-trap cleanup EXIT
+WAIT_TRIES=300
+. scripts/bench-lib.sh
 
-wait_line() { # file prefix -> rest of the first line starting with prefix
-  for _ in $(seq 300); do
-    line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "${line#"$2"}" | tr -d ' '; return; }
-    sleep 0.1
-  done
-  echo "no '$2' in $1" >&2; exit 1
-}
 total() { callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; }
 
 # Server under callgrind: counters zeroed after a warm-up, dumped after the measured calls.

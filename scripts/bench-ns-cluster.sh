@@ -19,18 +19,9 @@ bin=${CARGO_TARGET_DIR:-target}/release
 bench_bin=$(ls -t "$bin"/deps/cluster-* | grep -v '\.d$' | head -1)
 out=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"; }
-trap cleanup EXIT
+. scripts/bench-lib.sh
 
 free_port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
-wait_line() { # file prefix -> rest of the first line starting with prefix
-  for _ in $(seq 100); do
-    line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "${line#"$2"}" | tr -d ' '; return; }
-    sleep 0.1
-  done
-  echo "no '$2' in $1" >&2; exit 1
-}
 json() { python3 -c "
 import json,sys
 try: print(json.loads(sys.argv[1])['$2'])

@@ -16,8 +16,7 @@ cargo build --release -q -p pyroxene-cli -p raw-pingpong
 bin=${CARGO_TARGET_DIR:-target}/release
 out=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"; }
-trap cleanup EXIT
+. scripts/bench-lib.sh
 
 # 10,000 idle connections need that many descriptors in the bench client (it raises its own
 # soft limit to the hard one; the Python name server refuses beyond its 80 workers anyway).
@@ -27,14 +26,6 @@ if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt $((idle + 200)) ]; 
   exit 1
 fi
 
-wait_line() { # file prefix -> rest of the first line starting with prefix
-  for _ in $(seq 100); do
-    line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "${line#"$2"}" | tr -d ' '; return; }
-    sleep 0.1
-  done
-  echo "no '$2' in $1" >&2; exit 1
-}
 # json TEXT KEY -> the value, or "n/a" when TEXT is no JSON object with KEY
 json() { python3 -c "
 import json,sys

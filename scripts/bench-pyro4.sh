@@ -14,18 +14,8 @@ cargo build --release -q -p pyroxene-cli
 bin=${CARGO_TARGET_DIR:-target}/release
 out=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"; }
-trap cleanup EXIT
+. scripts/bench-lib.sh
 
-wait_line() { # file prefix -> rest of the first line starting with prefix
-  for _ in $(seq 100); do
-    line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "${line#"$2"}" | tr -d ' '; return; }
-    sleep 0.1
-  done
-  echo "no '$2' in $1" >&2; exit 1
-}
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 rate() { awk '{print $2}'; }
 
 "$bin/pyroxene" echo -H 127.0.0.1 -p 0 > "$out/rust" & pids+=($!)

@@ -17,8 +17,7 @@ cargo build --release -q -p pyroxene-cli
 bin=target/release
 out=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"; }
-trap cleanup EXIT
+. scripts/bench-lib.sh
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=bench CA" \
   -keyout "$out/ca.key" -out "$out/ca.pem" 2>/dev/null
@@ -30,16 +29,6 @@ openssl x509 -req -in "$out/server.csr" -CA "$out/ca.pem" -CAkey "$out/ca.key" -
 server_tls=(PYRO_SSL=1 "PYRO_SSL_SERVERCERT=$out/server.pem" "PYRO_SSL_SERVERKEY=$out/server.key")
 client_tls=(PYRO_SSL=1 "PYRO_SSL_CACERTS=$out/ca.pem")
 
-wait_line() { # file prefix -> rest of the first line starting with prefix
-  for _ in $(seq 100); do
-    line=$(grep -m1 "^$2" "$1" 2>/dev/null || true)
-    [ -n "$line" ] && { echo "${line#"$2"}" | tr -d ' '; return; }
-    sleep 0.1
-  done
-  echo "no '$2' in $1" >&2; exit 1
-}
-json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])['$2'])" "$1"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 cpu="taskset -c 0"
 
