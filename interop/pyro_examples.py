@@ -392,6 +392,13 @@ def report(ex, result, verbose):
 
 
 def main():
+    # Regression: started as a background job of a non-interactive shell (`cmd &`, as a CI
+    # runner or `nohup ... &` may start the tests), this process inherits SIGINT ignored, and
+    # so would every example: Python then installs no KeyboardInterrupt handler, and the steps
+    # that stop an example with ctrl-C (nameserverstress) waited 30 s for nothing, with Python's
+    # servers and ours alike. A handler instead of "ignored" is reset to the default at exec.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     import pyro_examples_catalogue as catalogue
     from concurrent.futures import ThreadPoolExecutor
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
