@@ -181,8 +181,13 @@ pub fn inflated_size(data: &[u8], max: u64) -> Result<u64, ProtocolError> {
         let consumed = usize::try_from(z.total_in()).unwrap_or(data.len());
         let rest = data.get(consumed..).unwrap_or_default();
         let before = (z.total_in(), z.total_out());
+        // Room for no more than one byte past the limit, as the other paths have: a stream
+        // that passes the limit before it turns out corrupt is then refused as too large by
+        // every path (fuzz finding: with a whole scratch buffer the error came first here).
+        let room = max.saturating_sub(z.total_out()).saturating_add(1);
+        let room = usize::try_from(room).map_or(SCRATCH, |r| r.min(SCRATCH));
         let status = z
-            .decompress(rest, &mut scratch, FlushDecompress::None)
+            .decompress(rest, &mut scratch[..room], FlushDecompress::None)
             .map_err(|e| ProtocolError::Decompress(e.to_string()))?;
         if z.total_out() > max {
             return Err(ProtocolError::DecompressedTooLarge { max });
