@@ -256,6 +256,14 @@ fn plan(args: &AttackArgs, addr: SocketAddr) -> Vec<(&'static str, Attack)> {
             }),
         ),
         (
+            // Not an attack: the same two 16 MiB calls without the references, echoed. What
+            // any big call costs the other clients, the baseline of the row above.
+            "big-call",
+            Box::pin(async move {
+                attacks::marshal_refs(addr, &scale, q(16 << 20, 2 << 20), 0, q(2, 1)).await
+            }),
+        ),
+        (
             "unknown-serializer",
             Box::pin(async move { attacks::unknown_serializer(addr, &scale, q(50, 10)).await }),
         ),

@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::BytesMut;
+use bytes::{BufMut, BytesMut};
 use pyroxene_wire::ProtocolVersion;
 use pyroxene_wire::protocol::{
     Codec, Flags, HmacKey, Message, MessageType, ParseOptions, codec_for, codec_with_hmac, compress,
@@ -28,7 +28,7 @@ pub(crate) enum Stream {
 
 impl Stream {
     /// A read that doesn't wait (see [`Connection::read_some`]).
-    pub(crate) fn try_read_buf(&mut self, buf: &mut BytesMut) -> std::io::Result<usize> {
+    pub(crate) fn try_read_buf(&mut self, buf: &mut impl BufMut) -> std::io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.try_read_buf(buf),
             Stream::Unix(s) => s.try_read_buf(buf),
@@ -112,6 +112,9 @@ const BIG_PAYLOAD: usize = 64 * 1024;
 /// The first piece of a receive buffer, and the least it grows by.
 const READ_CHUNK: usize = 8 * 1024;
 
+/// Receive buffer growth from this size up is done on the blocking pool ([`Connection::make_room`]).
+const GROW_OFFLOAD: usize = 1024 * 1024;
+
 /// Compressed payloads up to this size are measured on the runtime thread: they inflate to at
 /// most ~1 MiB (zlib's ratio is at most 1032:1), well under a millisecond to measure.
 const INLINE_COMPRESSED: usize = 1024;
@@ -122,6 +125,11 @@ const INLINE_COMPRESSED: usize = 1024;
 /// messages on a 2-thread runtime held both workers and stalled another client's call for
 /// 25-100 ms (`pyroxene attack --only marshal-refs`). Reading 256 KiB takes well under a
 /// millisecond, so small messages never pay for the yield.
+///
+/// It is also the most one read or write system call moves: on loopback one call can move
+/// megabytes, into fresh pages the kernel clears first. A worker receiving and answering a
+/// 16 MiB call ran 19 ms without a break (`perf sched timehist` under `pyroxene attack --only
+/// big-call`), 82% of its time in the kernel's `clear_page_erms`.
 const YIELD_AFTER: usize = 256 * 1024;
 
 /// The framing of protocol `version` for one connection, with a Pyro4 HMAC key when given
@@ -370,8 +378,11 @@ impl Connection {
         let mut ready = self.buf.capacity() > 0;
         loop {
             if ready {
-                self.make_room();
-                match self.stream.try_read_buf(&mut self.buf) {
+                self.make_room().await?;
+                match self
+                    .stream
+                    .try_read_buf(&mut (&mut self.buf).limit(YIELD_AFTER))
+                {
                     Ok(n) => {
                         self.unyielded += n;
                         return Ok(n);
@@ -396,9 +407,14 @@ impl Connection {
     /// Room for the next read: when the buffer is full it grows by what it holds (at least
     /// 8 KiB), but never past the end of the message whose header is in. So the buffer is at
     /// most twice the bytes received, and a big payload still arrives in large reads.
-    fn make_room(&mut self) {
+    ///
+    /// Growing past [`GROW_OFFLOAD`] happens on the blocking pool, new pages touched there: the
+    /// kernel clears each fresh page on its first touch, and doing that for the copy and the
+    /// reads of a 16 MiB message kept the connection's worker busy for tens of milliseconds
+    /// (86% of its samples in `clear_page_erms` under `pyroxene attack --only marshal-refs`).
+    async fn make_room(&mut self) -> Result<()> {
         if self.buf.capacity() > self.buf.len() {
-            return;
+            return Ok(());
         }
         let len = self.buf.len();
         let mut grow = len.max(READ_CHUNK);
@@ -410,7 +426,22 @@ impl Connection {
                 grow = grow.min(left);
             }
         }
-        self.buf.reserve(grow);
+        if grow < GROW_OFFLOAD {
+            self.buf.reserve(grow);
+            return Ok(());
+        }
+        let old = std::mem::take(&mut self.buf);
+        self.buf = offload::run(move || {
+            let mut grown = BytesMut::with_capacity(len + grow);
+            grown.extend_from_slice(&old);
+            drop(old);
+            // Touch the new room here, so the reads that fill it don't fault on the worker.
+            grown.resize(len + grow, 0);
+            grown.truncate(len);
+            grown
+        })
+        .await?;
+        Ok(())
     }
 
     /// Writes one message (header, annotations and payload in one write, as Python does).
@@ -425,7 +456,14 @@ impl Connection {
         encoded.map_err(|e| Error::new(ErrorKind::Protocol, "message not sent").with_source(e))?;
         self.stream.write_all(&self.out).await?;
         if msg.payload.len() > BIG_PAYLOAD {
-            self.stream.write_all(&msg.payload).await?;
+            // In slices, giving the worker back between them (see YIELD_AFTER).
+            let mut slices = msg.payload.chunks(YIELD_AFTER).peekable();
+            while let Some(slice) = slices.next() {
+                self.stream.write_all(slice).await?;
+                if slices.peek().is_some() {
+                    tokio::task::yield_now().await;
+                }
+            }
         }
         // TLS keeps what the socket didn't take yet; TCP and unix streams have nothing to flush.
         if let Stream::Tls(_) = self.stream {
