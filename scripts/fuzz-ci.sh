@@ -8,12 +8,16 @@
 #
 #   scripts/fuzz-ci.sh                 every target, 30 s each
 #   FUZZ_SECONDS=600 scripts/fuzz-ci.sh marshal_decode
-#   FUZZ_RUNS=10000000 scripts/fuzz-ci.sh      a recorded run: 10 M executions per target, no time cap
+#   FUZZ_RUNS=10000000 FUZZ_SANITIZER=none scripts/fuzz-ci.sh
+#                                      a recorded run: 10 M executions per target, no time cap
+#                                      (the fuzzed crates have no `unsafe`, and AddressSanitizer
+#                                      costs 3.5x: 973 against 3,396 decompress runs a second)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
 runs=${FUZZ_RUNS:-}
 max_len=${FUZZ_MAX_LEN:-65536}
+sanitizer=${FUZZ_SANITIZER:-address}
 if [ -n "$runs" ]; then
     budget=(-runs="$runs")
 else
@@ -37,7 +41,7 @@ for target in "${targets[@]}"; do
     log="fuzz/artifacts/$target.log"
     mkdir -p fuzz/artifacts
     status=0
-    (cd fuzz && cargo +nightly fuzz run "$target" "corpus/$target" "${seeds[@]/#/../}" -- \
+    (cd fuzz && cargo +nightly fuzz run -s "$sanitizer" "$target" "corpus/$target" "${seeds[@]/#/../}" -- \
         "${budget[@]}" -max_len="$max_len" -rss_limit_mb=2048 -print_final_stats=1) \
         >"$log" 2>&1 || status=$?
     grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|^SUMMARY|ERROR: libFuzzer|^Done" "$log" || true

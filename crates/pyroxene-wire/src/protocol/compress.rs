@@ -107,7 +107,7 @@ pub fn compress(data: &[u8], level: u32) -> Result<Vec<u8>, ProtocolError> {
 
 /// Inflated bytes the one-pass path of [`decompress`] keeps before it measures the stream
 /// first: most compressed payloads are small and inflate in one go.
-const ONE_PASS: usize = 256 * 1024;
+pub(crate) const ONE_PASS: usize = 256 * 1024;
 
 /// The piece of output [`inflated_size`] inflates into and throws away.
 const SCRATCH: usize = 64 * 1024;
@@ -133,8 +133,18 @@ const SCRATCH: usize = 64 * 1024;
 /// [`ProtocolError::Decompress`] for data that is not a complete zlib stream,
 /// [`ProtocolError::DecompressedTooLarge`] when it inflates past `max`.
 pub fn decompress(data: &[u8], max: u64) -> Result<Vec<u8>, ProtocolError> {
+    decompress_one_pass_up_to(data, max, ONE_PASS)
+}
+
+/// [`decompress`] with the one-pass threshold as a parameter, so the fuzzing oracle reaches the
+/// measured path with small limits (a bomb costs it microseconds, not milliseconds).
+pub(crate) fn decompress_one_pass_up_to(
+    data: &[u8],
+    max: u64,
+    one_pass_max: usize,
+) -> Result<Vec<u8>, ProtocolError> {
     let limit = usize::try_from(max).unwrap_or(usize::MAX);
-    let one_pass = limit.saturating_add(1).min(ONE_PASS);
+    let one_pass = limit.saturating_add(1).min(one_pass_max);
     let mut z = Decompress::new(true);
     let mut out: Vec<u8> = Vec::with_capacity(data.len().saturating_mul(4).max(64).min(one_pass));
     loop {
@@ -176,7 +186,9 @@ pub fn decompress(data: &[u8], max: u64) -> Result<Vec<u8>, ProtocolError> {
 /// As [`decompress`].
 pub fn inflated_size(data: &[u8], max: u64) -> Result<u64, ProtocolError> {
     let mut z = Decompress::new(true);
-    let mut scratch = vec![0u8; SCRATCH];
+    // A small limit needs no more room than itself (and one byte to see it passed).
+    let room = usize::try_from(max.saturating_add(1)).map_or(SCRATCH, |r| r.min(SCRATCH));
+    let mut scratch = vec![0u8; room];
     loop {
         let consumed = usize::try_from(z.total_in()).unwrap_or(data.len());
         let rest = data.get(consumed..).unwrap_or_default();
@@ -185,7 +197,7 @@ pub fn inflated_size(data: &[u8], max: u64) -> Result<u64, ProtocolError> {
         // that passes the limit before it turns out corrupt is then refused as too large by
         // every path (fuzz finding: with a whole scratch buffer the error came first here).
         let room = max.saturating_sub(z.total_out()).saturating_add(1);
-        let room = usize::try_from(room).map_or(SCRATCH, |r| r.min(SCRATCH));
+        let room = usize::try_from(room).map_or(scratch.len(), |r| r.min(scratch.len()));
         let status = z
             .decompress(rest, &mut scratch[..room], FlushDecompress::None)
             .map_err(|e| ProtocolError::Decompress(e.to_string()))?;
