@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzing in CI (issue 16 item 6). With cargo-fuzz and a nightly toolchain: runs every target of
-# fuzz/ for FUZZ_SECONDS (default 30) seeded with its committed corpus (fuzz/regressions/<target>,
-# plus the captured serializer vectors), and fails on the first crash (cargo-fuzz leaves the input
-# in fuzz/artifacts/<target>/: add it to fuzz/regressions/<target>/ with the fix). Without them
-# (stable only): replays the committed corpus through the same oracles
+# Fuzzing in CI (issue 16 item 6; scripts/test.sh runs it). With cargo-fuzz: runs every target
+# of fuzz/ for FUZZ_SECONDS (default 30) seeded with its committed corpus (fuzz/corpus/<target>,
+# fuzz/regressions/<target>, plus the captured serializer vectors), and fails on the first crash
+# (cargo-fuzz leaves the input in fuzz/artifacts/<target>/: add it to fuzz/regressions/<target>/
+# with the fix). With a nightly toolchain under AddressSanitizer, on stable without a sanitizer.
+# Without cargo-fuzz: replays the committed corpus through the same oracles
 # (crates/pyroxene-wire/tests/fuzz_regressions.rs).
 #
 #   scripts/fuzz-ci.sh                 every target, 30 s each
@@ -24,13 +25,21 @@ else
     budget=(-max_total_time="$seconds")
 fi
 
-if ! cargo +nightly --version >/dev/null 2>&1 || ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "fuzz-ci: no nightly toolchain or cargo-fuzz: replaying the committed corpus on stable"
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz-ci: no cargo-fuzz: replaying the committed corpus instead"
     exec cargo test -p pyroxene-wire --test fuzz_regressions
+fi
+# AddressSanitizer needs nightly; without it the fuzzers run on this toolchain with libFuzzer's
+# coverage and no sanitizer (the fuzzed crates have no `unsafe`: a panic is what they find).
+toolchain=()
+if cargo +nightly --version >/dev/null 2>&1; then
+    toolchain=(+nightly)
+else
+    sanitizer=none
 fi
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cd fuzz && cargo +nightly fuzz list)
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cd fuzz && cargo "${toolchain[@]}" fuzz list)
 for target in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$target" "fuzz/regressions/$target"
     seeds=("fuzz/regressions/$target")
@@ -41,7 +50,7 @@ for target in "${targets[@]}"; do
     log="fuzz/artifacts/$target.log"
     mkdir -p fuzz/artifacts
     status=0
-    (cd fuzz && cargo +nightly fuzz run -s "$sanitizer" "$target" "corpus/$target" "${seeds[@]/#/../}" -- \
+    (cd fuzz && cargo "${toolchain[@]}" fuzz run -s "$sanitizer" "$target" "corpus/$target" "${seeds[@]/#/../}" -- \
         "${budget[@]}" -max_len="$max_len" -rss_limit_mb=2048 -print_final_stats=1) \
         >"$log" 2>&1 || status=$?
     grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|^SUMMARY|ERROR: libFuzzer|^Done" "$log" || true

@@ -5,7 +5,9 @@
 # CPython 3.11-3.13 with pyenv: scripts/setup-cpythons.sh),
 # then runs every test of the workspace (unit, vector, property, interop, browser and doc
 # tests), then the shipping checks: the Python wheel built, installed in a fresh venv and used
-# (scripts/test-wheel.sh), and Pyro's own examples against our servers (scripts/test-examples.sh).
+# (scripts/test-wheel.sh), Pyro's own examples against our servers (scripts/test-examples.sh),
+# and every fuzz target briefly (scripts/fuzz-ci.sh, FUZZ_SECONDS each, default 10; cargo-fuzz
+# is installed from crates.io when missing).
 # Extra arguments go to `cargo test` and skip the shipping checks
 # (e.g. scripts/test.sh -p pyroxene-wire).
 set -euo pipefail
@@ -28,4 +30,6 @@ if [ $# -eq 0 ]; then
   scripts/test-wheel.sh
   # `cargo test` just built the debug binary the examples run against
   PYROXENE_BIN=${CARGO_TARGET_DIR:-target}/debug/pyroxene scripts/test-examples.sh
+  cargo fuzz --version >/dev/null 2>&1 || cargo install --locked cargo-fuzz@0.13.2
+  FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_MAX_LEN=${FUZZ_MAX_LEN:-4096} scripts/fuzz-ci.sh
 fi
