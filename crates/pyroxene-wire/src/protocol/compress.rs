@@ -186,18 +186,12 @@ pub(crate) fn decompress_one_pass_up_to(
 /// As [`decompress`].
 pub fn inflated_size(data: &[u8], max: u64) -> Result<u64, ProtocolError> {
     let mut z = Decompress::new(true);
-    // A small limit needs no more room than itself (and one byte to see it passed).
-    let room = usize::try_from(max.saturating_add(1)).map_or(SCRATCH, |r| r.min(SCRATCH));
-    let mut scratch = vec![0u8; room];
+    let mut scratch = vec![0u8; room(max, 0, SCRATCH)];
     loop {
         let consumed = usize::try_from(z.total_in()).unwrap_or(data.len());
         let rest = data.get(consumed..).unwrap_or_default();
         let before = (z.total_in(), z.total_out());
-        // Room for no more than one byte past the limit, as the other paths have: a stream
-        // that passes the limit before it turns out corrupt is then refused as too large by
-        // every path (fuzz finding: with a whole scratch buffer the error came first here).
-        let room = max.saturating_sub(z.total_out()).saturating_add(1);
-        let room = usize::try_from(room).map_or(scratch.len(), |r| r.min(scratch.len()));
+        let room = room(max, z.total_out(), scratch.len());
         let status = z
             .decompress(rest, &mut scratch[..room], FlushDecompress::None)
             .map_err(|e| ProtocolError::Decompress(e.to_string()))?;
@@ -210,6 +204,15 @@ pub fn inflated_size(data: &[u8], max: u64) -> Result<u64, ProtocolError> {
             _ => {}
         }
     }
+}
+
+/// Output room for one measuring step: at most `cap`, and no more than one byte past `max`
+/// once `done` bytes are out, as the other paths have. So a stream that passes the limit
+/// before it turns out corrupt is refused as too large by every path (fuzz finding: with a
+/// whole scratch buffer, measuring met the bad bytes first and called it corrupt).
+fn room(max: u64, done: u64, cap: usize) -> usize {
+    let left = max.saturating_sub(done).saturating_add(1);
+    usize::try_from(left).map_or(cap, |r| r.min(cap))
 }
 
 /// Inflates `data` into a buffer of exactly `size` bytes, the size [`inflated_size`] measured
