@@ -93,7 +93,7 @@ impl Serializer {
     /// # Errors
     /// When the payload doesn't decode or doesn't have the call shape.
     pub fn decode_call(self, bytes: &[u8]) -> Result<Call> {
-        if let Some(call) = self.decode_call_fast(bytes, None) {
+        if let Some(call) = self.decode_call_fast(bytes, None, usize::MAX) {
             return call;
         }
         self.call_from_value(self.decode(bytes)?)
@@ -105,10 +105,20 @@ impl Serializer {
     /// # Errors
     /// As [`Serializer::decode_call`].
     pub fn decode_call_shared(self, bytes: &bytes::Bytes) -> Result<Call> {
-        if let Some(call) = self.decode_call_fast(bytes, Some(bytes)) {
+        self.decode_call_shared_within(bytes, usize::MAX)
+    }
+
+    /// As [`Serializer::decode_call_shared`], the work beyond reading the payload limited to
+    /// `budget` bytes (see [`Serializer::decode_shared_within`]).
+    ///
+    /// # Errors
+    /// As [`Serializer::decode_call`]; past the budget, an
+    /// [`ErrorKind::TooLarge`] error.
+    pub fn decode_call_shared_within(self, bytes: &bytes::Bytes, budget: usize) -> Result<Call> {
+        if let Some(call) = self.decode_call_fast(bytes, Some(bytes), budget) {
             return call;
         }
-        self.call_from_value(self.decode_shared(bytes)?)
+        self.call_from_value(self.decode_shared_within(bytes, budget)?)
     }
 
     /// The call from a payload of the usual shape, read without building the call tuple (which
@@ -116,11 +126,17 @@ impl Serializer {
     /// the general way. The fast readers give `Some` only with the very items the general
     /// decoder would put in the tuple, so the result, error or not, is the same either way.
     ///
-    /// `owner` is the shared buffer `bytes` is, for [`Serializer::decode_call_shared`].
-    fn decode_call_fast(self, bytes: &[u8], owner: Option<&bytes::Bytes>) -> Option<Result<Call>> {
+    /// `owner` is the shared buffer `bytes` is, for [`Serializer::decode_call_shared`]; `budget`
+    /// caps the work budget.
+    fn decode_call_fast(
+        self,
+        bytes: &[u8],
+        owner: Option<&bytes::Bytes>,
+        budget: usize,
+    ) -> Option<Result<Call>> {
         let items = match self {
             Serializer::Serpent => serpent::decode_call(bytes)?,
-            Serializer::Msgpack => msgpack::decode_call(bytes, owner)?,
+            Serializer::Msgpack => msgpack::decode_call(bytes, owner, budget)?,
             _ => return None,
         };
         Some(call_from_items(

@@ -369,11 +369,17 @@ pub const KEY_MAX_DEPTH: usize = 200;
 
 /// Python refuses unhashable dict keys and set elements (`TypeError: unhashable type`): lists,
 /// dicts, sets (frozensets are fine), and keys nested deeper than [`KEY_MAX_DEPTH`].
-pub(crate) fn check_hashable(value: &Value, at: usize) -> Result<()> {
-    check_key(value, at, 0)
+///
+/// Returns what hashing the key costs beyond reading it ([`rewalk_cost`]), which the decoders
+/// with a work budget charge.
+pub(crate) fn check_hashable(value: &Value, at: usize) -> Result<usize> {
+    let mut cost = 0;
+    check_key(value, at, 0, &mut cost)?;
+    Ok(cost)
 }
 
-fn check_key(value: &Value, at: usize, depth: usize) -> Result<()> {
+fn check_key(value: &Value, at: usize, depth: usize, cost: &mut usize) -> Result<()> {
+    *cost += rewalk_cost(value, depth);
     let items: Box<dyn Iterator<Item = &Value>> = match value {
         Value::List(_) => return Err(unhashable("list", at)),
         Value::Dict(_) => return Err(unhashable("dict", at)),
@@ -390,25 +396,46 @@ fn check_key(value: &Value, at: usize, depth: usize) -> Result<()> {
         .at(at));
     }
     for item in items {
-        check_key(item, at, depth + 1)?;
+        check_key(item, at, depth + 1, cost)?;
     }
     Ok(())
 }
 
+/// What walking `value` (one node of a key, `depth` levels down) costs a work budget: nothing
+/// for the key and its items, which were just read; 8 plus its str/bytes length further down.
+///
+/// Deeper values are walked again (checked and hashed) for every set or dict key they sit in,
+/// which nested frozensets make quadratic: 190 frozensets around 100,000 ints (500 KB of
+/// marshal) took 224 ms to decode, a msgpack map key nested 190 times 1.2 s. Python caches a
+/// frozenset's hash; a [`Value`] has no room for that, so the decoders count the work instead.
+fn rewalk_cost(value: &Value, depth: usize) -> usize {
+    if depth < 2 {
+        return 0;
+    }
+    8 + match value {
+        Value::Str(s) => s.len(),
+        Value::Bytes(b) => b.len(),
+        _ => 0,
+    }
+}
+
 /// Only the depth part of [`check_hashable`], for formats whose keys we take as they come
 /// (msgpack: Python peers refuse every non-str key anyway, and our model can hash any value).
-pub(crate) fn check_key_depth(value: &Value, at: usize) -> Result<()> {
-    fn depth_ok(value: &Value, depth: usize) -> bool {
+/// Returns the key's cost as [`check_hashable`] does.
+pub(crate) fn check_key_depth(value: &Value, at: usize) -> Result<usize> {
+    fn walk(value: &Value, depth: usize, cost: &mut usize) -> bool {
+        *cost += rewalk_cost(value, depth);
         let children: Box<dyn Iterator<Item = &Value>> = match value {
             Value::List(items) | Value::Tuple(items) => Box::new(items.iter()),
             Value::Set(items) | Value::FrozenSet(items) => Box::new(items.iter()),
             Value::Dict(d) => Box::new(d.iter().flat_map(|(k, v)| [k, v])),
             _ => return true,
         };
-        depth < KEY_MAX_DEPTH && children.into_iter().all(|c| depth_ok(c, depth + 1))
+        depth < KEY_MAX_DEPTH && children.into_iter().all(|c| walk(c, depth + 1, cost))
     }
-    if depth_ok(value, 0) {
-        Ok(())
+    let mut cost = 0;
+    if walk(value, 0, &mut cost) {
+        Ok(cost)
     } else {
         Err(Error::new(
             ErrorKind::TooDeep,

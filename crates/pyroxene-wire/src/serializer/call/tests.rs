@@ -189,7 +189,10 @@ fn msgpack_fast_reader_takes_the_usual_shape() {
         let bytes = Serializer::Msgpack
             .encode_call("obj", "method", &vargs, kwargs.as_ref())
             .expect("encodes");
-        assert!(msgpack::decode_call(&bytes, None).is_some(), "{bytes:?}");
+        assert!(
+            msgpack::decode_call(&bytes, None, usize::MAX).is_some(),
+            "{bytes:?}"
+        );
         check_decode_call(Serializer::Msgpack, &bytes);
     }
     for bytes in [
@@ -198,7 +201,10 @@ fn msgpack_fast_reader_takes_the_usual_shape() {
         b"\x94\xa1o\xa1m\x90\x80\x00",
         b"\x94\xda\x00\x01o\xa1m\x90\x80",
     ] {
-        assert!(msgpack::decode_call(bytes, None).is_none(), "{bytes:?}");
+        assert!(
+            msgpack::decode_call(bytes, None, usize::MAX).is_none(),
+            "{bytes:?}"
+        );
         check_decode_call(Serializer::Msgpack, bytes);
     }
     // Big bytes arguments stay views of a shared payload.

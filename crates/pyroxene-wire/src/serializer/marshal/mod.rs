@@ -64,8 +64,11 @@
 //! value plus the bytes of every str payload, and of bytes payloads unless they are shared
 //! views of the input, see [`from_bytes`]); beyond that decoding fails with
 //! [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge). Copies are made only when a reference is
-//! actually used. Lengths and counts are checked against the remaining input before anything is
-//! allocated, and nesting is limited to [`crate::MAX_DEPTH`] levels. Neither direction recurses
+//! actually used. Hashing set elements and dict keys nested in others (frozensets in
+//! frozensets, walked again at every level) is charged to the same budget. Lengths and counts
+//! are checked against the remaining input, and the room reserved for all the containers of one
+//! input together is what the input could hold, so lying nested counts cost no memory; nesting
+//! is limited to [`crate::MAX_DEPTH`] levels. Neither direction recurses
 //! (containers in progress live on a heap stack), so deep values need no native stack.
 //!
 //! ```
@@ -126,5 +129,11 @@ pub fn from_slice(bytes: &[u8]) -> Result<Value> {
 /// # Errors
 /// As [`from_slice`].
 pub fn from_bytes(bytes: &bytes::Bytes) -> Result<Value> {
-    decode::from_bytes(bytes)
+    decode::from_bytes(bytes, usize::MAX)
+}
+
+/// As [`from_bytes`], the work budget lowered to `budget` (see
+/// [`Serializer::decode_shared_within`](crate::Serializer::decode_shared_within)).
+pub(crate) fn from_bytes_within(bytes: &bytes::Bytes, budget: usize) -> Result<Value> {
+    decode::from_bytes(bytes, budget)
 }

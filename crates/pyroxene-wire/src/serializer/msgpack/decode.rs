@@ -7,8 +7,8 @@ use num_bigint::BigInt;
 use rmp::Marker;
 
 use super::ext;
-use crate::serializer::bytes_value;
 use crate::serializer::call::CallItems;
+use crate::serializer::{Reservations, bytes_value};
 use crate::value::{Dict, RandomState, check_key_depth};
 use crate::{Error, MAX_DEPTH, Result, Value};
 
@@ -18,6 +18,10 @@ pub(super) struct Decoder<'a> {
     pos: usize,
     /// The buffer `buf` is a view of, when shared: big bytes values become views of it too.
     owner: Option<&'a Bytes>,
+    /// Room for the items containers announce, shared by all of them.
+    room: Reservations,
+    /// What hashing nested map keys may still cost (see [`Decoder::within`]).
+    budget: usize,
 }
 
 impl<'a> Decoder<'a> {
@@ -26,6 +30,8 @@ impl<'a> Decoder<'a> {
             buf,
             pos: 0,
             owner: None,
+            room: Reservations::new(buf.len()),
+            budget: work_budget(buf.len()),
         }
     }
 
@@ -35,7 +41,15 @@ impl<'a> Decoder<'a> {
             buf: owner,
             pos: 0,
             owner: Some(owner),
+            room: Reservations::new(owner.len()),
+            budget: work_budget(owner.len()),
         }
+    }
+
+    /// The same decoder with its work budget lowered to `cap` bytes when that is less.
+    pub(super) fn within(mut self, cap: usize) -> Self {
+        self.budget = self.budget.min(cap);
+        self
     }
 
     fn bytes(&mut self, n: usize) -> Result<Value> {
@@ -113,7 +127,8 @@ impl<'a> Decoder<'a> {
             };
             if full {
                 if let Some(frame) = stack.pop()
-                    && let Some(value) = complete(&mut stack, frame.into_value(), self.pos)?
+                    && let Some(value) =
+                        complete(&mut stack, frame.into_value(), self.pos, &mut self.budget)?
                 {
                     return Ok(value);
                 }
@@ -131,7 +146,7 @@ impl<'a> Decoder<'a> {
                 Marker::Map32 => (self.u32()?, true),
                 marker => {
                     let value = self.scalar(marker, start)?;
-                    match complete(&mut stack, value, self.pos)? {
+                    match complete(&mut stack, value, self.pos, &mut self.budget)? {
                         Some(value) => return Ok(value),
                         None => continue,
                     }
@@ -140,9 +155,9 @@ impl<'a> Decoder<'a> {
             if stack.len() + depth >= MAX_DEPTH {
                 return Err(Error::too_deep(start));
             }
-            // Every item takes at least one byte: never reserve more than the input can hold.
+            // Every item takes at least one byte, an entry two.
             let frame = if is_map {
-                let cap = len.min(self.remaining() / 2);
+                let cap = self.room.take(len, 2);
                 Frame::Map {
                     dict: Dict::with_capacity_and_hasher(cap, RandomState::default()),
                     key: None,
@@ -150,13 +165,15 @@ impl<'a> Decoder<'a> {
                 }
             } else {
                 Frame::List {
-                    items: Vec::with_capacity(len.min(self.remaining())),
+                    items: Vec::with_capacity(self.room.take(len, 1)),
                     left: len,
                 }
             };
             if len > 0 {
                 stack.push(frame);
-            } else if let Some(value) = complete(&mut stack, frame.into_value(), self.pos)? {
+            } else if let Some(value) =
+                complete(&mut stack, frame.into_value(), self.pos, &mut self.budget)?
+            {
                 return Ok(value);
             }
         }
@@ -253,7 +270,8 @@ impl<'a> Decoder<'a> {
             let v = self.next_scalar()?;
             // Empty arrays and maps count as scalars here; keys follow the general rule.
             let k = tuple_keys(k);
-            check_key_depth(&k, self.pos)?;
+            let cost = check_key_depth(&k, self.pos)?;
+            self.budget = (self.budget.checked_sub(cost)).ok_or_else(|| over_budget(self.pos))?;
             dict.insert(k, v);
             *left -= 1;
         }
@@ -486,10 +504,31 @@ impl Frame {
     }
 }
 
+/// The work budget of decoding `len` bytes: hashing nested keys may cost 32 MiB plus twice
+/// the input (as marshal's references may copy), enough for any key Python itself can read
+/// (it refuses list and dict keys) while a message of keys nested 190 deep is refused after
+/// tens of milliseconds instead of taking a thread for seconds.
+fn work_budget(len: usize) -> usize {
+    (32usize << 20).saturating_add(len.saturating_mul(2))
+}
+
+fn over_budget(at: usize) -> Error {
+    Error::new(
+        crate::ErrorKind::TooLarge,
+        "msgpack map keys nest too deep to hash within the decoding budget",
+    )
+    .at(at)
+}
+
 /// Adds a finished `value` to the innermost open container, closing every container this
 /// fills up; returns the top-level value once it is complete. `at` locates key errors.
 #[inline]
-fn complete(stack: &mut Vec<Frame>, mut value: Value, at: usize) -> Result<Option<Value>> {
+fn complete(
+    stack: &mut Vec<Frame>,
+    mut value: Value,
+    at: usize,
+    budget: &mut usize,
+) -> Result<Option<Value>> {
     loop {
         let Some(top) = stack.last_mut() else {
             return Ok(Some(value));
@@ -509,7 +548,8 @@ fn complete(stack: &mut Vec<Frame>, mut value: Value, at: usize) -> Result<Optio
                     // Array keys become tuples, as msgpack-python makes them when a peer
                     // doesn't insist on str keys.
                     let k = tuple_keys(k);
-                    check_key_depth(&k, at)?;
+                    let cost = check_key_depth(&k, at)?;
+                    *budget = budget.checked_sub(cost).ok_or_else(|| over_budget(at))?;
                     // A repeated key keeps its first place and takes the last value, as a
                     // Python dict built from the pairs does.
                     dict.insert(k, value);

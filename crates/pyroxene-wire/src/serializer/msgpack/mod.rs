@@ -80,7 +80,10 @@
 //! invalid UTF-8 in a str, bad ext data, extra bytes after the value (Python's `ExtraData`),
 //! input that ends early ([`ErrorKind::Truncated`](crate::ErrorKind::Truncated), also when a
 //! length points past the end), nesting deeper than [`MAX_DEPTH`](crate::MAX_DEPTH). Lengths are
-//! never trusted for allocation beyond what the remaining input can hold.
+//! never trusted for allocation: all the containers of one input together reserve room for no
+//! more items than the input could hold. Hashing map keys nested in map keys (walked again at
+//! every level) is charged to a budget of 32 MiB plus twice the input length, past which
+//! decoding fails with [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge).
 //!
 //! Both directions keep open containers on a heap stack rather than recursing, so deep nesting
 //! costs no thread stack (a 2 MiB thread handles `MAX_DEPTH` levels in debug builds too).
@@ -128,13 +131,16 @@ pub fn to_vec(value: &Value) -> Result<Vec<u8>> {
 /// The items of a call array, when the payload has the usual shape (see
 /// `Decoder::decode_call`); `None` sends the caller to the general decoder. With `owner`, big
 /// bytes values are views of it, as with [`from_bytes`].
+/// `budget` caps the work budget (see
+/// [`Serializer::decode_shared_within`](crate::Serializer::decode_shared_within)).
 pub(crate) fn decode_call(
     bytes: &[u8],
     owner: Option<&bytes::Bytes>,
+    budget: usize,
 ) -> Option<super::call::CallItems> {
     match owner {
-        Some(owner) => decode::Decoder::shared(owner).decode_call(),
-        None => decode::Decoder::new(bytes).decode_call(),
+        Some(owner) => decode::Decoder::shared(owner).within(budget).decode_call(),
+        None => decode::Decoder::new(bytes).within(budget).decode_call(),
     }
 }
 
@@ -169,4 +175,10 @@ pub fn from_slice(bytes: &[u8]) -> Result<Value> {
 /// As [`from_slice`].
 pub fn from_bytes(bytes: &bytes::Bytes) -> Result<Value> {
     decode::Decoder::shared(bytes).decode_all()
+}
+
+/// As [`from_bytes`], the work budget lowered to `budget` (see
+/// [`Serializer::decode_shared_within`](crate::Serializer::decode_shared_within)).
+pub(crate) fn from_bytes_within(bytes: &bytes::Bytes, budget: usize) -> Result<Value> {
+    decode::Decoder::shared(bytes).within(budget).decode_all()
 }

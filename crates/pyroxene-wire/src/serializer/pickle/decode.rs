@@ -78,7 +78,7 @@ struct Machine<'a> {
     budget: usize,
 }
 
-pub(super) fn decode(data: &[u8]) -> Result<Value> {
+pub(super) fn decode(data: &[u8], cap: usize) -> Result<Value> {
     let mut m = Machine {
         data,
         pos: 0,
@@ -86,7 +86,9 @@ pub(super) fn decode(data: &[u8]) -> Result<Value> {
         marks: Vec::new(),
         memo: HashMap::new(),
         arena: Vec::new(),
-        budget: BUDGET_BASE.saturating_add(data.len().saturating_mul(BUDGET_PER_BYTE)),
+        budget: BUDGET_BASE
+            .saturating_add(data.len().saturating_mul(BUDGET_PER_BYTE))
+            .min(cap),
     };
     let top = m.run()?;
     m.materialize(top)
@@ -540,7 +542,8 @@ impl Machine<'_> {
             (Known::Set | Known::FrozenSet, [Value::List(items) | Value::Tuple(items)]) => {
                 let mut set = Set::default();
                 for item in items {
-                    check_hashable(item, at)?;
+                    let cost = check_hashable(item, at)?;
+                    charge_keys(&mut self.budget, at, cost)?;
                     set.insert(item.clone());
                 }
                 if known == Known::FrozenSet {
@@ -620,7 +623,7 @@ impl Machine<'_> {
                     let node = &self.arena[i];
                     let n = node.children().len();
                     let items = done.split_off(done.len() - n);
-                    done.push(finish(at, node, items)?);
+                    done.push(finish(at, node, items, &mut self.budget)?);
                 }
             }
         }
@@ -677,14 +680,28 @@ fn decode_utf8(raw: &[u8]) -> std::result::Result<String, ()> {
 }
 
 /// A node's value from its children's values (in [`Node::children`] order).
-fn finish(at: usize, node: &Node, items: Vec<Value>) -> Result<Value> {
+/// Charges hashing a nested set element or dict key ([`check_hashable`]'s cost), which nested
+/// frozensets make quadratic.
+fn charge_keys(budget: &mut usize, at: usize, cost: usize) -> Result<()> {
+    *budget = budget.checked_sub(cost).ok_or_else(|| {
+        Error::new(
+            ErrorKind::TooLarge,
+            "pickle set elements or dict keys nest too deep to hash within the budget",
+        )
+        .at(at)
+    })?;
+    Ok(())
+}
+
+fn finish(at: usize, node: &Node, items: Vec<Value>, budget: &mut usize) -> Result<Value> {
     Ok(match node {
         Node::List(_) => Value::List(items),
         Node::Tuple(_) => Value::Tuple(items),
         Node::Set(frozen, _) => {
             let mut set = Set::default();
             for item in items {
-                check_hashable(&item, at)?;
+                let cost = check_hashable(&item, at)?;
+                charge_keys(budget, at, cost)?;
                 set.insert(item);
             }
             if *frozen {
@@ -706,7 +723,8 @@ fn finish(at: usize, node: &Node, items: Vec<Value>) -> Result<Value> {
             let mut dict = Dict::default();
             let mut it = items.into_iter();
             while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                check_hashable(&k, at)?;
+                let cost = check_hashable(&k, at)?;
+                charge_keys(budget, at, cost)?;
                 dict.insert(k, v);
             }
             Value::Dict(Box::new(dict))

@@ -38,7 +38,8 @@
 //! Hostile input is bounded: lengths are checked against the remaining input before anything
 //! is allocated, nesting is limited to [`crate::MAX_DEPTH`], and the copies the memo makes (a
 //! value fetched many times is copied each time, "billion laughs") are charged to a budget of
-//! 64 MiB plus 64 bytes per input byte.
+//! 64 MiB plus 64 bytes per input byte, as is hashing set elements and dict keys nested in
+//! others.
 //!
 //! # Encoding
 //!
@@ -78,7 +79,13 @@ use crate::{Result, Value};
 /// Malformed or truncated input, an opcode outside the supported set, a global other than the
 /// table's, recursion, nesting deeper than [`crate::MAX_DEPTH`], or a memo copy budget overrun.
 pub fn from_slice(bytes: &[u8]) -> Result<Value> {
-    decode::decode(bytes)
+    decode::decode(bytes, usize::MAX)
+}
+
+/// As [`from_slice`], the work budget lowered to `budget` (see
+/// [`Serializer::decode_shared_within`](crate::Serializer::decode_shared_within)).
+pub(crate) fn from_slice_within(bytes: &[u8], budget: usize) -> Result<Value> {
+    decode::decode(bytes, budget)
 }
 
 /// Encodes a value as pickle protocol 4.
