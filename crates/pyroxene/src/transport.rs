@@ -347,7 +347,10 @@ impl Connection {
             let extra = budget.charge_within(size, budget::INFLATE_WAIT).await?;
             self.charge.merge(extra);
         }
-        let inflated = if size <= OFFLOAD_BYTES as u64 {
+        // Small output is not enough: inflating costs per input byte too (a payload of many
+        // tiny Huffman blocks: 2.5 KB took 260 us, in building the blocks' tables), so 64 KiB
+        // of them inflating to nothing would hold a runtime thread for milliseconds.
+        let inflated = if size <= OFFLOAD_BYTES as u64 && raw.len() <= INLINE_COMPRESSED * 8 {
             compress::decompress_sized(&raw, size)
         } else {
             offload::run(move || compress::decompress_sized(&raw, size)).await?

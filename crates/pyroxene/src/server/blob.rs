@@ -8,10 +8,15 @@ use pyroxene_wire::{Call, Dict, Error, ErrorKind, Serializer, Value};
 use crate::client::SerializedBlob;
 
 /// The call an INVOKE message makes: decoded from the payload, or for a KEEPSERIALIZED
-/// message built from `BLBI` around the undecoded payload.
-pub(crate) fn decode_call(ser: Serializer, msg: &Message) -> pyroxene_wire::Result<Call> {
+/// message built from `BLBI` around the undecoded payload. `budget` caps the decoding work
+/// ([`Serializer::decode_call_shared_within`]).
+pub(crate) fn decode_call(
+    ser: Serializer,
+    msg: &Message,
+    budget: usize,
+) -> pyroxene_wire::Result<Call> {
     if !msg.has(Flags::KEEPSERIALIZED) {
-        return ser.decode_call_shared(&msg.payload);
+        return ser.decode_call_shared_within(&msg.payload, budget);
     }
     let invalid = |what: &str| {
         Error::new(
