@@ -8,7 +8,16 @@ use crate::error::{Error, ErrorKind, Result};
 /// never pay the handoff to another thread and back.
 pub(crate) const OFFLOAD_BYTES: usize = 64 * 1024;
 
-/// Runs `work` on the blocking pool and waits for it.
+/// How many payload jobs run at once: one core fewer than the machine has (at least one), so
+/// the runtime's threads keep a core for every other connection however many costly
+/// messages arrive together. Jobs beyond that wait their turn, first come first served.
+static PAYLOAD_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    });
+
+/// Runs `work` on the blocking pool, when one of the payload slots is free, and waits for it.
 ///
 /// # Errors
 /// [`ErrorKind::Protocol`] when the work panicked (a bug; the connection is closed rather
@@ -18,6 +27,8 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
+    // The semaphore is never closed, so acquiring only fails if it were; run unslotted then.
+    let _slot = PAYLOAD_SLOTS.acquire().await.ok();
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| Error::new(ErrorKind::Protocol, "payload work failed").with_source(e))
