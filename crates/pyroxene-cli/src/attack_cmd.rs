@@ -264,6 +264,20 @@ fn plan(args: &AttackArgs, addr: SocketAddr) -> Vec<(&'static str, Attack)> {
             }),
         ),
         (
+            "nested-lengths",
+            Box::pin(async move {
+                attacks::nested_lengths(addr, &scale, q(16 << 20, 1 << 20), q(2, 1)).await
+            }),
+        ),
+        (
+            "reference-bombs",
+            Box::pin(async move { attacks::reference_bombs(addr, &scale, q(20, 4)).await }),
+        ),
+        (
+            "nested-keys",
+            Box::pin(async move { attacks::nested_keys(addr, &scale, q(4, 2)).await }),
+        ),
+        (
             "unknown-serializer",
             Box::pin(async move { attacks::unknown_serializer(addr, &scale, q(50, 10)).await }),
         ),

@@ -199,14 +199,8 @@ pub(crate) async fn marshal_refs(
     refs: u32,
     n: usize,
 ) -> Outcome {
-    let mut call = Vec::with_capacity(size + 64 + refs as usize * 5);
-    call.extend_from_slice(b"(\x04\x00\x00\x00");
-    for text in [scale.object, "echo"] {
-        call.push(b'z');
-        call.push(u8::try_from(text.len())?);
-        call.extend_from_slice(text.as_bytes());
-    }
-    call.extend_from_slice(b"(\x01\x00\x00\x00[");
+    let mut call = marshal_call_head(scale)?;
+    call.push(b'[');
     call.extend_from_slice(&(refs + 1).to_le_bytes());
     call.push(b'u' | 0x80); // the string takes reference slot 0
     call.extend_from_slice(&u32::try_from(size)?.to_le_bytes());
@@ -215,9 +209,38 @@ pub(crate) async fn marshal_refs(
         call.extend_from_slice(b"r\x00\x00\x00\x00");
     }
     call.extend_from_slice(b"{0");
+    let answers = invoke_everywhere(addr, scale, Serializer::Marshal, call, n).await?;
+    Ok(format!(
+        "{n} x {} MiB string named {refs} times: {}",
+        size >> 20,
+        answers.join("/")
+    ))
+}
+
+/// The start of a marshal INVOKE `(object, "echo", (...), ...)` up to its vargs' one item.
+fn marshal_call_head(scale: &Scale) -> anyhow::Result<Vec<u8>> {
+    let mut call = b"(\x04\x00\x00\x00".to_vec();
+    for text in [scale.object, "echo"] {
+        call.push(b'z');
+        call.push(u8::try_from(text.len())?);
+        call.extend_from_slice(text.as_bytes());
+    }
+    call.extend_from_slice(b"(\x01\x00\x00\x00");
+    Ok(call)
+}
+
+/// One INVOKE of `payload` in `ser` on each of `n` connections at once; how they were answered.
+async fn invoke_everywhere(
+    addr: SocketAddr,
+    scale: &Scale,
+    ser: Serializer,
+    payload: Vec<u8>,
+    n: usize,
+) -> anyhow::Result<Vec<&'static str>> {
+    let id = u16::from(ser.id(V5));
     let bytes = std::sync::Arc::new(frame(
         V5,
-        &Message::new(MessageType::Invoke, marshal_id(V5), 1, call),
+        &Message::new(MessageType::Invoke, id, 1, payload),
     )?);
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..n {
@@ -236,9 +259,104 @@ pub(crate) async fn marshal_refs(
     while let Some(done) = tasks.join_next().await {
         answers.push(done??);
     }
+    if answers.len() > 2 {
+        // "refused/refused/..." for 20 connections says less than a count.
+        answers.sort_unstable();
+        answers.dedup();
+    }
+    Ok(answers)
+}
+
+/// The start of a msgpack INVOKE `[object, "echo", [...], ...]` up to its vargs' items.
+fn msgpack_call_head(scale: &Scale) -> anyhow::Result<Vec<u8>> {
+    let mut call = vec![0x94];
+    for text in [scale.object, "echo"] {
+        call.push(
+            0xa0 | u8::try_from(text.len())
+                .ok()
+                .filter(|&l| l < 32)
+                .context("name")?,
+        );
+        call.extend_from_slice(text.as_bytes());
+    }
+    call.push(0x91);
+    Ok(call)
+}
+
+/// A `size`-byte msgpack INVOKE whose argument is 500 nested arrays, each announcing as many
+/// items as the message has bytes left, from `n` connections at once.
+pub(crate) async fn nested_lengths(
+    addr: SocketAddr,
+    scale: &Scale,
+    size: usize,
+    n: usize,
+) -> Outcome {
+    let mut call = msgpack_call_head(scale)?;
+    for _ in 0..500 {
+        let left = u32::try_from(size.saturating_sub(call.len())).unwrap_or(u32::MAX);
+        call.push(0xdd);
+        call.extend_from_slice(&left.to_be_bytes());
+    }
+    call.resize(size, 0xc0);
+    let answers = invoke_everywhere(addr, scale, Serializer::Msgpack, call, n).await?;
     Ok(format!(
-        "{n} x {} MiB string named {refs} times: {}",
-        size >> 20,
+        "{n} x {} KiB of nested array headers: {}",
+        size >> 10,
+        answers.join("/")
+    ))
+}
+
+/// A marshal INVOKE of ~540 bytes whose argument doubles 40 times through references
+/// (Python's `x = (x, x)` 40 times around a 100-byte str), from `n` connections at once.
+pub(crate) async fn reference_bombs(addr: SocketAddr, scale: &Scale, n: usize) -> Outcome {
+    fn level(out: &mut Vec<u8>, depth: u32, next: &mut u32) -> u32 {
+        let slot = *next;
+        *next += 1;
+        if depth == 0 {
+            out.push(b'u' | 0x80);
+            out.extend_from_slice(&100u32.to_le_bytes());
+            out.extend_from_slice(&[b'x'; 100]);
+        } else {
+            out.push(b'(' | 0x80);
+            out.extend_from_slice(&2u32.to_le_bytes());
+            let child = level(out, depth - 1, next);
+            out.push(b'r');
+            out.extend_from_slice(&child.to_le_bytes());
+        }
+        slot
+    }
+    let mut call = marshal_call_head(scale)?;
+    level(&mut call, 40, &mut 0);
+    call.extend_from_slice(b"{0");
+    let len = call.len();
+    let answers = invoke_everywhere(addr, scale, Serializer::Marshal, call, n).await?;
+    Ok(format!(
+        "{n} x {len} bytes doubling 40 times: {}",
+        answers.join("/")
+    ))
+}
+
+/// A msgpack INVOKE whose argument is a map keyed by a map keyed by ... 150 deep, around
+/// 60,000 ints (60 KB: hashing the keys walks them 150 times), from `n` connections at once.
+pub(crate) async fn nested_keys(addr: SocketAddr, scale: &Scale, n: usize) -> Outcome {
+    let mut key = vec![0xdd];
+    key.extend_from_slice(&60_000u32.to_be_bytes());
+    key.resize(key.len() + 60_000, 0x01);
+    for _ in 0..150 {
+        let mut map = Vec::with_capacity(key.len() + 2);
+        map.push(0x81);
+        map.extend_from_slice(&key);
+        map.push(0xc0);
+        key = map;
+    }
+    let mut call = msgpack_call_head(scale)?;
+    call.extend_from_slice(&key);
+    call.push(0x80);
+    let len = call.len();
+    let answers = invoke_everywhere(addr, scale, Serializer::Msgpack, call, n).await?;
+    Ok(format!(
+        "{n} x {} KB of keys nested 150 deep: {}",
+        len / 1000,
         answers.join("/")
     ))
 }
