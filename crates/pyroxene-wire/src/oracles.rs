@@ -16,27 +16,49 @@ use crate::{Dict, ProtocolVersion, Serializer, Value};
 /// fuzzers near 1,000 executions a second. Unit tests cover the full budgets.
 pub const ORACLE_BUDGET: usize = 64 * 1024;
 
-/// The fuzzing oracle of decompression (`fuzz/` target `decompress`): the one-pass inflate,
+/// The oracle of decompression (the regression replay of `fuzz/` target `decompress`, which
+/// runs [`check_decompress_sampled`]): the one-pass inflate,
 /// the measuring pass and the inflate into a measured size agree on every input (same bytes,
 /// same refusal), and nothing inflates past the limit.
 ///
 /// # Panics
 /// When they disagree: that is the bug the fuzzer looks for.
 pub fn check_decompress(data: &[u8]) {
+    for (max, one_pass) in DECOMPRESS_LIMITS {
+        check_decompress_within(data, max, one_pass);
+    }
+}
+
+/// Small limits on both sides of small one-pass thresholds: every path (one pass, measured then
+/// sized, refused on either) is reached while a bomb costs microseconds. The production
+/// threshold (256 KiB) is the same code with a bigger number; unit tests in `compress.rs`
+/// cover it.
+const DECOMPRESS_LIMITS: [(u64, usize); 6] = [
+    (0, crate::protocol::compress::ONE_PASS),
+    (100, 64),
+    (4096, 64),
+    (4096, 4097),
+    (20_000, 1024),
+    (20_000, crate::protocol::compress::ONE_PASS),
+];
+
+/// [`check_decompress`] under one of its limits, chosen by the input's length: what the fuzz
+/// target runs. An input of many tiny Huffman blocks costs ~100 ns a byte to inflate whatever
+/// the limit, and all six limits took 18 passes over it (about 1,150 executions a second);
+/// with the limit drawn from the input, the fuzzer reaches each one six times as often and
+/// mutating the length moves between them.
+///
+/// # Panics
+/// As [`check_decompress`].
+pub fn check_decompress_sampled(data: &[u8]) {
+    let (max, one_pass) = DECOMPRESS_LIMITS[data.len() % DECOMPRESS_LIMITS.len()];
+    check_decompress_within(data, max, one_pass);
+}
+
+fn check_decompress_within(data: &[u8], max: u64, one_pass: usize) {
     use crate::protocol::ProtocolError;
     use crate::protocol::compress::{decompress_one_pass_up_to, decompress_sized, inflated_size};
-    // Small limits on both sides of small one-pass thresholds: every path (one pass, measured
-    // then sized, refused on either) is reached while a bomb costs microseconds, which keeps
-    // the fuzzer near 10,000 executions a second. The production threshold (256 KiB) is the
-    // same code with a bigger number; unit tests in `compress.rs` cover it.
-    for (max, one_pass) in [
-        (0u64, crate::protocol::compress::ONE_PASS),
-        (100, 64),
-        (4096, 64),
-        (4096, 4097),
-        (20_000, 1024),
-        (20_000, crate::protocol::compress::ONE_PASS),
-    ] {
+    {
         let whole = decompress_one_pass_up_to(data, max, one_pass);
         let size = inflated_size(data, max);
         match (&whole, &size) {
