@@ -142,6 +142,15 @@ pub fn check_round_trip(ser: Serializer, data: &[u8]) {
     let Ok(value) = ser.decode_shared_within(&shared, ORACLE_BUDGET) else {
         return;
     };
+    // Within the small budget, the full one costs the same: the slice reader (no shared
+    // views, default budget) must read the same value.
+    match ser.decode(data) {
+        Ok(v) if v == value => {}
+        other => panic!(
+            "{} reads {value} from a shared buffer but {other:?} from a slice",
+            ser.name()
+        ),
+    }
     let Ok(bytes) = ser.encode(&value) else {
         return;
     };
