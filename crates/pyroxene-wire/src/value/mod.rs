@@ -373,13 +373,23 @@ pub const KEY_MAX_DEPTH: usize = 200;
 /// Returns what hashing the key costs beyond reading it ([`rewalk_cost`]), which the decoders
 /// with a work budget charge.
 pub(crate) fn check_hashable(value: &Value, at: usize) -> Result<usize> {
+    check_hashable_within(value, at, usize::MAX)
+}
+
+/// [`check_hashable`] that stops walking once the cost passes `limit` (what the caller's
+/// budget has left) and returns a cost over it: the caller refuses the key without the rest
+/// of the walk, which for a key around 60,000 ints cost the thread a millisecond each time.
+pub(crate) fn check_hashable_within(value: &Value, at: usize, limit: usize) -> Result<usize> {
     let mut cost = 0;
-    check_key(value, at, 0, &mut cost)?;
+    check_key(value, at, 0, &mut cost, limit)?;
     Ok(cost)
 }
 
-fn check_key(value: &Value, at: usize, depth: usize, cost: &mut usize) -> Result<()> {
-    *cost += rewalk_cost(value, depth);
+fn check_key(value: &Value, at: usize, depth: usize, cost: &mut usize, limit: usize) -> Result<()> {
+    *cost = cost.saturating_add(rewalk_cost(value, depth));
+    if *cost > limit {
+        return Ok(());
+    }
     let items: Box<dyn Iterator<Item = &Value>> = match value {
         Value::List(_) => return Err(unhashable("list", at)),
         Value::Dict(_) => return Err(unhashable("dict", at)),
@@ -396,7 +406,10 @@ fn check_key(value: &Value, at: usize, depth: usize, cost: &mut usize) -> Result
         .at(at));
     }
     for item in items {
-        check_key(item, at, depth + 1, cost)?;
+        check_key(item, at, depth + 1, cost, limit)?;
+        if *cost > limit {
+            break;
+        }
     }
     Ok(())
 }
@@ -419,22 +432,44 @@ fn rewalk_cost(value: &Value, depth: usize) -> usize {
     }
 }
 
+/// What hashing the set elements and dict keys of a `len`-byte input may cost beyond reading
+/// them ([`check_hashable`]'s, [`check_key_depth`]'s costs), in the units of [`rewalk_cost`]
+/// (8 per node, about 16 ns of walking and hashing): 1 MiB plus 16 per input byte. Only
+/// nodes two or more levels down a key are counted, once for every key they sit in: a tuple
+/// key of tuples pays for each of its nodes once, well within the 16 per byte every node
+/// took to send (and Python's msgpack takes str and bytes keys only, which cost nothing).
+/// What runs out of it is keys nested in keys nested in keys, each level walking all the
+/// levels below again: 60 KB of msgpack map keys nested 150 deep cost 65 ms of a thread
+/// under the 32 MiB budget that reference copies have (four such messages at a time kept a
+/// core busy), and ~4 ms under this one.
+pub(crate) fn key_work_budget(len: usize) -> usize {
+    (1usize << 20).saturating_add(len.saturating_mul(16))
+}
+
 /// Only the depth part of [`check_hashable`], for formats whose keys we take as they come
 /// (msgpack: Python peers refuse every non-str key anyway, and our model can hash any value).
-/// Returns the key's cost as [`check_hashable`] does.
-pub(crate) fn check_key_depth(value: &Value, at: usize) -> Result<usize> {
-    fn walk(value: &Value, depth: usize, cost: &mut usize) -> bool {
-        *cost += rewalk_cost(value, depth);
+/// Returns the key's cost as [`check_hashable_within`] does, the walk stopped once it passes
+/// `limit`.
+pub(crate) fn check_key_depth(value: &Value, at: usize, limit: usize) -> Result<usize> {
+    fn walk(value: &Value, depth: usize, cost: &mut usize, limit: usize) -> bool {
+        *cost = cost.saturating_add(rewalk_cost(value, depth));
+        if *cost > limit {
+            // Over budget: the caller refuses the key, deep or not.
+            return true;
+        }
         let children: Box<dyn Iterator<Item = &Value>> = match value {
             Value::List(items) | Value::Tuple(items) => Box::new(items.iter()),
             Value::Set(items) | Value::FrozenSet(items) => Box::new(items.iter()),
             Value::Dict(d) => Box::new(d.iter().flat_map(|(k, v)| [k, v])),
             _ => return true,
         };
-        depth < KEY_MAX_DEPTH && children.into_iter().all(|c| walk(c, depth + 1, cost))
+        depth < KEY_MAX_DEPTH
+            && children
+                .into_iter()
+                .all(|c| walk(c, depth + 1, cost, limit))
     }
     let mut cost = 0;
-    if walk(value, 0, &mut cost) {
+    if walk(value, 0, &mut cost, limit) {
         Ok(cost)
     } else {
         Err(Error::new(

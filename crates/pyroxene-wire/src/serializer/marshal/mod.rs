@@ -65,7 +65,8 @@
 //! views of the input, see [`from_bytes`]); beyond that decoding fails with
 //! [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge). Copies are made only when a reference is
 //! actually used. Hashing set elements and dict keys nested in others (frozensets in
-//! frozensets, walked again at every level) is charged to the same budget. Lengths and counts
+//! frozensets, walked again at every level) has a budget of its own, 1 MiB plus 16 per input
+//! byte (a Python peer's keys cost nothing of it). Lengths and counts
 //! are checked against the remaining input, and the room reserved for all the containers of one
 //! input together is what the input could hold, so lying nested counts cost no memory; nesting
 //! is limited to [`crate::MAX_DEPTH`] levels. Neither direction recurses

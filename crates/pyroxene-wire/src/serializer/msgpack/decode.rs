@@ -9,7 +9,7 @@ use rmp::Marker;
 use super::ext;
 use crate::serializer::call::CallItems;
 use crate::serializer::{Reservations, bytes_value};
-use crate::value::{Dict, RandomState, check_key_depth};
+use crate::value::{Dict, RandomState, check_key_depth, key_work_budget};
 use crate::{Error, MAX_DEPTH, Result, Value};
 
 /// A cursor over the input.
@@ -270,7 +270,7 @@ impl<'a> Decoder<'a> {
             let v = self.next_scalar()?;
             // Empty arrays and maps count as scalars here; keys follow the general rule.
             let k = tuple_keys(k);
-            let cost = check_key_depth(&k, self.pos)?;
+            let cost = check_key_depth(&k, self.pos, self.budget)?;
             self.budget = (self.budget.checked_sub(cost)).ok_or_else(|| over_budget(self.pos))?;
             dict.insert(k, v);
             *left -= 1;
@@ -504,12 +504,10 @@ impl Frame {
     }
 }
 
-/// The work budget of decoding `len` bytes: hashing nested keys may cost 32 MiB plus twice
-/// the input (as marshal's references may copy), enough for any key Python itself can read
-/// (it refuses list and dict keys) while a message of keys nested 190 deep is refused after
-/// tens of milliseconds instead of taking a thread for seconds.
+/// The work budget of decoding `len` bytes: hashing nested keys is the only work beyond
+/// reading that msgpack has ([`key_work_budget`]).
 fn work_budget(len: usize) -> usize {
-    (32usize << 20).saturating_add(len.saturating_mul(2))
+    key_work_budget(len)
 }
 
 fn over_budget(at: usize) -> Error {
@@ -548,7 +546,7 @@ fn complete(
                     // Array keys become tuples, as msgpack-python makes them when a peer
                     // doesn't insist on str keys.
                     let k = tuple_keys(k);
-                    let cost = check_key_depth(&k, at)?;
+                    let cost = check_key_depth(&k, at, *budget)?;
                     *budget = budget.checked_sub(cost).ok_or_else(|| over_budget(at))?;
                     // A repeated key keeps its first place and takes the last value, as a
                     // Python dict built from the pairs does.

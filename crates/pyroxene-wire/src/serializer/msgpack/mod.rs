@@ -82,7 +82,7 @@
 //! length points past the end), nesting deeper than [`MAX_DEPTH`](crate::MAX_DEPTH). Lengths are
 //! never trusted for allocation: all the containers of one input together reserve room for no
 //! more items than the input could hold. Hashing map keys nested in map keys (walked again at
-//! every level) is charged to a budget of 32 MiB plus twice the input length, past which
+//! every level) is charged to a budget of 1 MiB plus 16 per input byte, past which
 //! decoding fails with [`ErrorKind::TooLarge`](crate::ErrorKind::TooLarge).
 //!
 //! Both directions keep open containers on a heap stack rather than recursing, so deep nesting

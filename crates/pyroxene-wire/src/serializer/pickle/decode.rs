@@ -9,7 +9,7 @@ use num_bigint::BigInt;
 
 use super::{Known, known_global};
 use crate::value::PyTimeZone;
-use crate::value::check_hashable;
+use crate::value::{check_hashable_within, key_work_budget};
 use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Set, Value};
 
 /// What one value copied through the memo or materialized costs, on top of its str/bytes size.
@@ -76,6 +76,8 @@ struct Machine<'a> {
     memo: HashMap<u32, Item>,
     arena: Vec<Node>,
     budget: usize,
+    /// What hashing nested set elements and dict keys may still cost ([`key_work_budget`]).
+    key_budget: usize,
 }
 
 pub(super) fn decode(data: &[u8], cap: usize) -> Result<Value> {
@@ -89,6 +91,7 @@ pub(super) fn decode(data: &[u8], cap: usize) -> Result<Value> {
         budget: BUDGET_BASE
             .saturating_add(data.len().saturating_mul(BUDGET_PER_BYTE))
             .min(cap),
+        key_budget: key_work_budget(data.len()).min(cap),
     };
     let top = m.run()?;
     m.materialize(top)
@@ -542,8 +545,8 @@ impl Machine<'_> {
             (Known::Set | Known::FrozenSet, [Value::List(items) | Value::Tuple(items)]) => {
                 let mut set = Set::default();
                 for item in items {
-                    let cost = check_hashable(item, at)?;
-                    charge_keys(&mut self.budget, at, cost)?;
+                    let cost = check_hashable_within(item, at, self.key_budget)?;
+                    charge_keys(&mut self.key_budget, at, cost)?;
                     set.insert(item.clone());
                 }
                 if known == Known::FrozenSet {
@@ -623,7 +626,7 @@ impl Machine<'_> {
                     let node = &self.arena[i];
                     let n = node.children().len();
                     let items = done.split_off(done.len() - n);
-                    done.push(finish(at, node, items, &mut self.budget)?);
+                    done.push(finish(at, node, items, &mut self.key_budget)?);
                 }
             }
         }
@@ -693,15 +696,15 @@ fn charge_keys(budget: &mut usize, at: usize, cost: usize) -> Result<()> {
     Ok(())
 }
 
-fn finish(at: usize, node: &Node, items: Vec<Value>, budget: &mut usize) -> Result<Value> {
+fn finish(at: usize, node: &Node, items: Vec<Value>, key_budget: &mut usize) -> Result<Value> {
     Ok(match node {
         Node::List(_) => Value::List(items),
         Node::Tuple(_) => Value::Tuple(items),
         Node::Set(frozen, _) => {
             let mut set = Set::default();
             for item in items {
-                let cost = check_hashable(&item, at)?;
-                charge_keys(budget, at, cost)?;
+                let cost = check_hashable_within(&item, at, *key_budget)?;
+                charge_keys(key_budget, at, cost)?;
                 set.insert(item);
             }
             if *frozen {
@@ -723,8 +726,8 @@ fn finish(at: usize, node: &Node, items: Vec<Value>, budget: &mut usize) -> Resu
             let mut dict = Dict::default();
             let mut it = items.into_iter();
             while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                let cost = check_hashable(&k, at)?;
-                charge_keys(budget, at, cost)?;
+                let cost = check_hashable_within(&k, at, *key_budget)?;
+                charge_keys(key_budget, at, cost)?;
                 dict.insert(k, v);
             }
             Value::Dict(Box::new(dict))

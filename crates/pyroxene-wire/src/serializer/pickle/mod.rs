@@ -38,8 +38,8 @@
 //! Hostile input is bounded: lengths are checked against the remaining input before anything
 //! is allocated, nesting is limited to [`crate::MAX_DEPTH`], and the copies the memo makes (a
 //! value fetched many times is copied each time, "billion laughs") are charged to a budget of
-//! 64 MiB plus 64 bytes per input byte, as is hashing set elements and dict keys nested in
-//! others.
+//! 64 MiB plus 64 bytes per input byte. Hashing set elements and dict keys nested in others
+//! (walked again at every level) has a budget of its own, 1 MiB plus 16 per input byte.
 //!
 //! # Encoding
 //!
