@@ -8,16 +8,47 @@ use crate::error::{Error, ErrorKind, Result};
 /// never pay the handoff to another thread and back.
 pub(crate) const OFFLOAD_BYTES: usize = 64 * 1024;
 
-/// How many payload jobs run at once: one core fewer than the machine has (at least one), so
-/// the runtime's threads keep a core for every other connection however many costly
-/// messages arrive together. Jobs beyond that wait their turn, first come first served.
-static PAYLOAD_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> =
-    std::sync::LazyLock::new(|| {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
-    });
+/// A payload job: boxed work that sends its own result.
+type Job = Box<dyn FnOnce() + Send>;
 
-/// Runs `work` on the blocking pool, when one of the payload slots is free, and waits for it.
+/// The payload threads' queue. One thread per core but one (at least one), so the runtime's
+/// threads keep a core for every other connection however many costly messages arrive
+/// together; jobs beyond that wait their turn, first come first served. The threads are
+/// pyroxene's own (not the runtime's blocking pool), started at the first big payload and
+/// kept for the life of the process, so they can run at a lower priority than the runtime's
+/// threads without touching threads the application owns.
+static PAYLOAD_QUEUE: std::sync::LazyLock<Option<std::sync::mpsc::Sender<Job>>> =
+    std::sync::LazyLock::new(start_payload_threads);
+
+fn start_payload_threads() -> Option<std::sync::mpsc::Sender<Job>> {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let threads = cores.saturating_sub(1).max(1);
+    let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+    let mut started = 0;
+    for n in 0..threads {
+        let queue = queue.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("pyroxene-payload-{n}"))
+            .spawn(move || {
+                loop {
+                    // The lock is held only while waiting for the next job.
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+        started += usize::from(spawned.is_ok());
+    }
+    (started > 0).then_some(jobs)
+}
+
+/// Runs `work` on a payload thread, when one is free, and waits for it.
 ///
 /// # Errors
 /// [`ErrorKind::Protocol`] when the work panicked (a bug; the connection is closed rather
@@ -27,11 +58,24 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    // The semaphore is never closed, so acquiring only fails if it were; run unslotted then.
-    let _slot = PAYLOAD_SLOTS.acquire().await.ok();
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::new(ErrorKind::Protocol, "payload work failed").with_source(e))
+    let Some(jobs) = PAYLOAD_QUEUE.as_ref() else {
+        // No payload thread could be started: the runtime's blocking pool instead.
+        return tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| Error::new(ErrorKind::Protocol, "payload work failed").with_source(e));
+    };
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+        let _ = done.send(outcome.ok());
+    });
+    if jobs.send(job).is_err() {
+        return Err(Error::new(ErrorKind::Protocol, "payload threads are gone"));
+    }
+    match result.await {
+        Ok(Some(value)) => Ok(value),
+        _ => Err(Error::new(ErrorKind::Protocol, "payload work failed")),
+    }
 }
 
 /// Whether encoding `value` is big work: roughly more than [`OFFLOAD_BYTES`] of output

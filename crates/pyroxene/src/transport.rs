@@ -112,7 +112,7 @@ const BIG_PAYLOAD: usize = 64 * 1024;
 /// The first piece of a receive buffer, and the least it grows by.
 const READ_CHUNK: usize = 8 * 1024;
 
-/// Receive buffer growth from this size up is done on the blocking pool ([`Connection::make_room`]).
+/// Receive buffer growth from this size up is done on a payload thread ([`Connection::make_room`]).
 const GROW_OFFLOAD: usize = 1024 * 1024;
 
 /// Compressed payloads up to this size are measured on the runtime thread: they inflate to at
@@ -326,7 +326,7 @@ impl Connection {
 
     /// Inflates a COMPRESSED payload: measured first (a zip bomb is refused once it passes the
     /// limit, having cost no memory), charged to the budget, then inflated into a buffer of
-    /// its size; big ones on the blocking pool, so the runtime's threads serve others.
+    /// its size; big ones on a payload thread, so the runtime's threads serve others.
     async fn inflate(&mut self, mut msg: Message) -> Result<Message> {
         let invalid = |e| Error::new(ErrorKind::Protocol, "invalid message").with_source(e);
         let max = match &self.budget {
@@ -411,7 +411,7 @@ impl Connection {
     /// 8 KiB), but never past the end of the message whose header is in. So the buffer is at
     /// most twice the bytes received, and a big payload still arrives in large reads.
     ///
-    /// Growing past [`GROW_OFFLOAD`] happens on the blocking pool, new pages touched there: the
+    /// Growing past [`GROW_OFFLOAD`] happens on a payload thread, new pages touched there: the
     /// kernel clears each fresh page on its first touch, and doing that for the copy and the
     /// reads of a 16 MiB message kept the connection's worker busy for tens of milliseconds
     /// (86% of its samples in `clear_page_erms` under `pyroxene attack --only marshal-refs`).

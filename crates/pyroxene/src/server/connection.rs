@@ -763,12 +763,12 @@ fn undecodable(e: &pyroxene_wire::Error) -> RemoteException {
 
 /// The work a small payload may cost where it was received (copies for marshal references and
 /// pickle memo fetches, hashing nested keys: well under a millisecond); past it, the payload is
-/// decoded again on the blocking pool with the serializer's full budget. Without it, 382 bytes
+/// decoded again on a payload thread with the serializer's full budget. Without it, 382 bytes
 /// of nested marshal references held a runtime thread for 66 ms, 275 bytes of pickle 226 ms.
 const INLINE_WORK: usize = 256 * 1024;
 
-/// A CONNECT payload decoded, on the blocking pool when it is big (or turns out costly); the error as the text a
-/// CONNECTFAIL carries.
+/// A CONNECT payload decoded, on a payload thread when it is big (or turns out costly); the
+/// error as the text a CONNECTFAIL carries.
 async fn decode_off_runtime(ser: Serializer, msg: &Message) -> std::result::Result<Value, String> {
     if msg.payload.len() <= OFFLOAD_BYTES {
         match ser.decode_shared_within(&msg.payload, INLINE_WORK) {
@@ -783,7 +783,7 @@ async fn decode_off_runtime(ser: Serializer, msg: &Message) -> std::result::Resu
     }
 }
 
-/// An INVOKE's call, decoded on the blocking pool when its payload is big or its decoding turns
+/// An INVOKE's call, decoded on a payload thread when its payload is big or its decoding turns
 /// out costly (so two such messages can't take both runtime threads from everyone else).
 async fn decode_call_off_runtime(
     ser: Serializer,
