@@ -43,12 +43,25 @@ pub(crate) struct AttackArgs {
     /// measuring client keeps the normal priority. 0 attacks at the normal priority.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i32).range(0..=19))]
     attacker_nice: i32,
+    /// Repeat each attack back to back until it has run this many seconds (default 3, with
+    /// --quick 0: once). A half-second attack alone gives the measuring client ~100 calls,
+    /// whose p99 is its single worst wait; three seconds give ~600 calls and a real p99.
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    sustain: Option<f64>,
 }
 
 impl AttackArgs {
     /// File descriptors this run needs: the idle attack's connections, plus room.
     pub(crate) fn descriptors_wanted(&self) -> u64 {
         if self.quick { 2_048 } else { 10_240 }
+    }
+
+    /// How long each attack is repeated for (at least one round).
+    fn sustain(&self) -> Duration {
+        let secs = self.sustain.unwrap_or(if self.quick { 0.0 } else { 3.0 });
+        Duration::try_from_secs_f64(secs)
+            .unwrap_or(MAX_SUSTAIN)
+            .min(MAX_SUSTAIN)
     }
 }
 
@@ -136,6 +149,58 @@ impl Victims {
     }
 }
 
+/// Threads that only burn CPU, one per core, at the normal priority: the `cpu-neighbour` row,
+/// not traffic but what any busy program on the server's machine costs its clients (on a
+/// small VM that floor is a scheduler tick, and it is the yardstick of the attack rows).
+/// Started before the attacking threads lower their priority, like [`Victims`].
+struct Neighbours(Vec<std::sync::mpsc::Sender<(Duration, tokio::sync::oneshot::Sender<()>)>>);
+
+impl Neighbours {
+    fn start() -> anyhow::Result<Neighbours> {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let mut threads = Vec::with_capacity(cores);
+        for n in 0..cores {
+            let (jobs, queue) =
+                std::sync::mpsc::channel::<(Duration, tokio::sync::oneshot::Sender<()>)>();
+            std::thread::Builder::new()
+                .name(format!("attack-neighbour-{n}"))
+                .spawn(move || {
+                    for (busy, done) in queue {
+                        let end = Instant::now() + busy;
+                        while Instant::now() < end {
+                            std::hint::spin_loop();
+                        }
+                        let _ = done.send(());
+                    }
+                })?;
+            threads.push(jobs);
+        }
+        Ok(Neighbours(threads))
+    }
+
+    /// Every thread busy for `busy`; what the row reports.
+    fn burn(&self, busy: Duration) -> Attack {
+        let done: Vec<_> = self
+            .0
+            .iter()
+            .filter_map(|jobs| {
+                let (done, finished) = tokio::sync::oneshot::channel();
+                jobs.send((busy, done)).ok().map(|()| finished)
+            })
+            .collect();
+        Box::pin(async move {
+            let threads = done.len();
+            for finished in done {
+                finished.await?;
+            }
+            Ok(format!(
+                "{threads} threads busy {:.1} s at normal priority (no traffic: the machine's floor)",
+                busy.as_secs_f64()
+            ))
+        })
+    }
+}
+
 /// Lowers this thread's priority to `nice`, and so that of every thread it starts after.
 fn lower_priority(nice: i32) {
     if nice == 0 {
@@ -199,22 +264,61 @@ fn resolve(target: &str) -> anyhow::Result<SocketAddr> {
 pub(crate) fn run(args: AttackArgs) -> anyhow::Result<()> {
     let addr = resolve(&args.target)?;
     let victims = Victims::start()?;
+    let neighbours = Arc::new(Neighbours::start()?);
     lower_priority(args.attacker_nice);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let failed = runtime.block_on(attack_all(&args, addr, &victims))?;
+    let failed = runtime.block_on(attack_all(&args, addr, &victims, neighbours))?;
     if args.check && failed > 0 {
         bail!("the server did not survive {failed} attack(s)");
     }
     Ok(())
 }
 
+/// A number of seconds, zero or more.
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs >= 0.0 => Ok(secs),
+        _ => Err(format!("{text:?} is not a number of seconds (0 or more)")),
+    }
+}
+
+/// The longest `--sustain` honoured, and the most rounds one sustained attack runs.
+const MAX_SUSTAIN: Duration = Duration::from_secs(60);
+const MAX_ROUNDS: usize = 10_000;
+
+/// Runs `make`'s attack again and again until `sustain` has passed since the first round
+/// started (at least once, at most [`MAX_ROUNDS`]); the first failing round ends it.
+fn sustained(make: MakeAttack, sustain: Duration) -> Attack {
+    Box::pin(async move {
+        let started = Instant::now();
+        let mut rounds = 0;
+        loop {
+            let note = make().await?;
+            rounds += 1;
+            if started.elapsed() >= sustain || rounds >= MAX_ROUNDS {
+                return Ok(match rounds {
+                    1 => note,
+                    n => format!("{n} rounds, the last: {note}"),
+                });
+            }
+        }
+    })
+}
+
 type Attack = std::pin::Pin<Box<dyn std::future::Future<Output = attacks::Outcome> + Send>>;
 
+/// Makes one round of an attack; called again while a sustained attack goes on.
+type MakeAttack = Box<dyn Fn() -> Attack + Send>;
+
 /// The attacks of this run, by name.
-fn plan(args: &AttackArgs, addr: SocketAddr) -> Vec<(&'static str, Attack)> {
+fn plan(
+    args: &AttackArgs,
+    addr: SocketAddr,
+    neighbours: Arc<Neighbours>,
+) -> Vec<(&'static str, MakeAttack)> {
     let scale = Scale {
         max_message_size: args.max_message_size,
         object: if args.ns {
@@ -226,101 +330,140 @@ fn plan(args: &AttackArgs, addr: SocketAddr) -> Vec<(&'static str, Attack)> {
     let small = args.quick;
     let q = move |full: usize, quick: usize| if small { quick } else { full };
     let secs = move |full: u64, quick: u64| Duration::from_millis(if small { quick } else { full });
-    let mut all: Vec<(&'static str, Attack)> = vec![
+    let mut all: Vec<(&'static str, MakeAttack)> = vec![
         (
             "headers-v5",
-            Box::pin(attacks::lying_headers(
-                addr,
-                ProtocolVersion::V5,
-                q(2000, 200),
-                secs(2000, 500),
-            )),
+            Box::new(move || {
+                Box::pin(attacks::lying_headers(
+                    addr,
+                    ProtocolVersion::V5,
+                    q(2000, 200),
+                    secs(2000, 500),
+                ))
+            }),
         ),
         (
             "headers-v4",
-            Box::pin(attacks::lying_headers(
-                addr,
-                ProtocolVersion::V4,
-                q(500, 100),
-                secs(2000, 500),
-            )),
+            Box::new(move || {
+                Box::pin(attacks::lying_headers(
+                    addr,
+                    ProtocolVersion::V4,
+                    q(500, 100),
+                    secs(2000, 500),
+                ))
+            }),
         ),
         (
             "zlib-bomb",
-            Box::pin(async move { attacks::zlib_bomb(addr, &scale, q(2, 1)).await }),
+            Box::new(move || {
+                Box::pin(async move { attacks::zlib_bomb(addr, &scale, q(2, 1)).await })
+            }),
         ),
         (
             "marshal-refs",
-            Box::pin(async move {
-                attacks::marshal_refs(addr, &scale, q(16 << 20, 2 << 20), 64, q(2, 1)).await
+            Box::new(move || {
+                Box::pin(async move {
+                    attacks::marshal_refs(addr, &scale, q(16 << 20, 2 << 20), 64, q(2, 1)).await
+                })
             }),
         ),
         (
             // Not an attack: the same two 16 MiB calls without the references, echoed. What
             // any big call costs the other clients, the baseline of the row above.
             "big-call",
-            Box::pin(async move {
-                attacks::marshal_refs(addr, &scale, q(16 << 20, 2 << 20), 0, q(2, 1)).await
+            Box::new(move || {
+                Box::pin(async move {
+                    attacks::marshal_refs(addr, &scale, q(16 << 20, 2 << 20), 0, q(2, 1)).await
+                })
             }),
         ),
         (
+            // Not an attack either: no traffic, every core busy with a program of the normal
+            // priority. The floor any load puts under the other client's p99 on this machine.
+            "cpu-neighbour",
+            Box::new(move || neighbours.burn(secs(3000, 500))),
+        ),
+        (
             "nested-lengths",
-            Box::pin(async move {
-                attacks::nested_lengths(addr, &scale, q(16 << 20, 1 << 20), q(2, 1)).await
+            Box::new(move || {
+                Box::pin(async move {
+                    attacks::nested_lengths(addr, &scale, q(16 << 20, 1 << 20), q(2, 1)).await
+                })
             }),
         ),
         (
             "reference-bombs",
-            Box::pin(async move { attacks::reference_bombs(addr, &scale, q(20, 4)).await }),
+            Box::new(move || {
+                Box::pin(async move { attacks::reference_bombs(addr, &scale, q(20, 4)).await })
+            }),
         ),
         (
             "nested-keys",
-            Box::pin(async move { attacks::nested_keys(addr, &scale, q(4, 2)).await }),
+            Box::new(move || {
+                Box::pin(async move { attacks::nested_keys(addr, &scale, q(4, 2)).await })
+            }),
         ),
         (
             "unknown-serializer",
-            Box::pin(async move { attacks::unknown_serializer(addr, &scale, q(50, 10)).await }),
+            Box::new(move || {
+                Box::pin(async move { attacks::unknown_serializer(addr, &scale, q(50, 10)).await })
+            }),
         ),
-        ("garbage", Box::pin(attacks::garbage(addr, q(500, 50)))),
+        (
+            "garbage",
+            Box::new(move || Box::pin(attacks::garbage(addr, q(500, 50)))),
+        ),
         (
             "wrong-version",
-            Box::pin(attacks::wrong_version(addr, q(500, 50))),
+            Box::new(move || Box::pin(attacks::wrong_version(addr, q(500, 50)))),
         ),
         (
             "lying-size",
-            Box::pin(async move { attacks::lying_sizes(addr, &scale, q(200, 20)).await }),
+            Box::new(move || {
+                Box::pin(async move { attacks::lying_sizes(addr, &scale, q(200, 20)).await })
+            }),
         ),
         (
             "deep-nesting",
-            Box::pin(attacks::deep_nesting(addr, q(20, 4))),
+            Box::new(move || Box::pin(attacks::deep_nesting(addr, q(20, 4)))),
         ),
-        ("bad-utf8", Box::pin(attacks::bad_utf8(addr, q(100, 10)))),
+        (
+            "bad-utf8",
+            Box::new(move || Box::pin(attacks::bad_utf8(addr, q(100, 10)))),
+        ),
         (
             "slowloris",
-            Box::pin(async move {
-                attacks::slowloris(addr, &scale, q(500, 50), secs(5000, 1000)).await
+            Box::new(move || {
+                Box::pin(async move {
+                    attacks::slowloris(addr, &scale, q(500, 50), secs(5000, 1000)).await
+                })
             }),
         ),
         (
             "idle-10k",
-            Box::pin(attacks::idle(addr, q(10_000, 1000), secs(3000, 500))),
+            Box::new(move || Box::pin(attacks::idle(addr, q(10_000, 1000), secs(3000, 500)))),
         ),
         (
             "pipelining",
-            Box::pin(async move {
-                attacks::pipelining(addr, &scale, 4, q(200_000, 10_000), secs(3000, 1000)).await
+            Box::new(move || {
+                Box::pin(async move {
+                    attacks::pipelining(addr, &scale, 4, q(200_000, 10_000), secs(3000, 1000)).await
+                })
             }),
         ),
         (
             "connect-churn",
-            Box::pin(attacks::connect_churn(addr, q(5000, 500))),
+            Box::new(move || Box::pin(attacks::connect_churn(addr, q(5000, 500)))),
         ),
     ];
     if args.ns {
-        all.push(("ns-regex", Box::pin(attacks::ns_regex(addr))));
+        all.push((
+            "ns-regex",
+            Box::new(move || Box::pin(attacks::ns_regex(addr))),
+        ));
         all.push((
             "ns-flood",
-            Box::pin(attacks::ns_flood(addr, secs(3000, 1000))),
+            Box::new(move || Box::pin(attacks::ns_flood(addr, secs(3000, 1000)))),
         ));
     }
     all.retain(|(name, _)| args.only.is_empty() || args.only.iter().any(|o| o == name));
@@ -332,6 +475,7 @@ async fn attack_all(
     args: &AttackArgs,
     addr: SocketAddr,
     victims: &Victims,
+    neighbours: Arc<Neighbours>,
 ) -> anyhow::Result<usize> {
     let method = if args.ns { "ping" } else { "echo" };
     let object = if args.ns {
@@ -370,8 +514,9 @@ async fn attack_all(
         "attack", "survived", "p99 ms", "max ms", "x idle", "peak MB", "secs"
     );
     let mut failed = 0;
-    for (name, attack) in plan(args, addr) {
+    for (name, make) in plan(args, addr, neighbours) {
         let started = Instant::now();
+        let attack = sustained(make, args.sustain());
         let (seen, outcome) = measured(args, victims, proxy()?, method, attack).await;
         let took = started.elapsed();
         // Survived: the server answers a new client afterwards (and its process is there).
@@ -452,4 +597,70 @@ fn print_row(row: &Row, idle: &Seen) {
         row.took.as_secs_f64(),
         row.note,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn counting(rounds: Arc<AtomicUsize>, fail_at: usize) -> MakeAttack {
+        Box::new(move || {
+            let rounds = rounds.clone();
+            Box::pin(async move {
+                let n = rounds.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                match n == fail_at {
+                    true => Err(anyhow::anyhow!("round {n} failed")),
+                    false => Ok(format!("round {n}")),
+                }
+            })
+        })
+    }
+
+    #[tokio::test]
+    async fn a_sustained_attack_repeats_until_its_time_is_up() {
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let note = sustained(counting(rounds.clone(), 0), Duration::from_millis(200))
+            .await
+            .unwrap();
+        let n = rounds.load(Ordering::SeqCst);
+        assert!((5..=11).contains(&n), "{n} rounds of 20 ms in 200 ms");
+        assert_eq!(note, format!("{n} rounds, the last: round {n}"));
+    }
+
+    #[tokio::test]
+    async fn an_unsustained_attack_runs_once_and_a_failing_round_ends_it() {
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let once = sustained(counting(rounds.clone(), 0), Duration::ZERO).await;
+        assert_eq!(once.unwrap(), "round 1");
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let failed = sustained(counting(rounds.clone(), 2), Duration::from_secs(5)).await;
+        assert_eq!(failed.unwrap_err().to_string(), "round 2 failed");
+        assert_eq!(rounds.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn sustain_defaults_to_three_seconds_and_once_when_quick() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: AttackArgs,
+        }
+        let parse = |extra: &[&str]| {
+            Cli::parse_from(["attack", "127.0.0.1:9"].iter().chain(extra))
+                .args
+                .sustain()
+        };
+        assert_eq!(parse(&[]), Duration::from_secs(3));
+        assert_eq!(parse(&["--quick"]), Duration::ZERO);
+        assert_eq!(parse(&["--sustain", "0.5"]), Duration::from_millis(500));
+        assert_eq!(parse(&["--sustain", "1e9"]), MAX_SUSTAIN);
+        assert_eq!(parse(&["--sustain", "inf"]), MAX_SUSTAIN);
+        for bad in ["-1", "NaN", "soon"] {
+            let parsed = Cli::try_parse_from(["attack", "127.0.0.1:9", "--sustain", bad]);
+            assert!(parsed.is_err(), "--sustain {bad}");
+        }
+    }
 }
