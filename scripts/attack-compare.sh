@@ -25,7 +25,11 @@ attacker="${bins[-1]}"
 export PYRO_BROADCAST_ADDRS=127.0.0.1
 
 server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true; }
+logs=()
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    [ ${#logs[@]} -eq 0 ] || rm -f "${logs[@]}"
+}
 trap cleanup EXIT
 
 # Starts `BIN ARGS...`, waits (at most 30 s) for a line holding a PYRO: URI after MARKER and
@@ -33,6 +37,7 @@ trap cleanup EXIT
 start() {
     local marker="$1"; shift
     local out; out=$(mktemp)
+    logs+=("$out")
     "$@" >"$out" 2>&1 &
     server_pid=$!
     for _ in $(seq 300); do
