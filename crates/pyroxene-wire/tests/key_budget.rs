@@ -2,7 +2,9 @@
 //! (issue 16, the `nested-keys` attack). Keys of plain data fit it with room to spare; keys
 //! nested in keys in keys, walked again at every level, run out of it long before they could
 //! keep a thread busy (under the 32 MiB budget they shared with reference copies, 60 KB of
-//! msgpack keys nested 150 deep took 65 ms each).
+//! msgpack keys nested 150 deep took 65 ms each). A decode capped to what a runtime thread
+//! may spend charges every key node and every announced item, so big keys and containers
+//! go to a payload thread before they are built.
 
 use pyroxene_wire::{ErrorKind, Serializer, Set, Value};
 
@@ -97,5 +99,66 @@ fn tuple_keys_of_plain_data_fit_the_key_budget_at_any_size() {
     for ser in [Serializer::Marshal, Serializer::Pickle, Serializer::Serpent] {
         let bytes = ser.encode(&dict).expect("encode");
         assert_eq!(ser.decode(&bytes).expect("decode"), dict, "{ser:?}");
+    }
+}
+
+/// What the daemon lets a payload cost on a runtime thread before it hands it to a payload
+/// thread (`INLINE_WORK` in the server's connection loop).
+const INLINE_WORK: usize = 256 * 1024;
+
+#[test]
+fn capped_decode_charges_a_big_key_before_walking_it_twice() {
+    // A map keyed by an array of 60,000 ints, 60 KB: the full decode takes it for free (the
+    // ints sit one level down), and so did the capped attempt on a runtime thread, walking
+    // and hashing the whole key before the level above (in the attack, 150 levels) ran out:
+    // 1.5 ms a message with four attacking connections. Now every node of a key counts
+    // there, and the attempt gives up within the first walk.
+    let bytes = bytes::Bytes::from(msgpack_nested_map_keys(60_000, 1));
+    assert!(Serializer::Msgpack.decode_shared(&bytes).is_ok());
+    let Err(err) = Serializer::Msgpack.decode_shared_within(&bytes, INLINE_WORK) else {
+        panic!("the capped decode walked a 60,000-int key");
+    };
+    assert_eq!(err.kind(), ErrorKind::TooLarge, "{err}");
+    // The same for a frozenset of 60,000 ints inside a frozenset, in marshal and pickle.
+    let sets = nested_frozensets(60_000, 1);
+    for ser in [Serializer::Marshal, Serializer::Pickle] {
+        let bytes = bytes::Bytes::from(ser.encode(&sets).expect("encode"));
+        assert!(ser.decode_shared(&bytes).is_ok(), "{ser:?}");
+        let Err(err) = ser.decode_shared_within(&bytes, INLINE_WORK) else {
+            panic!("{ser:?}: the capped decode walked a 60,000-int set element");
+        };
+        assert_eq!(err.kind(), ErrorKind::TooLarge, "{ser:?}: {err}");
+    }
+    // Keys of ordinary size still decode where they arrive.
+    let small = bytes::Bytes::from(msgpack_nested_map_keys(100, 3));
+    assert!(
+        Serializer::Msgpack
+            .decode_shared_within(&small, INLINE_WORK)
+            .is_ok()
+    );
+}
+
+#[test]
+fn capped_decode_hands_on_containers_of_many_items() {
+    // 60,000 ints in a list are 1.9 MB of values built from 60 KB: the full decode builds
+    // them, the capped attempt on a runtime thread leaves them to a payload thread (building
+    // and dropping them there kept another client waiting 7-8 ms under the nested-keys attack).
+    let ints = Value::List((0..60_000).map(|i| Value::Int(i % 100)).collect());
+    for ser in [Serializer::Marshal, Serializer::Msgpack] {
+        let bytes = bytes::Bytes::from(ser.encode(&ints).expect("encode"));
+        assert!(ser.decode_shared(&bytes).is_ok(), "{ser:?}");
+        let Err(err) = ser.decode_shared_within(&bytes, INLINE_WORK) else {
+            panic!("{ser:?}: the capped decode built 60,000 items");
+        };
+        assert_eq!(err.kind(), ErrorKind::TooLarge, "{ser:?}: {err}");
+        // A thousand items are built where they arrive.
+        let few = Value::List((0..1_000).map(Value::Int).collect());
+        let bytes = bytes::Bytes::from(ser.encode(&few).expect("encode"));
+        assert_eq!(
+            ser.decode_shared_within(&bytes, INLINE_WORK)
+                .expect("1,000 items"),
+            few,
+            "{ser:?}"
+        );
     }
 }

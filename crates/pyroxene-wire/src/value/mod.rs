@@ -370,24 +370,30 @@ pub const KEY_MAX_DEPTH: usize = 200;
 /// Python refuses unhashable dict keys and set elements (`TypeError: unhashable type`): lists,
 /// dicts, sets (frozensets are fine), and keys nested deeper than [`KEY_MAX_DEPTH`].
 ///
-/// Returns what hashing the key costs beyond reading it ([`rewalk_cost`]), which the decoders
+/// Returns what hashing the key costs beyond reading it ([`KeyBudget`]), which the decoders
 /// with a work budget charge.
 pub(crate) fn check_hashable(value: &Value, at: usize) -> Result<usize> {
-    check_hashable_within(value, at, usize::MAX)
+    check_hashable_within(value, at, &KeyBudget::UNLIMITED)
 }
 
-/// [`check_hashable`] that stops walking once the cost passes `limit` (what the caller's
-/// budget has left) and returns a cost over it: the caller refuses the key without the rest
-/// of the walk, which for a key around 60,000 ints cost the thread a millisecond each time.
-pub(crate) fn check_hashable_within(value: &Value, at: usize, limit: usize) -> Result<usize> {
+/// [`check_hashable`] that stops walking once the cost passes what `budget` has left and
+/// returns a cost over it: the caller refuses the key without the rest of the walk, which for
+/// a key around 60,000 ints cost the thread a millisecond each time.
+pub(crate) fn check_hashable_within(value: &Value, at: usize, budget: &KeyBudget) -> Result<usize> {
     let mut cost = 0;
-    check_key(value, at, 0, &mut cost, limit)?;
+    check_key(value, at, 0, &mut cost, budget)?;
     Ok(cost)
 }
 
-fn check_key(value: &Value, at: usize, depth: usize, cost: &mut usize, limit: usize) -> Result<()> {
-    *cost = cost.saturating_add(rewalk_cost(value, depth));
-    if *cost > limit {
+fn check_key(
+    value: &Value,
+    at: usize,
+    depth: usize,
+    cost: &mut usize,
+    budget: &KeyBudget,
+) -> Result<()> {
+    *cost = cost.saturating_add(budget.node_cost(value, depth));
+    if *cost > budget.left {
         return Ok(());
     }
     let items: Box<dyn Iterator<Item = &Value>> = match value {
@@ -406,42 +412,96 @@ fn check_key(value: &Value, at: usize, depth: usize, cost: &mut usize, limit: us
         .at(at));
     }
     for item in items {
-        check_key(item, at, depth + 1, cost, limit)?;
-        if *cost > limit {
+        check_key(item, at, depth + 1, cost, budget)?;
+        if *cost > budget.left {
             break;
         }
     }
     Ok(())
 }
 
-/// What walking `value` (one node of a key, `depth` levels down) costs a work budget: nothing
-/// for the key and its items, which were just read; 8 plus its str/bytes length further down.
+/// What hashing the set elements and dict keys of one input may still cost its decoder, in
+/// units of 8 per node (about 16 ns of walking and hashing) plus the length of a str or bytes.
 ///
-/// Deeper values are walked again (checked and hashed) for every set or dict key they sit in,
-/// which nested frozensets make quadratic: 190 frozensets around 100,000 ints (500 KB of
-/// marshal) took 224 ms to decode, a msgpack map key nested 190 times 1.2 s. Python caches a
-/// frozenset's hash; a [`Value`] has no room for that, so the decoders count the work instead.
-fn rewalk_cost(value: &Value, depth: usize) -> usize {
-    if depth < 2 {
-        return 0;
+/// A full decode charges only the nodes two or more levels down a key: deeper values are
+/// walked again (checked and hashed) for every set or dict key they sit in, which nested
+/// frozensets make quadratic (190 frozensets around 100,000 ints, 500 KB of marshal, took
+/// 224 ms to decode; a msgpack map key nested 190 times 1.2 s). Python caches a frozenset's
+/// hash; a [`Value`] has no room for that, so the decoders count the work instead.
+///
+/// A decode capped below its full budget (the attempt on a runtime thread, which hands
+/// anything costly to a payload thread) charges every node of a key, and the items that
+/// containers announce ([`KeyBudget::charge_items`]): walking and hashing a key of 60,000
+/// ints once took that thread 1.5 ms before the deeper levels ran out of budget, and an
+/// attacker sending such keys from four connections held both runtime threads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyBudget {
+    left: usize,
+    /// The first depth down a key whose nodes are charged.
+    charged_from: usize,
+}
+
+impl KeyBudget {
+    /// No limit, for formats whose decoding is bounded otherwise (serpent: its keys are read
+    /// from text once each).
+    const UNLIMITED: KeyBudget = KeyBudget {
+        left: usize::MAX,
+        charged_from: 2,
+    };
+
+    /// The budget of decoding `len` bytes ([`key_work_budget`]), lowered to `cap` (and then
+    /// charging every node) when that is less.
+    pub(crate) fn new(len: usize, cap: usize) -> Self {
+        let full = key_work_budget(len);
+        KeyBudget {
+            left: full.min(cap),
+            charged_from: if cap < full { 0 } else { 2 },
+        }
     }
-    8 + match value {
-        Value::Str(s) => s.len(),
-        Value::Bytes(b) => b.len(),
-        _ => 0,
+
+    /// Takes `cost` (what [`check_hashable_within`] or [`check_key_depth`] returned) from
+    /// what is left; `None` when it is more than that.
+    pub(crate) fn charge(&mut self, cost: usize) -> Option<()> {
+        self.left = self.left.checked_sub(cost)?;
+        Some(())
+    }
+
+    /// Charges a capped decode for the `len` items a container announces, the bytes of
+    /// [`Value`] they will take (a full decode has them bounded by its input already).
+    ///
+    /// On a runtime thread an array of 60,000 ints (60 KB of msgpack) is 1.9 MB of values to
+    /// build and drop: with four attacking connections sending such keys, another client's
+    /// p99 was 7-8 ms; handing them to a payload thread before building them made it 3.2 ms.
+    pub(crate) fn charge_items(&mut self, len: usize) -> Option<()> {
+        if self.charged_from == 0 {
+            self.charge(len.saturating_mul(std::mem::size_of::<Value>()))
+        } else {
+            Some(())
+        }
+    }
+
+    /// What walking `value`, `depth` levels down a key, costs.
+    fn node_cost(&self, value: &Value, depth: usize) -> usize {
+        if depth < self.charged_from {
+            return 0;
+        }
+        8 + match value {
+            Value::Str(s) => s.len(),
+            Value::Bytes(b) => b.len(),
+            _ => 0,
+        }
     }
 }
 
 /// What hashing the set elements and dict keys of a `len`-byte input may cost beyond reading
-/// them ([`check_hashable`]'s, [`check_key_depth`]'s costs), in the units of [`rewalk_cost`]
-/// (8 per node, about 16 ns of walking and hashing): 1 MiB plus 16 per input byte. Only
-/// nodes two or more levels down a key are counted, once for every key they sit in: a tuple
-/// key of tuples pays for each of its nodes once, well within the 16 per byte every node
-/// took to send (and Python's msgpack takes str and bytes keys only, which cost nothing).
-/// What runs out of it is keys nested in keys nested in keys, each level walking all the
-/// levels below again: 60 KB of msgpack map keys nested 150 deep cost 65 ms of a thread
-/// under the 32 MiB budget that reference copies have (four such messages at a time kept a
-/// core busy), and ~4 ms under this one.
+/// them ([`check_hashable`]'s, [`check_key_depth`]'s costs), in the units of [`KeyBudget`]:
+/// 1 MiB plus 16 per input byte. In a full decode only nodes two or more levels down a key
+/// are counted, once for every key they sit in: a tuple key of tuples pays for each of its
+/// nodes once, well within the 16 per byte every node took to send (and Python's msgpack
+/// takes str and bytes keys only, which cost nothing). What runs out of it is keys nested in
+/// keys nested in keys, each level walking all the levels below again: 60 KB of msgpack map
+/// keys nested 150 deep cost 65 ms of a thread under the 32 MiB budget that reference copies
+/// have (four such messages at a time kept a core busy), and ~4 ms under this one.
 pub(crate) fn key_work_budget(len: usize) -> usize {
     (1usize << 20).saturating_add(len.saturating_mul(16))
 }
@@ -449,11 +509,11 @@ pub(crate) fn key_work_budget(len: usize) -> usize {
 /// Only the depth part of [`check_hashable`], for formats whose keys we take as they come
 /// (msgpack: Python peers refuse every non-str key anyway, and our model can hash any value).
 /// Returns the key's cost as [`check_hashable_within`] does, the walk stopped once it passes
-/// `limit`.
-pub(crate) fn check_key_depth(value: &Value, at: usize, limit: usize) -> Result<usize> {
-    fn walk(value: &Value, depth: usize, cost: &mut usize, limit: usize) -> bool {
-        *cost = cost.saturating_add(rewalk_cost(value, depth));
-        if *cost > limit {
+/// what `budget` has left.
+pub(crate) fn check_key_depth(value: &Value, at: usize, budget: &KeyBudget) -> Result<usize> {
+    fn walk(value: &Value, depth: usize, cost: &mut usize, budget: &KeyBudget) -> bool {
+        *cost = cost.saturating_add(budget.node_cost(value, depth));
+        if *cost > budget.left {
             // Over budget: the caller refuses the key, deep or not.
             return true;
         }
@@ -466,10 +526,10 @@ pub(crate) fn check_key_depth(value: &Value, at: usize, limit: usize) -> Result<
         depth < KEY_MAX_DEPTH
             && children
                 .into_iter()
-                .all(|c| walk(c, depth + 1, cost, limit))
+                .all(|c| walk(c, depth + 1, cost, budget))
     }
     let mut cost = 0;
-    if walk(value, 0, &mut cost, limit) {
+    if walk(value, 0, &mut cost, budget) {
         Ok(cost)
     } else {
         Err(Error::new(

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use num_bigint::{BigInt, BigUint, Sign};
 
 use crate::serializer::{Reservations, bytes_value};
-use crate::value::{RandomState, check_hashable_within, key_work_budget};
+use crate::value::{KeyBudget, RandomState, check_hashable_within};
 use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Set, Value};
 
 const FLAG_REF: u8 = 0x80;
@@ -53,7 +53,7 @@ fn decode(bytes: &[u8], fast: bool, owner: Option<&Bytes>, cap: usize) -> Result
         budget: BUDGET_BASE
             .saturating_add(bytes.len().saturating_mul(BUDGET_PER_BYTE))
             .min(cap),
-        key_budget: key_work_budget(bytes.len()).min(cap),
+        key_budget: KeyBudget::new(bytes.len(), cap),
         room: Reservations::new(bytes.len()),
         fast,
     };
@@ -104,7 +104,7 @@ struct Reader<'a> {
     /// Input offset of each referenceable object, or [`PENDING`].
     refs: Vec<usize>,
     /// What hashing nested set elements and dict keys may still cost ([`key_work_budget`]).
-    key_budget: usize,
+    key_budget: KeyBudget,
     /// > 0 while re-reading a referenced object.
     replaying: u32,
     budget: usize,
@@ -213,7 +213,7 @@ impl<'a> Reader<'a> {
     /// Charges hashing a nested set element or dict key ([`check_hashable`]'s cost), which
     /// nested frozensets make quadratic: 190 of them around 100,000 ints took 224 ms.
     fn charge_key(&mut self, cost: usize, at: usize) -> Result<()> {
-        self.key_budget = self.key_budget.checked_sub(cost).ok_or_else(|| {
+        self.key_budget.charge(cost).ok_or_else(|| {
             Error::new(
                 ErrorKind::TooLarge,
                 "marshal set elements or dict keys nest too deep to hash within the size limit",
@@ -305,7 +305,7 @@ impl<'a> Reader<'a> {
                     }
                     Frame::Set { set, left, .. } => {
                         let element = item.take().ok_or_else(|| null_error("set", at))?;
-                        let cost = check_hashable_within(&element, at, self.key_budget)?;
+                        let cost = check_hashable_within(&element, at, &self.key_budget)?;
                         self.charge_key(cost, at)?;
                         set.insert(element);
                         *left -= 1;
@@ -319,7 +319,7 @@ impl<'a> Reader<'a> {
                             break;
                         }
                         (Some(k), Some(v)) => {
-                            let cost = check_hashable_within(&k, at, self.key_budget)?;
+                            let cost = check_hashable_within(&k, at, &self.key_budget)?;
                             self.charge_key(cost, at)?;
                             dict.insert(k, v);
                             break;
@@ -482,6 +482,13 @@ impl<'a> Reader<'a> {
             self.refs.push(PENDING);
             self.refs.len() - 1
         });
+        self.key_budget.charge_items(n).ok_or_else(|| {
+            Error::new(
+                ErrorKind::TooLarge,
+                "marshal containers announce more items than this decode may build",
+            )
+            .at(at)
+        })?;
         // One byte per item at least; all the containers of the input share that room.
         let cap = self.room.take(n, 1);
         Ok(Opened::Frame(match ty {

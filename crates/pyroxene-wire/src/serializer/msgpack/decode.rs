@@ -9,7 +9,7 @@ use rmp::Marker;
 use super::ext;
 use crate::serializer::call::CallItems;
 use crate::serializer::{Reservations, bytes_value};
-use crate::value::{Dict, RandomState, check_key_depth, key_work_budget};
+use crate::value::{Dict, KeyBudget, RandomState, check_key_depth};
 use crate::{Error, MAX_DEPTH, Result, Value};
 
 /// A cursor over the input.
@@ -20,8 +20,9 @@ pub(super) struct Decoder<'a> {
     owner: Option<&'a Bytes>,
     /// Room for the items containers announce, shared by all of them.
     room: Reservations,
-    /// What hashing nested map keys may still cost (see [`Decoder::within`]).
-    budget: usize,
+    /// What hashing nested map keys may still cost: the only work beyond reading that
+    /// msgpack has (see [`Decoder::within`]).
+    budget: KeyBudget,
 }
 
 impl<'a> Decoder<'a> {
@@ -31,7 +32,7 @@ impl<'a> Decoder<'a> {
             pos: 0,
             owner: None,
             room: Reservations::new(buf.len()),
-            budget: work_budget(buf.len()),
+            budget: KeyBudget::new(buf.len(), usize::MAX),
         }
     }
 
@@ -42,13 +43,13 @@ impl<'a> Decoder<'a> {
             pos: 0,
             owner: Some(owner),
             room: Reservations::new(owner.len()),
-            budget: work_budget(owner.len()),
+            budget: KeyBudget::new(owner.len(), usize::MAX),
         }
     }
 
     /// The same decoder with its work budget lowered to `cap` bytes when that is less.
     pub(super) fn within(mut self, cap: usize) -> Self {
-        self.budget = self.budget.min(cap);
+        self.budget = KeyBudget::new(self.buf.len(), cap);
         self
     }
 
@@ -155,6 +156,13 @@ impl<'a> Decoder<'a> {
             if stack.len() + depth >= MAX_DEPTH {
                 return Err(Error::too_deep(start));
             }
+            self.budget.charge_items(len).ok_or_else(|| {
+                Error::new(
+                    crate::ErrorKind::TooLarge,
+                    "msgpack containers announce more items than this decode may build",
+                )
+                .at(start)
+            })?;
             // Every item takes at least one byte, an entry two.
             let frame = if is_map {
                 let cap = self.room.take(len, 2);
@@ -270,8 +278,10 @@ impl<'a> Decoder<'a> {
             let v = self.next_scalar()?;
             // Empty arrays and maps count as scalars here; keys follow the general rule.
             let k = tuple_keys(k);
-            let cost = check_key_depth(&k, self.pos, self.budget)?;
-            self.budget = (self.budget.checked_sub(cost)).ok_or_else(|| over_budget(self.pos))?;
+            let cost = check_key_depth(&k, self.pos, &self.budget)?;
+            self.budget
+                .charge(cost)
+                .ok_or_else(|| over_budget(self.pos))?;
             dict.insert(k, v);
             *left -= 1;
         }
@@ -504,12 +514,6 @@ impl Frame {
     }
 }
 
-/// The work budget of decoding `len` bytes: hashing nested keys is the only work beyond
-/// reading that msgpack has ([`key_work_budget`]).
-fn work_budget(len: usize) -> usize {
-    key_work_budget(len)
-}
-
 fn over_budget(at: usize) -> Error {
     Error::new(
         crate::ErrorKind::TooLarge,
@@ -525,7 +529,7 @@ fn complete(
     stack: &mut Vec<Frame>,
     mut value: Value,
     at: usize,
-    budget: &mut usize,
+    budget: &mut KeyBudget,
 ) -> Result<Option<Value>> {
     loop {
         let Some(top) = stack.last_mut() else {
@@ -546,8 +550,8 @@ fn complete(
                     // Array keys become tuples, as msgpack-python makes them when a peer
                     // doesn't insist on str keys.
                     let k = tuple_keys(k);
-                    let cost = check_key_depth(&k, at, *budget)?;
-                    *budget = budget.checked_sub(cost).ok_or_else(|| over_budget(at))?;
+                    let cost = check_key_depth(&k, at, budget)?;
+                    budget.charge(cost).ok_or_else(|| over_budget(at))?;
                     // A repeated key keeps its first place and takes the last value, as a
                     // Python dict built from the pairs does.
                     dict.insert(k, value);

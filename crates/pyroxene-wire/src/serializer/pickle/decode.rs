@@ -9,7 +9,7 @@ use num_bigint::BigInt;
 
 use super::{Known, known_global};
 use crate::value::PyTimeZone;
-use crate::value::{check_hashable_within, key_work_budget};
+use crate::value::{KeyBudget, check_hashable_within};
 use crate::{Dict, Error, ErrorKind, MAX_DEPTH, Result, Set, Value};
 
 /// What one value copied through the memo or materialized costs, on top of its str/bytes size.
@@ -77,7 +77,7 @@ struct Machine<'a> {
     arena: Vec<Node>,
     budget: usize,
     /// What hashing nested set elements and dict keys may still cost ([`key_work_budget`]).
-    key_budget: usize,
+    key_budget: KeyBudget,
 }
 
 pub(super) fn decode(data: &[u8], cap: usize) -> Result<Value> {
@@ -91,7 +91,7 @@ pub(super) fn decode(data: &[u8], cap: usize) -> Result<Value> {
         budget: BUDGET_BASE
             .saturating_add(data.len().saturating_mul(BUDGET_PER_BYTE))
             .min(cap),
-        key_budget: key_work_budget(data.len()).min(cap),
+        key_budget: KeyBudget::new(data.len(), cap),
     };
     let top = m.run()?;
     m.materialize(top)
@@ -545,7 +545,7 @@ impl Machine<'_> {
             (Known::Set | Known::FrozenSet, [Value::List(items) | Value::Tuple(items)]) => {
                 let mut set = Set::default();
                 for item in items {
-                    let cost = check_hashable_within(item, at, self.key_budget)?;
+                    let cost = check_hashable_within(item, at, &self.key_budget)?;
                     charge_keys(&mut self.key_budget, at, cost)?;
                     set.insert(item.clone());
                 }
@@ -685,8 +685,8 @@ fn decode_utf8(raw: &[u8]) -> std::result::Result<String, ()> {
 /// A node's value from its children's values (in [`Node::children`] order).
 /// Charges hashing a nested set element or dict key ([`check_hashable`]'s cost), which nested
 /// frozensets make quadratic.
-fn charge_keys(budget: &mut usize, at: usize, cost: usize) -> Result<()> {
-    *budget = budget.checked_sub(cost).ok_or_else(|| {
+fn charge_keys(budget: &mut KeyBudget, at: usize, cost: usize) -> Result<()> {
+    budget.charge(cost).ok_or_else(|| {
         Error::new(
             ErrorKind::TooLarge,
             "pickle set elements or dict keys nest too deep to hash within the budget",
@@ -696,14 +696,14 @@ fn charge_keys(budget: &mut usize, at: usize, cost: usize) -> Result<()> {
     Ok(())
 }
 
-fn finish(at: usize, node: &Node, items: Vec<Value>, key_budget: &mut usize) -> Result<Value> {
+fn finish(at: usize, node: &Node, items: Vec<Value>, key_budget: &mut KeyBudget) -> Result<Value> {
     Ok(match node {
         Node::List(_) => Value::List(items),
         Node::Tuple(_) => Value::Tuple(items),
         Node::Set(frozen, _) => {
             let mut set = Set::default();
             for item in items {
-                let cost = check_hashable_within(&item, at, *key_budget)?;
+                let cost = check_hashable_within(&item, at, key_budget)?;
                 charge_keys(key_budget, at, cost)?;
                 set.insert(item);
             }
@@ -726,7 +726,7 @@ fn finish(at: usize, node: &Node, items: Vec<Value>, key_budget: &mut usize) -> 
             let mut dict = Dict::default();
             let mut it = items.into_iter();
             while let (Some(k), Some(v)) = (it.next(), it.next()) {
-                let cost = check_hashable_within(&k, at, *key_budget)?;
+                let cost = check_hashable_within(&k, at, key_budget)?;
                 charge_keys(key_budget, at, cost)?;
                 dict.insert(k, v);
             }
