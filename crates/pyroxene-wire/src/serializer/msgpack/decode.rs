@@ -80,6 +80,10 @@ impl<'a> Decoder<'a> {
         if self.u8().ok()? != 0x94 {
             return None;
         }
+        // The general path charges the call's array of four like any container: without the
+        // same charge here, a capped decode that ran out of budget one way found a type error
+        // the other way (fuzz regression `call_decode/budget-of-the-call-array`).
+        self.budget.charge_items(4)?;
         let object = self.name()?;
         let method = self.name()?;
         let vargs = self.value(1).ok()?;
