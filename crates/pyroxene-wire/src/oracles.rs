@@ -144,7 +144,7 @@ pub fn check_round_trip(ser: Serializer, data: &[u8]) {
         // Like the daemon, which decodes a payload its small budget refuses again with the
         // full one: here with the key budget as the cap, which counts keys and items as the
         // full decode does (a capped decode charges every key node and item, so without
-        // this, inputs of more than 2,048 items went unchecked), and bounds a reference
+        // this, inputs of more than 8,192 items went unchecked), and bounds a reference
         // bomb's copies to about 1 MiB.
         Err(e) if e.kind() == crate::ErrorKind::TooLarge => {
             match ser.decode_shared_within(&shared, crate::value::key_work_budget(data.len())) {

@@ -763,7 +763,7 @@ fn undecodable(e: &pyroxene_wire::Error) -> RemoteException {
 
 /// The work a small payload may cost where it was received (copies for marshal references and
 /// pickle memo fetches, hashing every key node, and in marshal and msgpack the values of the
-/// items containers announce: 8,192 of them; well under a millisecond); past it, the payload
+/// items containers announce: 32,768 of them; well under a millisecond); past it, the payload
 /// is decoded again on a payload thread with the serializer's full budget. Without it, 382
 /// bytes of nested marshal references held a runtime thread for 66 ms, 275 bytes of pickle
 /// 226 ms, and 60 KB of msgpack keys 1.5 ms each (another client's p99 7-10 ms, 2.3-2.9 ms
