@@ -106,6 +106,16 @@ fn tuple_keys_of_plain_data_fit_the_key_budget_at_any_size() {
 /// thread (`INLINE_WORK` in the server's connection loop).
 const INLINE_WORK: usize = 256 * 1024;
 
+/// The full decode takes `bytes`; the capped attempt on a runtime thread refuses it as
+/// too costly (`what` it would have done), so the daemon hands it to a payload thread.
+fn assert_handed_on(ser: Serializer, bytes: &bytes::Bytes, what: &str) {
+    assert!(ser.decode_shared(bytes).is_ok(), "{ser:?}");
+    let Err(err) = ser.decode_shared_within(bytes, INLINE_WORK) else {
+        panic!("{ser:?}: the capped decode {what}");
+    };
+    assert_eq!(err.kind(), ErrorKind::TooLarge, "{ser:?}: {err}");
+}
+
 #[test]
 fn capped_decode_charges_a_big_key_before_walking_it_twice() {
     // A map keyed by an array of 60,000 ints, 60 KB: the full decode takes it for free (the
@@ -114,20 +124,12 @@ fn capped_decode_charges_a_big_key_before_walking_it_twice() {
     // 1.5 ms a message with four attacking connections. Now every node of a key counts
     // there, and the attempt gives up within the first walk.
     let bytes = bytes::Bytes::from(msgpack_nested_map_keys(60_000, 1));
-    assert!(Serializer::Msgpack.decode_shared(&bytes).is_ok());
-    let Err(err) = Serializer::Msgpack.decode_shared_within(&bytes, INLINE_WORK) else {
-        panic!("the capped decode walked a 60,000-int key");
-    };
-    assert_eq!(err.kind(), ErrorKind::TooLarge, "{err}");
+    assert_handed_on(Serializer::Msgpack, &bytes, "walked a 60,000-int key");
     // The same for a frozenset of 60,000 ints inside a frozenset, in marshal and pickle.
     let sets = nested_frozensets(60_000, 1);
     for ser in [Serializer::Marshal, Serializer::Pickle] {
         let bytes = bytes::Bytes::from(ser.encode(&sets).expect("encode"));
-        assert!(ser.decode_shared(&bytes).is_ok(), "{ser:?}");
-        let Err(err) = ser.decode_shared_within(&bytes, INLINE_WORK) else {
-            panic!("{ser:?}: the capped decode walked a 60,000-int set element");
-        };
-        assert_eq!(err.kind(), ErrorKind::TooLarge, "{ser:?}: {err}");
+        assert_handed_on(ser, &bytes, "walked a 60,000-int set element");
     }
     // Keys of ordinary size still decode where they arrive.
     let small = bytes::Bytes::from(msgpack_nested_map_keys(100, 3));
@@ -146,11 +148,7 @@ fn capped_decode_hands_on_containers_of_many_items() {
     let ints = Value::List((0..60_000).map(|i| Value::Int(i % 100)).collect());
     for ser in [Serializer::Marshal, Serializer::Msgpack] {
         let bytes = bytes::Bytes::from(ser.encode(&ints).expect("encode"));
-        assert!(ser.decode_shared(&bytes).is_ok(), "{ser:?}");
-        let Err(err) = ser.decode_shared_within(&bytes, INLINE_WORK) else {
-            panic!("{ser:?}: the capped decode built 60,000 items");
-        };
-        assert_eq!(err.kind(), ErrorKind::TooLarge, "{ser:?}: {err}");
+        assert_handed_on(ser, &bytes, "built 60,000 items");
         // A thousand items are built where they arrive.
         let few = Value::List((0..1_000).map(Value::Int).collect());
         let bytes = bytes::Bytes::from(ser.encode(&few).expect("encode"));
