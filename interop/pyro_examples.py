@@ -452,7 +452,7 @@ def main():
                 lock.release()
 
     counts = {"pass": 0, "known difference": 0}
-    failed = rerun = 0
+    failed, rerun = [], 0
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
         for ex, result in pool.map(one, todo):
             if isinstance(result, NotRunnable):
@@ -469,13 +469,15 @@ def main():
             if verdict in counts:
                 counts[verdict] += 1
             else:
-                failed += 1
+                failed.append(ex.name)
     for ex in skipped:
         print("%-34s %-16s        %s" % (ex.name, "not run", ex.note))
     print("%d known differences, %d examples using our servers not run"
           % (counts["known difference"], len(skipped)))
-    print("examples: %d passed (%d of them on a second run), %d failed"
-          % (counts["pass"], rerun, failed))
+    print("examples: %d passed (%d of them on a second run), %d failed%s"
+          % (counts["pass"], rerun, len(failed),
+             # named here too: CI logs keep only their last lines
+             ": " + ", ".join(failed) if failed else ""))
     return 1 if failed else 0
 
 
