@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::Args;
 use pyroxene::Config;
 use pyroxene_tunnel::{HostsFile, Target, Tunnel, TunnelBuilder};
+use tokio::signal::unix::{SignalKind, signal};
 
 /// How to reach the host (the system `ssh`, so `~/.ssh/config` aliases work).
 #[derive(Args, Debug, Clone, Default)]
@@ -54,7 +55,7 @@ pub(crate) struct TunnelArgs {
     ssh: SshArgs,
 }
 
-/// Opens the tunnel, prints the local ports, waits for Ctrl-C, closes it.
+/// Opens the tunnel, prints the local ports, waits for Ctrl-C (or SIGTERM), closes it.
 pub(crate) fn run(args: TunnelArgs) -> anyhow::Result<()> {
     let config = crate::config_cmd::load()?;
     let ns_port = args.ns_port.unwrap_or(config.ns_port);
@@ -102,12 +103,20 @@ pub(crate) fn run(args: TunnelArgs) -> anyhow::Result<()> {
             let remote = pyroxene_tunnel::Location::new(host, port);
             writeln!(out, "Forward {remote} on {} -> {local}", args.host)?;
         }
+        // SIGTERM (a service manager's stop, `kill PID`) closes it as Ctrl-C does: the
+        // master ends and the control socket's directory is removed, which a process ended
+        // without unwinding would leave behind. Installed before the line that invites it.
+        let mut terminate =
+            signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        let mut interrupt =
+            signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?;
         writeln!(out, "Press Ctrl-C to close the tunnel.")?;
         out.flush()?;
         drop(out);
-        tokio::signal::ctrl_c()
-            .await
-            .context("waiting for Ctrl-C")?;
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
         tunnel.close().await;
         println!("Tunnel closed.");
         anyhow::Ok(())

@@ -3,23 +3,37 @@
 //! ssh only.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use pyroxene_testkit::ssh::{ALIAS, SshServer, free_port};
 
 const PYROXENE: &str = env!("CARGO_BIN_EXE_pyroxene");
 
-/// A child process killed (by pid) on drop.
+/// A child process killed (by pid) on drop, with a temporary directory of its own (its
+/// TMPDIR, removed on drop): a tunnel killed without unwinding leaves its control socket's
+/// directory there, not in the machine's /tmp.
 struct Running {
     child: Child,
     stdout: BufReader<ChildStdout>,
+    tmp: PathBuf,
 }
 
 impl Running {
     fn spawn(args: &[&str]) -> Running {
+        static SPAWNED: AtomicU32 = AtomicU32::new(0);
+        // Short, under the system's temp dir: ssh's control socket path must stay under the
+        // 104 bytes of a unix socket name.
+        let tmp = std::env::temp_dir().join(format!(
+            "pyroxene-cli-test-{}-{}",
+            std::process::id(),
+            SPAWNED.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&tmp).expect("a temporary directory");
         let mut child = Command::new(PYROXENE)
             .args(args)
+            .env("TMPDIR", &tmp)
             .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
             .env_remove("PYRO_NS_HOST")
             .env_remove("PYRO_NS_PORT")
@@ -28,7 +42,26 @@ impl Running {
             .spawn()
             .expect("pyroxene runs");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Running { child, stdout }
+        Running { child, stdout, tmp }
+    }
+
+    /// The entries of the process's TMPDIR.
+    fn tmp_entries(&self) -> Vec<String> {
+        std::fs::read_dir(&self.tmp)
+            .map(|dir| {
+                dir.filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Sends `signal` (kill -SIGNAL pid).
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
     }
 
     /// The lines up to and including the first that starts with `prefix` (at most 50).
@@ -54,6 +87,7 @@ impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.tmp);
     }
 }
 
@@ -174,17 +208,37 @@ fn nsc_over_ssh_and_the_tunnel_command() {
     assert!(ok && out.contains("Name server ping ok."), "{out}");
 
     // Ctrl-C closes it
-    let status = Command::new("kill")
-        .args(["-INT", &tunnel.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    tunnel.signal("-INT");
     let closed = tunnel.lines_until("Tunnel closed.");
     assert_eq!(closed, ["Tunnel closed."]);
     assert!(tunnel.child.wait().unwrap().success());
     let local_port: u16 = local.parse().unwrap();
     assert!(std::net::TcpStream::connect(("127.0.0.1", local_port)).is_err());
     assert!(Path::new(PYROXENE).exists());
+}
+
+/// Regression (each CI run left `pyroxene-tunnel-*` directories in /tmp): SIGTERM, as a
+/// service manager or `kill PID` stops it, closes the tunnel as Ctrl-C does: its ssh master
+/// ends and the directory of its control socket is removed.
+#[test]
+fn sigterm_closes_the_tunnel_and_removes_its_directory() {
+    let Some(sshd) = SshServer::start() else {
+        return;
+    };
+    let config = sshd.ssh_config().display().to_string();
+    let mut tunnel = Running::spawn(&["tunnel", ALIAS, "--ssh-config", &config]);
+    let lines = tunnel.lines_until("Press Ctrl-C");
+    let pid = master_pid(&lines);
+    let entries = tunnel.tmp_entries();
+    assert!(
+        entries.len() == 1 && entries[0].starts_with("pyroxene-tunnel-"),
+        "{entries:?}"
+    );
+    tunnel.signal("-TERM");
+    assert_eq!(tunnel.lines_until("Tunnel closed."), ["Tunnel closed."]);
+    assert!(tunnel.child.wait().unwrap().success());
+    assert!(!alive(pid), "the ssh master {pid} outlived the tunnel");
+    assert_eq!(tunnel.tmp_entries(), Vec::<String>::new());
 }
 
 /// A process killed without a chance to clean up (SIGKILL) leaves no ssh behind: the master
