@@ -196,7 +196,9 @@ def chatbox(r):
 # Chat lines arrive by oneway callbacks on the client's daemon thread while its main thread
 # prints prompts: where a line lands relative to a prompt is scheduling.
 CHAT = [(r"Name for new channel: |Choose a nickname: |Choose a channel or create a new one: |> ", ""),
-        interleaved(r"\[\w+\] ", "Joined channel ")]
+        # every line a chat line may land in: the main thread's too
+        interleaved(r"\[\w+\] ", "Joined channel ", "People on this channel: ",
+                    "Ready for input! ", "The following ", "The server has no active channels")]
 ex(BOTH, "chatbox", uses="ns", steps=chatbox, expect=[("alice", r"hello from bob")],
    normalise={"alice": CHAT, "bob": CHAT})
 
