@@ -613,7 +613,7 @@ fn compression_follows_each_generations_rule() {
     }
 }
 
-/// Made by the real Pyro4 4.82 (`/work/main/.venv/bin/python`):
+/// Made by the real Pyro4 4.82 (the pinned peer of `scripts/setup-peers.sh`):
 /// `Message(4, b'payload bytes', 1, 0x41, 513, annotations={'ZZZZ': b'last', 'XREQ': b'user',
 /// 'CORR': bytes(range(16)), 'AAAA': b''}, hmac_key=b'pyro-hmac-key').to_bytes().hex()`.
 /// Four annotations out of order prove the sorted HMAC input; flags 0x41 = EXCEPTION |
