@@ -1,13 +1,114 @@
-//! Python Pyro5 5.17 clients against our name server, compared with Python's own name server.
+//! Python Pyro5 5.17 and Pyro4 4.82 clients against our name server, each compared with
+//! Python's own name server of its generation.
+//!
+//! The API transcript (every method, result and error, in all four serializers) is one table
+//! over both generations: a row names Python's name server, the generation's script
+//! (`interop/ns_api_client.py`, `interop/ns4_api_client.py`), where our transcript comes from,
+//! and the results Python's name server fails to send. Pyro5's script calls our name server
+//! over the network. Pyro4's reaches our `NameServer` in process (no socket, so a difference
+//! is the object's, not the daemon's; and msgpack too, which our daemon refuses Pyro4 clients
+//! as Pyro4's default SERIALIZERS_ACCEPTED does): `--dump-calls` gives the INVOKE payloads a
+//! Pyro4 proxy sends (Pyro4's own `dumpsCall`), we decode them with our serializer, invoke the
+//! object with a Pyro4 call context and encode the results and exceptions with our serializer,
+//! and `--render` decodes them as a Pyro4 proxy does and prints the transcript it prints for a
+//! name server over the network. Pyro4's script against our daemon over the network, and
+//! Pyro4's `PYRONAME:` and broadcast discovery, are in `pyro4_ns_interop.rs`; Pyro5's
+//! `PYRONAME:`/`PYROMETA:` and broadcast discovery are the Pyro5-only tests at the end here.
 //!
 //! Every Python process gets `PYRO_BROADCAST_ADDRS=127.0.0.1` (testkit) and is killed on drop;
-//! everything binds 127.0.0.1.
+//! everything binds 127.0.0.1, and Python's name servers run without a broadcast responder.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
 
-use pyroxene::Config;
-use pyroxene_ns::{NameServerDaemon, NsOptions};
+use pyroxene::server::{CallContext, Invocation, RemoteObject};
+use pyroxene::{Config, ProtocolVersion, Serializer};
+use pyroxene_ns::{NAMESERVER_CLASS_TAG, NAMESERVER_NAME, RegisterOptions};
+use pyroxene_ns::{NameServer, NameServerDaemon, NsOptions, Registry};
 use pyroxene_testkit::{PythonProcess, python};
+
+/// Where our side of a transcript comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// The script against our name server daemon.
+    Network,
+    /// The script's calls replayed against our `NameServer` in process.
+    InProcess,
+}
+
+/// A protocol generation: the row of the transcript table.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Gen {
+    pyro: &'static str,
+    version: ProtocolVersion,
+    /// Python's name server, as `python -m`.
+    python_ns: &'static str,
+    /// Its environment: Pyro4's must accept every serializer the test uses; Pyro5's accepts
+    /// them all and refuses PYRO_ settings it doesn't know.
+    python_ns_env: &'static [(&'static str, &'static str)],
+    /// The transcript script in `interop/`.
+    script: &'static str,
+    /// A transcript with no more lines than this was cut short.
+    min_lines: usize,
+    ours: Route,
+    /// What Python's name server answers (after `label !! `) where it fails to send its own
+    /// result; ours sends it (a deliberate deviation: a Python user expects the result).
+    python_send_failures: &'static [&'static str],
+}
+
+const V5: Gen = Gen {
+    pyro: "Pyro5",
+    version: ProtocolVersion::V5,
+    python_ns: "Pyro5.nameserver",
+    python_ns_env: &[],
+    script: "ns_api_client.py",
+    min_lines: 80,
+    ours: Route::Network,
+    // json and msgpack: Python's MemoryStorage keeps "no metadata" as a `frozenset()`, which
+    // Pyro5 can't send, so `list(return_metadata=True)` fails when any registration has no
+    // tags; ours sends an empty set (a list there). marshal: `lookup(name, True)` returns a
+    // tuple holding a URI object, which Pyro5's marshal can't send; ours sends the URI dict.
+    python_send_failures: &[
+        "SerializeError: don't know how to serialize class <class 'frozenset'> using \
+         serializer JsonSerializer. Give it vars() or an appropriate __getstate__",
+        "SerializeError: don't know how to serialize class <class 'frozenset'> using \
+         serializer MsgpackSerializer. Give it vars() or an appropriate __getstate__",
+        "ValueError: unmarshallable object",
+    ],
+};
+
+const V4: Gen = Gen {
+    pyro: "Pyro4",
+    version: ProtocolVersion::V4,
+    python_ns: "Pyro4.naming",
+    python_ns_env: &[("PYRO_SERIALIZERS_ACCEPTED", "serpent,json,marshal,msgpack")],
+    script: "ns4_api_client.py",
+    min_lines: 100,
+    ours: Route::InProcess,
+    // marshal: as Pyro5's, `lookup(name, True)` holds a URI object that Pyro4's marshal can't
+    // send; ours sends the URI dict, which a Pyro4 proxy turns into a URI.
+    python_send_failures: &["builtins.ValueError: unmarshallable object"],
+};
+
+const GENS: [Gen; 2] = [V5, V4];
+
+const SERIALIZERS: [Serializer; 4] = [
+    Serializer::Serpent,
+    Serializer::Json,
+    Serializer::Marshal,
+    Serializer::Msgpack,
+];
+
+impl std::fmt::Debug for Gen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.pyro)
+    }
+}
+
+/// The URI our in-process name server registers itself under (the transcript hides its port).
+const IN_PROCESS_URI: &str = "PYRO:Pyro.NameServer@127.0.0.1:9090";
 
 /// Our name server on 127.0.0.1 with a free port, served in the background; shut down when
 /// the returned daemon is shut down.
@@ -33,44 +134,129 @@ fn run_script(py: &Path, script: &str, args: &[&str], env: &[(&str, &str)]) -> S
     let (status, out) = process.finish().expect("python script output");
     assert!(
         status.success(),
-        "{script} failed ({status}); output:\n{out}"
+        "{script} {args:?} failed ({status}); output:\n{out}"
     );
     out
 }
 
-/// Python's name server on 127.0.0.1 with a free port (it prints the port it got).
-fn start_python_ns(py: &Path) -> (PythonProcess, String) {
-    let mut ns = PythonProcess::spawn(
-        py,
-        &["-m", "Pyro5.nameserver", "-n", "127.0.0.1", "-p", "0"],
-        &[],
+/// Python's name server of `g` on 127.0.0.1 with a free port (it prints the port it got), no
+/// broadcast responder.
+fn start_python_ns(py: &Path, g: Gen) -> (PythonProcess, String) {
+    let args = ["-m", g.python_ns, "-n", "127.0.0.1", "-p", "0", "-x"];
+    let mut ns = PythonProcess::spawn(py, &args, g.python_ns_env)
+        .unwrap_or_else(|e| panic!("{g:?}: start python name server: {e}"));
+    let uri = ns.wait_for_line("URI = ");
+    (
+        ns,
+        uri.unwrap_or_else(|e| panic!("{g:?}: python NS uri line: {e}")),
     )
-    .expect("start python name server");
-    let uri = ns.wait_for_line("URI = ").expect("python NS uri line");
-    (ns, uri)
+}
+
+/// A fresh name server registered as `NameServerDaemon` registers itself (with Pyro5's class
+/// tag: Pyro4 clients must see Pyro4's).
+fn fresh_name_server() -> Arc<NameServer> {
+    let ns = NameServer::new(Registry::default());
+    let options = RegisterOptions::new().metadata([NAMESERVER_CLASS_TAG]);
+    ns.registry()
+        .register(NAMESERVER_NAME, IN_PROCESS_URI, options)
+        .expect("self registration");
+    Arc::new(ns)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex from the script"))
+        .collect()
+}
+
+/// Runs the dumped calls (`label<TAB>hex payload` lines) against a fresh name server as
+/// calls of a `version` client and returns the replies as `label<TAB>ok|exc<TAB>hex payload`
+/// lines.
+fn replay(version: ProtocolVersion, serializer: Serializer, calls: &str) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let ns = fresh_name_server();
+    let mut replies = String::new();
+    for line in calls.lines() {
+        let (label, payload) = line.split_once('\t').expect("label<TAB>payload");
+        let call = serializer
+            .decode_call(&unhex(payload))
+            .unwrap_or_else(|e| panic!("{version:?} {label}: our decoder refuses the call: {e}"));
+        assert_eq!(call.object, NAMESERVER_NAME);
+        let context = CallContext::new(
+            "127.0.0.1:40000".into(),
+            version,
+            serializer,
+            0,
+            None,
+            BTreeMap::new(),
+        );
+        let invocation = Invocation::new(
+            call.method,
+            call.args,
+            call.kwargs.unwrap_or_default(),
+            Arc::new(context),
+        );
+        let (kind, value) = match runtime.block_on(ns.clone().invoke(invocation)) {
+            Ok(value) => ("ok", value),
+            Err(e) => ("exc", e.to_value(version)),
+        };
+        let bytes = serializer
+            .encode(&value)
+            .unwrap_or_else(|e| panic!("{version:?} {label}: can't encode our reply {value}: {e}"));
+        let _ = writeln!(replies, "{label}\t{kind}\t{}", hex(&bytes));
+    }
+    replies
+}
+
+/// Our transcript of `g`'s script in `serializer`, by the row's route (`theirs`: Python's, for
+/// the number of calls). Blocking.
+fn our_transcript(
+    py: &Path,
+    g: Gen,
+    serializer: Serializer,
+    our_uri: &str,
+    theirs: &str,
+) -> String {
+    let env = [("PYRO_SERIALIZER", serializer.name())];
+    match g.ours {
+        Route::Network => run_script(py, g.script, &[our_uri], &env),
+        Route::InProcess => {
+            let calls = run_script(py, g.script, &["--dump-calls"], &env);
+            let what = format!("{g:?} {}: one call per transcript line", serializer.name());
+            assert_eq!(calls.lines().count(), theirs.lines().count(), "{what}");
+            let name = format!("pyroxene-ns-replies-{}-{}.txt", g.pyro, std::process::id());
+            let path = std::env::temp_dir().join(name);
+            std::fs::write(&path, replay(g.version, serializer, &calls)).expect("write replies");
+            let path_arg = path.to_str().expect("utf-8 temp path");
+            let ours = run_script(py, g.script, &["--render", path_arg, IN_PROCESS_URI], &env);
+            let _ = std::fs::remove_file(&path);
+            ours
+        }
+    }
 }
 
 /// The lines where the transcripts differ, except where Python's name server fails to send
-/// its own result and ours sends it (a deliberate deviation: a Python user expects the result):
-///
-/// - json: Python's MemoryStorage keeps "no metadata" as a `frozenset()`, which Pyro5's json
-///   serializer can't send, so `list(return_metadata=True)` raises SerializeError when any
-///   registration has no tags; ours sends an empty set (a list in json).
-/// - marshal: `lookup(name, return_metadata=True)` returns a tuple holding a URI object, which
-///   Pyro5's marshal serializer can't send ("unmarshallable object"); ours sends the URI dict.
-fn differences(python: &str, ours: &str) -> Vec<String> {
-    const PYTHON_SEND_FAILURES: [&str; 2] = [
-        "!! SerializeError: don't know how to serialize class <class 'frozenset'>",
-        "!! ValueError: unmarshallable object",
-    ];
+/// its own result (one of `g`'s `python_send_failures`, exactly) and ours sends it.
+fn differences(g: Gen, python: &str, ours: &str) -> Vec<String> {
     let mut found: Vec<String> = python
         .lines()
         .zip(ours.lines())
         .filter(|(p, o)| p != o)
         .filter(|(p, o)| {
-            let label = p.split(" !! ").next().unwrap_or_default();
-            !(PYTHON_SEND_FAILURES.iter().any(|f| p.contains(f))
-                && o.starts_with(&format!("{label} -> ")))
+            let Some((label, failure)) = p.split_once(" !! ") else {
+                return true;
+            };
+            !(g.python_send_failures.contains(&failure) && o.starts_with(&format!("{label} -> ")))
         })
         .map(|(p, o)| format!("python: {p}\nours:   {o}"))
         .collect();
@@ -81,7 +267,7 @@ fn differences(python: &str, ours: &str) -> Vec<String> {
 }
 
 /// The transcript of every API call (results and errors, with all four serializers) is the
-/// same from Python's name server and ours.
+/// same from Python's name server and ours, for each generation's clients.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_transcript_matches_pythons_name_server() {
     let Some(py) = python() else { return };
@@ -89,20 +275,23 @@ async fn api_transcript_matches_pythons_name_server() {
     let our_uri = ours.uri.to_string();
     let daemon = ours.daemon.clone();
     let server = tokio::spawn(async move { ours.serve().await });
-    let py2: PathBuf = py.clone();
     tokio::task::spawn_blocking(move || {
-        let (_python_ns, python_uri) = start_python_ns(&py2);
-        for serializer in ["serpent", "json", "marshal", "msgpack"] {
-            let env = [("PYRO_SERIALIZER", serializer)];
-            let theirs = run_script(&py2, "ns_api_client.py", &[&python_uri], &env);
-            let mine = run_script(&py2, "ns_api_client.py", &[&our_uri], &env);
-            assert!(theirs.lines().count() > 80, "{theirs}");
-            let diffs = differences(&theirs, &mine);
-            assert!(
-                diffs.is_empty(),
-                "{serializer}: transcripts differ\n{}",
-                diffs.join("\n")
-            );
+        for g in GENS {
+            let (_python_ns, python_uri) = start_python_ns(&py, g);
+            for serializer in SERIALIZERS {
+                let env = [("PYRO_SERIALIZER", serializer.name())];
+                let theirs = run_script(&py, g.script, &[&python_uri], &env);
+                let lines = theirs.lines().count();
+                assert!(lines > g.min_lines, "{g:?} {}: {theirs}", serializer.name());
+                let mine = our_transcript(&py, g, serializer, &our_uri, &theirs);
+                let diffs = differences(g, &theirs, &mine);
+                assert!(
+                    diffs.is_empty(),
+                    "{g:?} {}: transcripts differ\n{}",
+                    serializer.name(),
+                    diffs.join("\n")
+                );
+            }
         }
     })
     .await

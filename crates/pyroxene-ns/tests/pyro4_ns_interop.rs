@@ -1,6 +1,6 @@
 //! Python Pyro4 4.82 and Pyro5 5.17 clients of one pyroxene name server over the network (the
 //! daemon serves protocols 48 and 502 on one port): `python -m Pyro4.nsc`, the Pyro4 API
-//! transcript compared with Python's Pyro4 name server (what `interop_v4.rs` checks in
+//! transcript compared with Python's Pyro4 name server (what `interop.rs`'s Pyro4 row checks in
 //! process), names registered by a Pyro4 server found by a Pyro5 client and the other way
 //! round, Pyro4 broadcast discovery, and the HMAC key.
 //!
@@ -119,7 +119,7 @@ async fn pyro4_api_transcript_over_the_network() {
         let (ok, ours) = run(&py, &["interop/ns4_api_client.py", &our_uri], &env).await;
         assert!(ok, "{ours}");
         // Python's NS can't send a URI inside a tuple over marshal ("unmarshallable object");
-        // ours can (see interop_v4.rs): those lines are allowed to differ.
+        // ours can (see interop.rs): those lines are allowed to differ.
         const PYTHON_SEND_FAILURE: &str = "!! builtins.ValueError: unmarshallable object";
         let diffs: Vec<String> = theirs
             .lines()
