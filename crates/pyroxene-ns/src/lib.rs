@@ -51,8 +51,8 @@
 //! | the name server's own tag | `class:Pyro5.nameserver.NameServer` | `class:Pyro4.naming.NameServer` ([`NAMESERVER_CLASS_TAG_PYRO4`]) |
 //!
 //! `ping`, `count`, `register`, the argument binding and the TypeError texts are the same.
-//! The connection metadata (the method list a proxy gets on connect) still lists `yplookup`
-//! for Pyro4 callers: the daemon asks objects for it without a call context.
+//! The connection metadata (the method list a proxy gets on connect) is each generation's:
+//! Pyro4 callers get its 7 methods, without `yplookup`.
 //!
 //! # Layout
 //!

@@ -218,8 +218,20 @@ impl NameServer {
 
     fn set_metadata(&self, name: &Value, metadata: &Value) -> Result<Value> {
         let name = args::name(name)?;
-        let metadata = args::metadata(Some(metadata))?;
-        self.registry.set_metadata(name, metadata)?;
+        let tags = match args::metadata(Some(metadata)) {
+            Ok(tags) => tags,
+            // Python checks a str and a truthy non-iterable before it looks the name up, and
+            // makes the set (items, a falsy 0 or False) after: an unknown name fails first.
+            Err(e)
+                if args::is_collection(Some(metadata))
+                    || (!metadata.is_truthy() && metadata.as_str().is_none()) =>
+            {
+                self.registry.lookup(name)?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        self.registry.set_metadata(name, tags)?;
         Ok(Value::None)
     }
 

@@ -8,8 +8,6 @@
 //! - Tags travel as lists: `lookup(name, True)` is `(URI, [tags])` and listed entries are
 //!   `(uri_str, [tags])`. URIs are `Pyro4.core.URI` objects; exceptions `Pyro4.errors.X`.
 //! - A falsy `metadata` (0, `[]`, None) means no tags in `register` and `set_metadata`.
-//! - `set_metadata` of an unknown name is a NamingError even when the tags are unhashable
-//!   (Python looks the name up before it makes the set; our Pyro5 side checks the tags first).
 //! - `remove(name, prefix, regex)`: a name that isn't registered goes on to the prefix or regex.
 //! - The name server's own registration shows Pyro4's class tag,
 //!   [`NAMESERVER_CLASS_TAG_PYRO4`] (the store keeps Pyro5's), in results and filters.

@@ -504,8 +504,8 @@ fn set_metadata_replaces_and_clears() {
     }
 }
 
-/// Pyro4 takes a falsy metadata as none (`if metadata:`), and looks an unknown name up before
-/// it makes the tag set; Pyro5 iterates what it is given.
+/// Pyro4 takes a falsy metadata as none (`if metadata:`); Pyro5 iterates what it is given.
+/// Both look an unknown name up before they make the tag set.
 #[test]
 fn falsy_metadata_is_no_tags_for_pyro4_only() {
     for g in GENS {
@@ -520,8 +520,22 @@ fn falsy_metadata_is_no_tags_for_pyro4_only() {
                 let not_iterable = "'bool' object is not iterable";
                 c.raises("set_metadata", set_false, TYPE, not_iterable);
                 assert!(tags().contains("t"), "V5: {:?}", tags());
-                // No Pyro5 row for an unknown name with unhashable tags: Python's Pyro5 looks
-                // the name up first too (NamingError), ours checks the tags first (TypeError).
+                // Regression (ours checked the tags first): Python's Pyro5 looks an unknown
+                // name up before it makes the tag set, as Pyro4 does.
+                let naming = "Pyro5.errors.NamingError";
+                for tags in [list![list![1]], list![1], Value::Int(0), Value::Bool(false)] {
+                    let args = tuple!["nope", tags];
+                    c.raises("set_metadata", args, naming, "unknown name: nope");
+                }
+                c.raises(
+                    "set_metadata",
+                    tuple!["a", 0],
+                    TYPE,
+                    "'int' object is not iterable",
+                );
+                let str_tags =
+                    "metadata should not be a str, but another iterable (set, list, etc)";
+                c.raises("set_metadata", tuple!["nope", ""], TYPE, str_tags);
             }
             ProtocolVersion::V4 => {
                 c.ok("register", zero);
