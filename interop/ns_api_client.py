@@ -1,6 +1,16 @@
 """Calls every method of a Pyro5 name server and prints a canonical transcript.
 
-Usage: python ns_api_client.py PYRO:Pyro.NameServer@127.0.0.1:PORT
+Usage:
+    python ns_api_client.py PYRO:Pyro.NameServer@127.0.0.1:PORT
+        runs the calls against that name server and prints the transcript;
+    python ns_api_client.py --dump-calls
+        prints the calls, one a line: "label<TAB>hex of the INVOKE payload" (Pyro5's
+        dumpsCall for object Pyro.NameServer, as its proxy sends it), for a test to run them
+        without a network;
+    python ns_api_client.py --render FILE PYRO:Pyro.NameServer@127.0.0.1:PORT
+        reads the replies of such a run, one a line "label<TAB>ok|exc<TAB>hex of the reply
+        payload", decodes them as a Pyro5 proxy does and prints the same transcript (the URI
+        gives the port to hide, as in the first form).
 
 The serializer is Pyro5's configured one (PYRO_SERIALIZER). The transcript shows the type and
 value of every result (sets and lists of str sorted, dicts sorted by key, URIs as URI(...)) or the exception
@@ -15,8 +25,37 @@ import sys
 import Pyro5.api
 import Pyro5.core
 import Pyro5.errors
+import Pyro5.serializers
+from Pyro5 import config
+
+NS_OBJECT = "Pyro.NameServer"
 
 lines = []
+# Without a network: "dump" (--dump-calls) or "render" (--render, with the replies to read).
+offline = None
+replies = None
+
+
+class Offline:
+    """Stands in for the proxy without a network: ns.NAME is just the method's name."""
+
+    def __getattr__(self, name):
+        return name
+
+
+def serializer():
+    return Pyro5.serializers.serializers[config.SERIALIZER]
+
+
+def reply(label):
+    """The next reply of --render's file, as a Pyro5 proxy makes of it (raised if an error)."""
+    got, kind, payload = next(replies).rstrip("\n").split("\t")
+    if got != label:
+        sys.exit("reply for %r where %r was expected" % (got, label))
+    data = serializer().loads(bytes.fromhex(payload))
+    if kind == "exc":
+        raise data  # what Pyro5's proxy does with an exception reply
+    return data
 
 
 def canon(v):
@@ -41,8 +80,12 @@ def canon(v):
 
 
 def call(label, method, *args, **kwargs):
+    if offline == "dump":
+        payload = serializer().dumpsCall(NS_OBJECT, method, args, kwargs)
+        lines.append("%s\t%s" % (label, payload.hex()))
+        return
     try:
-        result = "-> " + canon(method(*args, **kwargs))
+        result = "-> " + canon(reply(label) if offline else method(*args, **kwargs))
     except Exception as e:  # the transcript records every exception the same way
         text = str(e)
         if text.startswith("invalid regex: "):
@@ -52,9 +95,19 @@ def call(label, method, *args, **kwargs):
 
 
 def main():
-    ns_uri = sys.argv[1]
-    ns = Pyro5.api.Proxy(ns_uri)
-    port = str(Pyro5.core.URI(ns_uri).port)
+    global offline, replies
+    args = sys.argv[1:]
+    if args == ["--dump-calls"]:
+        offline, ns, port = "dump", Offline(), None
+    elif len(args) == 3 and args[0] == "--render":
+        offline, ns, port = "render", Offline(), str(Pyro5.core.URI(args[2]).port)
+        with open(args[1], encoding="utf-8") as file:
+            replies = iter(file.readlines())
+    elif len(args) == 1:
+        ns = Pyro5.api.Proxy(args[0])
+        port = str(Pyro5.core.URI(args[0]).port)
+    else:
+        sys.exit(__doc__)
 
     call("ping", ns.ping)
     call("count", ns.count)
@@ -159,7 +212,9 @@ def main():
     call("count end", ns.count)
     call("list end", ns.list, return_metadata=True)
 
-    text = "\n".join(lines).replace(":" + port, ":NSPORT")
+    text = "\n".join(lines)
+    if port is not None:
+        text = text.replace(":" + port, ":NSPORT")
     print(text)
 
 

@@ -9,9 +9,8 @@
 //! and text, which calls the proxy refuses locally), the server's own answers to names the
 //! proxy would refuse (sent raw), a batch, and for the echo server `slow()` and `shutdown()`
 //! (after which the server must be gone). The name server's full API, argument by argument, is
-//! compared by `crates/pyroxene-ns/tests/interop.rs` (both generations) and
-//! `pyro4_ns_interop.rs` (Pyro4 over the network);
-//! the rows here add its metadata, local refusals and attribute answers per generation.
+//! compared by `crates/pyroxene-ns/tests/interop.rs` (both generations, in process and over the
+//! network); the rows here add its metadata, local refusals and attribute answers per generation.
 //!
 //! Everything binds 127.0.0.1; every Python process gets `PYRO_BROADCAST_ADDRS=127.0.0.1`;
 //! every process is killed by pid when the test ends, and every wait has a deadline.

@@ -1,19 +1,24 @@
-//! Python Pyro5 5.17 and Pyro4 4.82 clients against our name server, each compared with
-//! Python's own name server of its generation.
+//! Python Pyro5 5.17 and Pyro4 4.82 clients get the same API transcript from our name server
+//! as from Python's own name server of their generation, in process and over the network.
 //!
-//! The API transcript (every method, result and error, in all four serializers) is one table
-//! over both generations: a row names Python's name server, the generation's script
-//! (`interop/ns_api_client.py`, `interop/ns4_api_client.py`), where our transcript comes from,
-//! and the results Python's name server fails to send. Pyro5's script calls our name server
-//! over the network. Pyro4's reaches our `NameServer` in process (no socket, so a difference
-//! is the object's, not the daemon's; and msgpack too, which our daemon refuses Pyro4 clients
-//! as Pyro4's default SERIALIZERS_ACCEPTED does): `--dump-calls` gives the INVOKE payloads a
-//! Pyro4 proxy sends (Pyro4's own `dumpsCall`), we decode them with our serializer, invoke the
-//! object with a Pyro4 call context and encode the results and exceptions with our serializer,
-//! and `--render` decodes them as a Pyro4 proxy does and prints the transcript it prints for a
-//! name server over the network. Pyro4's script against our daemon over the network, and
-//! Pyro4's `PYRONAME:` and broadcast discovery, are in `pyro4_ns_interop.rs`; Pyro5's
-//! `PYRONAME:`/`PYROMETA:` and broadcast discovery are the Pyro5-only tests at the end here.
+//! The transcript (every method, result and error) is one table: a row is a generation (Python's
+//! name server, the script `interop/ns_api_client.py` or `interop/ns4_api_client.py`, and the
+//! results Python's name server fails to send) and the routes our transcript takes, each with
+//! its serializers. Python's transcript is made once per generation and serializer and every
+//! route of ours is compared with it.
+//!
+//! - In process: no socket, so a difference is the `NameServer` object's, not the daemon's; and
+//!   all four serializers for both generations. The script's `--dump-calls` gives the INVOKE
+//!   payloads its generation's proxy sends (Python's own `dumpsCall`), we decode them with our
+//!   serializer, invoke the object with a call context of that protocol and encode the results
+//!   and exceptions with our serializer, and `--render` decodes them as that proxy does and
+//!   prints the transcript it prints for a name server over the network.
+//! - Over the network: the script against our name server daemon. Pyro4 clients only in
+//!   serpent, json and marshal: our daemon refuses them msgpack as Pyro4's default
+//!   SERIALIZERS_ACCEPTED does (the in-process route covers Pyro4's msgpack).
+//!
+//! Python programs meeting through our name server over the network (discovery, `PYRONAME:`,
+//! `nsc`, both generations at once, Pyro4's HMAC key) are in `network_interop.rs`.
 //!
 //! Every Python process gets `PYRO_BROADCAST_ADDRS=127.0.0.1` (testkit) and is killed on drop;
 //! everything binds 127.0.0.1, and Python's name servers run without a broadcast responder.
@@ -39,7 +44,7 @@ enum Route {
 }
 
 /// A protocol generation: the row of the transcript table.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 struct Gen {
     pyro: &'static str,
     version: ProtocolVersion,
@@ -52,7 +57,8 @@ struct Gen {
     script: &'static str,
     /// A transcript with no more lines than this was cut short.
     min_lines: usize,
-    ours: Route,
+    /// Where our transcripts come from, each in these serializers.
+    routes: &'static [(Route, &'static [Serializer])],
     /// What Python's name server answers (after `label !! `) where it fails to send its own
     /// result; ours sends it (a deliberate deviation: a Python user expects the result).
     python_send_failures: &'static [&'static str],
@@ -65,7 +71,10 @@ const V5: Gen = Gen {
     python_ns_env: &[],
     script: "ns_api_client.py",
     min_lines: 80,
-    ours: Route::Network,
+    routes: &[
+        (Route::InProcess, &SERIALIZERS),
+        (Route::Network, &SERIALIZERS),
+    ],
     // json and msgpack: Python's MemoryStorage keeps "no metadata" as a `frozenset()`, which
     // Pyro5 can't send, so `list(return_metadata=True)` fails when any registration has no
     // tags; ours sends an empty set (a list there). marshal: `lookup(name, True)` returns a
@@ -86,7 +95,10 @@ const V4: Gen = Gen {
     python_ns_env: &[("PYRO_SERIALIZERS_ACCEPTED", "serpent,json,marshal,msgpack")],
     script: "ns4_api_client.py",
     min_lines: 100,
-    ours: Route::InProcess,
+    routes: &[
+        (Route::InProcess, &SERIALIZERS),
+        (Route::Network, &PYRO4_ACCEPTED),
+    ],
     // marshal: as Pyro5's, `lookup(name, True)` holds a URI object that Pyro4's marshal can't
     // send; ours sends the URI dict, which a Pyro4 proxy turns into a URI.
     python_send_failures: &["builtins.ValueError: unmarshallable object"],
@@ -101,6 +113,10 @@ const SERIALIZERS: [Serializer; 4] = [
     Serializer::Msgpack,
 ];
 
+/// Pyro4's default SERIALIZERS_ACCEPTED, which our daemon applies to Pyro4 clients.
+const PYRO4_ACCEPTED: [Serializer; 3] =
+    [Serializer::Serpent, Serializer::Json, Serializer::Marshal];
+
 impl std::fmt::Debug for Gen {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.pyro)
@@ -110,17 +126,12 @@ impl std::fmt::Debug for Gen {
 /// The URI our in-process name server registers itself under (the transcript hides its port).
 const IN_PROCESS_URI: &str = "PYRO:Pyro.NameServer@127.0.0.1:9090";
 
-/// Our name server on 127.0.0.1 with a free port, served in the background; shut down when
-/// the returned daemon is shut down.
-async fn start_ours(broadcast_port: Option<u16>) -> NameServerDaemon {
+/// Our name server on 127.0.0.1 with a free port (no broadcast responder: Pyro starts none on
+/// loopback).
+async fn start_ours() -> NameServerDaemon {
     let mut options = NsOptions::from_config(&Config::default());
     options.host = "127.0.0.1".into();
     options.port = 0;
-    if let Some(port) = broadcast_port {
-        options.bchost = Some("127.0.0.1".into());
-        options.bcport = port;
-        options.broadcast_on_loopback = true;
-    }
     NameServerDaemon::start(options).await.expect("start ns")
 }
 
@@ -218,17 +229,18 @@ fn replay(version: ProtocolVersion, serializer: Serializer, calls: &str) -> Stri
     replies
 }
 
-/// Our transcript of `g`'s script in `serializer`, by the row's route (`theirs`: Python's, for
-/// the number of calls). Blocking.
+/// Our transcript of `g`'s script in `serializer` by `route` (`theirs`: Python's, for the
+/// number of calls). Blocking.
 fn our_transcript(
     py: &Path,
     g: Gen,
+    route: Route,
     serializer: Serializer,
     our_uri: &str,
     theirs: &str,
 ) -> String {
     let env = [("PYRO_SERIALIZER", serializer.name())];
-    match g.ours {
+    match route {
         Route::Network => run_script(py, g.script, &[our_uri], &env),
         Route::InProcess => {
             let calls = run_script(py, g.script, &["--dump-calls"], &env);
@@ -266,12 +278,13 @@ fn differences(g: Gen, python: &str, ours: &str) -> Vec<String> {
     found
 }
 
-/// The transcript of every API call (results and errors, with all four serializers) is the
-/// same from Python's name server and ours, for each generation's clients.
+/// The transcript of every API call (results and errors, in every serializer of each route) is
+/// the same from Python's name server and ours, for each generation's clients, in process and
+/// over the network.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_transcript_matches_pythons_name_server() {
     let Some(py) = python() else { return };
-    let ours = start_ours(None).await;
+    let ours = start_ours().await;
     let our_uri = ours.uri.to_string();
     let daemon = ours.daemon.clone();
     let server = tokio::spawn(async move { ours.serve().await });
@@ -283,88 +296,24 @@ async fn api_transcript_matches_pythons_name_server() {
                 let theirs = run_script(&py, g.script, &[&python_uri], &env);
                 let lines = theirs.lines().count();
                 assert!(lines > g.min_lines, "{g:?} {}: {theirs}", serializer.name());
-                let mine = our_transcript(&py, g, serializer, &our_uri, &theirs);
-                let diffs = differences(g, &theirs, &mine);
-                assert!(
-                    diffs.is_empty(),
-                    "{g:?} {}: transcripts differ\n{}",
-                    serializer.name(),
-                    diffs.join("\n")
-                );
+                for &(route, serializers) in g.routes {
+                    if !serializers.contains(&serializer) {
+                        continue;
+                    }
+                    let mine = our_transcript(&py, g, route, serializer, &our_uri, &theirs);
+                    let diffs = differences(g, &theirs, &mine);
+                    assert!(
+                        diffs.is_empty(),
+                        "{g:?} {} {route:?}: transcripts differ\n{}",
+                        serializer.name(),
+                        diffs.join("\n")
+                    );
+                }
             }
         }
     })
     .await
     .expect("python runs");
-    daemon.shutdown();
-    server.await.expect("join").expect("serve");
-}
-
-/// A Python Pyro5 server registers itself in our name server; a Python client finds it with
-/// `PYRONAME:` and `PYROMETA:` URIs and calls it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_server_and_client_meet_through_our_name_server() {
-    let Some(py) = python() else { return };
-    let ours = start_ours(None).await;
-    let port = ours.daemon.local_addr().expect("tcp").port().to_string();
-    let daemon = ours.daemon.clone();
-    let registry_ns = ours.nameserver.clone();
-    let server = tokio::spawn(async move { ours.serve().await });
-    tokio::task::spawn_blocking(move || {
-        let mut python_server =
-            PythonProcess::spawn(&py, &["interop/ns_pyroname.py", "serve", &port], &[])
-                .expect("start python server");
-        let uri = python_server
-            .wait_for_line("registered ")
-            .expect("python server registered");
-        // The registration is in our table as the Python daemon sent it.
-        let found = registry_ns
-            .registry()
-            .lookup("test.ns.adder")
-            .expect("lookup");
-        assert_eq!(found.uri, uri);
-        assert!(found.metadata.contains("adder"), "{found:?}");
-        let out = run_script(&py, "ns_pyroname.py", &["call", &port], &[]);
-        assert_eq!(
-            out.lines().collect::<Vec<_>>(),
-            ["PYRONAME add 5", "PYROMETA add 7", "locate_ns count 2"]
-        );
-    })
-    .await
-    .expect("python runs");
-    daemon.shutdown();
-    server.await.expect("join").expect("serve");
-}
-
-/// Python's `locate_ns()` without a host finds our name server by broadcast (sent to
-/// 127.0.0.1 only) when nothing listens where NS_HOST/NS_PORT point.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_locate_ns_finds_us_by_broadcast() {
-    let Some(py) = python() else { return };
-    let ours = start_ours(Some(0)).await;
-    let bc = ours.broadcast.as_ref().expect("broadcast server");
-    let bcport = bc.local_addr().expect("bc addr").port().to_string();
-    assert_eq!(bc.location(), format!("127.0.0.1:{bcport}"));
-    let our_uri = ours.uri.to_string();
-    // A port with no listener (bound, then released) for the direct attempt to fail on.
-    let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-        .to_string();
-    let daemon = ours.daemon.clone();
-    let server = tokio::spawn(async move { ours.serve().await });
-    let out = tokio::task::spawn_blocking(move || {
-        let env = [
-            ("PYRO_NS_HOST", "127.0.0.1"),
-            ("PYRO_NS_PORT", dead_port.as_str()),
-            ("PYRO_NS_BCPORT", bcport.as_str()),
-        ];
-        run_script(&py, "ns_pyroname.py", &["locate"], &env)
-    })
-    .await
-    .expect("python runs");
-    assert_eq!(out.trim(), format!("located {our_uri} count 1"));
     daemon.shutdown();
     server.await.expect("join").expect("serve");
 }
