@@ -4,6 +4,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use pyroxene_testkit::{ONE_SHOT_LIMIT, output_within};
+
+/// The time limit for one `attack --quick --check` run: every attack in turn, each with its
+/// baseline and settling pauses, ~22 s here with both servers attacked at once (2 cores);
+/// 300 s leaves room for a loaded CI machine running other test binaries beside it.
+const ATTACK_LIMIT: Duration = Duration::from_secs(300);
 
 /// The child is killed (by pid) when the test ends, however it ends.
 struct Guard(Child);
@@ -56,10 +64,12 @@ fn attack(location: &str, pid: u32, extra: &[&str]) {
         "8388608",
     ];
     args.extend_from_slice(extra);
-    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-        .args(&args)
-        .output()
-        .expect("run pyroxene attack");
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_pyroxene")).args(&args),
+        None,
+        ATTACK_LIMIT,
+    )
+    .expect("run pyroxene attack");
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "an attack was not survived");
@@ -81,10 +91,13 @@ fn the_name_server_survives_every_quick_attack() {
 
 #[test]
 fn only_loopback_targets_are_attacked() {
-    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-        .args(["attack", "192.0.2.1:9999", "--quick"])
-        .output()
-        .expect("run pyroxene attack");
+    // Refused before any traffic: the one-shot limit.
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_pyroxene")).args(["attack", "192.0.2.1:9999", "--quick"]),
+        None,
+        ONE_SHOT_LIMIT,
+    )
+    .expect("run pyroxene attack");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not a loopback address"), "{stderr}");

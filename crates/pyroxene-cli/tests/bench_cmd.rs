@@ -6,16 +6,19 @@ use std::sync::Arc;
 
 use pyroxene::echo::{ECHO_OBJECT_NAME, EchoServer};
 use pyroxene::{Daemon, Serializer, Value};
-use pyroxene_testkit::{PythonProcess, python};
+use pyroxene_testkit::{ONE_SHOT_LIMIT, PythonProcess, output_within, python};
 
 /// Runs `pyroxene bench URI -n 200 -c 4 --json` plus `extra` and returns the parsed JSON.
 fn bench_json(uri: &str, extra: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-        .args(["bench", uri, "-n", "200", "-c", "4", "--json"])
-        .args(extra)
-        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-        .output()
-        .expect("run pyroxene bench");
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+            .args(["bench", uri, "-n", "200", "-c", "4", "--json"])
+            .args(extra)
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1"),
+        None,
+        ONE_SHOT_LIMIT,
+    )
+    .expect("run pyroxene bench");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -104,17 +107,20 @@ fn bench_reports_an_unreachable_daemon() {
     // A unix socket path nobody listens on (a TCP port could be taken by another test).
     let path =
         std::env::temp_dir().join(format!("pyroxene-bench-nobody-{}.sock", std::process::id()));
-    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-        .args([
-            "bench",
-            &format!("PYRO:test.echoserver@./u:{}", path.display()),
-            "-n",
-            "10",
-            "--json",
-        ])
-        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-        .output()
-        .expect("run pyroxene bench");
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+            .args([
+                "bench",
+                &format!("PYRO:test.echoserver@./u:{}", path.display()),
+                "-n",
+                "10",
+                "--json",
+            ])
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1"),
+        None,
+        ONE_SHOT_LIMIT,
+    )
+    .expect("run pyroxene bench");
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     assert!(

@@ -1,23 +1,16 @@
 //! The `pyroxene` binary: help, version and the convert subcommand, run as a user would.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use pyroxene_testkit::{ONE_SHOT_LIMIT, output_within};
 
 fn pyroxene(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run pyroxene");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
+    output_within(
+        Command::new(env!("CARGO_BIN_EXE_pyroxene")).args(args),
+        Some(stdin),
+        ONE_SHOT_LIMIT,
+    )
+    .expect("run pyroxene")
 }
 
 #[test]

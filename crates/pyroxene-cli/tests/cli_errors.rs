@@ -10,16 +10,21 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use pyroxene_testkit::{ONE_SHOT_LIMIT, output_within};
+
 /// Runs `pyroxene args` with only `env` (plus `RUST_BACKTRACE=1`, which must change nothing).
 fn pyroxene(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-        .args(args)
-        .env_clear()
-        .env("RUST_BACKTRACE", "1")
-        .envs(env.iter().copied())
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run pyroxene")
+    output_within(
+        Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+            .args(args)
+            .env_clear()
+            .env("RUST_BACKTRACE", "1")
+            .envs(env.iter().copied())
+            .current_dir(std::env::temp_dir()),
+        None,
+        ONE_SHOT_LIMIT,
+    )
+    .expect("run pyroxene")
 }
 
 /// Standard error without the open-file-limit warning a machine with a low hard limit adds.

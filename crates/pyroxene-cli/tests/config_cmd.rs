@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use pyroxene_testkit::{ONE_SHOT_LIMIT, output_within};
+
 const ENVIRONMENTS: &[&[(&str, &str)]] = &[
     &[],
     &[
@@ -50,7 +52,8 @@ fn run(program: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     if !env.iter().any(|(n, _)| *n == "PYRO_BROADCAST_ADDRS") {
         cmd.env("PYRO_BROADCAST_ADDRS", "127.0.0.1");
     }
-    cmd.envs(env.iter().copied()).output().expect("run")
+    cmd.envs(env.iter().copied());
+    output_within(&mut cmd, None, ONE_SHOT_LIMIT).expect("run")
 }
 
 fn pyroxene(env: &[(&str, &str)]) -> Output {

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use pyroxene::naming::blocking::locate_ns_with;
 use pyroxene::{Config, Proxy, Value, tuple};
-use pyroxene_testkit::{PythonProcess, python};
+use pyroxene_testkit::{ONE_SHOT_LIMIT, PythonProcess, output_within, python};
 
 /// The child is killed (by pid) when the test ends, however it ends.
 struct Guard(Child);
@@ -276,14 +276,17 @@ fn naming_without_a_name_server_fails() {
         .expect("free port")
         .port()
         .to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-        .args(["echo", "-H", "127.0.0.1", "-p", "0", "-n"])
-        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-        .env("PYRO_NS_HOST", "127.0.0.1")
-        .env("PYRO_NS_PORT", &closed)
-        .env("PYRO_NS_BCPORT", &closed)
-        .output()
-        .expect("run pyroxene echo -n");
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+            .args(["echo", "-H", "127.0.0.1", "-p", "0", "-n"])
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+            .env("PYRO_NS_HOST", "127.0.0.1")
+            .env("PYRO_NS_PORT", &closed)
+            .env("PYRO_NS_BCPORT", &closed),
+        None,
+        ONE_SHOT_LIMIT,
+    )
+    .expect("run pyroxene echo -n");
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Failed to locate the nameserver"),

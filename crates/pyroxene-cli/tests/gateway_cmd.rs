@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
-use pyroxene_testkit::python;
+use pyroxene_testkit::{ONE_SHOT_LIMIT, output_within, python};
 
 /// The child is killed (by pid) when the test ends, however it ends.
 struct Guard(Child);
@@ -190,7 +190,7 @@ fn serves_calls_found_through_the_environment() {
 /// its texts and defaults; then our own long-only flags.
 #[test]
 fn help_has_pythons_flags_texts_and_defaults() {
-    let out = ours(&["--help"], &[]).output().expect("run");
+    let out = output_within(&mut ours(&["--help"], &[]), None, ONE_SHOT_LIMIT).expect("run");
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     let ours_flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -236,12 +236,14 @@ fn help_has_pythons_flags_texts_and_defaults() {
     ] {
         assert!(ours_flat.contains(extra), "{extra}");
     }
-    let out = ours(&["--threads", "0"], &[]).output().expect("run");
+    let out =
+        output_within(&mut ours(&["--threads", "0"], &[]), None, ONE_SHOT_LIMIT).expect("run");
     assert!(!out.status.success());
     let Some(python) = python() else {
         return;
     };
-    let out = theirs(&python, &["--help"], &[]).output().expect("run");
+    let out =
+        output_within(&mut theirs(&python, &["--help"], &[]), None, ONE_SHOT_LIMIT).expect("run");
     let theirs_flat = String::from_utf8_lossy(&out.stdout)
         .split_whitespace()
         .collect::<Vec<_>>()

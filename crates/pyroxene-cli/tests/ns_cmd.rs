@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use pyroxene::{Proxy, Uri, Value, tuple};
-use pyroxene_testkit::{PythonProcess, ServerProcess, python};
+use pyroxene_testkit::{ONE_SHOT_LIMIT, PythonProcess, ServerProcess, output_within, python};
 
 /// A running `pyroxene ns` whose stdout is read line by line; killed (SIGKILL, by pid) on drop.
 struct Ns(ServerProcess);
@@ -522,12 +522,15 @@ fn ctrl_c_ends_with_ns_shut_down() {
 #[test]
 fn bad_storage_and_nat_flags_are_refused() {
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-            .arg("ns")
-            .args(args)
-            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-            .output()
-            .expect("run pyroxene ns")
+        output_within(
+            Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+                .arg("ns")
+                .args(args)
+                .env("PYRO_BROADCAST_ADDRS", "127.0.0.1"),
+            None,
+            ONE_SHOT_LIMIT,
+        )
+        .expect("run pyroxene ns")
     };
     let out = run(&["-n", "127.0.0.1", "-p", "0", "-s", "redis:x"]);
     assert!(!out.status.success());
@@ -538,12 +541,15 @@ fn bad_storage_and_nat_flags_are_refused() {
 }
 
 fn nsc(port: u16, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_pyroxene"))
-        .arg("nsc")
-        .args(["-n", "127.0.0.1", "-p", &port.to_string()])
-        .args(args)
-        .output()
-        .expect("run pyroxene nsc");
+    let out = output_within(
+        Command::new(env!("CARGO_BIN_EXE_pyroxene"))
+            .arg("nsc")
+            .args(["-n", "127.0.0.1", "-p", &port.to_string()])
+            .args(args),
+        None,
+        ONE_SHOT_LIMIT,
+    )
+    .expect("run pyroxene nsc");
     assert!(out.status.success(), "nsc {args:?}: {out:?}");
     String::from_utf8(out.stdout).expect("utf-8")
 }

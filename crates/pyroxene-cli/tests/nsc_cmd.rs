@@ -15,11 +15,10 @@
 //! prints; Pyro4's name server sends them as lists in its hash order, so the seed keeps that
 //! order the same for both name servers.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use pyroxene_testkit::{PythonProcess, python};
+use pyroxene_testkit::{ONE_SHOT_LIMIT, PythonProcess, output_within, python};
 
 /// A protocol generation: a row of the table every shared test runs over.
 #[derive(Clone, Copy)]
@@ -276,14 +275,7 @@ fn run(
         .env_remove("PYRO_NS_HOST")
         .env_remove("PYRO_NS_PORT")
         .env_remove("PYRO_HMAC_KEY")
-        .env_remove("PYROXENE_PROTOCOL")
-        .stdin(if step.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env_remove("PYROXENE_PROTOCOL");
     match step.locate {
         Locate::Flags => {
             cmd.args(["-n", "127.0.0.1", "-p", port]);
@@ -303,11 +295,9 @@ fn run(
     for (k, v) in step.env {
         cmd.env(k, generation.resolve(v));
     }
-    let mut child = cmd.spawn().expect("start nsc");
-    if let (Some(text), Some(mut stdin)) = (step.stdin, child.stdin.take()) {
-        stdin.write_all(text.as_bytes()).expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("nsc output");
+    // Stdin: the step's text, else closed (null).
+    let out =
+        output_within(&mut cmd, step.stdin.map(str::as_bytes), ONE_SHOT_LIMIT).expect("nsc output");
     let stdout = String::from_utf8_lossy(&out.stdout).replace(&format!(":{port}"), ":PORT");
     (stdout, out.status.code().unwrap_or(-1))
 }

@@ -12,11 +12,11 @@
 //! our name server words as Python's `re` does; rarer ones keep the Rust regex crate's words
 //! (not exercised here).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use pyroxene_testkit::{PythonProcess, python};
+use pyroxene_testkit::{ONE_SHOT_LIMIT, PythonProcess, output_within, python};
 
 /// Where a step's nsc looks for the name server.
 #[derive(Clone, Copy)]
@@ -180,14 +180,7 @@ fn run(py: &Path, step: &Step, port: &str) -> Outcome {
         .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
         .env("PYTHONHASHSEED", "0")
         .env_remove("PYRO_NS_HOST")
-        .env_remove("PYRO_NS_PORT")
-        .stdin(if step.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env_remove("PYRO_NS_PORT");
     match step.locate {
         Locate::Flags => {
             cmd.args(["-n", "127.0.0.1", "-p", port]);
@@ -198,11 +191,9 @@ fn run(py: &Path, step: &Step, port: &str) -> Outcome {
         }
     }
     cmd.args(step.args);
-    let mut child = cmd.spawn().expect("start python nsc");
-    if let (Some(text), Some(mut stdin)) = (step.stdin, child.stdin.take()) {
-        stdin.write_all(text.as_bytes()).expect("write stdin");
-    }
-    let out = child.wait_with_output().expect("nsc output");
+    // Stdin: the step's text, else closed (null).
+    let out =
+        output_within(&mut cmd, step.stdin.map(str::as_bytes), ONE_SHOT_LIMIT).expect("nsc output");
     let mask = |text: &[u8]| String::from_utf8_lossy(text).replace(&format!(":{port}"), ":PORT");
     Outcome {
         stdout: mask(&out.stdout),

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
 use pyroxene_testkit::tls::TestPki;
-use pyroxene_testkit::{PythonProcess, python};
+use pyroxene_testkit::{ONE_SHOT_LIMIT, PythonProcess, output_within, python};
 
 /// The child is killed (by pid) when the test ends, however it ends.
 struct Guard(Child);
@@ -90,7 +90,7 @@ fn our_nsc(port: u16, args: &[&str], env: &[(String, String)]) -> Output {
     let port = port.to_string();
     let mut all = vec!["nsc", "-n", "127.0.0.1", "-p", &port];
     all.extend_from_slice(args);
-    pyroxene(&all, env).output().expect("run pyroxene nsc")
+    output_within(&mut pyroxene(&all, env), None, ONE_SHOT_LIMIT).expect("run pyroxene nsc")
 }
 
 /// `python -m Pyro5.nsc -n 127.0.0.1 -p PORT <args>`: status success and stdout.

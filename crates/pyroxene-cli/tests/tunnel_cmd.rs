@@ -8,6 +8,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use pyroxene_testkit::ssh::{ALIAS, SshServer, free_port};
+use pyroxene_testkit::{ONE_SHOT_LIMIT, output_within};
 
 const PYROXENE: &str = env!("CARGO_BIN_EXE_pyroxene");
 
@@ -115,22 +116,19 @@ fn nsc(args: &[&str]) -> (String, bool) {
 
 /// nsc with `input` on its stdin (removematching asks before it removes).
 fn nsc_answering(args: &[&str], input: &str) -> (String, bool) {
-    let mut child = Command::new(PYROXENE)
-        .arg("nsc")
-        .args(args)
-        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-        .env_remove("PYRO_NS_HOST")
-        .env_remove("PYRO_NS_PORT")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("nsc runs");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(input.as_bytes()).expect("nsc reads stdin");
-    }
-    let out = child.wait_with_output().expect("nsc ends");
+    let out = output_within(
+        Command::new(PYROXENE)
+            .arg("nsc")
+            .args(args)
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+            .env_remove("PYRO_NS_HOST")
+            .env_remove("PYRO_NS_PORT"),
+        Some(input.as_bytes()),
+        ONE_SHOT_LIMIT,
+    )
+    .expect("nsc ends");
+    // Its stderr used to go straight to the test's (inherited): printed, so a run still shows it.
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         out.status.success(),

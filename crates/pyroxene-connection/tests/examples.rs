@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use pyroxene_connection::blocking::Client;
-use pyroxene_testkit::{PythonProcess, workspace_root};
+use pyroxene_testkit::{ONE_SHOT_LIMIT, PythonProcess, output_within, workspace_root};
 
 /// An example binary, built by cargo on first use (`cargo test` builds them anyway; a
 /// `--test examples` run does not).
@@ -150,10 +150,17 @@ fn rust_coordinator_drives_a_python_worker() {
     let mut py = PythonProcess::spawn(&python, &[&script("mpconn_worker.py"), &name, "s3"], &[])
         .expect("python");
     let address = py.wait_for_line("listening on").expect("python listens");
-    let out = Command::new(example("connection_coordinator"))
-        .args(["--address", &address, "--authkey", "s3"])
-        .output()
-        .expect("run the coordinator");
+    let out = output_within(
+        Command::new(example("connection_coordinator")).args([
+            "--address",
+            &address,
+            "--authkey",
+            "s3",
+        ]),
+        None,
+        ONE_SHOT_LIMIT,
+    )
+    .expect("run the coordinator");
     assert!(
         out.status.success(),
         "{}",

@@ -267,14 +267,17 @@ fn cors() -> Vec<(String, String)> {
 
 /// Where the venv's packages are, as tracebacks print it.
 fn site_packages(python: &Path) -> String {
-    let out = std::process::Command::new(python)
-        .args([
-            "-c",
-            "import Pyro5, os; print(os.path.dirname(os.path.dirname(Pyro5.__file__)))",
-        ])
-        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-        .output()
-        .unwrap();
+    let out = pyroxene_testkit::output_within(
+        std::process::Command::new(python)
+            .args([
+                "-c",
+                "import Pyro5, os; print(os.path.dirname(os.path.dirname(Pyro5.__file__)))",
+            ])
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1"),
+        None,
+        pyroxene_testkit::ONE_SHOT_LIMIT,
+    )
+    .unwrap();
     format!("{}/", String::from_utf8_lossy(&out.stdout).trim())
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use pyroxene_ns::storage::{Registration, SqliteStorage, Storage, StorageSpec};
 use pyroxene_ns::{ListFilter, MetaFilter, RegisterOptions, Registry, Remove};
-use pyroxene_testkit::python;
+use pyroxene_testkit::{ONE_SHOT_LIMIT, output_within, python};
 
 /// A fresh directory in the system temp dir, removed on drop.
 struct TempDir(PathBuf);
@@ -119,16 +119,19 @@ fn pythons_sql_storage_reads_our_database() {
             )
             .expect("register");
     }
-    let out = std::process::Command::new(py)
-        .args([
-            "-c",
-            "import sys; from Pyro5.nameserver import SqlStorage; s = SqlStorage(sys.argv[1]); \
-             uri, meta = s['shared.name']; print(len(s), uri, sorted(meta))",
-        ])
-        .arg(&file)
-        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-        .output()
-        .expect("run python");
+    let out = output_within(
+        std::process::Command::new(py)
+            .args([
+                "-c",
+                "import sys; from Pyro5.nameserver import SqlStorage; s = SqlStorage(sys.argv[1]); \
+                 uri, meta = s['shared.name']; print(len(s), uri, sorted(meta))",
+            ])
+            .arg(&file)
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1"),
+        None,
+        ONE_SHOT_LIMIT,
+    )
+    .expect("run python");
     assert!(
         out.status.success(),
         "{}",

@@ -1,7 +1,8 @@
 //! Test fixtures shared by pyroxene's test suites: locating the pinned Python peers (installed by
 //! `scripts/test.sh` into `.venv/`) and running Python helper scripts from `interop/` as child
 //! processes that are killed when dropped; a real etcd cluster ([`etcd::EtcdCluster`]) and our
-//! own server processes ([`ServerProcess`]), killed by pid when dropped too.
+//! own server processes ([`ServerProcess`]), killed by pid when dropped too; one-shot commands
+//! run within a time limit ([`output_within`]), killed by pid past it.
 
 #![deny(missing_docs)]
 
@@ -11,7 +12,7 @@ pub mod ssh;
 pub mod strategies;
 pub mod tls;
 
-pub use process::ServerProcess;
+pub use process::{ONE_SHOT_LIMIT, ServerProcess, output_within};
 
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,8 +1,179 @@
 //! A server process of ours (`pyroxene ns`, an example daemon) started by a test: stdout read
-//! line by line, killed (SIGKILL, by pid) when dropped.
+//! line by line, killed (SIGKILL, by pid) when dropped; and one-shot commands run to their end
+//! within a time limit ([`output_within`]), killed by pid past it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The time limit for a one-shot command run by a test ([`output_within`]): far above what any
+/// of them takes (seconds at most, Python's start included) even on a loaded 2-core CI
+/// machine, and far below the CI job's own limit, so a hung child fails its test with its name
+/// instead of hanging the whole run. A command that legitimately runs longer gets its own.
+pub const ONE_SHOT_LIMIT: Duration = Duration::from_secs(120);
+
+/// How often [`output_within`] looks whether the child has ended: short, since most children
+/// end within milliseconds and a test waits this long at most for nothing.
+const POLL: Duration = Duration::from_millis(10);
+
+/// How long [`output_within`] waits, after killing a child, for the rest of its output (shown
+/// in the error): a process the child started may still hold its pipes open.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// At most this many bytes of each of stdout and stderr are quoted in a time-out error: the
+/// end of a hung child's output says where it hung.
+const QUOTED: usize = 2000;
+
+/// Runs `command` to its end, like [`Command::output`], but within `limit`: past it the child is
+/// killed (SIGKILL, by pid) and waited for, and the error ([`std::io::ErrorKind::TimedOut`])
+/// names the program, its arguments, its pid and the limit, and quotes the end of its output.
+///
+/// Stdout and stderr are piped (whatever `command` set) and read on their own threads, so a
+/// child that writes much before it ends can't block on a full pipe. With `stdin`, the child's
+/// stdin is a pipe that gets those bytes (written on a thread, for a child that reads them
+/// late or never) and is then closed; without, it is null (whatever `command` set), as for
+/// [`Command::output`], so a child that reads stdin never waits on the test's.
+///
+/// # Errors
+/// When the child can't be started, waiting for it or reading its output fails, it is still
+/// running after `limit`, or it ended but a process it started still holds its output open at
+/// `limit` (that process is not ours to kill: only the child's pid is known here).
+pub fn output_within(
+    command: &mut Command,
+    stdin: Option<&[u8]>,
+    limit: Duration,
+) -> std::io::Result<Output> {
+    let deadline = Instant::now() + limit;
+    let mut child = command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let writer = child.stdin.take().zip(stdin).map(|(mut pipe, bytes)| {
+        let bytes = bytes.to_vec();
+        // Dropping the pipe at the end of the thread closes it: the child sees end of input.
+        std::thread::spawn(move || match pipe.write_all(&bytes) {
+            // The child ended (or closed its stdin) without reading it all: its status and
+            // output say what happened, which is what the test checks.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        })
+    });
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => {
+                // Not known to have ended: killed, so no error leaves it running.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            // Killed, its end of the pipes is closed: what it wrote arrives at once, unless
+            // a process it started holds them (then the error quotes nothing of that stream).
+            let grace = Instant::now() + GRACE;
+            let quote = |handle: JoinHandle<std::io::Result<Vec<u8>>>| {
+                let bytes: Vec<u8> = join_by(handle, grace)
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
+                tail(&bytes)
+            };
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "{} (pid {}) still running after {} s: killed\n\
+                     --- its stdout (end) ---\n{}\n--- its stderr (end) ---\n{}",
+                    describe(command),
+                    child.id(),
+                    limit.as_secs_f64(),
+                    quote(stdout),
+                    quote(stderr),
+                ),
+            ));
+        }
+        std::thread::sleep(POLL);
+    };
+    // The child has ended, so its pipes end too, unless a process it started holds them: the
+    // same deadline bounds that wait.
+    let held = || {
+        std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "{} ended ({status}) but its stdin, stdout or stderr was still open after {} s: \
+                 a process it started holds it",
+                describe(command),
+                limit.as_secs_f64(),
+            ),
+        )
+    };
+    if let Some(writer) = writer {
+        join_by(writer, deadline).ok_or_else(held)??;
+    }
+    let stdout = join_by(stdout, deadline).ok_or_else(held)??;
+    let stderr = join_by(stderr, deadline).ok_or_else(held)??;
+    Ok(Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+/// A thread reading `pipe` to its end (an empty output without a pipe).
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<std::io::Result<Vec<u8>>> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            pipe.read_to_end(&mut bytes)?;
+        }
+        Ok(bytes)
+    })
+}
+
+/// The thread's result if it ends by `deadline`; else `None`, and the thread is left to end on
+/// its own (it only reads or writes a pipe, and ends when the pipe does).
+fn join_by<T>(
+    handle: JoinHandle<std::io::Result<T>>,
+    deadline: Instant,
+) -> Option<std::io::Result<T>> {
+    while !handle.is_finished() {
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(POLL);
+    }
+    Some(
+        handle
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("a pipe thread panicked"))),
+    )
+}
+
+/// The end of `bytes` as text, at most [`QUOTED`] bytes of it.
+fn tail(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(QUOTED)..]);
+    text.trim_end().to_owned()
+}
+
+/// The program and its arguments, as an error message names them: `program arg...`, each
+/// quoted as Rust quotes a string (so spaces and empty arguments show).
+fn describe(command: &Command) -> String {
+    let mut text = format!("{:?}", command.get_program());
+    for arg in command.get_args() {
+        text.push_str(&format!(" {arg:?}"));
+    }
+    text
+}
 
 /// A running child process whose stdout is read line by line; killed by pid on drop.
 pub struct ServerProcess {
@@ -90,5 +261,120 @@ impl ServerProcess {
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A child that outlives its limit is killed and reaped within a few seconds, and the error
+    /// says what was killed, after how long.
+    #[test]
+    fn a_child_past_its_limit_is_killed_by_pid() {
+        let started = Instant::now();
+        let e = output_within(
+            Command::new("sleep").arg("30"),
+            None,
+            Duration::from_secs(1),
+        )
+        .expect_err("sleep 30 outlives 1 s");
+        assert!(started.elapsed() < Duration::from_secs(5), "{e}");
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+        let text = e.to_string();
+        assert!(
+            text.starts_with("\"sleep\" \"30\" (pid ")
+                && text.contains("still running after 1 s: killed"),
+            "{text}"
+        );
+        let pid = text
+            .split("(pid ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .expect("the pid in the message");
+        // Reaped: not even a zombie is left (a zombie keeps its /proc entry).
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "pid {pid} still there"
+        );
+    }
+
+    /// Stdout, stderr and the exit status come back as `Command::output` gives them.
+    #[test]
+    fn output_and_status_come_back() {
+        let out = output_within(
+            Command::new("sh").args(["-c", "echo hi; echo err >&2; exit 3"]),
+            None,
+            ONE_SHOT_LIMIT,
+        )
+        .expect("sh runs");
+        assert_eq!(out.stdout, b"hi\n");
+        assert_eq!(out.stderr, b"err\n");
+        assert_eq!(out.status.code(), Some(3));
+    }
+
+    /// Stdin given reaches the child and is closed after it; without it the child reads end of
+    /// input at once. The output is more than a pipe holds (64 KiB), read while it is written.
+    #[test]
+    fn stdin_passes_through() {
+        let input: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let out = output_within(&mut Command::new("cat"), Some(&input), ONE_SHOT_LIMIT)
+            .expect("cat runs");
+        assert!(out.status.success());
+        assert_eq!(out.stdout, input);
+        let out = output_within(&mut Command::new("cat"), None, Duration::from_secs(10))
+            .expect("cat ends at once");
+        assert!(out.status.success() && out.stdout.is_empty());
+    }
+
+    /// A time-out error quotes what the child wrote before it was killed: where it hung.
+    #[test]
+    fn a_time_out_quotes_the_end_of_the_output() {
+        let e = output_within(
+            Command::new("sh").args(["-c", "echo waiting; echo for nothing >&2; exec sleep 30"]),
+            None,
+            Duration::from_secs(1),
+        )
+        .expect_err("sleep 30 outlives 1 s");
+        let text = e.to_string();
+        assert!(
+            text.contains(
+                "--- its stdout (end) ---\nwaiting\n--- its stderr (end) ---\nfor nothing"
+            ),
+            "{text}"
+        );
+    }
+
+    /// A child that ends while a process it started still holds its stdout: the wait ends at
+    /// the limit too, with an error saying so. The grandchild is then killed by its pid.
+    #[test]
+    fn output_held_by_a_grandchild_is_waited_for_within_the_limit() {
+        let pid_file = std::env::temp_dir().join(format!(
+            "pyroxene-testkit-grandchild-{}.pid",
+            std::process::id()
+        ));
+        let started = Instant::now();
+        let e = output_within(
+            Command::new("sh")
+                .args(["-c", "sleep 30 & echo $! > \"$0\"; echo started"])
+                .arg(&pid_file),
+            None,
+            Duration::from_secs(1),
+        )
+        .expect_err("the sleep holds stdout");
+        let pid = std::fs::read_to_string(&pid_file).expect("the grandchild's pid");
+        let _ = std::fs::remove_file(&pid_file);
+        let killed = output_within(
+            Command::new("kill").args(["-9", pid.trim()]),
+            None,
+            ONE_SHOT_LIMIT,
+        )
+        .expect("kill runs");
+        assert!(killed.status.success(), "{killed:?}");
+        assert!(started.elapsed() < Duration::from_secs(4), "{e}");
+        assert!(
+            e.to_string().contains("a process it started holds it"),
+            "{e}"
+        );
     }
 }

@@ -82,11 +82,13 @@ async fn explicit_targets_and_the_hosts_file() {
     };
     let dir = sshd.dir().display().to_string();
     let user = String::from_utf8(
-        std::process::Command::new("id")
-            .arg("-un")
-            .output()
-            .unwrap()
-            .stdout,
+        pyroxene_testkit::output_within(
+            std::process::Command::new("id").arg("-un"),
+            None,
+            pyroxene_testkit::ONE_SHOT_LIMIT,
+        )
+        .unwrap()
+        .stdout,
     )
     .unwrap()
     .trim()

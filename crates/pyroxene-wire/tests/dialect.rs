@@ -2,8 +2,7 @@
 //! every serializer, and (with the Python peers from `.venv`) read back by Pyro5 itself into
 //! real Python exceptions, URIs and proxies.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use pyroxene_wire::dialect::{
     ConnectRequest, ConnectResponse, DialectError, Metadata, ProxyState, PyroErrorClass,
@@ -321,19 +320,17 @@ fn pyro5_reads_our_dialect_values() {
         }
     }
     let request: Vec<(u8, &String)> = input.iter().map(|(id, hex, _, _)| (*id, hex)).collect();
-    let mut child = Command::new(py)
-        .args(["-c", PY_READER])
-        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin
-        .write_all(serde_json::to_string(&request).unwrap().as_bytes())
-        .unwrap();
-    drop(stdin);
-    let output = child.wait_with_output().expect("python output");
+    let output = pyroxene_testkit::output_within(
+        Command::new(py)
+            .args(["-c", PY_READER])
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1"),
+        Some(serde_json::to_string(&request).unwrap().as_bytes()),
+        pyroxene_testkit::ONE_SHOT_LIMIT,
+    )
+    .expect("python output");
+    // Its stderr (a traceback, if any) used to go straight to the test's (inherited): printed,
+    // so a run still shows it.
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success());
     let answers: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(answers.len(), input.len());

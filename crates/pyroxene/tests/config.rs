@@ -437,17 +437,20 @@ fn unknown_serializer_is_refused_with_pythons_text() {
     let Some(python) = pyroxene_testkit::python() else {
         return;
     };
-    let out = std::process::Command::new(python)
-        .args([
-            "-c",
-            "import Pyro5.api\ntry:\n    Pyro5.api.Proxy('PYRO:x@localhost:1')\n\
-             except ValueError as e:\n    print(e)",
-        ])
-        .env_remove("PYRO_HMAC_KEY")
-        .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
-        .env("PYRO_SERIALIZER", "foo")
-        .output()
-        .expect("python");
+    let out = pyroxene_testkit::output_within(
+        std::process::Command::new(python)
+            .args([
+                "-c",
+                "import Pyro5.api\ntry:\n    Pyro5.api.Proxy('PYRO:x@localhost:1')\n\
+                 except ValueError as e:\n    print(e)",
+            ])
+            .env_remove("PYRO_HMAC_KEY")
+            .env("PYRO_BROADCAST_ADDRS", "127.0.0.1")
+            .env("PYRO_SERIALIZER", "foo"),
+        None,
+        pyroxene_testkit::ONE_SHOT_LIMIT,
+    )
+    .expect("python");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "unknown serializer configured\n"

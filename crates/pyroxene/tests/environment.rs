@@ -19,7 +19,7 @@ use pyroxene::config::{ConfigError, IpVersion, Protocol};
 use pyroxene::echo::EchoServer;
 use pyroxene::naming::{self, NameServer};
 use pyroxene::{Config, Daemon, ErrorKind, ProtocolVersion, Proxy, Serializer, Uri};
-use pyroxene_testkit::{PythonProcess, python};
+use pyroxene_testkit::{ONE_SHOT_LIMIT, PythonProcess, output_within, python};
 
 /// Runs the ignored test `name` of this binary in a child process whose environment has no
 /// `PYRO_*`/`PYROXENE_PROTOCOL` variable but `env`, and asserts that it passed.
@@ -39,7 +39,7 @@ fn in_child(name: &str, env: &[(&str, &str)]) {
         }
     }
     cmd.envs(env.iter().copied());
-    let out = cmd.output().expect("run the child test");
+    let out = output_within(&mut cmd, None, ONE_SHOT_LIMIT).expect("run the child test");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout.contains("1 passed"),
