@@ -408,6 +408,12 @@ ex([5], "robots", uses="ns", note="not run: the game server is a Tk GUI (needs a
 ex([4], "robots", uses="ns", note="not run: the game server is a Tk GUI (needs a display)")
 
 
+# Pyro4's client calls the deprecated getName() on its threads: the first call warns, in one
+# write with the source line it quotes, which holds "[ thread %s": split off and sorted with
+# the threads' own lines, that line landed above or below "Waiting for threads" by timing.
+GETNAME_WARNING = (r"^.*DeprecationWarning: getName\(\) is deprecated.*\n.*\[ thread %s.*\n", "")
+
+
 def servertypes(kind):
     def steps(r):
         r.start("server.py", stdin=kind + "\n", ready=SERVE_READY)
@@ -420,7 +426,8 @@ for kind, variant in (("t", "thread"), ("m", "multiplex")):
        note="answers '%s' at the server's prompt" % kind,
        expect=[("client.py", r"Done\. Number of completed")],
        normalise={"server.py": [THREAD, interleaved("delay called", "onewaydelay called")],
-                  "client.py": [THREAD, split_at(r"\[ thread"), sort_lines(r"^\[ thread")]})
+                  "client.py": [GETNAME_WARNING, THREAD, split_at(r"\[ thread"),
+                                sort_lines(r"^\[ thread")]})
 
 
 def shoppingcart(r):
