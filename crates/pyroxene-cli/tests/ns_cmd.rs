@@ -5,14 +5,15 @@
 //!
 //! Everything binds 127.0.0.1, ::1 or a unix socket; every child is killed by pid on drop.
 
-use std::io::BufRead;
 use std::net::UdpSocket;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use pyroxene::{Proxy, Uri, Value, tuple};
-use pyroxene_testkit::{ONE_SHOT_LIMIT, PythonProcess, ServerProcess, output_within, python};
+use pyroxene_testkit::{
+    LINE_LIMIT, ONE_SHOT_LIMIT, PythonProcess, ServerProcess, output_within, python,
+};
 
 /// A running `pyroxene ns` whose stdout is read line by line; killed (SIGKILL, by pid) on drop.
 struct Ns(ServerProcess);
@@ -31,7 +32,19 @@ impl Ns {
 
     /// The startup lines, up to and including the (external) URI line; at most 10.
     fn startup_lines(&mut self) -> Vec<String> {
-        read_startup(self.0.stdout())
+        let mut lines = Vec::new();
+        for _ in 0..10 {
+            let Some(line) = self.0.next_line(LINE_LIMIT).expect("a startup line") else {
+                break;
+            };
+            let line = line.trim_end().to_owned();
+            let last = line.starts_with("URI = ") || line.starts_with("external URI = ");
+            lines.push(line);
+            if last {
+                break;
+            }
+        }
+        lines
     }
 
     fn id(&self) -> u32 {
@@ -41,23 +54,6 @@ impl Ns {
     fn kill9(&mut self) {
         self.0.kill(); // SIGKILL
     }
-}
-
-fn read_startup(reader: &mut impl BufRead) -> Vec<String> {
-    let mut lines = Vec::new();
-    for _ in 0..10 {
-        let mut line = String::new();
-        if reader.read_line(&mut line).expect("read a line") == 0 {
-            break;
-        }
-        let line = line.trim_end().to_owned();
-        let last = line.starts_with("URI = ") || line.starts_with("external URI = ");
-        lines.push(line);
-        if last {
-            break;
-        }
-    }
-    lines
 }
 
 fn uri_of(lines: &[String]) -> String {
@@ -508,10 +504,9 @@ fn ctrl_c_ends_with_ns_shut_down() {
     assert!(status.success());
     let mut rest = String::new();
     for _ in 0..5 {
-        let mut line = String::new();
-        if ns.0.stdout().read_line(&mut line).expect("read") == 0 {
+        let Some(line) = ns.0.next_line(LINE_LIMIT).expect("read") else {
             break;
-        }
+        };
         rest.push_str(&line);
     }
     assert_eq!(rest, "NS shut down.\n");

@@ -12,7 +12,7 @@ pub mod ssh;
 pub mod strategies;
 pub mod tls;
 
-pub use process::{ONE_SHOT_LIMIT, ServerProcess, output_within};
+pub use process::{FINISH_LIMIT, LINE_LIMIT, ONE_SHOT_LIMIT, ServerProcess, output_within};
 
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};

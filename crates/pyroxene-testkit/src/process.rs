@@ -3,7 +3,8 @@
 //! within a time limit ([`output_within`]), killed by pid past it.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -175,10 +176,23 @@ fn describe(command: &Command) -> String {
     text
 }
 
+/// How long [`ServerProcess::wait_for_line`] waits for its line: far above any server's
+/// start (Python's included) on a loaded 2-core CI machine; a child that goes silent fails
+/// its test with the line it was waiting for instead of hanging the run.
+pub const LINE_LIMIT: Duration = Duration::from_secs(120);
+
+/// How long [`ServerProcess::finish`] waits for the rest of the output and the exit: the
+/// longest Python script a test runs to its end takes well under a minute here.
+pub const FINISH_LIMIT: Duration = Duration::from_secs(300);
+
 /// A running child process whose stdout is read line by line; killed by pid on drop.
+///
+/// A thread reads its stdout into a channel, so every wait on it has a time limit (a
+/// `read_line` on the pipe itself would block for as long as the child stays silent) and the
+/// child never blocks on a full pipe.
 pub struct ServerProcess {
     child: Child,
-    stdout: BufReader<ChildStdout>,
+    lines: Receiver<std::io::Result<String>>,
 }
 
 impl ServerProcess {
@@ -203,23 +217,81 @@ impl ServerProcess {
             .stdout
             .take()
             .ok_or_else(|| std::io::Error::other("no stdout"))?;
-        Ok(ServerProcess {
-            child,
-            stdout: BufReader::new(stdout),
-        })
+        let (send, lines) = mpsc::channel();
+        // Ends at the end of the output (the child and whatever it started closed the pipe),
+        // or once nobody receives any more.
+        std::thread::spawn(move || {
+            let mut stdout = BufReader::new(stdout);
+            loop {
+                let mut line = String::new();
+                match stdout.read_line(&mut line) {
+                    Ok(0) => return,
+                    Ok(_) => {
+                        if send.send(Ok(line)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = send.send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(ServerProcess { child, lines })
     }
 
-    /// Reads lines until one starts with `prefix` (at most 100 lines); returns the rest of it,
-    /// trimmed.
+    /// The next line of its stdout (with its newline), `None` at the end of the output.
     ///
     /// # Errors
-    /// When the output ends first, or after 100 other lines.
+    /// Reading fails, or no line comes within `limit` ([`std::io::ErrorKind::TimedOut`]).
+    pub fn next_line(&mut self, limit: Duration) -> std::io::Result<Option<String>> {
+        match self.lines.recv_timeout(limit) {
+            Ok(line) => line.map(Some),
+            Err(RecvTimeoutError::Disconnected) => Ok(None),
+            Err(RecvTimeoutError::Timeout) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "pid {}: no line within {} s",
+                    self.child.id(),
+                    limit.as_secs_f64()
+                ),
+            )),
+        }
+    }
+
+    /// Reads lines until one starts with `prefix` (at most 100 lines, within [`LINE_LIMIT`]);
+    /// returns the rest of it, trimmed.
+    ///
+    /// # Errors
+    /// When the output ends first, after 100 other lines, or past the time limit.
     pub fn wait_for_line(&mut self, prefix: &str) -> std::io::Result<String> {
+        self.wait_for_line_within(prefix, LINE_LIMIT)
+    }
+
+    /// [`ServerProcess::wait_for_line`] with a time limit of the caller's.
+    ///
+    /// # Errors
+    /// As [`ServerProcess::wait_for_line`], past `limit`.
+    pub fn wait_for_line_within(
+        &mut self,
+        prefix: &str,
+        limit: Duration,
+    ) -> std::io::Result<String> {
+        let deadline = Instant::now() + limit;
         for _ in 0..100 {
-            let mut line = String::new();
-            if self.stdout.read_line(&mut line)? == 0 {
-                break;
-            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match self.next_line(left) {
+                Ok(Some(line)) => line,
+                Ok(None) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    return Err(std::io::Error::new(
+                        e.kind(),
+                        format!("no line starting with {prefix:?}: {e}"),
+                    ));
+                }
+                Err(e) => return Err(e),
+            };
             if let Some(rest) = line.trim_end().strip_prefix(prefix) {
                 return Ok(rest.trim().to_owned());
             }
@@ -229,21 +301,42 @@ impl ServerProcess {
         )))
     }
 
-    /// Its stdout, for reading it another way than [`ServerProcess::wait_for_line`].
-    pub fn stdout(&mut self) -> &mut BufReader<ChildStdout> {
-        &mut self.stdout
-    }
-
-    /// Waits for the process to end and returns its exit status and remaining stdout.
+    /// Waits for the process to end and returns its exit status and remaining stdout, within
+    /// [`FINISH_LIMIT`]; past it the process is killed.
     ///
     /// # Errors
-    /// When reading its output or waiting for it fails.
+    /// When reading its output or waiting for it fails, or past the time limit.
     pub fn finish(mut self) -> std::io::Result<(std::process::ExitStatus, String)> {
-        use std::io::Read;
+        let deadline = Instant::now() + FINISH_LIMIT;
         let mut rest = String::new();
-        self.stdout.read_to_string(&mut rest)?;
-        let status = self.child.wait()?;
-        Ok((status, rest))
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next_line(left) {
+                Ok(Some(line)) => rest.push_str(&line),
+                Ok(None) => break,
+                Err(e) => {
+                    self.kill();
+                    return Err(e);
+                }
+            }
+        }
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok((status, rest));
+            }
+            if Instant::now() >= deadline {
+                self.kill();
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!(
+                        "pid {} closed its output but still ran after {} s: killed",
+                        self.child.id(),
+                        FINISH_LIMIT.as_secs_f64()
+                    ),
+                ));
+            }
+            std::thread::sleep(POLL);
+        }
     }
 
     /// The process id.
@@ -267,6 +360,46 @@ impl Drop for ServerProcess {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (a silent child hung the test that waited for its line): the wait ends at
+    /// its limit with the line it waited for, and the child is killed on drop.
+    #[test]
+    fn a_silent_server_fails_the_wait_for_its_line_in_time() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo starting; exec sleep 30"]);
+        let mut server = ServerProcess::spawn(command).expect("sh runs");
+        let started = Instant::now();
+        let e = server
+            .wait_for_line_within("ready", Duration::from_secs(1))
+            .expect_err("never ready");
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut, "{e}");
+        assert!(e.to_string().contains("\"ready\""), "{e}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let pid = server.id();
+        drop(server);
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    }
+
+    /// Lines arrive in order, the end of the output is `None`, and `finish` gives the rest
+    /// and the exit status.
+    #[test]
+    fn lines_then_the_end_then_the_status() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo one; echo two; echo three; exit 4"]);
+        let mut server = ServerProcess::spawn(command).expect("sh runs");
+        assert_eq!(server.wait_for_line("one").expect("one"), "");
+        let two = server.next_line(Duration::from_secs(60)).expect("two");
+        assert_eq!(two.as_deref(), Some("two\n"));
+        let (status, rest) = server.finish().expect("ends");
+        assert_eq!((status.code(), rest.as_str()), (Some(4), "three\n"));
+
+        let command = Command::new("true");
+        let mut server = ServerProcess::spawn(command).expect("true runs");
+        assert_eq!(
+            server.next_line(Duration::from_secs(60)).expect("end"),
+            None
+        );
+    }
 
     /// A child that outlives its limit is killed and reaped within a few seconds, and the error
     /// says what was killed, after how long.
