@@ -12,7 +12,7 @@
 //! Everything binds 127.0.0.1; the broadcast responder binds 127.0.0.1 only; every Python
 //! process gets `PYRO_BROADCAST_ADDRS=127.0.0.1` (testkit) and is killed by pid on drop.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use pyroxene::Config;
@@ -111,25 +111,12 @@ impl Ours {
     }
 }
 
-/// Runs `python -u args` to the end off the runtime's threads; success and stdout.
+/// Runs `python -u args` to the end; success and stdout. The runtime's other worker goes on
+/// serving our name server meanwhile (`block_in_place`: these tests run multi-threaded).
 async fn run(py: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-    let py: PathBuf = py.to_owned();
-    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    let env: Vec<(String, String)> = env
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (status, out) = PythonProcess::spawn(&py, &args, &env)
-            .expect("start python")
-            .finish()
-            .expect("python output");
-        (status.success(), out)
-    })
-    .await
-    .expect("join")
+    let (status, out) = tokio::task::block_in_place(|| PythonProcess::run(py, args, env))
+        .expect("python runs to its end");
+    (status.success(), out)
 }
 
 /// `interop/ns_pyroname.py` in `g`'s generation with `args`.

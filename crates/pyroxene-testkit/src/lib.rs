@@ -226,4 +226,17 @@ impl PythonProcess {
     pub fn finish(self) -> std::io::Result<(std::process::ExitStatus, String)> {
         self.0.finish()
     }
+
+    /// Runs `python -u <args>` to its end, as [`PythonProcess::spawn`] starts it, within
+    /// [`FINISH_LIMIT`]: its exit status and stdout.
+    ///
+    /// # Errors
+    /// When it can't be started or read, or runs past the limit (then it is killed).
+    pub fn run(
+        python: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> std::io::Result<(std::process::ExitStatus, String)> {
+        PythonProcess::spawn(python, args, env)?.finish()
+    }
 }

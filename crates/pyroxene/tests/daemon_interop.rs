@@ -17,7 +17,7 @@
 //! killed by pid when dropped; daemons bind 127.0.0.1 only.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -82,26 +82,18 @@ async fn echo_daemon(builder: DaemonBuilder) -> (Daemon, String) {
     (daemon, uri.to_string())
 }
 
-/// Runs `python -u args` to the end (off the runtime's threads); exit status and stdout.
-async fn run_python(py: &Path, args: Vec<String>, env: Vec<(String, String)>) -> (bool, String) {
-    let py: PathBuf = py.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (status, out) = PythonProcess::spawn(&py, &args, &env)
-            .expect("start python")
-            .finish()
-            .expect("python output");
-        (status.success(), out)
-    })
-    .await
-    .expect("join")
+/// Runs `python -u args` to the end; success and stdout. The runtime's other worker goes on
+/// serving our daemon meanwhile (`block_in_place`: these tests run multi-threaded).
+async fn run_python(py: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+    let (status, out) = tokio::task::block_in_place(|| PythonProcess::run(py, args, env))
+        .expect("python runs to its end");
+    (status.success(), out)
 }
 
 /// `interop/pyro4_client.py cmd uri serializer key`.
 async fn pyro4_client(py: &Path, cmd: &str, uri: &str, ser: &str, key: &str) -> (bool, String) {
     let args = ["interop/pyro4_client.py", cmd, uri, ser, key];
-    run_python(py, args.map(str::to_owned).to_vec(), Vec::new()).await
+    run_python(py, &args, &[]).await
 }
 
 /// Runs the echo checks of `generation`'s client script against `uri` in `ser`; whether all
@@ -110,7 +102,7 @@ async fn echo_client(py: &Path, generation: &Generation, uri: &str, ser: &str) -
     match generation.version {
         ProtocolVersion::V5 => {
             let args = ["interop/pyro5_echo_client.py", uri, ser];
-            let (ok, out) = run_python(py, args.map(str::to_owned).to_vec(), Vec::new()).await;
+            let (ok, out) = run_python(py, &args, &[]).await;
             (ok && out.contains(" passed, 0 failed"), out)
         }
         ProtocolVersion::V4 => {
@@ -153,8 +145,8 @@ async fn pyro4_metadata_off_gets_the_handshake_alone() {
          p = Pyro4.Proxy('{uri}')\n\
          print('echo', p.echo([1, 'two']), p._pyroMethods)\n"
     );
-    let env = vec![("PYRO_METADATA".to_owned(), "False".to_owned())];
-    let (ok, out) = run_python(&py, vec!["-c".into(), script], env).await;
+    let env = [("PYRO_METADATA", "False")];
+    let (ok, out) = run_python(&py, &["-c", &script], &env).await;
     assert!(ok && out.contains("echo [1, 'two'] set()"), "{out}");
     daemon.shutdown();
 }
@@ -191,7 +183,7 @@ async fn pyro4_pickle_and_msgpack_refused_by_default_served_when_enabled() {
          Pyro4.config.SERIALIZER = 'msgpack'\n\
          print('echo', Pyro4.Proxy('{enabled_uri}').echo([1, 'two']))\n"
     );
-    let (ok, out) = run_python(&py, vec!["-c".into(), script], Vec::new()).await;
+    let (ok, out) = run_python(&py, &["-c", &script], &[]).await;
     assert!(ok && out.contains("echo [1, 'two']"), "msgpack:\n{out}");
     default.shutdown();
     enabled.shutdown();
@@ -222,7 +214,7 @@ async fn pyro4_hmac_keys_are_symmetric() {
          try:\n    Pyro5.api.Proxy('{keyed_uri}').echo(1)\n    print('not refused')\n\
          except Pyro5.errors.CommunicationError as x:\n    print('refused', x)\n"
     );
-    let (_, out) = run_python(&py, vec!["-c".into(), script], Vec::new()).await;
+    let (_, out) = run_python(&py, &["-c", &script], &[]).await;
     assert!(
         out.contains("rejected: this daemon requires a Pyro4 HMAC key; Pyro5 has no HMAC"),
         "{out}"
@@ -272,7 +264,7 @@ async fn pyro4_and_pyro5_clients_share_one_unix_socket() {
              p = pyro.Proxy('{uri}')\n\
              print('{lib}', p.echo([1, 'two']))\n"
         );
-        let (ok, out) = run_python(&py, vec!["-c".to_owned(), script], Vec::new()).await;
+        let (ok, out) = run_python(&py, &["-c", &script], &[]).await;
         assert!(
             ok && out.contains(&format!("{lib} [1, 'two']")),
             "{}:\n{out}",
@@ -432,7 +424,7 @@ async fn clients_of_each_generation_receive_their_own_uris_and_proxies() {
                  print(type(p).__module__, type(p).__name__, p.echo('via proxy'))\n",
                 lib = generation.lib
             );
-            let (ok, out) = run_python(&py, vec!["-c".to_owned(), script], Vec::new()).await;
+            let (ok, out) = run_python(&py, &["-c", &script], &[]).await;
             assert!(ok, "{row}:\n{out}");
             assert!(
                 out.contains(&format!("{} {uri}", generation.uri_class)),
